@@ -1,0 +1,25 @@
+// Package gene owns Gene values: the value model, the text notation
+// (reader and writer), the binary encoding, the mapping to and from Go
+// values, and schemas that describe the shape of values.
+//
+// Gene is the data notation of the Gene language (see GENE-DATA.md in the
+// project's shared documents). Every value that crosses a genehost socket,
+// or the boundary of a plugin, is a Gene value.
+//
+// # Values
+//
+// A Value is a small immutable handle for one value of any kind: nil, void,
+// booleans, arbitrary-precision integers, floats, strings, chars, symbols,
+// lists, prop maps, general maps, nodes (gene expressions), bytes, regexes,
+// dates, times and date-times, and the immutable (#) forms of lists, prop
+// maps and nodes. Equal, Hash and Compare give structural equality (numbers
+// are kind-strict, meta is ignored), a stable hash and a total order.
+//
+// # Invariants
+//
+// Values are never mutated after construction; constructors take ownership
+// of the slices they are given. Every reader and decoder enforces Limits
+// before it allocates, so hostile input cannot make it spend memory past
+// them. The package imports only the standard library and builds for
+// GOOS=wasip1, because the Wasm guest SDK reuses it.
+package gene

@@ -1,0 +1,5 @@
+package gene
+
+import "unsafe"
+
+const sizeofValue = unsafe.Sizeof(Value{})
