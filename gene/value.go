@@ -175,13 +175,17 @@ func Float(f float64) Value { return Value{kind: KindFloat, n: math.Float64bits(
 
 // String returns a string value. s should be valid UTF-8; the writers
 // replace invalid bytes with U+FFFD.
-func String(s string) Value { return Value{kind: KindString, n: uint64(len(s)), p: unsafe.Pointer(unsafe.StringData(s))} }
+func String(s string) Value {
+	return Value{kind: KindString, n: uint64(len(s)), p: unsafe.Pointer(unsafe.StringData(s))}
+}
 
 // Char returns a char value.
 func Char(r rune) Value { return Value{kind: KindChar, n: uint64(r)} }
 
 // Symbol returns a symbol value.
-func Symbol(s string) Value { return Value{kind: KindSymbol, n: uint64(len(s)), p: unsafe.Pointer(unsafe.StringData(s))} }
+func Symbol(s string) Value {
+	return Value{kind: KindSymbol, n: uint64(len(s)), p: unsafe.Pointer(unsafe.StringData(s))}
+}
 
 // List returns a list value holding elems. It takes ownership of elems.
 func List(elems ...Value) Value {
