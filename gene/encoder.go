@@ -34,8 +34,10 @@ func NewEncoder(w io.Writer, o WriteOptions) *Encoder {
 	return &Encoder{w: w, o: o}
 }
 
-// maxKeptBuffer is the largest buffer an Encoder keeps between values, so
-// one huge value does not pin its memory for the life of the stream.
+// maxKeptBuffer is the buffer size an Encoder always keeps between values.
+// A larger buffer is kept only while the values written fill a quarter of
+// it, so one huge value does not pin its memory for the life of the stream
+// while a stream of large values still reuses it.
 const maxKeptBuffer = 1 << 20
 
 // Encode writes v and a newline with a single Write call. A value with no
@@ -57,7 +59,7 @@ func (e *Encoder) Encode(v Value) error {
 	}
 	buf = append(buf, '\n')
 	_, werr := e.w.Write(buf)
-	if cap(buf) <= maxKeptBuffer {
+	if cap(buf) <= maxKeptBuffer || len(buf) >= cap(buf)/4 {
 		e.buf = buf[:0]
 	} else {
 		e.buf = nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -452,8 +453,25 @@ func appendFloat(dst []byte, f float64) []byte {
 		}
 		return append(dst, "0.0"...)
 	}
-	// strconv gives the shortest round-trip digits as -d.ddddde±dd; lay
-	// them out again in the printer's notation.
+	if a := math.Abs(f); a >= 1e-6 && a < 1e16 {
+		// Well inside the fixed-notation range: strconv's shortest fixed
+		// form is the printer's, plus ".0" when it has no fraction.
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+		for _, c := range dst[start:] {
+			if c == '.' {
+				return dst
+			}
+		}
+		return append(dst, '.', '0')
+	}
+	return appendFloatLayout(dst, f)
+}
+
+// appendFloatLayout writes a finite non-zero f in the printer's notation
+// from strconv's shortest round-trip digits, which it gives as
+// -d.ddddde±dd.
+func appendFloatLayout(dst []byte, f float64) []byte {
 	var tmp [32]byte
 	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
 	if s[0] == '-' {
@@ -614,8 +632,39 @@ var symbolStop = func() (t [256]bool) {
 	return t
 }()
 
+// symbolPlain marks the bytes that can appear anywhere in a symbol without
+// further checks: ASCII other than controls, whitespace, delimiters and '/'.
+// symbolLead marks the plain bytes that can also start one without looking
+// like a number or a reader prefix.
+var symbolPlain, symbolLead = func() (plain, lead [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		plain[c] = !symbolStop[c] && c != '/'
+		lead[c] = plain[c] && !('0' <= c && c <= '9') && !strings.ContainsRune("+-.^@%$", rune(c))
+	}
+	return
+}()
+
 // symbolProblem returns why s would not read back as the symbol s, or "".
 func symbolProblem(s string) string {
+	// Fast path for the common symbol: plain ASCII, a safe first byte, not
+	// ending in '.', and not a word the reader takes for something else.
+	if len(s) > 0 && symbolLead[s[0]] && s[len(s)-1] != '.' {
+		i := 1
+		for i < len(s) && symbolPlain[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			switch s {
+			case "nil", "void", "true", "false", "inf", "nan":
+			default:
+				return ""
+			}
+		}
+	}
+	return symbolProblemSlow(s)
+}
+
+func symbolProblemSlow(s string) string {
 	if s == "" {
 		return "is empty"
 	}
@@ -684,15 +733,19 @@ func (w *textWriter) temporal(dst []byte, k Kind, t *Temporal) ([]byte, *WriteEr
 			return dst, err
 		}
 	}
+	return appendTemporal(dst, k, t), nil
+}
+
+func appendTemporal(dst []byte, k Kind, t *Temporal) []byte {
 	switch k {
 	case KindDate:
-		return appendDate(dst, t), nil
+		return appendDate(dst, t)
 	case KindTime:
-		return appendClock(dst, t), nil
+		return appendClock(dst, t)
 	}
 	dst = appendDate(dst, t)
 	dst = append(dst, 'T')
-	return appendClock(dst, t), nil
+	return appendClock(dst, t)
 }
 
 func appendDate(dst []byte, t *Temporal) []byte {

@@ -162,6 +162,26 @@ func TestAppendTextFloatsRoundTripBits(t *testing.T) {
 	}
 }
 
+func TestAppendFloatFastPathMatchesLayout(t *testing.T) {
+	// The fixed-notation fast path must agree with the general layout on
+	// and around its range edges.
+	x := uint64(0x243F6A8885A308D3)
+	for i := 0; i < 50000; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		// Mantissa from x, exponent from 1e-8 to 1e18.
+		f := (1 + float64(x>>12)/float64(1<<52)) * math.Pow(10, float64(int(x%27)-8))
+		if x&1 == 1 {
+			f = -f
+		}
+		require.Equal(t, string(appendFloatLayout(nil, f)), string(appendFloat(nil, f)), "%v", f)
+	}
+	for _, f := range []float64{1e-6, math.Nextafter(1e-6, 0), 1e16, math.Nextafter(1e16, 0), 9999999999999998, 0.1, 1} {
+		require.Equal(t, string(appendFloatLayout(nil, f)), string(appendFloat(nil, f)), "%v", f)
+	}
+}
+
 func TestAppendTextContainers(t *testing.T) {
 	cases := []struct {
 		name string
@@ -304,4 +324,23 @@ func TestWriteErrorPathInsideProps(t *testing.T) {
 	require.ErrorAs(t, err, &we)
 	require.Equal(t, "^outer{{0}}[1]^in", we.Path)
 	require.Equal(t, `gene: cannot write void at ^outer{{0}}[1]^in: a void entry is dropped by the reader`, err.Error())
+}
+
+func TestSymbolFastPathMatchesSlowPath(t *testing.T) {
+	const alphabet = "abnilvoidtruefsx09+-._/$%^@~:!?*<>=#( é\xff"
+	x := uint64(0x13198A2E03707344)
+	for i := 0; i < 100000; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		n := int(x % 7)
+		b := make([]byte, n)
+		y := x
+		for j := range b {
+			b[j] = alphabet[y%uint64(len(alphabet))]
+			y /= uint64(len(alphabet))
+		}
+		s := string(b)
+		require.Equal(t, symbolProblemSlow(s) == "", symbolProblem(s) == "", "%q", s)
+	}
 }
