@@ -1,0 +1,588 @@
+package plugintest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/store"
+)
+
+// RunSuite runs the behaviour suite every plugin runtime must pass against
+// rt. fixture returns the Source of the named fixture plugin, built with the
+// given limits and grants (it may call t.Fatal, or t.Skip when a toolchain
+// the fixture needs is missing).
+//
+// The fixtures a runtime provides, by name. "Sends" means Host.TrySend or
+// Host.Send on the link the values arrived on; values are Gene text.
+//
+//   - echo: OnValues sends each value back, in order, unchanged (meta
+//     included). OnControl op "ping" returns pong.
+//   - counter: counts the values this instance has seen; after each one it
+//     sends (count N).
+//   - kv: (set ^key K ^value V) stores V under the string K in the Store and
+//     sends (ok); (get ^key K) sends (value V), or (missing) when K is
+//     absent. V may be any value and comes back identical. Without the KV
+//     grant OnValues fails with an error containing "not granted".
+//   - control: OnControl op "add" with arg [a b] (integers) returns a + b;
+//     any other op fails with an error containing "unknown op NAME".
+//   - throws: OnValues fails with an error containing "boom". OnControl
+//     "ping" returns pong.
+//   - panics: OnValues panics (Wasm: the guest panics or traps; JS: a
+//     runtime TypeError); the call fails. OnControl "ping" returns pong.
+//   - loops: OnValues never returns (a busy loop), so Limits.CallTimeout
+//     interrupts it and the call fails with plugin.ErrTimeout. OnControl
+//     "ping" returns pong.
+//   - hog: OnValues allocates memory without bound; the call must fail
+//     within Limits (Wasm: MemoryPages; JS: CallTimeout). OnControl "ping"
+//     returns pong.
+//   - lifecycle: OnOpen logs "open ID"; OnClose logs "close ID REASON";
+//     the value (info) sends (link ^interface I ^direction D) with the
+//     link's Interface and Direction as strings.
+//   - timer: every value sets a 10ms timer (Host.SetTimer); OnTimer(id)
+//     sends (tick id) on the last link a value arrived on. Without the
+//     Timers grant, the value is answered with (error "MESSAGE") where
+//     MESSAGE contains "not granted", and OnValues succeeds.
+//   - paused: the first value makes OnValues return plugin.Pause and set a
+//     timer; OnTimer calls Host.Resume on that link. Later values return
+//     plugin.Continue.
+//
+// A "ping" answered with pong proves that a fresh instance of a module
+// whose previous instance failed still works.
+func RunSuite(t *testing.T, rt plugin.Runtime, fixture func(t *testing.T, name string, limits plugin.Limits, grants plugin.Grants) *plugin.Source) {
+	s := &suite{rt: rt, fixture: fixture}
+	t.Run("echo", s.echo)
+	t.Run("counter", s.counter)
+	t.Run("kv", s.kv)
+	t.Run("control", s.control)
+	t.Run("throws", s.throws)
+	t.Run("panics", s.panics)
+	t.Run("loops", s.loops)
+	t.Run("hog", s.hog)
+	t.Run("lifecycle", s.lifecycle)
+	t.Run("timer", s.timer)
+	t.Run("paused", s.paused)
+}
+
+type suite struct {
+	rt      plugin.Runtime
+	fixture func(t *testing.T, name string, limits plugin.Limits, grants plugin.Grants) *plugin.Source
+}
+
+// waitLong bounds anything the suite waits for that should take
+// milliseconds, generously, for loaded CI machines.
+const waitLong = 10 * time.Second
+
+// module compiles the named fixture; it is closed when t ends.
+func (s *suite) module(t *testing.T, name string, l plugin.Limits, g plugin.Grants) plugin.Module {
+	t.Helper()
+	src := s.fixture(t, name, l, g)
+	require.NotNil(t, src, "fixture %s", name)
+	m, err := s.rt.Compile(t.Context(), src)
+	require.NoError(t, err, "compile fixture %s", name)
+	t.Cleanup(func() { m.Close(context.Background()) })
+	return m
+}
+
+// instance instantiates m on h; it is closed when t ends.
+func instance(t *testing.T, m plugin.Module, h plugin.Host) plugin.Instance {
+	t.Helper()
+	in, err := m.Instantiate(t.Context(), h)
+	require.NoError(t, err, "instantiate")
+	t.Cleanup(func() { in.Close(context.Background()) })
+	return in
+}
+
+// open opens a send+recv data link on in.
+func open(t *testing.T, in plugin.Instance, id plugin.LinkID) {
+	t.Helper()
+	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{
+		ID: id, Interface: "suite", Direction: "send+recv", Peer: "test",
+	}), "open link %d", id)
+}
+
+// deliver hands values to in on link and requires success and Continue.
+func deliver(t *testing.T, in plugin.Instance, link plugin.LinkID, vs ...gene.Value) {
+	t.Helper()
+	flow, err := in.OnValues(t.Context(), link, vs)
+	require.NoError(t, err, "OnValues on link %d", link)
+	require.Equal(t, plugin.Continue, flow)
+}
+
+// requireSent requires that h recorded exactly want on link, each value
+// gene.Equal and identical in order and meta.
+func requireSent(t *testing.T, h *Host, link plugin.LinkID, want ...gene.Value) {
+	t.Helper()
+	got := h.Sent(link)
+	require.Len(t, got, len(want), "values sent on link %d: %v", link, got)
+	for i := range want {
+		require.True(t, gene.Equal(want[i], got[i]), "value %d sent on link %d:\nwant %#v\n got %#v", i, link, want[i], got[i])
+		if where := diff(want[i], got[i], "value"); where != "" {
+			t.Fatalf("value %d sent on link %d is Equal but not identical: %s", i, link, where)
+		}
+	}
+}
+
+func ping(t *testing.T, in plugin.Instance) {
+	t.Helper()
+	v, err := in.OnControl(t.Context(), 0, "ping", gene.Nil())
+	require.NoError(t, err, "ping")
+	require.True(t, gene.Equal(sym("pong"), v), "ping answered %#v", v)
+}
+
+func (s *suite) echo(t *testing.T) {
+	m := s.module(t, "echo", plugin.Limits{}, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	in := instance(t, m, h)
+	open(t, in, 1)
+
+	t.Run("every kind", func(t *testing.T) {
+		v := everyKind()
+		deliver(t, in, 1, v)
+		requireSent(t, h, 1, v)
+	})
+	t.Run("batch in order", func(t *testing.T) {
+		batch := []gene.Value{gene.Int(1), gene.Float(1), gene.String("1"), gene.Char('1'), sym("one"), gene.Nil(), gene.Void()}
+		open(t, in, 2)
+		deliver(t, in, 2, batch...)
+		requireSent(t, h, 2, batch...)
+	})
+	t.Run("each kind alone", func(t *testing.T) {
+		// Top-level scalars take paths that nesting does not (a JS
+		// handler gets them as arguments, not as elements).
+		for i, v := range everyKind().Node().Body {
+			link := plugin.LinkID(100 + i)
+			open(t, in, link)
+			deliver(t, in, link, v)
+			requireSent(t, h, link, v)
+		}
+	})
+}
+
+func (s *suite) counter(t *testing.T) {
+	m := s.module(t, "counter", plugin.Limits{}, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	a, b := instance(t, m, h), instance(t, m, h)
+	open(t, a, 1)
+	open(t, b, 2)
+	deliver(t, a, 1, sym("x"), sym("y"))
+	deliver(t, b, 2, sym("z"))
+	deliver(t, a, 1, sym("w"))
+	requireSent(t, h, 1, count(1), count(2), count(3))
+	requireSent(t, h, 2, count(1))
+}
+
+func count(n int64) gene.Value { return gene.Gene(sym("count"), gene.Int(n)) }
+
+func (s *suite) kv(t *testing.T) {
+	stored := gene.List(gene.Int(1), gene.String("two"), gene.PropMap(gene.Prop{Key: "three", Value: gene.Float(3)}), bigInt("-98765432109876543210"))
+	set := func(k string, v gene.Value) gene.Value {
+		return node("set", gene.Props{{Key: "key", Value: gene.String(k)}, {Key: "value", Value: v}})
+	}
+	get := func(k string) gene.Value {
+		return node("get", gene.Props{{Key: "key", Value: gene.String(k)}})
+	}
+	ok, missing := node("ok", nil), node("missing", nil)
+	value := func(v gene.Value) gene.Value { return node("value", nil, v) }
+
+	t.Run("set get missing", func(t *testing.T) {
+		m := s.module(t, "kv", plugin.Limits{}, plugin.Grants{KV: true})
+		h := New(t, plugin.Grants{KV: true})
+		in := instance(t, m, h)
+		open(t, in, 1)
+		deliver(t, in, 1, set("alpha", stored), get("alpha"), get("beta"))
+		deliver(t, in, 1, set("alpha", gene.Int(2)), get("alpha"))
+		requireSent(t, h, 1, ok, value(stored), missing, ok, value(gene.Int(2)))
+	})
+	t.Run("shared across instances and durable", func(t *testing.T) {
+		m := s.module(t, "kv", plugin.Limits{}, plugin.Grants{KV: true})
+		h := New(t, plugin.Grants{KV: true})
+		a, b := instance(t, m, h), instance(t, m, h)
+		open(t, a, 1)
+		open(t, b, 2)
+		deliver(t, a, 1, set("shared", stored))
+		deliver(t, b, 2, get("shared"))
+		requireSent(t, h, 2, value(stored))
+
+		// A new version of the plugin, after the database was closed and
+		// reopened as by a restart, still finds it.
+		require.NoError(t, a.Close(t.Context()))
+		require.NoError(t, b.Close(t.Context()))
+		reopenStore(t, h)
+		m2 := s.module(t, "kv", plugin.Limits{}, plugin.Grants{KV: true})
+		c := instance(t, m2, h)
+		open(t, c, 3)
+		deliver(t, c, 3, get("shared"))
+		requireSent(t, h, 3, value(stored))
+	})
+	t.Run("not granted", func(t *testing.T) {
+		m := s.module(t, "kv", plugin.Limits{}, plugin.Grants{})
+		h := New(t, plugin.Grants{})
+		in := instance(t, m, h)
+		open(t, in, 1)
+		_, err := in.OnValues(t.Context(), 1, []gene.Value{get("alpha")})
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "not granted")
+		require.Empty(t, h.Sent(1))
+	})
+}
+
+// reopenStore closes h's database and opens it again from its file, as a
+// host restart would.
+func reopenStore(t *testing.T, h *Host) {
+	t.Helper()
+	require.NotNil(t, h.store, "reopenStore needs the KV grant")
+	path := h.store.Path()
+	require.NoError(t, h.store.Close())
+	db, err := store.Open(path, store.Options{})
+	require.NoError(t, err, "reopen store")
+	t.Cleanup(func() { db.Close() })
+	h.store = db
+}
+
+func (s *suite) control(t *testing.T) {
+	m := s.module(t, "control", plugin.Limits{}, plugin.Grants{})
+	in := instance(t, m, New(t, plugin.Grants{}))
+	for _, c := range []struct {
+		name string
+		a, b int64
+	}{{"small", 2, 3}, {"negative", -7, 7}, {"large", 1 << 40, 1 << 41}} {
+		t.Run("add "+c.name, func(t *testing.T) {
+			v, err := in.OnControl(t.Context(), 0, "add", gene.List(gene.Int(c.a), gene.Int(c.b)))
+			require.NoError(t, err)
+			require.True(t, gene.Equal(gene.Int(c.a+c.b), v), "add %d %d returned %#v", c.a, c.b, v)
+		})
+	}
+	t.Run("unknown op", func(t *testing.T) {
+		_, err := in.OnControl(t.Context(), 0, "frobnicate", gene.Nil())
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "unknown op frobnicate")
+	})
+}
+
+func (s *suite) throws(t *testing.T) {
+	m := s.module(t, "throws", plugin.Limits{}, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	in := instance(t, m, h)
+	open(t, in, 1)
+	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "boom")
+	require.Empty(t, h.Sent(1))
+	ping(t, instance(t, m, h))
+}
+
+func (s *suite) panics(t *testing.T) {
+	m := s.module(t, "panics", plugin.Limits{}, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	in := instance(t, m, h)
+	open(t, in, 1)
+	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	require.Error(t, err)
+	require.False(t, errors.Is(err, plugin.ErrTimeout), "a panic is not a timeout: %v", err)
+	ping(t, instance(t, m, h))
+}
+
+func (s *suite) loops(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	m := s.module(t, "loops", plugin.Limits{CallTimeout: timeout}, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	in := instance(t, m, h)
+	open(t, in, 1)
+	start := time.Now()
+	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	took := time.Since(start)
+	require.Error(t, err)
+	require.ErrorIs(t, err, plugin.ErrTimeout)
+	assert.GreaterOrEqual(t, took, timeout, "interrupted before its deadline")
+	assert.Less(t, took, timeout+waitLong, "interrupted long after its deadline")
+
+	t.Run("fresh instance works", func(t *testing.T) {
+		ping(t, instance(t, m, h))
+	})
+	t.Run("context deadline interrupts too", func(t *testing.T) {
+		m := s.module(t, "loops", plugin.Limits{CallTimeout: waitLong}, plugin.Grants{})
+		in := instance(t, m, h)
+		open(t, in, 2)
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
+		defer cancel()
+		start := time.Now()
+		_, err := in.OnValues(ctx, 2, []gene.Value{sym("x")})
+		require.Error(t, err)
+		assert.Less(t, time.Since(start), waitLong, "the callback outlived its context")
+	})
+}
+
+func (s *suite) hog(t *testing.T) {
+	l := plugin.Limits{CallTimeout: 500 * time.Millisecond, MemoryPages: 64}
+	m := s.module(t, "hog", l, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	in := instance(t, m, h)
+	open(t, in, 1)
+	start := time.Now()
+	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), l.CallTimeout+waitLong)
+	ping(t, instance(t, m, h))
+}
+
+func (s *suite) lifecycle(t *testing.T) {
+	m := s.module(t, "lifecycle", plugin.Limits{}, plugin.Grants{})
+	h := New(t, plugin.Grants{})
+	in := instance(t, m, h)
+	for _, c := range []struct {
+		id        plugin.LinkID
+		iface     string
+		direction string
+	}{{7, "life", "send+recv"}, {8, "feed", "send"}} {
+		t.Run(c.direction, func(t *testing.T) {
+			require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: c.id, Interface: c.iface, Direction: c.direction, Peer: "test"}))
+			requireLog(t, h, c.id, fmt.Sprintf("open %d", c.id))
+			deliver(t, in, c.id, node("info", nil))
+			requireSent(t, h, c.id, node("link", gene.Props{
+				{Key: "interface", Value: gene.String(c.iface)},
+				{Key: "direction", Value: gene.String(c.direction)},
+			}))
+			in.OnClose(t.Context(), c.id, "bye")
+			requireLog(t, h, c.id, fmt.Sprintf("close %d bye", c.id))
+		})
+	}
+}
+
+// requireLog requires a log line "LEVEL link msg" for any level.
+func requireLog(t *testing.T, h *Host, link plugin.LinkID, msg string) {
+	t.Helper()
+	re := regexp.MustCompile(fmt.Sprintf(`^\w+ %d %s$`, link, regexp.QuoteMeta(msg)))
+	logs := h.Logs()
+	for _, l := range logs {
+		if re.MatchString(l) {
+			return
+		}
+	}
+	t.Fatalf("no log line %q tagged with link %d; logs: %q", msg, link, logs)
+}
+
+// nextTimer waits for h to report a timer.
+func nextTimer(t *testing.T, h *Host) uint64 {
+	t.Helper()
+	select {
+	case id := <-h.Timers:
+		return id
+	case <-time.After(waitLong):
+		t.Fatal("no timer fired")
+		return 0
+	}
+}
+
+func (s *suite) timer(t *testing.T) {
+	t.Run("fires", func(t *testing.T) {
+		m := s.module(t, "timer", plugin.Limits{}, plugin.Grants{Timers: true})
+		h := New(t, plugin.Grants{Timers: true})
+		in := instance(t, m, h)
+		open(t, in, 1)
+		open(t, in, 2)
+		deliver(t, in, 1, sym("x"))
+		id := nextTimer(t, h)
+		in.OnTimer(t.Context(), id)
+		requireSent(t, h, 1, gene.Gene(sym("tick"), gene.Int(int64(id))))
+
+		// The tick goes to the last link a value arrived on.
+		deliver(t, in, 2, sym("y"))
+		id2 := nextTimer(t, h)
+		require.NotEqual(t, id, id2, "timer ids are unique")
+		in.OnTimer(t.Context(), id2)
+		requireSent(t, h, 2, gene.Gene(sym("tick"), gene.Int(int64(id2))))
+		requireSent(t, h, 1, gene.Gene(sym("tick"), gene.Int(int64(id))))
+	})
+	t.Run("not granted", func(t *testing.T) {
+		m := s.module(t, "timer", plugin.Limits{}, plugin.Grants{})
+		h := New(t, plugin.Grants{})
+		in := instance(t, m, h)
+		open(t, in, 1)
+		deliver(t, in, 1, sym("x"))
+		sent := h.Sent(1)
+		require.Len(t, sent, 1)
+		n := sent[0].Node()
+		require.NotNil(t, n, "want (error MESSAGE), got %#v", sent[0])
+		require.True(t, n.Head.IsSymbol("error"), "want (error MESSAGE), got %#v", sent[0])
+		require.Len(t, n.Body, 1)
+		require.Equal(t, gene.KindString, n.Body[0].Kind())
+		require.Contains(t, n.Body[0].Str(), "not granted")
+	})
+}
+
+func (s *suite) paused(t *testing.T) {
+	m := s.module(t, "paused", plugin.Limits{}, plugin.Grants{Timers: true})
+	h := New(t, plugin.Grants{Timers: true})
+	in := instance(t, m, h)
+	open(t, in, 5)
+	flow, err := in.OnValues(t.Context(), 5, []gene.Value{sym("first")})
+	require.NoError(t, err)
+	require.Equal(t, plugin.Pause, flow)
+	require.Empty(t, h.Resumed())
+	in.OnTimer(t.Context(), nextTimer(t, h))
+	require.Equal(t, []plugin.LinkID{5}, h.Resumed())
+	deliver(t, in, 5, sym("second"))
+}
+
+// Values.
+
+func sym(s string) gene.Value { return gene.Symbol(s) }
+
+func node(head string, props gene.Props, body ...gene.Value) gene.Value {
+	return gene.NodeValue(&gene.Node{Head: sym(head), HasHead: true, Props: props, Body: body})
+}
+
+func bigInt(s string) gene.Value {
+	b, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		panic("plugintest: bad big int " + s)
+	}
+	return gene.BigInt(b)
+}
+
+// everyKind returns a node holding a value of every kind, in the corners a
+// runtime's mapping is likely to get wrong: integers past 2^53 and past
+// int64, integral and negative-zero floats, chars beside one-letter strings
+// and symbols, general maps with non-string keys, frozen forms, meta.
+func everyKind() gene.Value {
+	date := gene.Temporal{Year: 2026, Month: 11, Day: 24}
+	tm := gene.Temporal{Hour: 9, Minute: 30, Second: 15, Micro: 250000, HasOffset: true, Offset: 60}
+	body := []gene.Value{
+		gene.Nil(), gene.Void(), gene.True, gene.False,
+		gene.Int(0), gene.Int(-17), gene.Int(1<<53 - 1), gene.Int(-(1<<53 - 1)), gene.Int(1 << 53), gene.Int(1<<53 + 1),
+		gene.Int(math.MaxInt64), gene.Int(math.MinInt64),
+		bigInt("123456789012345678901234567890"), bigInt("-98765432109876543210"),
+		gene.Float(1), gene.Float(0), gene.Float(math.Copysign(0, -1)), gene.Float(-2), gene.Float(3.25), gene.Float(6.02e23),
+		gene.Float(1 << 53), gene.Float(math.Inf(1)), gene.Float(math.Inf(-1)),
+		gene.String(""), gene.String("a"), gene.String("héllo\n\"wörld\" 😀"), gene.Char('a'), gene.Char('é'), gene.Char('😀'),
+		sym("a"), sym("set!"), sym("nil"), sym("1.0"),
+		gene.List(), gene.List(gene.Int(1), gene.Float(2), gene.String("three"), gene.Char('c'), sym("d"), gene.Void()),
+		gene.List(gene.Int(1), gene.Int(2)).Freeze(),
+		gene.PropMap(), gene.PropMap(gene.Prop{Key: "name", Value: gene.String("Ada")}, gene.Prop{Key: "age", Value: gene.Int(36)}, gene.Prop{Key: "admin", Value: gene.True}, gene.Prop{Key: "gone", Value: gene.Void()}),
+		gene.PropMap(gene.Prop{Key: "a", Value: gene.Int(1)}).Freeze(),
+		gene.Map(),
+		gene.Map(
+			gene.Entry{Key: gene.String("k"), Value: gene.Int(1)},
+			gene.Entry{Key: gene.Int(2), Value: gene.List(sym("x"))},
+			gene.Entry{Key: sym("k"), Value: gene.Char('k')},
+			gene.Entry{Key: gene.Float(2), Value: gene.String("float key")},
+			gene.Entry{Key: gene.List(gene.Int(1), gene.Int(2)), Value: gene.PropMap(gene.Prop{Key: "z", Value: gene.Int(0)})},
+			gene.Entry{Key: gene.Nil(), Value: gene.Nil()},
+		),
+		gene.NodeValue(&gene.Node{}),
+		gene.NodeValue(&gene.Node{Head: gene.Nil(), HasHead: true, Body: []gene.Value{sym("x")}}),
+		gene.NodeValue(&gene.Node{Head: gene.Void(), HasHead: true}),
+		gene.NodeValue(&gene.Node{Head: gene.List(sym("f")), HasHead: true, Props: gene.Props{{Key: "p", Value: gene.Int(1)}}, Body: []gene.Value{sym("x")}}).Freeze(),
+		gene.NodeValue(&gene.Node{
+			Head: sym("point"), HasHead: true,
+			Props: gene.Props{{Key: "x", Value: gene.Int(1)}, {Key: "y", Value: gene.Float(2)}},
+			Meta:  gene.Props{{Key: "doc", Value: gene.String("origin")}, {Key: "flag", Value: gene.True}},
+			Body:  []gene.Value{sym("child"), gene.NodeValue(&gene.Node{Head: sym("inner"), HasHead: true, Meta: gene.Props{{Key: "line", Value: gene.Int(3)}}})},
+		}),
+		gene.Bytes([]byte("Hello")), gene.Bytes([]byte{}), gene.Bytes([]byte{0, 255, 128}),
+		gene.RegexValue(`[a-z]+\d`, "i"), gene.RegexValue(`a "quoted" \/ part`, ""),
+		gene.Date(date), gene.Time(tm),
+		gene.Time(gene.Temporal{Hour: 23, Minute: 59}),
+		gene.DateTime(gene.Temporal{Year: 2026, Month: 11, Day: 24, Hour: 9, Minute: 30, HasOffset: true}),
+		gene.DateTime(gene.Temporal{Year: 1999, Month: 12, Day: 31, Hour: 23, Minute: 59, Second: 59, Micro: 999999, HasOffset: true, Offset: -330, Zone: "Asia/Kolkata"}),
+		gene.DateTime(gene.Temporal{Year: 2026, Month: 1, Day: 2, Hour: 3, Minute: 4, Second: 5}),
+	}
+	return gene.NodeValue(&gene.Node{
+		Head: sym("all"), HasHead: true,
+		Props: gene.Props{{Key: "big", Value: bigInt("123456789012345678901234567890")}, {Key: "one", Value: gene.Float(1)}, {Key: "nested", Value: gene.List(gene.List(gene.List(gene.Int(3))))}},
+		Meta:  gene.Props{{Key: "doc", Value: gene.String("every kind")}},
+		Body:  body,
+	})
+}
+
+// diff describes the first place where a and b differ in anything a
+// lossless runtime must keep but gene.Equal ignores: meta, entry order,
+// the sign of a zero float. It returns "" when they are identical. It is
+// only meaningful once gene.Equal(a, b) holds.
+func diff(a, b gene.Value, path string) string {
+	if a.Kind() != b.Kind() || a.Frozen() != b.Frozen() {
+		return fmt.Sprintf("%s: kind %v frozen %v, want kind %v frozen %v", path, b.Kind(), b.Frozen(), a.Kind(), a.Frozen())
+	}
+	switch a.Kind() {
+	case gene.KindFloat:
+		fa, _ := a.AsFloat()
+		fb, _ := b.AsFloat()
+		if math.Signbit(fa) != math.Signbit(fb) {
+			return fmt.Sprintf("%s: float %v, want %v", path, fb, fa)
+		}
+	case gene.KindList:
+		for i := range a.List() {
+			if d := diff(a.List()[i], b.List()[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+	case gene.KindProps:
+		return diffProps(a.Props(), b.Props(), path, "^")
+	case gene.KindMap:
+		ea, eb := a.Entries(), b.Entries()
+		for i := range ea {
+			if !gene.Equal(ea[i].Key, eb[i].Key) {
+				return fmt.Sprintf("%s: map entry %d has key %#v, want %#v (order lost)", path, i, eb[i].Key, ea[i].Key)
+			}
+			if d := diff(ea[i].Key, eb[i].Key, fmt.Sprintf("%s{key %d}", path, i)); d != "" {
+				return d
+			}
+			if d := diff(ea[i].Value, eb[i].Value, fmt.Sprintf("%s{%d}", path, i)); d != "" {
+				return d
+			}
+		}
+	case gene.KindNode:
+		na, nb := a.Node(), b.Node()
+		if d := diff(na.Head, nb.Head, path+".head"); d != "" {
+			return d
+		}
+		if d := diffProps(na.Props, nb.Props, path, "^"); d != "" {
+			return d
+		}
+		if len(na.Meta) != len(nb.Meta) {
+			return fmt.Sprintf("%s: meta %v, want %v", path, nb.Meta, na.Meta)
+		}
+		for i := range na.Meta {
+			if na.Meta[i].Key != nb.Meta[i].Key || !gene.Equal(na.Meta[i].Value, nb.Meta[i].Value) {
+				return fmt.Sprintf("%s: meta %v, want %v", path, nb.Meta, na.Meta)
+			}
+		}
+		if d := diffProps(na.Meta, nb.Meta, path, "@"); d != "" {
+			return d
+		}
+		for i := range na.Body {
+			if d := diff(na.Body[i], nb.Body[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+	}
+	return ""
+}
+
+func diffProps(a, b gene.Props, path, sigil string) string {
+	var ka, kb []string
+	for i := range a {
+		ka, kb = append(ka, a[i].Key), append(kb, b[i].Key)
+	}
+	if strings.Join(ka, " ") != strings.Join(kb, " ") {
+		return fmt.Sprintf("%s: keys in order %v, want %v", path, kb, ka)
+	}
+	for i := range a {
+		if d := diff(a[i].Value, b[i].Value, path+sigil+a[i].Key); d != "" {
+			return d
+		}
+	}
+	return ""
+}
