@@ -234,6 +234,8 @@ func (p *parser) arity(n *gene.Node, path string, lo, hi int) error {
 		want = count(lo, "argument")
 	case hi < 0:
 		want = "at least " + count(lo, "argument")
+	case lo == 0:
+		want = "at most " + count(hi, "argument")
 	default:
 		want = fmt.Sprintf("%d to %d arguments", lo, hi)
 	}
@@ -644,7 +646,7 @@ func (p *parser) finish() error {
 			continue
 		}
 		msg := strings.TrimPrefix(e.c.fail(e.v, 0).err().Error(), "schema: ")
-		return &ParseError{Def: e.def, Path: e.path, Msg: "example does not match: " + msg}
+		return &ParseError{Def: e.def, Path: e.path, Msg: "value does not match: " + msg}
 	}
 	return nil
 }

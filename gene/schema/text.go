@@ -292,8 +292,8 @@ func count(n int, noun string) string {
 	if n == 1 {
 		return s + noun
 	}
-	if strings.HasSuffix(noun, "y") {
-		return s + noun[:len(noun)-1] + "ies"
+	if noun == "entry" {
+		return s + "entries"
 	}
 	return s + noun + "s"
 }

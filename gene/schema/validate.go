@@ -569,10 +569,11 @@ func (c *geneC) fail(v gene.Value, depth int) *failure {
 	}
 	n := v.Node()
 	if c.head != nil && !c.head.ok(n.Head, depth) {
+		f := c.head.fail(n.Head, depth)
 		if !n.HasHead {
-			return (&failure{want: summary(c.head), got: "no head", lit: true}).at("(head)")
+			f.got = "no head"
 		}
-		return c.head.fail(n.Head, depth).at("(head)")
+		return f.at("(head)")
 	}
 	if pv := gene.PropMap(n.Props...); c.props != nil && !c.props.ok(pv, depth) {
 		return whole(c.props.fail(pv, depth), "(props)")
