@@ -159,37 +159,24 @@ func prependPath(err error, seg string) error {
 	return err
 }
 
-// propSeg is the path segment of a prop key, indexSeg of a list or body
-// element, keySeg of a general map entry.
-func propSeg(key string) string { return "." + key }
-func indexSeg(i int) string     { return "[" + strconv.Itoa(i) + "]" }
-func keySeg(k Value) string     { return "[" + keyText(k) + "]" }
+// pathProp is the path segment of a prop key, pathIndex of a list or body
+// element, pathKey of a general map entry.
+func pathProp(key string) string { return "." + key }
+func pathIndex(i int) string     { return "[" + strconv.Itoa(i) + "]" }
+func pathKey(k Value) string     { return "[" + keyText(k) + "]" }
 
-// headSeg is the path segment of a node head.
-const headSeg = "(head)"
+// pathHead is the path segment of a node head.
+const pathHead = "(head)"
 
-// keyText renders a general map key for a path.
+// keyText renders a general map key for a path or a message, cut short
+// when long.
 func keyText(k Value) string {
-	switch k.Kind() {
-	case KindNil, KindVoid:
-		return k.Kind().String()
-	case KindBool:
-		b, _ := k.AsBool()
-		return strconv.FormatBool(b)
-	case KindInt:
-		return k.BigInt().String()
-	case KindFloat:
-		f, _ := k.AsFloat()
-		return strconv.FormatFloat(f, 'g', -1, 64)
-	case KindString:
-		return strconv.Quote(k.Str())
-	case KindSymbol:
-		return k.Str()
-	case KindChar:
-		r, _ := k.AsChar()
-		return strconv.QuoteRune(r)
+	const max = 40
+	s := Format(k)
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "..."
 	}
-	return "<" + k.Kind().String() + ">"
+	return s
 }
 
 // encodeState is the per-call state of Marshal, pooled.
@@ -352,11 +339,15 @@ func isByteSlice(t reflect.Type) bool {
 func callMarshaler(v reflect.Value) (Value, error) {
 	m := v.Interface().(Marshaler)
 	out, err := m.MarshalGene()
-	if err != nil {
-		if me, ok := err.(*MarshalError); ok {
-			cp := *me // a nested Marshal's error: keep its path, extend a copy
-			return Value{}, &cp
-		}
+	switch e := err.(type) {
+	case nil:
+	case *MarshalError: // from a nested Marshal: extend a copy's path
+		cp := *e
+		return Value{}, &cp
+	case *UnsupportedTypeError:
+		cp := *e
+		return Value{}, &cp
+	default:
 		return Value{}, &MarshalError{GoType: v.Type(), Err: err}
 	}
 	return out, nil
@@ -476,7 +467,7 @@ func newListEncoder(t reflect.Type) encoderFunc {
 		for i := range n {
 			x, err := enc(e, v.Index(i))
 			if err != nil {
-				return Value{}, prependPath(err, indexSeg(i))
+				return Value{}, prependPath(err, pathIndex(i))
 			}
 			elems[i] = x
 		}
@@ -514,7 +505,7 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 				key := kv.String()
 				x, err := venc(e, ev)
 				if err != nil {
-					return Value{}, prependPath(err, propSeg(key))
+					return Value{}, prependPath(err, pathProp(key))
 				}
 				ps = append(ps, Prop{Key: key, Value: x})
 			}
@@ -532,7 +523,7 @@ func newMapEncoder(t reflect.Type) encoderFunc {
 			}
 			x, err := venc(e, ev)
 			if err != nil {
-				return Value{}, prependPath(err, keySeg(k))
+				return Value{}, prependPath(err, pathKey(k))
 			}
 			es = append(es, Entry{Key: k, Value: x})
 		}
@@ -565,7 +556,7 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 			}
 			x, err := f.encoder()(e, fv)
 			if err != nil {
-				return Value{}, prependPath(err, propSeg(f.name))
+				return Value{}, prependPath(err, pathProp(f.name))
 			}
 			ps = append(ps, Prop{Key: f.name, Value: x})
 		}
@@ -577,7 +568,7 @@ func newStructEncoder(t reflect.Type) encoderFunc {
 			if fv, ok := fieldByIndex(v, f.index); ok && !f.omitted(fv) {
 				x, err := f.encoder()(e, fv)
 				if err != nil {
-					return Value{}, prependPath(err, headSeg)
+					return Value{}, prependPath(err, pathHead)
 				}
 				n.Head, n.HasHead = x, true
 			}

@@ -500,7 +500,7 @@ func natural(src Value) (any, error) {
 		for i, x := range elems {
 			var err error
 			if out[i], err = natural(x); err != nil {
-				return nil, prependPath(err, indexSeg(i))
+				return nil, prependPath(err, pathIndex(i))
 			}
 		}
 		return out, nil
@@ -510,7 +510,7 @@ func natural(src Value) (any, error) {
 		for _, p := range ps {
 			x, err := natural(p.Value)
 			if err != nil {
-				return nil, prependPath(err, propSeg(p.Key))
+				return nil, prependPath(err, pathProp(p.Key))
 			}
 			out[p.Key] = x
 		}
@@ -558,7 +558,7 @@ func newSliceDecoder(t reflect.Type) decoderFunc {
 			el := v.Index(i)
 			el.SetZero()
 			if err := dec(o, x, el); err != nil {
-				return prependPath(err, indexSeg(i))
+				return prependPath(err, pathIndex(i))
 			}
 		}
 		return nil
@@ -578,7 +578,7 @@ func newArrayDecoder(t reflect.Type) decoderFunc {
 		dec := f.decoder()
 		for i, x := range src.List() {
 			if err := dec(o, x, v.Index(i)); err != nil {
-				return prependPath(err, indexSeg(i))
+				return prependPath(err, pathIndex(i))
 			}
 		}
 		return nil
@@ -613,12 +613,12 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 				} else {
 					kv.SetZero()
 					if err := kf.decoder()(o, Symbol(p.Key), kv); err != nil {
-						return prependPath(err, propSeg(p.Key))
+						return prependPath(err, pathProp(p.Key))
 					}
 				}
 				ev.SetZero()
 				if err := vdec(o, p.Value, ev); err != nil {
-					return prependPath(err, propSeg(p.Key))
+					return prependPath(err, pathProp(p.Key))
 				}
 				v.SetMapIndex(kv, ev)
 			}
@@ -628,11 +628,11 @@ func newMapDecoder(t reflect.Type) decoderFunc {
 		for _, e := range src.Entries() {
 			kv.SetZero()
 			if err := kdec(o, e.Key, kv); err != nil {
-				return prependPath(err, keySeg(e.Key))
+				return prependPath(err, pathKey(e.Key))
 			}
 			ev.SetZero()
 			if err := vdec(o, e.Value, ev); err != nil {
-				return prependPath(err, keySeg(e.Key))
+				return prependPath(err, pathKey(e.Key))
 			}
 			v.SetMapIndex(kv, ev)
 		}
@@ -664,10 +664,10 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 		if n.HasHead {
 			if si.head != nil {
 				if err := si.decodeField(o, si.head, n.Head, v); err != nil {
-					return prependPath(err, headSeg)
+					return prependPath(err, pathHead)
 				}
 			} else if o.DisallowUnknown {
-				return &UnmarshalError{Path: headSeg, GoType: t, Err: ErrUnknownField}
+				return &UnmarshalError{Path: pathHead, GoType: t, Err: ErrUnknownField}
 			}
 		}
 		if si.meta != nil && len(n.Meta) > 0 {
@@ -683,7 +683,7 @@ func newStructDecoder(t reflect.Type) decoderFunc {
 			return si.decodeField(o, si.body, List(n.Body...), v)
 		}
 		if len(n.Body) > 0 && o.DisallowUnknown {
-			return &UnmarshalError{Path: indexSeg(0), GoType: t, Err: ErrUnknownField}
+			return &UnmarshalError{Path: pathIndex(0), GoType: t, Err: ErrUnknownField}
 		}
 		return nil
 	}
@@ -694,12 +694,12 @@ func (si *structInfo) decodeProps(o UnmarshalOptions, t reflect.Type, ps Props, 
 		f := si.byName[p.Key]
 		if f == nil {
 			if o.DisallowUnknown {
-				return &UnmarshalError{Path: propSeg(p.Key), GoType: t, Err: ErrUnknownField}
+				return &UnmarshalError{Path: pathProp(p.Key), GoType: t, Err: ErrUnknownField}
 			}
 			continue
 		}
 		if err := si.decodeField(o, f, p.Value, v); err != nil {
-			return prependPath(err, propSeg(p.Key))
+			return prependPath(err, pathProp(p.Key))
 		}
 	}
 	return nil
