@@ -191,7 +191,7 @@ func TestMarshalOneWay(t *testing.T) {
 		{"float32 widens", float32(0.1), fmt.Sprint(float64(float32(0.1)))},
 		{"nanoseconds are cut to microseconds", time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), "2026-01-02T03:04:05.123456Z"},
 		{"offset not whole minutes goes to UTC", time.Date(1900, 1, 1, 0, 0, 0, 0, time.FixedZone("LMT", 17)), "1899-12-31T23:59:43Z"},
-		{"negative offset", time.Date(2026, 1, 2, 3, 4, 0, 0, time.FixedZone("", -(5*3600 + 30*60))), "2026-01-02T03:04:00-05:30"},
+		{"negative offset", time.Date(2026, 1, 2, 3, 4, 0, 0, time.FixedZone("", -(5*3600+30*60))), "2026-01-02T03:04:00-05:30"},
 		{"time in a struct by value", struct{ At time.Time }{time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}, "{^at 2026-01-02T00:00:00Z}"},
 		{"any holding a struct", any(inner{A: 1}), "{^a 1}"},
 		{"pointer to pointer", func() any { p := &inner{A: 2}; return &p }(), "{^a 2}"},

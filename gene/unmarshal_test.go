@@ -283,10 +283,10 @@ type mtPerson struct {
 }
 
 type mtExpr struct {
-	Op   Sym             `gene:",head"`
+	Op   Sym              `gene:",head"`
 	Meta map[string]Value `gene:",meta"`
-	Line int             `gene:"line,omitempty"`
-	Args []mtArg         `gene:",body"`
+	Line int              `gene:"line,omitempty"`
+	Args []mtArg          `gene:",body"`
 }
 
 // mtArg is an int, a string or a nested expression; its hooks pick.
