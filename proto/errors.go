@@ -1,0 +1,71 @@
+package proto
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors for conditions that stay local (they never cross the
+// wire as such).
+var (
+	// ErrNoCredit is returned by the non-blocking credit and send calls
+	// when the peer has not granted enough credit yet.
+	ErrNoCredit = errors.New("proto: no credit")
+	// ErrQueueFull is returned by Scheduler.TrySend when the link's send
+	// queue is full.
+	ErrQueueFull = errors.New("proto: send queue full")
+	// ErrControlFull is returned when the control queue's budget is spent:
+	// the peer does not read its control frames. The transport should be
+	// closed with CodeCalm.
+	ErrControlFull = errors.New("proto: control queue full")
+	// ErrClosed is returned by operations on a closed Scheduler or Credit.
+	ErrClosed = errors.New("proto: closed")
+)
+
+// Error is an error that crosses the wire: a code from the table and a
+// human-readable text. REJECT, RESET and GOAWAY frames carry one, and
+// every protocol violation this package detects is reported as one, with
+// the code the peer should receive.
+type Error struct {
+	Code Code
+	Msg  string // UTF-8 text for logs; programs decide on Code
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Error returns "proto: CODE: text" (or "proto: CODE" without text).
+func (e *Error) Error() string {
+	if e.Msg == "" {
+		return "proto: " + e.Code.String()
+	}
+	return "proto: " + e.Code.String() + ": " + e.Msg
+}
+
+// Is reports whether target is an *Error with the same code and either no
+// message or the same message, so errors.Is(err, &proto.Error{Code:
+// proto.CodeFlowControl}) matches every flow-control error.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && (t.Msg == "" || t.Msg == e.Msg)
+}
+
+// CodeOf returns the code to send for err: CodeNoError for nil, the code
+// of an *Error in its chain, and CodeInternal for anything else.
+func CodeOf(err error) Code {
+	if err == nil {
+		return CodeNoError
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return CodeInternal
+}
+
+// protoErr builds a PROTOCOL_ERROR.
+func protoErr(format string, args ...any) *Error {
+	return Errorf(CodeProtocolError, format, args...)
+}
