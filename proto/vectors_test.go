@@ -25,7 +25,7 @@ type vecPart struct {
 	// typed is what the payload decodes to (Grant, *Error, GoAway, Hello,
 	// ...); nil means the payload is checked as raw bytes only.
 	typed any
-	text  bool // the payload is UTF-8 text: show it beside the hex
+	text  bool   // the payload is UTF-8 text: show it beside the hex
 	note  string // comment on the first payload line of a binary payload
 }
 
