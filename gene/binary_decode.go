@@ -1,0 +1,893 @@
+package gene
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"math/big"
+	"math/bits"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// BinaryOptions configures DecodeBinary and DecodeBinaryDoc.
+type BinaryOptions struct {
+	// Limits bound what the decoder accepts; the zero Limits means the
+	// defaults (see Limits).
+	Limits Limits
+}
+
+// BinaryError reports input that is not a valid binary encoding. It
+// matches ErrBinary with errors.Is. Err, when set, is the cause: a
+// *LimitError for a value past the limits, or ErrIncomplete when the input
+// ends before the value does and more bytes could complete it; errors.Is
+// and errors.As see through to it.
+type BinaryError struct {
+	Offset int    // byte offset, from the start of the input, of the value or field at fault
+	Msg    string // what was wrong
+	Err    error  // the cause, or nil
+}
+
+func (e *BinaryError) Error() string {
+	return "gene: binary: offset " + itoa(e.Offset) + ": " + e.Msg
+}
+
+// Is makes errors.Is(err, ErrBinary) true for every BinaryError.
+func (e *BinaryError) Is(target error) bool { return target == ErrBinary }
+
+// Unwrap returns the cause (a *LimitError or ErrIncomplete), or nil.
+func (e *BinaryError) Unwrap() error { return e.Err }
+
+// DecodeBinary decodes one value from the front of data (BINARY.md) and
+// returns it with the number of bytes it spans. Bytes after the value are
+// left alone, so a stream of values decodes by repeated calls. The value
+// shares no memory with data, which the caller may reuse at once.
+//
+// Every error is a *BinaryError matching ErrBinary. It wraps ErrIncomplete
+// when data ends before the value does (a stream reader waits for more
+// bytes and calls again) and a *LimitError when the value exceeds
+// o.Limits; every length and count is checked before anything is
+// allocated for it.
+func DecodeBinary(data []byte, o BinaryOptions) (Value, int, error) {
+	d := newBinDecoder(data, 0, o.Limits)
+	v, err := d.value(0)
+	if err != nil {
+		return Value{}, 0, err
+	}
+	return v, d.pos, nil
+}
+
+// DecodeBinaryDoc decodes a binary document as written by AppendBinaryDoc:
+// the magic bytes, the version byte, and exactly one value filling the rest
+// of data. It returns the value and len(data). A version other than
+// BinaryVersion is an error naming it; bytes after the value are an error.
+// Errors are as for DecodeBinary.
+func DecodeBinaryDoc(data []byte, o BinaryOptions) (Value, int, error) {
+	hdr := len(binaryMagic) + 1
+	for i := 0; i < len(binaryMagic); i++ {
+		if i >= len(data) {
+			return Value{}, 0, &BinaryError{Offset: i, Msg: "input ends inside the document header", Err: ErrIncomplete}
+		}
+		if data[i] != binaryMagic[i] {
+			return Value{}, 0, &BinaryError{Offset: 0,
+				Msg: fmt.Sprintf("not a Gene binary document: starts with % x, want % x", data[:i+1], binaryMagic[:i+1])}
+		}
+	}
+	if len(data) < hdr {
+		return Value{}, 0, &BinaryError{Offset: len(data), Msg: "input ends before the version byte", Err: ErrIncomplete}
+	}
+	if ver := data[hdr-1]; ver != BinaryVersion {
+		return Value{}, 0, &BinaryError{Offset: hdr - 1,
+			Msg: fmt.Sprintf("unsupported binary encoding version %d (this decoder reads version %d)", ver, BinaryVersion)}
+	}
+	d := newBinDecoder(data, hdr, o.Limits)
+	v, err := d.value(0)
+	if err != nil {
+		return Value{}, 0, err
+	}
+	if d.pos != len(data) {
+		return Value{}, 0, &BinaryError{Offset: d.pos,
+			Msg: fmt.Sprintf("%d bytes after the document's value", len(data)-d.pos)}
+	}
+	return v, len(data), nil
+}
+
+// binDecoder decodes one top-level value. It reads straight from the input
+// slice and never retains it: strings are copied into an arena.
+type binDecoder struct {
+	data   []byte // the input, cut at start+MaxValueBytes
+	pos    int    // next byte to read
+	start  int    // offset of the top-level value
+	capEnd uint64 // start+MaxValueBytes: the value may not need bytes past it
+	lim    Limits
+	// arena backs the small strings of one decode, so a message costs one
+	// allocation for all its strings rather than one each. A string keeps
+	// its whole chunk alive, which is why chunks stay small.
+	arena []byte
+}
+
+const (
+	// arenaChunk is the most bytes one arena allocation holds.
+	arenaChunk = 8 << 10
+	// arenaMaxString is the longest string copied into the arena; longer
+	// ones get their own allocation.
+	arenaMaxString = 256
+	// quadraticDupMax is the most entries checked for duplicate keys by
+	// comparing each pair; larger maps use a hash table.
+	quadraticDupMax = 16
+)
+
+func newBinDecoder(data []byte, start int, l Limits) binDecoder {
+	l = l.WithDefaults()
+	capEnd := uint64(start) + uint64(l.MaxValueBytes)
+	if uint64(len(data)) > capEnd {
+		data = data[:capEnd]
+	}
+	return binDecoder{data: data, pos: start, start: start, capEnd: capEnd, lim: l}
+}
+
+// value decodes the value at d.pos. depth is the number of containers
+// around it.
+func (d *binDecoder) value(depth int) (Value, error) {
+	off := d.pos
+	if off >= len(d.data) {
+		return Value{}, d.short(off, uint64(off)+1, "input ends before a value")
+	}
+	tag := d.data[off]
+	d.pos++
+	switch {
+	case tag <= tagFixIntMax:
+		return Value{kind: KindInt, n: uint64(tag)}, nil
+	case tag >= tagNegFixInt:
+		return Value{kind: KindInt, n: uint64(int64(int8(tag)))}, nil
+	case tag < tagFixSym:
+		return d.text(off, KindString, uint64(tag-tagFixStr))
+	case tag < tagFixList:
+		return d.text(off, KindSymbol, uint64(tag-tagFixSym))
+	case tag < tagFixProps:
+		return d.list(off, uint64(tag-tagFixList), false, depth)
+	case tag < tagFixProps+16:
+		return d.propMap(off, uint64(tag-tagFixProps), false, depth)
+	}
+	switch tag {
+	case tagNil:
+		return Value{}, nil
+	case tagVoid:
+		return Value{kind: KindVoid}, nil
+	case tagFalse:
+		return Value{kind: KindBool}, nil
+	case tagTrue:
+		return Value{kind: KindBool, n: 1}, nil
+	case tagInt:
+		u, err := d.uvarint(off, "integer")
+		if err != nil {
+			return Value{}, err
+		}
+		i := int64(u>>1) ^ -int64(u&1)
+		if i >= fixIntMin && i < fixIntLimit {
+			return Value{}, d.fail(off, fmt.Sprintf("integer %d written with tag 0xc4; it must use the one-byte form", i))
+		}
+		return Value{kind: KindInt, n: uint64(i)}, nil
+	case tagBigPos, tagBigNeg:
+		return d.bigInt(off, tag == tagBigNeg)
+	case tagFloat:
+		if len(d.data)-d.pos < 8 {
+			return Value{}, d.short(off, uint64(d.pos)+8, "input ends inside a float")
+		}
+		u := binary.LittleEndian.Uint64(d.data[d.pos:])
+		d.pos += 8
+		return Value{kind: KindFloat, n: u}, nil
+	case tagStr, tagSym:
+		n, err := d.uvarint(off, "string length")
+		if err != nil {
+			return Value{}, err
+		}
+		if n <= fixStrMax {
+			return Value{}, d.fail(off, fmt.Sprintf("%d-byte %s written with tag %#x; it must use the one-byte tag", n, tagKind(tag), tag))
+		}
+		kind := KindString
+		if tag == tagSym {
+			kind = KindSymbol
+		}
+		return d.text(off, kind, n)
+	case tagChar:
+		u, err := d.uvarint(off, "char")
+		if err != nil {
+			return Value{}, err
+		}
+		if u > utf8.MaxRune || !utf8.ValidRune(rune(u)) {
+			return Value{}, d.fail(off, fmt.Sprintf("char U+%X is not a Unicode scalar value", u))
+		}
+		return Value{kind: KindChar, n: u}, nil
+	case tagList, tagFrozenList:
+		n, err := d.uvarint(off, "list count")
+		if err != nil {
+			return Value{}, err
+		}
+		if tag == tagList && n <= fixListMax {
+			return Value{}, d.fail(off, fmt.Sprintf("list of %d written with tag 0xcb; it must use the one-byte tag", n))
+		}
+		return d.list(off, n, tag == tagFrozenList, depth)
+	case tagProps, tagFrozenProps:
+		n, err := d.uvarint(off, "prop map count")
+		if err != nil {
+			return Value{}, err
+		}
+		if tag == tagProps && n <= fixListMax {
+			return Value{}, d.fail(off, fmt.Sprintf("prop map of %d written with tag 0xcc; it must use the one-byte tag", n))
+		}
+		return d.propMap(off, n, tag == tagFrozenProps, depth)
+	case tagMap:
+		return d.genMap(off, depth)
+	case tagNode:
+		return d.node(off, depth)
+	case tagBytes:
+		n, err := d.uvarint(off, "bytes length")
+		if err != nil {
+			return Value{}, err
+		}
+		if err := d.checkLen(off, n, "bytes"); err != nil {
+			return Value{}, err
+		}
+		b := make([]byte, n)
+		copy(b, d.data[d.pos:])
+		d.pos += int(n)
+		return Bytes(b), nil
+	case tagRegex:
+		return d.regex(off)
+	case tagDate, tagTime, tagDateTime:
+		return d.temporal(off, tag)
+	}
+	return Value{}, d.fail(off, fmt.Sprintf("unknown tag %#02x", tag))
+}
+
+func tagKind(tag byte) string {
+	if tag == tagSym {
+		return "symbol"
+	}
+	return "string"
+}
+
+// text decodes the n bytes of a string or symbol at d.pos.
+func (d *binDecoder) text(off int, kind Kind, n uint64) (Value, error) {
+	if err := d.checkLen(off, n, kind.String()); err != nil {
+		return Value{}, err
+	}
+	b := d.data[d.pos : d.pos+int(n)]
+	if !utf8.Valid(b) {
+		return Value{}, d.badUTF8(off, kind.String(), b)
+	}
+	d.pos += int(n)
+	return Value{kind: kind, n: n, p: d.copyString(b)}, nil
+}
+
+// str decodes a str (length and UTF-8) at d.pos, for prop keys, regexes
+// and zone names.
+func (d *binDecoder) str(what string) (string, error) {
+	off := d.pos
+	var n uint64
+	if off < len(d.data) && d.data[off] < 0x80 {
+		n = uint64(d.data[off])
+		d.pos++
+	} else {
+		var err error
+		if n, err = d.uvarint(off, what+" length"); err != nil {
+			return "", err
+		}
+	}
+	if err := d.checkLen(off, n, what); err != nil {
+		return "", err
+	}
+	b := d.data[d.pos : d.pos+int(n)]
+	if !utf8.Valid(b) {
+		return "", d.badUTF8(off, what, b)
+	}
+	d.pos += int(n)
+	return unsafe.String((*byte)(d.copyString(b)), int(n)), nil
+}
+
+// checkLen checks a byte length read at off against MaxStringBytes and the
+// bytes left.
+func (d *binDecoder) checkLen(off int, n uint64, what string) error {
+	if n > uint64(d.lim.MaxStringBytes) {
+		return d.limit(off, "MaxStringBytes", d.lim.MaxStringBytes, fmt.Sprintf("%s length %d", what, n))
+	}
+	if n > uint64(len(d.data)-d.pos) {
+		return d.short(off, uint64(d.pos)+n, fmt.Sprintf("input ends inside a %s of %d bytes (%d present)", what, n, len(d.data)-d.pos))
+	}
+	return nil
+}
+
+// copyString copies b, which lies in d.data at d.pos, into the arena and
+// returns a pointer to the copy (nil when b is empty).
+func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
+	n := len(b)
+	if n == 0 {
+		return nil
+	}
+	if n > arenaMaxString {
+		c := make([]byte, n)
+		copy(c, b)
+		return unsafe.Pointer(unsafe.SliceData(c))
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		// Every string still to come lies in the rest of the input, so
+		// a chunk never needs to be larger than that.
+		size := min(len(d.data)-d.pos, arenaChunk)
+		d.arena = make([]byte, 0, size)
+	}
+	i := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.Pointer(&d.arena[i])
+}
+
+// count reads an element count at d.pos for the container at off and
+// checks it against MaxElements and the bytes left (each element needs at
+// least minBytes).
+func (d *binDecoder) count(off int, what string, minBytes uint64) (uint64, error) {
+	n, err := d.uvarint(off, what+" count")
+	if err != nil {
+		return 0, err
+	}
+	return n, d.checkCount(off, n, what, minBytes)
+}
+
+func (d *binDecoder) checkCount(off int, n uint64, what string, minBytes uint64) error {
+	if n > uint64(d.lim.MaxElements) {
+		return d.limit(off, "MaxElements", d.lim.MaxElements, fmt.Sprintf("%s of %d elements", what, n))
+	}
+	if need := n * minBytes; need > uint64(len(d.data)-d.pos) {
+		return d.short(off, uint64(d.pos)+need, fmt.Sprintf("input ends inside a %s of %d elements", what, n))
+	}
+	return nil
+}
+
+func (d *binDecoder) enter(off, depth int) error {
+	if depth >= d.lim.MaxDepth {
+		return d.limit(off, "MaxDepth", d.lim.MaxDepth, fmt.Sprintf("nesting depth %d", depth+1))
+	}
+	return nil
+}
+
+func (d *binDecoder) list(off int, n uint64, frozen bool, depth int) (Value, error) {
+	if err := d.enter(off, depth); err != nil {
+		return Value{}, err
+	}
+	if err := d.checkCount(off, n, "list", 1); err != nil {
+		return Value{}, err
+	}
+	v := Value{kind: KindList, frozen: frozen, n: n}
+	if n == 0 {
+		return v, nil
+	}
+	elems := make([]Value, n)
+	for i := range elems {
+		e, err := d.value(depth + 1)
+		if err != nil {
+			return Value{}, err
+		}
+		elems[i] = e
+	}
+	v.p = unsafe.Pointer(unsafe.SliceData(elems))
+	return v, nil
+}
+
+func (d *binDecoder) propMap(off int, n uint64, frozen bool, depth int) (Value, error) {
+	if err := d.enter(off, depth); err != nil {
+		return Value{}, err
+	}
+	if err := d.checkCount(off, n, "prop map", 2); err != nil {
+		return Value{}, err
+	}
+	v := Value{kind: KindProps, frozen: frozen, n: n}
+	if n == 0 {
+		return v, nil
+	}
+	ps, err := d.props(int(n), depth+1)
+	if err != nil {
+		return Value{}, err
+	}
+	v.p = unsafe.Pointer(unsafe.SliceData(ps))
+	return v, nil
+}
+
+// props decodes n prop entries whose values are at the given depth,
+// refusing a key that repeats.
+func (d *binDecoder) props(n, depth int) (Props, error) {
+	ps := make(Props, n)
+	var seen map[string]struct{}
+	if n > quadraticDupMax {
+		seen = make(map[string]struct{}, n)
+	}
+	for i := range ps {
+		koff := d.pos
+		k, err := d.str("prop key")
+		if err != nil {
+			return nil, err
+		}
+		if seen != nil {
+			if _, dup := seen[k]; dup {
+				return nil, d.dupKey(koff, k)
+			}
+			seen[k] = struct{}{}
+		} else {
+			for j := 0; j < i; j++ {
+				if ps[j].Key == k {
+					return nil, d.dupKey(koff, k)
+				}
+			}
+		}
+		ps[i].Key = k
+		if ps[i].Value, err = d.value(depth); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+func (d *binDecoder) dupKey(off int, k string) error {
+	return d.fail(off, fmt.Sprintf("duplicate prop key %q", k))
+}
+
+func (d *binDecoder) genMap(off, depth int) (Value, error) {
+	if err := d.enter(off, depth); err != nil {
+		return Value{}, err
+	}
+	n, err := d.count(off, "map", 2)
+	if err != nil {
+		return Value{}, err
+	}
+	v := Value{kind: KindMap, n: n}
+	if n == 0 {
+		return v, nil
+	}
+	es := make([]Entry, n)
+	var seen *keySet
+	if n > quadraticDupMax {
+		seen = newKeySet(int(n))
+	}
+	for i := range es {
+		koff := d.pos
+		if es[i].Key, err = d.value(depth + 1); err != nil {
+			return Value{}, err
+		}
+		dup := false
+		if seen != nil {
+			dup = !seen.add(es, i)
+		} else {
+			for j := 0; j < i && !dup; j++ {
+				dup = Equal(es[j].Key, es[i].Key)
+			}
+		}
+		if dup {
+			return Value{}, d.fail(koff, "duplicate map key")
+		}
+		if es[i].Value, err = d.value(depth + 1); err != nil {
+			return Value{}, err
+		}
+	}
+	v.p = unsafe.Pointer(unsafe.SliceData(es))
+	return v, nil
+}
+
+func (d *binDecoder) node(off, depth int) (Value, error) {
+	if err := d.enter(off, depth); err != nil {
+		return Value{}, err
+	}
+	if d.pos >= len(d.data) {
+		return Value{}, d.short(off, uint64(d.pos)+1, "input ends before the node flags")
+	}
+	flags := d.data[d.pos]
+	d.pos++
+	if flags&^nodeKnown != 0 {
+		return Value{}, d.fail(off, fmt.Sprintf("node flags %#02x set reserved bits", flags))
+	}
+	nd := &Node{HasHead: flags&nodeHead != 0}
+	var err error
+	if nd.HasHead {
+		if nd.Head, err = d.value(depth + 1); err != nil {
+			return Value{}, err
+		}
+	}
+	total := uint64(0) // props + meta + body, against MaxElements
+	n, err := d.nodePart(off, flags, nodeProps, "props", 2, &total)
+	if err != nil {
+		return Value{}, err
+	}
+	if n > 0 {
+		if nd.Props, err = d.props(n, depth+1); err != nil {
+			return Value{}, err
+		}
+	}
+	if n, err = d.nodePart(off, flags, nodeMeta, "meta", 2, &total); err != nil {
+		return Value{}, err
+	}
+	if n > 0 {
+		if nd.Meta, err = d.props(n, depth+1); err != nil {
+			return Value{}, err
+		}
+	}
+	if n, err = d.nodePart(off, flags, nodeBody, "body", 1, &total); err != nil {
+		return Value{}, err
+	}
+	if n > 0 {
+		nd.Body = make([]Value, n)
+		for i := range nd.Body {
+			if nd.Body[i], err = d.value(depth + 1); err != nil {
+				return Value{}, err
+			}
+		}
+	}
+	return Value{kind: KindNode, frozen: flags&nodeFrozen != 0, p: unsafe.Pointer(nd)}, nil
+}
+
+// nodePart reads the count of a node part (props, meta or body) whose flag
+// is set, adds it to total and checks total against MaxElements and the
+// bytes left. It returns 0 when the flag is clear.
+func (d *binDecoder) nodePart(off int, flags, flag byte, what string, minBytes uint64, total *uint64) (int, error) {
+	if flags&flag == 0 {
+		return 0, nil
+	}
+	coff := d.pos
+	n, err := d.uvarint(coff, what+" count")
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, d.fail(coff, "node "+what+" flagged present but empty")
+	}
+	*total += n
+	if err := d.checkCount(off, *total, "node", minBytes); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// bigInt decodes the magnitude of an integer outside the int64 range.
+func (d *binDecoder) bigInt(off int, neg bool) (Value, error) {
+	n, err := d.uvarint(off, "integer length")
+	if err != nil {
+		return Value{}, err
+	}
+	// A magnitude of n bytes has at least 2.4*(n-1) decimal digits: refuse
+	// a length no integer within MaxIntDigits can have before reading it.
+	if maxDigits := d.lim.MaxIntDigits; maxDigits != unlimited && n > uint64(maxDigits)/2+2 {
+		return Value{}, d.limit(off, "MaxIntDigits", maxDigits, fmt.Sprintf("integer of %d bytes", n))
+	}
+	if n > uint64(len(d.data)-d.pos) {
+		return Value{}, d.short(off, uint64(d.pos)+n, fmt.Sprintf("input ends inside an integer of %d bytes (%d present)", n, len(d.data)-d.pos))
+	}
+	mag := d.data[d.pos : d.pos+int(n)]
+	switch {
+	case n == 0 || mag[0] == 0:
+		return Value{}, d.fail(off, "integer magnitude has a leading zero byte")
+	case n < 8, n == 8 && !neg && mag[0] < 0x80,
+		n == 8 && neg && binary.BigEndian.Uint64(mag) <= 1<<63:
+		return Value{}, d.fail(off, "integer fits in 64 bits; it must use tag 0xc4 or the one-byte form")
+	}
+	bitLen := 8*(len(mag)-1) + bits.Len8(mag[0])
+	if err := d.checkDigits(off, mag, bitLen); err != nil {
+		return Value{}, err
+	}
+	d.pos += int(n)
+	b := new(big.Int).SetBytes(mag)
+	if neg {
+		b.Neg(b)
+	}
+	return Value{kind: KindInt, p: unsafe.Pointer(b)}, nil
+}
+
+// checkDigits checks that the magnitude mag of bitLen bits has at most
+// MaxIntDigits decimal digits. The bit length bounds the digit count to
+// two neighbours; only between them is the exact comparison done.
+func (d *binDecoder) checkDigits(off int, mag []byte, bitLen int) error {
+	maxDigits := d.lim.MaxIntDigits
+	if maxDigits == unlimited {
+		return nil
+	}
+	const log10of2 = 0.30102999566398119521
+	lo := int(float64(bitLen-1)*log10of2-1e-9) + 1 // fewest digits
+	hi := int(float64(bitLen)*log10of2+1e-9) + 1   // most digits
+	if hi <= maxDigits {
+		return nil
+	}
+	tooMany := lo > maxDigits
+	if !tooMany {
+		bound := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(maxDigits)), nil)
+		tooMany = new(big.Int).SetBytes(mag).Cmp(bound) >= 0
+	}
+	if tooMany {
+		return d.limit(off, "MaxIntDigits", maxDigits, fmt.Sprintf("integer of %d bits", bitLen))
+	}
+	return nil
+}
+
+func (d *binDecoder) regex(off int) (Value, error) {
+	pat, err := d.str("regex pattern")
+	if err != nil {
+		return Value{}, err
+	}
+	foff := d.pos
+	flags, err := d.str("regex flags")
+	if err != nil {
+		return Value{}, err
+	}
+	var seen [4]bool
+	for i := 0; i < len(flags); i++ {
+		j := -1
+		switch flags[i] {
+		case 'i':
+			j = 0
+		case 'm':
+			j = 1
+		case 's':
+			j = 2
+		case 'x':
+			j = 3
+		}
+		if j < 0 || seen[j] {
+			return Value{}, d.fail(foff, fmt.Sprintf("regex flags %q: each flag is one of i, m, s, x, at most once", flags))
+		}
+		seen[j] = true
+	}
+	return RegexValue(pat, flags), nil
+}
+
+func (d *binDecoder) temporal(off int, tag byte) (Value, error) {
+	t := &Temporal{}
+	kind := KindDate
+	switch tag {
+	case tagTime:
+		kind = KindTime
+	case tagDateTime:
+		kind = KindDateTime
+	}
+	var err error
+	if kind != KindTime {
+		if t.Year, err = d.field(off, "year", math.MinInt32, math.MaxInt32); err != nil {
+			return Value{}, err
+		}
+		if t.Month, err = d.field(off, "month", 1, 12); err != nil {
+			return Value{}, err
+		}
+		if t.Day, err = d.field(off, "day", 1, 31); err != nil {
+			return Value{}, err
+		}
+	}
+	if kind != KindDate {
+		if d.pos >= len(d.data) {
+			return Value{}, d.short(off, uint64(d.pos)+1, "input ends before the time flags")
+		}
+		flags := d.data[d.pos]
+		d.pos++
+		if flags&^timeKnown != 0 {
+			return Value{}, d.fail(off, fmt.Sprintf("time flags %#02x set reserved bits", flags))
+		}
+		if t.Hour, err = d.field(off, "hour", 0, 24); err != nil {
+			return Value{}, err
+		}
+		if t.Minute, err = d.field(off, "minute", 0, 59); err != nil {
+			return Value{}, err
+		}
+		if t.Second, err = d.field(off, "second", 0, 60); err != nil {
+			return Value{}, err
+		}
+		if t.Micro, err = d.field(off, "microsecond", 0, 999999); err != nil {
+			return Value{}, err
+		}
+		if flags&timeOffset != 0 {
+			t.HasOffset = true
+			if t.Offset, err = d.field(off, "offset", -1439, 1439); err != nil {
+				return Value{}, err
+			}
+		}
+		if flags&timeZone != 0 {
+			zoff := d.pos
+			if t.Zone, err = d.str("zone name"); err != nil {
+				return Value{}, err
+			}
+			if t.Zone == "" {
+				return Value{}, d.fail(zoff, "zone name flagged present but empty")
+			}
+		}
+	}
+	return Value{kind: kind, p: unsafe.Pointer(t)}, nil
+}
+
+// field reads a zigzag temporal field and checks it lies in lo..hi.
+func (d *binDecoder) field(off int, what string, lo, hi int64) (int, error) {
+	u, err := d.uvarint(off, what)
+	if err != nil {
+		return 0, err
+	}
+	i := int64(u>>1) ^ -int64(u&1)
+	if i < lo || i > hi {
+		return 0, d.fail(off, fmt.Sprintf("%s %d out of range %d..%d", what, i, lo, hi))
+	}
+	return int(i), nil
+}
+
+// uvarint reads an unsigned LEB128 varint at d.pos, refusing one longer
+// than 64 bits or longer than needed. off is the value it belongs to.
+func (d *binDecoder) uvarint(off int, what string) (uint64, error) {
+	if d.pos < len(d.data) {
+		if b := d.data[d.pos]; b < 0x80 {
+			d.pos++
+			return uint64(b), nil
+		}
+	}
+	var x uint64
+	for i := 0; ; i++ {
+		p := d.pos + i
+		if p >= len(d.data) {
+			return 0, d.short(off, uint64(p)+1, "input ends inside the varint "+what)
+		}
+		b := d.data[p]
+		if i == 9 && b > 1 {
+			return 0, d.fail(d.pos, "varint "+what+" overflows 64 bits")
+		}
+		x |= uint64(b&0x7f) << (7 * i)
+		if b < 0x80 {
+			if b == 0 && i > 0 {
+				return 0, d.fail(d.pos, "varint "+what+" is not minimal (ends in a zero byte)")
+			}
+			d.pos = p + 1
+			return x, nil
+		}
+	}
+}
+
+// Error constructors, kept out of line so the hot paths stay small.
+
+//go:noinline
+func (d *binDecoder) fail(off int, msg string) error {
+	return &BinaryError{Offset: off, Msg: msg}
+}
+
+//go:noinline
+func (d *binDecoder) limit(off int, name string, max int, what string) error {
+	return &BinaryError{Offset: off,
+		Msg: fmt.Sprintf("%s exceeds %s (%d)", what, name, max),
+		Err: &LimitError{Limit: name, Max: max, Where: "offset " + itoa(off)}}
+}
+
+// short reports input that ends before byte end-1 of the value at off:
+// incomplete if more input could supply it, a MaxValueBytes error if the
+// value would then span more than the limit.
+//
+//go:noinline
+func (d *binDecoder) short(off int, end uint64, msg string) error {
+	if end > d.capEnd {
+		return d.limit(off, "MaxValueBytes", d.lim.MaxValueBytes, fmt.Sprintf("value of at least %d bytes", end-uint64(d.start)))
+	}
+	return &BinaryError{Offset: off, Msg: msg, Err: ErrIncomplete}
+}
+
+//go:noinline
+func (d *binDecoder) badUTF8(off int, what string, b []byte) error {
+	i := 0
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		i += size
+	}
+	return d.fail(off, fmt.Sprintf("%s is not valid UTF-8 (byte %#02x at offset %d)", what, b[i], d.pos+i))
+}
+
+// keySet finds duplicate keys in a large general map. It hashes with a
+// random seed (hash/maphash), consistent with Equal, so a hostile peer
+// cannot choose keys that all collide and make the check quadratic.
+type keySet struct {
+	seed maphash.Seed
+	head map[uint64]int // hash -> index+1 of the latest key with it
+	next []int          // next[i] -> index+1 of the previous key with the same hash
+}
+
+func newKeySet(n int) *keySet {
+	return &keySet{seed: maphash.MakeSeed(), head: make(map[uint64]int, n), next: make([]int, n)}
+}
+
+// add records es[i].Key and reports false if an earlier key equals it.
+func (s *keySet) add(es []Entry, i int) bool {
+	h := s.hash(es[i].Key)
+	for j := s.head[h]; j != 0; j = s.next[j-1] {
+		if Equal(es[j-1].Key, es[i].Key) {
+			return false
+		}
+	}
+	s.next[i] = s.head[h]
+	s.head[h] = i + 1
+	return true
+}
+
+func (s *keySet) hash(v Value) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	s.write(&h, v)
+	return h.Sum64()
+}
+
+// write feeds v to h so that Equal values hash alike: -0.0 as 0.0, prop
+// and map entries independently of their order, meta not at all.
+func (s *keySet) write(h *maphash.Hash, v Value) {
+	var buf [9]byte
+	buf[0] = byte(v.kind)
+	if v.frozen {
+		buf[0] |= 0x80
+	}
+	u := v.n
+	switch v.kind {
+	case KindFloat:
+		if f, _ := v.AsFloat(); f == 0 {
+			u = 0
+		}
+	case KindInt:
+		if v.p != nil {
+			u = uint64(v.bigRef().Sign())
+			h.Write(v.bigRef().Bytes())
+		}
+	}
+	binary.LittleEndian.PutUint64(buf[1:], u)
+	h.Write(buf[:])
+	switch v.kind {
+	case KindString, KindSymbol:
+		h.WriteString(v.Str())
+	case KindBytes:
+		h.Write(v.Bytes())
+	case KindList:
+		for _, e := range v.List() {
+			s.write(h, e)
+		}
+	case KindProps:
+		s.writeProps(h, v.Props())
+	case KindMap:
+		var sum uint64
+		for _, e := range v.Entries() {
+			var eh maphash.Hash
+			eh.SetSeed(s.seed)
+			s.write(&eh, e.Key)
+			s.write(&eh, e.Value)
+			sum += eh.Sum64()
+		}
+		h.Write(binary.LittleEndian.AppendUint64(buf[:0], sum))
+	case KindNode:
+		nd := v.Node()
+		if nd.HasHead {
+			s.write(h, nd.Head)
+		}
+		s.writeProps(h, nd.Props)
+		h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(len(nd.Body))))
+		for _, e := range nd.Body {
+			s.write(h, e)
+		}
+	case KindRegex:
+		r := v.Regex()
+		h.WriteString(r.Pattern)
+		h.WriteByte(0)
+		h.WriteString(r.Flags)
+	case KindDate, KindTime, KindDateTime:
+		t, _ := v.Temporal()
+		for _, x := range [...]int{t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second, t.Micro, t.Offset, boolInt(t.HasOffset)} {
+			h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(x)))
+		}
+		h.WriteString(t.Zone)
+	}
+}
+
+func (s *keySet) writeProps(h *maphash.Hash, ps Props) {
+	var sum uint64
+	for _, p := range ps {
+		var eh maphash.Hash
+		eh.SetSeed(s.seed)
+		eh.WriteString(p.Key)
+		eh.WriteByte(0)
+		s.write(&eh, p.Value)
+		sum += eh.Sum64()
+	}
+	var buf [8]byte
+	binary.LittleEndian.PutUint64(buf[:], sum)
+	h.Write(buf[:])
+}
