@@ -108,18 +108,25 @@ type binDecoder struct {
 }
 
 const (
-	// arenaChunk is the most bytes one arena allocation holds.
-	arenaChunk = 8 << 10
-	// arenaMaxString is the longest string copied into the arena; longer
+	// binArenaChunk is the most bytes one arena allocation holds.
+	binArenaChunk = 8 << 10
+	// binArenaMaxString is the longest string copied into the arena; longer
 	// ones get their own allocation.
-	arenaMaxString = 256
-	// quadraticDupMax is the most entries checked for duplicate keys by
+	binArenaMaxString = 256
+	// binQuadraticDupMax is the most entries checked for duplicate keys by
 	// comparing each pair; larger maps use a hash table.
-	quadraticDupMax = 16
+	binQuadraticDupMax = 16
 )
 
+// binDefaultLimits saves WithDefaults on the common zero Limits.
+var binDefaultLimits = Limits{}.WithDefaults()
+
 func newBinDecoder(data []byte, start int, l Limits) binDecoder {
-	l = l.WithDefaults()
+	if l == (Limits{}) {
+		l = binDefaultLimits
+	} else {
+		l = l.WithDefaults()
+	}
 	capEnd := uint64(start) + uint64(l.MaxValueBytes)
 	if uint64(len(data)) > capEnd {
 		data = data[:capEnd]
@@ -137,61 +144,61 @@ func (d *binDecoder) value(depth int) (Value, error) {
 	tag := d.data[off]
 	d.pos++
 	switch {
-	case tag <= tagFixIntMax:
+	case tag <= binTagFixIntMax:
 		return Value{kind: KindInt, n: uint64(tag)}, nil
-	case tag >= tagNegFixInt:
+	case tag >= binTagNegFixInt:
 		return Value{kind: KindInt, n: uint64(int64(int8(tag)))}, nil
-	case tag < tagFixSym:
-		return d.text(off, KindString, uint64(tag-tagFixStr))
-	case tag < tagFixList:
-		return d.text(off, KindSymbol, uint64(tag-tagFixSym))
-	case tag < tagFixProps:
-		return d.list(off, uint64(tag-tagFixList), false, depth)
-	case tag < tagFixProps+16:
-		return d.propMap(off, uint64(tag-tagFixProps), false, depth)
+	case tag < binTagFixSym:
+		return d.text(off, KindString, uint64(tag-binTagFixStr))
+	case tag < binTagFixList:
+		return d.text(off, KindSymbol, uint64(tag-binTagFixSym))
+	case tag < binTagFixProps:
+		return d.list(off, uint64(tag-binTagFixList), false, depth)
+	case tag < binTagFixProps+16:
+		return d.propMap(off, uint64(tag-binTagFixProps), false, depth)
 	}
 	switch tag {
-	case tagNil:
+	case binTagNil:
 		return Value{}, nil
-	case tagVoid:
+	case binTagVoid:
 		return Value{kind: KindVoid}, nil
-	case tagFalse:
+	case binTagFalse:
 		return Value{kind: KindBool}, nil
-	case tagTrue:
+	case binTagTrue:
 		return Value{kind: KindBool, n: 1}, nil
-	case tagInt:
+	case binTagInt:
 		u, err := d.uvarint(off, "integer")
 		if err != nil {
 			return Value{}, err
 		}
 		i := int64(u>>1) ^ -int64(u&1)
-		if i >= fixIntMin && i < fixIntLimit {
+		if i >= binFixIntMin && i < binFixIntLimit {
 			return Value{}, d.fail(off, fmt.Sprintf("integer %d written with tag 0xc4; it must use the one-byte form", i))
 		}
 		return Value{kind: KindInt, n: uint64(i)}, nil
-	case tagBigPos, tagBigNeg:
-		return d.bigInt(off, tag == tagBigNeg)
-	case tagFloat:
+	case binTagBigPos, binTagBigNeg:
+		return d.bigInt(off, tag == binTagBigNeg)
+	case binTagFloat:
 		if len(d.data)-d.pos < 8 {
 			return Value{}, d.short(off, uint64(d.pos)+8, "input ends inside a float")
 		}
 		u := binary.LittleEndian.Uint64(d.data[d.pos:])
 		d.pos += 8
 		return Value{kind: KindFloat, n: u}, nil
-	case tagStr, tagSym:
+	case binTagStr, binTagSym:
 		n, err := d.uvarint(off, "string length")
 		if err != nil {
 			return Value{}, err
 		}
-		if n <= fixStrMax {
-			return Value{}, d.fail(off, fmt.Sprintf("%d-byte %s written with tag %#x; it must use the one-byte tag", n, tagKind(tag), tag))
+		if n <= binFixStrMax {
+			return Value{}, d.fail(off, fmt.Sprintf("%d-byte %s written with tag %#x; it must use the one-byte tag", n, binTagKind(tag), tag))
 		}
 		kind := KindString
-		if tag == tagSym {
+		if tag == binTagSym {
 			kind = KindSymbol
 		}
 		return d.text(off, kind, n)
-	case tagChar:
+	case binTagChar:
 		u, err := d.uvarint(off, "char")
 		if err != nil {
 			return Value{}, err
@@ -200,29 +207,29 @@ func (d *binDecoder) value(depth int) (Value, error) {
 			return Value{}, d.fail(off, fmt.Sprintf("char U+%X is not a Unicode scalar value", u))
 		}
 		return Value{kind: KindChar, n: u}, nil
-	case tagList, tagFrozenList:
+	case binTagList, binTagFrozenList:
 		n, err := d.uvarint(off, "list count")
 		if err != nil {
 			return Value{}, err
 		}
-		if tag == tagList && n <= fixListMax {
+		if tag == binTagList && n <= binFixListMax {
 			return Value{}, d.fail(off, fmt.Sprintf("list of %d written with tag 0xcb; it must use the one-byte tag", n))
 		}
-		return d.list(off, n, tag == tagFrozenList, depth)
-	case tagProps, tagFrozenProps:
+		return d.list(off, n, tag == binTagFrozenList, depth)
+	case binTagProps, binTagFrozenProps:
 		n, err := d.uvarint(off, "prop map count")
 		if err != nil {
 			return Value{}, err
 		}
-		if tag == tagProps && n <= fixListMax {
+		if tag == binTagProps && n <= binFixListMax {
 			return Value{}, d.fail(off, fmt.Sprintf("prop map of %d written with tag 0xcc; it must use the one-byte tag", n))
 		}
-		return d.propMap(off, n, tag == tagFrozenProps, depth)
-	case tagMap:
+		return d.propMap(off, n, tag == binTagFrozenProps, depth)
+	case binTagMap:
 		return d.genMap(off, depth)
-	case tagNode:
+	case binTagNode:
 		return d.node(off, depth)
-	case tagBytes:
+	case binTagBytes:
 		n, err := d.uvarint(off, "bytes length")
 		if err != nil {
 			return Value{}, err
@@ -234,16 +241,16 @@ func (d *binDecoder) value(depth int) (Value, error) {
 		copy(b, d.data[d.pos:])
 		d.pos += int(n)
 		return Bytes(b), nil
-	case tagRegex:
+	case binTagRegex:
 		return d.regex(off)
-	case tagDate, tagTime, tagDateTime:
+	case binTagDate, binTagTime, binTagDateTime:
 		return d.temporal(off, tag)
 	}
 	return Value{}, d.fail(off, fmt.Sprintf("unknown tag %#02x", tag))
 }
 
-func tagKind(tag byte) string {
-	if tag == tagSym {
+func binTagKind(tag byte) string {
+	if tag == binTagSym {
 		return "symbol"
 	}
 	return "string"
@@ -255,7 +262,7 @@ func (d *binDecoder) text(off int, kind Kind, n uint64) (Value, error) {
 		return Value{}, err
 	}
 	b := d.data[d.pos : d.pos+int(n)]
-	if !utf8.Valid(b) {
+	if !binValidUTF8(b) {
 		return Value{}, d.badUTF8(off, kind.String(), b)
 	}
 	d.pos += int(n)
@@ -280,7 +287,7 @@ func (d *binDecoder) str(what string) (string, error) {
 		return "", err
 	}
 	b := d.data[d.pos : d.pos+int(n)]
-	if !utf8.Valid(b) {
+	if !binValidUTF8(b) {
 		return "", d.badUTF8(off, what, b)
 	}
 	d.pos += int(n)
@@ -306,7 +313,7 @@ func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
 	if n == 0 {
 		return nil
 	}
-	if n > arenaMaxString {
+	if n > binArenaMaxString {
 		c := make([]byte, n)
 		copy(c, b)
 		return unsafe.Pointer(unsafe.SliceData(c))
@@ -314,7 +321,7 @@ func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
 	if cap(d.arena)-len(d.arena) < n {
 		// Every string still to come lies in the rest of the input, so
 		// a chunk never needs to be larger than that.
-		size := min(len(d.data)-d.pos, arenaChunk)
+		size := min(len(d.data)-d.pos, binArenaChunk)
 		d.arena = make([]byte, 0, size)
 	}
 	i := len(d.arena)
@@ -397,7 +404,7 @@ func (d *binDecoder) propMap(off int, n uint64, frozen bool, depth int) (Value, 
 func (d *binDecoder) props(n, depth int) (Props, error) {
 	ps := make(Props, n)
 	var seen map[string]struct{}
-	if n > quadraticDupMax {
+	if n > binQuadraticDupMax {
 		seen = make(map[string]struct{}, n)
 	}
 	for i := range ps {
@@ -443,9 +450,9 @@ func (d *binDecoder) genMap(off, depth int) (Value, error) {
 		return v, nil
 	}
 	es := make([]Entry, n)
-	var seen *keySet
-	if n > quadraticDupMax {
-		seen = newKeySet(int(n))
+	var seen *binKeySet
+	if n > binQuadraticDupMax {
+		seen = binNewKeySet(int(n))
 	}
 	for i := range es {
 		koff := d.pos
@@ -480,10 +487,10 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 	}
 	flags := d.data[d.pos]
 	d.pos++
-	if flags&^nodeKnown != 0 {
+	if flags&^binNodeKnown != 0 {
 		return Value{}, d.fail(off, fmt.Sprintf("node flags %#02x set reserved bits", flags))
 	}
-	nd := &Node{HasHead: flags&nodeHead != 0}
+	nd := &Node{HasHead: flags&binNodeHead != 0}
 	var err error
 	if nd.HasHead {
 		if nd.Head, err = d.value(depth + 1); err != nil {
@@ -491,7 +498,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 		}
 	}
 	total := uint64(0) // props + meta + body, against MaxElements
-	n, err := d.nodePart(off, flags, nodeProps, "props", 2, &total)
+	n, err := d.nodePart(off, flags, binNodeProps, "props", 2, &total)
 	if err != nil {
 		return Value{}, err
 	}
@@ -500,7 +507,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 			return Value{}, err
 		}
 	}
-	if n, err = d.nodePart(off, flags, nodeMeta, "meta", 2, &total); err != nil {
+	if n, err = d.nodePart(off, flags, binNodeMeta, "meta", 2, &total); err != nil {
 		return Value{}, err
 	}
 	if n > 0 {
@@ -508,7 +515,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 			return Value{}, err
 		}
 	}
-	if n, err = d.nodePart(off, flags, nodeBody, "body", 1, &total); err != nil {
+	if n, err = d.nodePart(off, flags, binNodeBody, "body", 1, &total); err != nil {
 		return Value{}, err
 	}
 	if n > 0 {
@@ -519,7 +526,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 			}
 		}
 	}
-	return Value{kind: KindNode, frozen: flags&nodeFrozen != 0, p: unsafe.Pointer(nd)}, nil
+	return Value{kind: KindNode, frozen: flags&binNodeFrozen != 0, p: unsafe.Pointer(nd)}, nil
 }
 
 // nodePart reads the count of a node part (props, meta or body) whose flag
@@ -613,23 +620,12 @@ func (d *binDecoder) regex(off int) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	var seen [4]bool
 	for i := 0; i < len(flags); i++ {
-		j := -1
 		switch flags[i] {
-		case 'i':
-			j = 0
-		case 'm':
-			j = 1
-		case 's':
-			j = 2
-		case 'x':
-			j = 3
+		case 'i', 'm', 's', 'x':
+		default:
+			return Value{}, d.fail(foff, fmt.Sprintf("regex flags %q: each flag is one of i, m, s, x", flags))
 		}
-		if j < 0 || seen[j] {
-			return Value{}, d.fail(foff, fmt.Sprintf("regex flags %q: each flag is one of i, m, s, x, at most once", flags))
-		}
-		seen[j] = true
 	}
 	return RegexValue(pat, flags), nil
 }
@@ -638,20 +634,20 @@ func (d *binDecoder) temporal(off int, tag byte) (Value, error) {
 	t := &Temporal{}
 	kind := KindDate
 	switch tag {
-	case tagTime:
+	case binTagTime:
 		kind = KindTime
-	case tagDateTime:
+	case binTagDateTime:
 		kind = KindDateTime
 	}
 	var err error
 	if kind != KindTime {
-		if t.Year, err = d.field(off, "year", math.MinInt32, math.MaxInt32); err != nil {
+		if t.Year, err = d.field(off, "year"); err != nil {
 			return Value{}, err
 		}
-		if t.Month, err = d.field(off, "month", 1, 12); err != nil {
+		if t.Month, err = d.field(off, "month"); err != nil {
 			return Value{}, err
 		}
-		if t.Day, err = d.field(off, "day", 1, 31); err != nil {
+		if t.Day, err = d.field(off, "day"); err != nil {
 			return Value{}, err
 		}
 	}
@@ -661,28 +657,28 @@ func (d *binDecoder) temporal(off int, tag byte) (Value, error) {
 		}
 		flags := d.data[d.pos]
 		d.pos++
-		if flags&^timeKnown != 0 {
+		if flags&^binTimeKnown != 0 {
 			return Value{}, d.fail(off, fmt.Sprintf("time flags %#02x set reserved bits", flags))
 		}
-		if t.Hour, err = d.field(off, "hour", 0, 24); err != nil {
+		if t.Hour, err = d.field(off, "hour"); err != nil {
 			return Value{}, err
 		}
-		if t.Minute, err = d.field(off, "minute", 0, 59); err != nil {
+		if t.Minute, err = d.field(off, "minute"); err != nil {
 			return Value{}, err
 		}
-		if t.Second, err = d.field(off, "second", 0, 60); err != nil {
+		if t.Second, err = d.field(off, "second"); err != nil {
 			return Value{}, err
 		}
-		if t.Micro, err = d.field(off, "microsecond", 0, 999999); err != nil {
+		if t.Micro, err = d.field(off, "microsecond"); err != nil {
 			return Value{}, err
 		}
-		if flags&timeOffset != 0 {
+		if flags&binTimeOffset != 0 {
 			t.HasOffset = true
-			if t.Offset, err = d.field(off, "offset", -1439, 1439); err != nil {
+			if t.Offset, err = d.field(off, "offset"); err != nil {
 				return Value{}, err
 			}
 		}
-		if flags&timeZone != 0 {
+		if flags&binTimeZone != 0 {
 			zoff := d.pos
 			if t.Zone, err = d.str("zone name"); err != nil {
 				return Value{}, err
@@ -692,18 +688,26 @@ func (d *binDecoder) temporal(off int, tag byte) (Value, error) {
 			}
 		}
 	}
+	// The same ranges as the text form (a four-digit year, a day that
+	// exists in its month, hh:mm:ss up to 23:59:59, an offset under 24
+	// hours, a zone name of letters, digits and /_-+.), so the binary
+	// encoding carries exactly the dates and times that text can.
+	if why := temporalProblem(kind, t); why != "" {
+		return Value{}, d.fail(off, kind.String()+": "+why)
+	}
 	return Value{kind: kind, p: unsafe.Pointer(t)}, nil
 }
 
-// field reads a zigzag temporal field and checks it lies in lo..hi.
-func (d *binDecoder) field(off int, what string, lo, hi int64) (int, error) {
+// field reads a zigzag temporal field; the range is checked by the caller
+// once all fields are read.
+func (d *binDecoder) field(off int, what string) (int, error) {
 	u, err := d.uvarint(off, what)
 	if err != nil {
 		return 0, err
 	}
 	i := int64(u>>1) ^ -int64(u&1)
-	if i < lo || i > hi {
-		return 0, d.fail(off, fmt.Sprintf("%s %d out of range %d..%d", what, i, lo, hi))
+	if i < math.MinInt32 || i > math.MaxInt32 {
+		return 0, d.fail(off, fmt.Sprintf("%s %d out of range", what, i))
 	}
 	return int(i), nil
 }
@@ -736,6 +740,23 @@ func (d *binDecoder) uvarint(off int, what string) (uint64, error) {
 			return x, nil
 		}
 	}
+}
+
+// binValidUTF8 is utf8.Valid with a fast path for the short ASCII strings
+// that dominate messages: eight bytes at a time, no call.
+func binValidUTF8(b []byte) bool {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			return utf8.Valid(b[i:])
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return utf8.Valid(b[i:])
+		}
+	}
+	return true
 }
 
 // Error constructors, kept out of line so the hot paths stay small.
@@ -777,21 +798,21 @@ func (d *binDecoder) badUTF8(off int, what string, b []byte) error {
 	return d.fail(off, fmt.Sprintf("%s is not valid UTF-8 (byte %#02x at offset %d)", what, b[i], d.pos+i))
 }
 
-// keySet finds duplicate keys in a large general map. It hashes with a
+// binKeySet finds duplicate keys in a large general map. It hashes with a
 // random seed (hash/maphash), consistent with Equal, so a hostile peer
 // cannot choose keys that all collide and make the check quadratic.
-type keySet struct {
+type binKeySet struct {
 	seed maphash.Seed
 	head map[uint64]int // hash -> index+1 of the latest key with it
 	next []int          // next[i] -> index+1 of the previous key with the same hash
 }
 
-func newKeySet(n int) *keySet {
-	return &keySet{seed: maphash.MakeSeed(), head: make(map[uint64]int, n), next: make([]int, n)}
+func binNewKeySet(n int) *binKeySet {
+	return &binKeySet{seed: maphash.MakeSeed(), head: make(map[uint64]int, n), next: make([]int, n)}
 }
 
 // add records es[i].Key and reports false if an earlier key equals it.
-func (s *keySet) add(es []Entry, i int) bool {
+func (s *binKeySet) add(es []Entry, i int) bool {
 	h := s.hash(es[i].Key)
 	for j := s.head[h]; j != 0; j = s.next[j-1] {
 		if Equal(es[j-1].Key, es[i].Key) {
@@ -803,7 +824,7 @@ func (s *keySet) add(es []Entry, i int) bool {
 	return true
 }
 
-func (s *keySet) hash(v Value) uint64 {
+func (s *binKeySet) hash(v Value) uint64 {
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	s.write(&h, v)
@@ -812,7 +833,7 @@ func (s *keySet) hash(v Value) uint64 {
 
 // write feeds v to h so that Equal values hash alike: -0.0 as 0.0, prop
 // and map entries independently of their order, meta not at all.
-func (s *keySet) write(h *maphash.Hash, v Value) {
+func (s *binKeySet) write(h *maphash.Hash, v Value) {
 	var buf [9]byte
 	buf[0] = byte(v.kind)
 	if v.frozen {
@@ -877,7 +898,7 @@ func (s *keySet) write(h *maphash.Hash, v Value) {
 	}
 }
 
-func (s *keySet) writeProps(h *maphash.Hash, ps Props) {
+func (s *binKeySet) writeProps(h *maphash.Hash, ps Props) {
 	var sum uint64
 	for _, p := range ps {
 		var eh maphash.Hash

@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var updateVectors = flag.Bool("update", false, "rewrite the hex of testdata/binary/vectors.txt and the vector table of BINARY.md from the encoder")
+var binUpdateVectors = flag.Bool("update-binary", false, "rewrite the hex of testdata/binary/vectors.txt and the vector table of BINARY.md from the encoder")
 
-func bigFromString(s string) *big.Int {
+func binBigFromString(s string) *big.Int {
 	b, ok := new(big.Int).SetString(s, 10)
 	if !ok {
 		panic("bad big " + s)
@@ -27,13 +27,13 @@ func bigFromString(s string) *big.Int {
 	return b
 }
 
-func node(head Value, hasHead bool, props, meta Props, body ...Value) Value {
+func binNode(head Value, hasHead bool, props, meta Props, body ...Value) Value {
 	return NodeValue(&Node{Head: head, HasHead: hasHead, Props: props, Meta: meta, Body: body})
 }
 
-// requestMessage is the message of the benchmarks and the worked example.
-func requestMessage() Value {
-	return node(Symbol("request"), true, Props{
+// binRequestMessage is the message of the benchmarks and the worked example.
+func binRequestMessage() Value {
+	return binNode(Symbol("request"), true, Props{
 		{"id", Int(42)},
 		{"method", String("get")},
 		{"path", String("/users/17")},
@@ -42,9 +42,9 @@ func requestMessage() Value {
 	}, nil)
 }
 
-// vectorValues are the values of testdata/binary/vectors.txt by name,
+// binVectorValues are the values of testdata/binary/vectors.txt by name,
 // built with constructors (the text column is for readers).
-func vectorValues() map[string]Value {
+func binVectorValues() map[string]Value {
 	seq := make([]Value, 16)
 	for i := range seq {
 		seq[i] = Int(int64(i))
@@ -63,9 +63,9 @@ func vectorValues() map[string]Value {
 		"int-1000":         Int(1000),
 		"int-max":          Int(math.MaxInt64),
 		"int-min":          Int(math.MinInt64),
-		"big-2^63":         BigInt(bigFromString("9223372036854775808")),
-		"big-minus-2^63-1": BigInt(bigFromString("-9223372036854775809")),
-		"big-30-digits":    BigInt(bigFromString("123456789012345678901234567890")),
+		"big-2^63":         BigInt(binBigFromString("9223372036854775808")),
+		"big-minus-2^63-1": BigInt(binBigFromString("-9223372036854775809")),
+		"big-30-digits":    BigInt(binBigFromString("123456789012345678901234567890")),
 		"float-1":          Float(1),
 		"float-2.5":        Float(2.5),
 		"float-minus-0":    Float(math.Copysign(0, -1)),
@@ -90,13 +90,13 @@ func vectorValues() map[string]Value {
 		"props-frozen":     PropMap(Prop{"a", Int(1)}).Freeze(),
 		"map-empty":        Map(),
 		"map":              Map(Entry{String("k"), Int(1)}, Entry{Int(2), List(Symbol("x"))}),
-		"node-empty":       node(Nil(), false, nil, nil),
-		"node-nil-head":    node(Nil(), true, nil, nil),
-		"node-head":        node(Symbol("f"), true, nil, nil),
-		"node-no-head":     node(Nil(), false, Props{{"a", Int(1)}}, nil, Symbol("x")),
-		"node-full": node(Symbol("point"), true, Props{{"x", Int(1)}, {"y", Int(2)}},
+		"node-empty":       binNode(Nil(), false, nil, nil),
+		"node-nil-head":    binNode(Nil(), true, nil, nil),
+		"node-head":        binNode(Symbol("f"), true, nil, nil),
+		"node-no-head":     binNode(Nil(), false, Props{{"a", Int(1)}}, nil),
+		"node-full": binNode(Symbol("point"), true, Props{{"x", Int(1)}, {"y", Int(2)}},
 			Props{{"doc", String("origin")}}, Symbol("child")),
-		"node-frozen":   node(Symbol("h"), true, Props{{"p", Int(1)}}, nil, Symbol("x")).Freeze(),
+		"node-frozen":   binNode(Symbol("h"), true, Props{{"p", Int(1)}}, nil, Symbol("x")).Freeze(),
 		"bytes":         Bytes([]byte("Hello")),
 		"regex":         RegexValue(`[a-z]+\d`, "i"),
 		"date":          Date(Temporal{Year: 2026, Month: 11, Day: 24}),
@@ -104,15 +104,15 @@ func vectorValues() map[string]Value {
 		"time-offset":   Time(Temporal{Hour: 9, Minute: 30, Second: 15, Micro: 250000, HasOffset: true, Offset: 60}),
 		"datetime-z":    DateTime(Temporal{Year: 2026, Month: 11, Day: 24, Hour: 9, Minute: 30, HasOffset: true}),
 		"datetime-zone": DateTime(Temporal{Year: 2026, Month: 11, Day: 24, Hour: 9, Minute: 30, HasOffset: true, Offset: -300, Zone: "America/New_York"}),
-		"request":       requestMessage(),
+		"request":       binRequestMessage(),
 	}
 }
 
-type vector struct {
+type binVector struct {
 	name, text, hex string
 }
 
-func readVectors(t *testing.T) (lines []string, vs []vector) {
+func binReadVectors(t *testing.T) (lines []string, vs []binVector) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "binary", "vectors.txt"))
 	require.NoError(t, err)
@@ -123,13 +123,13 @@ func readVectors(t *testing.T) (lines []string, vs []vector) {
 		}
 		parts := strings.Split(line, " | ")
 		require.Len(t, parts, 3, "vector line %q", line)
-		vs = append(vs, vector{name: parts[0], text: parts[1], hex: strings.TrimSpace(parts[2])})
+		vs = append(vs, binVector{name: parts[0], text: parts[1], hex: strings.TrimSpace(parts[2])})
 	}
 	return lines, vs
 }
 
-// spacedHex writes b as upper-case hex bytes separated by spaces.
-func spacedHex(b []byte) string {
+// binSpacedHex writes b as upper-case hex bytes separated by spaces.
+func binSpacedHex(b []byte) string {
 	var sb strings.Builder
 	for i, c := range b {
 		if i > 0 {
@@ -140,7 +140,7 @@ func spacedHex(b []byte) string {
 	return sb.String()
 }
 
-func unhex(t testing.TB, s string) []byte {
+func binUnhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
 	require.NoError(t, err, "hex %q", s)
@@ -148,11 +148,11 @@ func unhex(t testing.TB, s string) []byte {
 }
 
 func TestBinaryVectors(t *testing.T) {
-	values := vectorValues()
-	lines, vs := readVectors(t)
-	if *updateVectors {
-		updateVectorFiles(t, lines, vs, values)
-		lines, vs = readVectors(t)
+	values := binVectorValues()
+	lines, vs := binReadVectors(t)
+	if *binUpdateVectors {
+		binUpdateVectorFiles(t, lines, vs, values)
+		lines, vs = binReadVectors(t)
 	}
 	seen := map[string]bool{}
 	for _, vec := range vs {
@@ -160,12 +160,15 @@ func TestBinaryVectors(t *testing.T) {
 			seen[vec.name] = true
 			v, ok := values[vec.name]
 			require.True(t, ok, "no Go value for vector %q", vec.name)
+			text, err := AppendTextStrict(nil, v)
+			require.NoError(t, err)
+			assert.Equal(t, vec.text, string(text), "the text column is the value's canonical text")
 			enc := AppendBinary(nil, v)
-			assert.Equal(t, vec.hex, spacedHex(enc), "encoding of %s", vec.text)
-			got, n, err := DecodeBinary(unhex(t, vec.hex), BinaryOptions{})
+			assert.Equal(t, vec.hex, binSpacedHex(enc), "encoding of %s", vec.text)
+			got, n, err := DecodeBinary(binUnhex(t, vec.hex), BinaryOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, len(enc), n)
-			assertIdentical(t, v, got)
+			binAssertIdentical(t, v, got)
 		})
 	}
 	for name := range values {
@@ -176,14 +179,14 @@ func TestBinaryVectors(t *testing.T) {
 // TestBinaryDocShowsVectors keeps the table of BINARY.md the same as
 // vectors.txt, so the specification cannot drift from the tested bytes.
 func TestBinaryDocShowsVectors(t *testing.T) {
-	_, vs := readVectors(t)
+	_, vs := binReadVectors(t)
 	doc, err := os.ReadFile("BINARY.md")
 	require.NoError(t, err)
-	section, ok := vectorSection(string(doc))
+	section, ok := binVectorSection(string(doc))
 	require.True(t, ok, "BINARY.md lacks the vector table markers")
-	assert.Equal(t, renderVectorTable(vs), section)
+	assert.Equal(t, binRenderVectorTable(vs), section)
 	// The worked example shows the request message 16 bytes to a line.
-	hexBytes := strings.Fields(spacedHex(AppendBinary(nil, requestMessage())))
+	hexBytes := strings.Fields(binSpacedHex(AppendBinary(nil, binRequestMessage())))
 	var block strings.Builder
 	for i := 0; i < len(hexBytes); i += 16 {
 		block.WriteString("    " + strings.Join(hexBytes[i:min(i+16, len(hexBytes))], " ") + "\n")
@@ -192,20 +195,20 @@ func TestBinaryDocShowsVectors(t *testing.T) {
 }
 
 const (
-	vectorsBegin = "<!-- vectors: generated from testdata/binary/vectors.txt -->\n"
-	vectorsEnd   = "<!-- end of vectors -->\n"
+	binVectorsBegin = "<!-- vectors: generated from testdata/binary/vectors.txt -->\n"
+	binVectorsEnd   = "<!-- end of vectors -->\n"
 )
 
-func vectorSection(doc string) (string, bool) {
-	i := strings.Index(doc, vectorsBegin)
-	j := strings.Index(doc, vectorsEnd)
+func binVectorSection(doc string) (string, bool) {
+	i := strings.Index(doc, binVectorsBegin)
+	j := strings.Index(doc, binVectorsEnd)
 	if i < 0 || j < i {
 		return "", false
 	}
-	return doc[i+len(vectorsBegin) : j], true
+	return doc[i+len(binVectorsBegin) : j], true
 }
 
-func renderVectorTable(vs []vector) string {
+func binRenderVectorTable(vs []binVector) string {
 	var sb strings.Builder
 	sb.WriteString("| Gene text | bytes (hex) |\n|---|---|\n")
 	for _, v := range vs {
@@ -214,7 +217,7 @@ func renderVectorTable(vs []vector) string {
 	return sb.String()
 }
 
-func updateVectorFiles(t *testing.T, lines []string, vs []vector, values map[string]Value) {
+func binUpdateVectorFiles(t *testing.T, lines []string, vs []binVector, values map[string]Value) {
 	var out []string
 	i := 0
 	for _, line := range lines {
@@ -226,22 +229,22 @@ func updateVectorFiles(t *testing.T, lines []string, vs []vector, values map[str
 		i++
 		val, ok := values[v.name]
 		require.True(t, ok, "no Go value for vector %q", v.name)
-		v.hex = spacedHex(AppendBinary(nil, val))
+		v.hex = binSpacedHex(AppendBinary(nil, val))
 		out = append(out, v.name+" | "+v.text+" | "+v.hex)
 	}
 	require.NoError(t, os.WriteFile(filepath.Join("testdata", "binary", "vectors.txt"), []byte(strings.Join(out, "\n")+"\n"), 0o644))
 	doc, err := os.ReadFile("BINARY.md")
 	require.NoError(t, err)
-	old, ok := vectorSection(string(doc))
+	old, ok := binVectorSection(string(doc))
 	require.True(t, ok, "BINARY.md lacks the vector table markers")
-	newDoc := strings.Replace(string(doc), vectorsBegin+old+vectorsEnd, vectorsBegin+renderVectorTable(vs)+vectorsEnd, 1)
+	newDoc := strings.Replace(string(doc), binVectorsBegin+old+binVectorsEnd, binVectorsBegin+binRenderVectorTable(vs)+binVectorsEnd, 1)
 	require.NoError(t, os.WriteFile("BINARY.md", []byte(newDoc), 0o644))
 }
 
 // identical reports whether a and b are the same value in every detail the
 // encoding carries: Equal's rules plus float bits (so nan and -0.0 count),
 // entry order, and meta.
-func identical(a, b Value) bool {
+func binIdentical(a, b Value) bool {
 	if a.kind != b.kind || a.frozen != b.frozen {
 		return false
 	}
@@ -249,62 +252,62 @@ func identical(a, b Value) bool {
 	case KindFloat:
 		return a.n == b.n
 	case KindList:
-		return identicalValues(a.List(), b.List())
+		return binIdenticalValues(a.List(), b.List())
 	case KindProps:
-		return identicalProps(a.Props(), b.Props())
+		return binIdenticalProps(a.Props(), b.Props())
 	case KindMap:
 		ea, eb := a.Entries(), b.Entries()
 		if len(ea) != len(eb) {
 			return false
 		}
 		for i := range ea {
-			if !identical(ea[i].Key, eb[i].Key) || !identical(ea[i].Value, eb[i].Value) {
+			if !binIdentical(ea[i].Key, eb[i].Key) || !binIdentical(ea[i].Value, eb[i].Value) {
 				return false
 			}
 		}
 		return true
 	case KindNode:
 		na, nb := a.Node(), b.Node()
-		return na.HasHead == nb.HasHead && identical(na.Head, nb.Head) &&
-			identicalProps(na.Props, nb.Props) && identicalProps(na.Meta, nb.Meta) &&
-			identicalValues(na.Body, nb.Body)
+		return na.HasHead == nb.HasHead && binIdentical(na.Head, nb.Head) &&
+			binIdenticalProps(na.Props, nb.Props) && binIdenticalProps(na.Meta, nb.Meta) &&
+			binIdenticalValues(na.Body, nb.Body)
 	}
 	return Equal(a, b)
 }
 
-func identicalValues(a, b []Value) bool {
+func binIdenticalValues(a, b []Value) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if !identical(a[i], b[i]) {
+		if !binIdentical(a[i], b[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-func identicalProps(a, b Props) bool {
+func binIdenticalProps(a, b Props) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].Key != b[i].Key || !identical(a[i].Value, b[i].Value) {
+		if a[i].Key != b[i].Key || !binIdentical(a[i].Value, b[i].Value) {
 			return false
 		}
 	}
 	return true
 }
 
-func assertIdentical(t testing.TB, want, got Value) {
+func binAssertIdentical(t testing.TB, want, got Value) {
 	t.Helper()
-	if !identical(want, got) {
-		t.Errorf("values differ:\nwant %s\n got %s", describe(want), describe(got))
+	if !binIdentical(want, got) {
+		t.Errorf("values differ:\nwant %s\n got %s", binDescribe(want), binDescribe(got))
 	}
 }
 
 // describe renders a value for failure messages without the text writer.
-func describe(v Value) string {
+func binDescribe(v Value) string {
 	switch v.kind {
 	case KindInt:
 		return v.BigInt().String()
@@ -317,33 +320,33 @@ func describe(v Value) string {
 	case KindList:
 		var parts []string
 		for _, e := range v.List() {
-			parts = append(parts, describe(e))
+			parts = append(parts, binDescribe(e))
 		}
 		return fmt.Sprintf("list(frozen=%v)[%s]", v.frozen, strings.Join(parts, " "))
 	case KindProps:
-		return fmt.Sprintf("props(frozen=%v)%s", v.frozen, describeProps(v.Props()))
+		return fmt.Sprintf("props(frozen=%v)%s", v.frozen, binDescribeProps(v.Props()))
 	case KindNode:
 		n := v.Node()
 		var parts []string
 		for _, e := range n.Body {
-			parts = append(parts, describe(e))
+			parts = append(parts, binDescribe(e))
 		}
-		return fmt.Sprintf("node(frozen=%v head=%v:%s props=%s meta=%s body=[%s])", v.frozen, n.HasHead,
-			describe(n.Head), describeProps(n.Props), describeProps(n.Meta), strings.Join(parts, " "))
+		return fmt.Sprintf("binNode(frozen=%v head=%v:%s props=%s meta=%s body=[%s])", v.frozen, n.HasHead,
+			binDescribe(n.Head), binDescribeProps(n.Props), binDescribeProps(n.Meta), strings.Join(parts, " "))
 	}
 	return fmt.Sprintf("%s%+v", v.kind, v)
 }
 
-func describeProps(ps Props) string {
+func binDescribeProps(ps Props) string {
 	var parts []string
 	for _, p := range ps {
-		parts = append(parts, "^"+p.Key+" "+describe(p.Value))
+		parts = append(parts, "^"+p.Key+" "+binDescribe(p.Value))
 	}
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-// roundTripValues covers every kind and the edges of each.
-func roundTripValues() map[string]Value {
+// binRoundTripValues covers every kind and the edges of each.
+func binRoundTripValues() map[string]Value {
 	long := strings.Repeat("ü", 300) // past the arena's small-string size
 	many := make([]Value, 300)
 	manyProps := make(Props, 40)
@@ -356,10 +359,10 @@ func roundTripValues() map[string]Value {
 		manyEntries[i] = Entry{List(Int(int64(i)), String("x")), Float(float64(i))}
 	}
 	vals := map[string]Value{
-		"big-2^64":          BigInt(bigFromString("18446744073709551616")),
-		"big-minus-2^64":    BigInt(bigFromString("-18446744073709551616")),
-		"big-100-digits":    BigInt(bigFromString(strings.Repeat("9", 100))),
-		"big-minus-max+1":   BigInt(bigFromString("-9223372036854775810")),
+		"big-2^64":          BigInt(binBigFromString("18446744073709551616")),
+		"big-minus-2^64":    BigInt(binBigFromString("-18446744073709551616")),
+		"big-100-digits":    BigInt(binBigFromString(strings.Repeat("9", 100))),
+		"big-minus-max+1":   BigInt(binBigFromString("-9223372036854775810")),
 		"int-minus-64":      Int(-64),
 		"int-2^32":          Int(1 << 32),
 		"nan-payload":       Float(math.Float64frombits(0x7ff8_0000_dead_beef)),
@@ -383,35 +386,37 @@ func roundTripValues() map[string]Value {
 		"map-40":            Map(manyEntries...),
 		"map-any-keys": Map(Entry{Nil(), Int(1)}, Entry{Float(math.NaN()), Int(2)}, Entry{Float(math.NaN()), Int(3)},
 			Entry{PropMap(Prop{"a", Int(1)}), Int(4)}, Entry{Map(), Int(5)}),
-		"node-meta-only": node(Nil(), false, nil, Props{{"doc", String("x")}, {"flag", True}}),
-		"node-all-parts": node(List(Int(1)), true, manyProps[:20], manyProps[20:], many[:20]...).Freeze(),
-		"node-in-head":   node(node(Symbol("f"), true, nil, Props{{"m", Int(1)}}), true, nil, nil, Int(1)),
-		"node-meta-deep": List(node(Symbol("a"), true, nil, Props{{"m", node(Symbol("b"), true, nil, Props{{"n", Int(1)}})}})),
-		"bytes-empty":    Bytes([]byte{}),
-		"bytes-binary":   Bytes([]byte{0, 0xff, 0x80, 0xc0}),
-		"regex-flags":    RegexValue(`a"b\`, "imsx"),
-		"regex-empty":    RegexValue("", ""),
-		"date-negative":  Date(Temporal{Year: -44, Month: 3, Day: 15}),
-		"time-max": Time(Temporal{Hour: 23, Minute: 59, Second: 60, Micro: 999999,
+		"node-no-head-body": binNode(Nil(), false, Props{{"a", Int(1)}}, nil, Symbol("x")),
+		"node-meta-only":    binNode(Nil(), false, nil, Props{{"doc", String("x")}, {"flag", True}}),
+		"node-all-parts":    binNode(List(Int(1)), true, manyProps[:20], manyProps[20:], many[:20]...).Freeze(),
+		"node-in-head":      binNode(binNode(Symbol("f"), true, nil, Props{{"m", Int(1)}}), true, nil, nil, Int(1)),
+		"node-meta-deep":    List(binNode(Symbol("a"), true, nil, Props{{"m", binNode(Symbol("b"), true, nil, Props{{"n", Int(1)}})}})),
+		"bytes-empty":       Bytes([]byte{}),
+		"bytes-binary":      Bytes([]byte{0, 0xff, 0x80, 0xc0}),
+		"regex-flags":       RegexValue(`a"b\`, "imsx"),
+		"regex-empty":       RegexValue("", ""),
+		"date-leap-day":     Date(Temporal{Year: 2024, Month: 2, Day: 29}),
+		"time-max": Time(Temporal{Hour: 23, Minute: 59, Second: 59, Micro: 999999,
 			HasOffset: true, Offset: -1439, Zone: "Etc/GMT+12"}),
 		"time-zone-no-offset": Time(Temporal{Hour: 1, Zone: "Europe/Paris"}),
 		"datetime-micro":      DateTime(Temporal{Year: 1, Month: 1, Day: 1, Micro: 1}),
+		"regex-repeated-flag": RegexValue("a", "ii"),
 	}
-	for name, v := range vectorValues() {
+	for name, v := range binVectorValues() {
 		vals["vector-"+name] = v
 	}
 	return vals
 }
 
 func TestBinaryRoundTrip(t *testing.T) {
-	for name, v := range roundTripValues() {
+	for name, v := range binRoundTripValues() {
 		t.Run(name, func(t *testing.T) {
 			enc := AppendBinary(nil, v)
 			require.Equal(t, len(enc), BinarySize(v), "BinarySize")
 			got, n, err := DecodeBinary(enc, BinaryOptions{})
 			require.NoError(t, err)
 			require.Equal(t, len(enc), n)
-			assertIdentical(t, v, got)
+			binAssertIdentical(t, v, got)
 			if name != "map-any-keys" && !strings.Contains(name, "nan") {
 				assert.True(t, Equal(v, got))
 			}
@@ -422,7 +427,7 @@ func TestBinaryRoundTrip(t *testing.T) {
 			stream := AppendBinary(AppendBinary(prefix, v), Int(7))
 			got, n, err = DecodeBinary(stream[1:], BinaryOptions{})
 			require.NoError(t, err)
-			assertIdentical(t, v, got)
+			binAssertIdentical(t, v, got)
 			seven, m, err := DecodeBinary(stream[1+n:], BinaryOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, 1, m)
@@ -432,7 +437,7 @@ func TestBinaryRoundTrip(t *testing.T) {
 			got, n, err = DecodeBinaryDoc(doc, BinaryOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, len(doc), n)
-			assertIdentical(t, v, got)
+			binAssertIdentical(t, v, got)
 		})
 	}
 }
@@ -441,14 +446,14 @@ func TestBinaryRoundTrip(t *testing.T) {
 // the input, which a stream reader reuses.
 func TestBinaryDecodeCopies(t *testing.T) {
 	v := List(String("hello"), Symbol("sym"), Bytes([]byte("raw")), PropMap(Prop{"key", String(strings.Repeat("z", 400))}),
-		RegexValue("re", "i"), DateTime(Temporal{Year: 2000, Month: 1, Day: 1, Zone: "UTC"}))
+		RegexValue("re", "i"), DateTime(Temporal{Year: 2000, Month: 1, Day: 1, HasOffset: true, Zone: "UTC"}))
 	enc := AppendBinary(nil, v)
 	got, _, err := DecodeBinary(enc, BinaryOptions{})
 	require.NoError(t, err)
 	for i := range enc {
 		enc[i] = 0xEE
 	}
-	assertIdentical(t, v, got)
+	binAssertIdentical(t, v, got)
 }
 
 func TestBinaryEncoderRepairs(t *testing.T) {
@@ -466,11 +471,11 @@ func TestBinaryEncoderRepairs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			enc := AppendBinary(nil, tt.in)
-			assert.Equal(t, tt.wantBytes, spacedHex(enc))
+			assert.Equal(t, tt.wantBytes, binSpacedHex(enc))
 			assert.Equal(t, len(enc), BinarySize(tt.in))
 			got, _, err := DecodeBinary(enc, BinaryOptions{})
 			require.NoError(t, err)
-			assertIdentical(t, tt.want, got)
+			binAssertIdentical(t, tt.want, got)
 		})
 	}
 }
@@ -478,7 +483,7 @@ func TestBinaryEncoderRepairs(t *testing.T) {
 // TestBinaryTruncated cuts encodings at every byte: each prefix must be
 // reported as incomplete, never as invalid, so a stream reader waits.
 func TestBinaryTruncated(t *testing.T) {
-	for name, v := range roundTripValues() {
+	for name, v := range binRoundTripValues() {
 		t.Run(name, func(t *testing.T) {
 			enc := AppendBinary(nil, v)
 			for i := 0; i < len(enc); i++ {
@@ -497,24 +502,24 @@ func TestBinaryTruncated(t *testing.T) {
 	}
 }
 
-type errClass int
+type binErrClass int
 
 const (
-	invalid errClass = iota
-	incomplete
-	limit
+	classInvalid binErrClass = iota
+	classIncomplete
+	classLimit
 )
 
-func checkErr(t *testing.T, err error, class errClass, msg string) {
+func binCheckErr(t *testing.T, err error, class binErrClass, msg string) {
 	t.Helper()
 	require.Error(t, err)
 	require.ErrorIs(t, err, ErrBinary)
 	var be *BinaryError
 	require.ErrorAs(t, err, &be)
 	assert.Contains(t, err.Error(), msg)
-	assert.Equal(t, class == incomplete, errors.Is(err, ErrIncomplete), "incomplete: %v", err)
-	assert.Equal(t, class == limit, errors.Is(err, ErrLimit), "limit: %v", err)
-	if class == limit {
+	assert.Equal(t, class == classIncomplete, errors.Is(err, ErrIncomplete), "incomplete: %v", err)
+	assert.Equal(t, class == classLimit, errors.Is(err, ErrLimit), "limit: %v", err)
+	if class == classLimit {
 		var le *LimitError
 		require.ErrorAs(t, err, &le)
 		assert.Equal(t, "offset "+itoa(be.Offset), le.Where)
@@ -525,78 +530,82 @@ func TestBinaryMalformed(t *testing.T) {
 	tests := []struct {
 		name  string
 		hex   string
-		class errClass
+		class binErrClass
 		msg   string
 	}{
-		{"empty", "", incomplete, "offset 0: input ends before a value"},
-		{"reserved tag a0", "A0", invalid, "offset 0: unknown tag 0xa0"},
-		{"reserved tag bf", "BF", invalid, "unknown tag 0xbf"},
-		{"reserved tag d6", "D6", invalid, "unknown tag 0xd6"},
-		{"reserved tag df", "DF", invalid, "unknown tag 0xdf"},
-		{"reserved tag in list", "82 01 A5", invalid, "offset 2: unknown tag 0xa5"},
-		{"bad utf8 string", "42 C3 28", invalid, "offset 0: string is not valid UTF-8 (byte 0xc3 at offset 1)"},
-		{"bad utf8 symbol", "61 FF", invalid, "symbol is not valid UTF-8"},
-		{"surrogate in string", "43 ED A0 80", invalid, "string is not valid UTF-8"},
-		{"bad utf8 prop key", "91 01 FF 01", invalid, "prop key is not valid UTF-8"},
-		{"bad utf8 regex", "D0 01 FF 00", invalid, "regex pattern is not valid UTF-8"},
-		{"non-minimal varint", "C4 80 00", invalid, "offset 1: varint integer is not minimal"},
-		{"non-minimal length", "C8 A0 80 00", invalid, "varint string length is not minimal"},
-		{"varint past 64 bits", "C4 FF FF FF FF FF FF FF FF FF 02", invalid, "overflows 64 bits"},
-		{"varint 11 bytes", "C4 FF FF FF FF FF FF FF FF FF FF 01", invalid, "overflows 64 bits"},
-		{"fixint as c4", "C4 02", invalid, "integer 1 written with tag 0xc4"},
-		{"neg fixint as c4", "C4 01", invalid, "integer -1 written with tag 0xc4"},
-		{"short string as c8", "C8 01 61", invalid, "1-byte string written with tag 0xc8"},
-		{"short symbol as c9", "C9 00", invalid, "0-byte symbol written with tag 0xc9"},
-		{"short list as cb", "CB 01 00", invalid, "list of 1 written with tag 0xcb"},
-		{"short props as cc", "CC 00", invalid, "prop map of 0 written with tag 0xcc"},
-		{"big fits int64", "C5 08 7F FF FF FF FF FF FF FF", invalid, "integer fits in 64 bits"},
-		{"big -2^63 fits", "C6 08 80 00 00 00 00 00 00 00", invalid, "integer fits in 64 bits"},
-		{"big short", "C5 01 05", invalid, "integer fits in 64 bits"},
-		{"big leading zero", "C5 09 00 80 00 00 00 00 00 00 00", invalid, "leading zero byte"},
-		{"big empty", "C5 00", invalid, "leading zero byte"},
-		{"char surrogate", "CA 80 B0 03", invalid, "char U+D800 is not a Unicode scalar value"},
-		{"char too big", "CA 80 80 44", invalid, "char U+110000 is not a Unicode scalar value"},
-		{"duplicate prop key", "92 01 61 01 01 61 02", invalid, "offset 4: duplicate prop key \"a\""},
-		{"duplicate node prop", "CE 02 02 01 61 01 01 61 02", invalid, "duplicate prop key \"a\""},
-		{"duplicate meta", "CE 04 02 01 6D 01 01 6D 02", invalid, "duplicate prop key \"m\""},
-		{"duplicate map key", "CD 02 01 02 01 03", invalid, "offset 4: duplicate map key"},
-		{"duplicate map zero keys", "CD 02 C7 00 00 00 00 00 00 00 00 00 C7 00 00 00 00 00 00 00 80 00", invalid, "duplicate map key"},
-		{"node reserved flag", "CE 20", invalid, "node flags 0x20 set reserved bits"},
-		{"node empty props", "CE 02 00", invalid, "offset 2: node props flagged present but empty"},
-		{"node empty meta", "CE 04 00", invalid, "node meta flagged present but empty"},
-		{"node empty body", "CE 08 00", invalid, "node body flagged present but empty"},
-		{"regex bad flag", "D0 01 61 01 67", invalid, "regex flags \"g\""},
-		{"regex repeated flag", "D0 01 61 02 69 69", invalid, "regex flags \"ii\""},
-		{"month 13", "D1 D4 1F 1A 02", invalid, "month 13 out of range 1..12"},
-		{"day 0", "D1 D4 1F 02 00", invalid, "day 0 out of range 1..31"},
-		{"year past 32 bits", "D1 80 80 80 80 10 02 02", invalid, "year 2147483648 out of range"},
-		{"hour 25", "D2 00 32 00 00 00", invalid, "hour 25 out of range"},
-		{"minute 60", "D2 00 00 78 00 00", invalid, "minute 60 out of range"},
-		{"second 61", "D2 00 00 00 7A 00", invalid, "second 61 out of range"},
-		{"micro 10^6", "D2 00 00 00 00 80 89 7A", invalid, "microsecond 1000000 out of range"},
-		{"offset 24h", "D2 01 00 00 00 00 C0 16", invalid, "offset 1440 out of range"},
-		{"time reserved flag", "D2 04 00 00 00 00", invalid, "time flags 0x04 set reserved bits"},
-		{"empty zone", "D2 02 00 00 00 00 00", invalid, "zone name flagged present but empty"},
-		{"truncated float", "C7 00 00 00", incomplete, "input ends inside a float"},
-		{"truncated string", "C8 2A 61 62 63 64", incomplete, "offset 0: input ends inside a string of 42 bytes (4 present)"},
-		{"truncated varint", "C4 80", incomplete, "input ends inside the varint integer"},
-		{"count past input", "CB 7F 00", incomplete, "input ends inside a list of 127 elements"},
-		{"props count past input", "CC 40 01", incomplete, "input ends inside a prop map of 64 elements"},
-		{"map count past input", "CD 05 01 01", incomplete, "input ends inside a map of 5 elements"},
-		{"node body past input", "CE 08 05 01", incomplete, "input ends inside a node of 5 elements"},
-		{"truncated node flags", "CE", incomplete, "input ends before the node flags"},
-		{"truncated time flags", "D3 D4 1F 16 30", incomplete, "input ends before the time flags"},
-		{"hostile 4 GB string", "C8 FF FF FF FF 0F", limit, "offset 0: string length 4294967295 exceeds MaxStringBytes (16777216)"},
-		{"hostile 4 GB bytes", "CF FF FF FF FF 0F", limit, "bytes length 4294967295 exceeds MaxStringBytes"},
-		{"hostile huge list", "CB FF FF FF FF 0F", limit, "list of 4294967295 elements exceeds MaxElements (1048576)"},
-		{"hostile huge map", "CD FF FF FF FF FF FF FF FF FF 01", limit, "exceeds MaxElements"},
-		{"hostile big int", "C5 FF FF FF 7F", limit, "integer of 268435455 bytes exceeds MaxIntDigits (4096)"},
-		{"hostile zone", "D2 02 00 00 00 00 FF FF FF FF 0F", limit, "zone name length 4294967295 exceeds MaxStringBytes"},
+		{"empty", "", classIncomplete, "offset 0: input ends before a value"},
+		{"reserved tag a0", "A0", classInvalid, "offset 0: unknown tag 0xa0"},
+		{"reserved tag bf", "BF", classInvalid, "unknown tag 0xbf"},
+		{"reserved tag d6", "D6", classInvalid, "unknown tag 0xd6"},
+		{"reserved tag df", "DF", classInvalid, "unknown tag 0xdf"},
+		{"reserved tag in list", "82 01 A5", classInvalid, "offset 2: unknown tag 0xa5"},
+		{"bad utf8 string", "42 C3 28", classInvalid, "offset 0: string is not valid UTF-8 (byte 0xc3 at offset 1)"},
+		{"bad utf8 symbol", "61 FF", classInvalid, "symbol is not valid UTF-8"},
+		{"surrogate in string", "43 ED A0 80", classInvalid, "string is not valid UTF-8"},
+		{"bad utf8 prop key", "91 01 FF 01", classInvalid, "prop key is not valid UTF-8"},
+		{"bad utf8 regex", "D0 01 FF 00", classInvalid, "regex pattern is not valid UTF-8"},
+		{"non-minimal varint", "C4 80 00", classInvalid, "offset 1: varint integer is not minimal"},
+		{"non-minimal length", "C8 A0 80 00", classInvalid, "varint string length is not minimal"},
+		{"varint past 64 bits", "C4 FF FF FF FF FF FF FF FF FF 02", classInvalid, "overflows 64 bits"},
+		{"varint 11 bytes", "C4 FF FF FF FF FF FF FF FF FF FF 01", classInvalid, "overflows 64 bits"},
+		{"fixint as c4", "C4 02", classInvalid, "integer 1 written with tag 0xc4"},
+		{"neg fixint as c4", "C4 01", classInvalid, "integer -1 written with tag 0xc4"},
+		{"short string as c8", "C8 01 61", classInvalid, "1-byte string written with tag 0xc8"},
+		{"short symbol as c9", "C9 00", classInvalid, "0-byte symbol written with tag 0xc9"},
+		{"short list as cb", "CB 01 00", classInvalid, "list of 1 written with tag 0xcb"},
+		{"short props as cc", "CC 00", classInvalid, "prop map of 0 written with tag 0xcc"},
+		{"big fits int64", "C5 08 7F FF FF FF FF FF FF FF", classInvalid, "integer fits in 64 bits"},
+		{"big -2^63 fits", "C6 08 80 00 00 00 00 00 00 00", classInvalid, "integer fits in 64 bits"},
+		{"big short", "C5 01 05", classInvalid, "integer fits in 64 bits"},
+		{"big leading zero", "C5 09 00 80 00 00 00 00 00 00 00", classInvalid, "leading zero byte"},
+		{"big empty", "C5 00", classInvalid, "leading zero byte"},
+		{"char surrogate", "CA 80 B0 03", classInvalid, "char U+D800 is not a Unicode scalar value"},
+		{"char too big", "CA 80 80 44", classInvalid, "char U+110000 is not a Unicode scalar value"},
+		{"duplicate prop key", "92 01 61 01 01 61 02", classInvalid, "offset 4: duplicate prop key \"a\""},
+		{"duplicate node prop", "CE 02 02 01 61 01 01 61 02", classInvalid, "duplicate prop key \"a\""},
+		{"duplicate meta", "CE 04 02 01 6D 01 01 6D 02", classInvalid, "duplicate prop key \"m\""},
+		{"duplicate map key", "CD 02 01 02 01 03", classInvalid, "offset 4: duplicate map key"},
+		{"duplicate map zero keys", "CD 02 C7 00 00 00 00 00 00 00 00 00 C7 00 00 00 00 00 00 00 80 00", classInvalid, "duplicate map key"},
+		{"node reserved flag", "CE 20", classInvalid, "node flags 0x20 set reserved bits"},
+		{"node empty props", "CE 02 00", classInvalid, "offset 2: node props flagged present but empty"},
+		{"node empty meta", "CE 04 00", classInvalid, "node meta flagged present but empty"},
+		{"node empty body", "CE 08 00", classInvalid, "node body flagged present but empty"},
+		{"regex bad flag", "D0 01 61 01 67", classInvalid, "regex flags \"g\""},
+		{"regex flag not ascii", "D0 01 61 02 C3 A9", classInvalid, "regex flags \"é\""},
+		{"month 13", "D1 D4 1F 1A 02", classInvalid, "offset 0: date: month 13 is out of range"},
+		{"day 0", "D1 D4 1F 02 00", classInvalid, "date: day 0 is out of range for the month"},
+		{"february 30", "D1 D4 1F 04 3C", classInvalid, "date: day 30 is out of range for the month"},
+		{"year 10000", "D1 A0 9C 01 02 02", classInvalid, "date: year 10000 is not four digits"},
+		{"year past 32 bits", "D1 80 80 80 80 10 02 02", classInvalid, "year 2147483648 out of range"},
+		{"hour 24", "D2 00 30 00 00 00", classInvalid, "time: hour 24 is out of range"},
+		{"minute 60", "D2 00 00 78 00 00", classInvalid, "time: minute 60 is out of range"},
+		{"second 60", "D2 00 00 00 78 00", classInvalid, "time: second 60 is out of range"},
+		{"micro 10^6", "D2 00 00 00 00 80 89 7A", classInvalid, "time: microsecond 1000000 is out of range"},
+		{"offset 24h", "D2 01 00 00 00 00 C0 16", classInvalid, "time: offset 1440 minutes is out of range"},
+		{"zone with space", "D2 02 00 00 00 00 03 61 20 62", classInvalid, "time: zone name \"a b\" holds ' '"},
+		{"datetime zone without offset", "D3 D4 1F 16 30 02 00 00 00 00 01 61", classInvalid, "datetime: a date-time zone name needs an offset"},
+		{"time reserved flag", "D2 04 00 00 00 00", classInvalid, "time flags 0x04 set reserved bits"},
+		{"empty zone", "D2 02 00 00 00 00 00", classInvalid, "zone name flagged present but empty"},
+		{"truncated float", "C7 00 00 00", classIncomplete, "input ends inside a float"},
+		{"truncated string", "C8 2A 61 62 63 64", classIncomplete, "offset 0: input ends inside a string of 42 bytes (4 present)"},
+		{"truncated varint", "C4 80", classIncomplete, "input ends inside the varint integer"},
+		{"count past input", "CB 7F 00", classIncomplete, "input ends inside a list of 127 elements"},
+		{"props count past input", "CC 40 01", classIncomplete, "input ends inside a prop map of 64 elements"},
+		{"map count past input", "CD 05 01 01", classIncomplete, "input ends inside a map of 5 elements"},
+		{"node body past input", "CE 08 05 01", classIncomplete, "input ends inside a node of 5 elements"},
+		{"truncated node flags", "CE", classIncomplete, "input ends before the node flags"},
+		{"truncated time flags", "D3 D4 1F 16 30", classIncomplete, "input ends before the time flags"},
+		{"hostile 4 GB string", "C8 FF FF FF FF 0F", classLimit, "offset 0: string length 4294967295 exceeds MaxStringBytes (16777216)"},
+		{"hostile 4 GB bytes", "CF FF FF FF FF 0F", classLimit, "bytes length 4294967295 exceeds MaxStringBytes"},
+		{"hostile huge list", "CB FF FF FF FF 0F", classLimit, "list of 4294967295 elements exceeds MaxElements (1048576)"},
+		{"hostile huge map", "CD FF FF FF FF FF FF FF FF FF 01", classLimit, "exceeds MaxElements"},
+		{"hostile big int", "C5 FF FF FF 7F", classLimit, "integer of 268435455 bytes exceeds MaxIntDigits (4096)"},
+		{"hostile zone", "D2 02 00 00 00 00 FF FF FF FF 0F", classLimit, "zone name length 4294967295 exceeds MaxStringBytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, n, err := DecodeBinary(unhex(t, tt.hex), BinaryOptions{})
-			checkErr(t, err, tt.class, tt.msg)
+			v, n, err := DecodeBinary(binUnhex(t, tt.hex), BinaryOptions{})
+			binCheckErr(t, err, tt.class, tt.msg)
 			assert.Zero(t, n)
 			assert.True(t, v.IsNil())
 		})
@@ -634,7 +643,7 @@ func TestBinaryLimits(t *testing.T) {
 		{"no depth limit", deep(DefaultMaxDepth + 1), Limits{MaxDepth: -1}, true, ""},
 		{"elements at limit", List(Int(1), Int(2), Int(3)), Limits{MaxElements: 3}, true, ""},
 		{"elements past limit", List(Int(1), Int(2), Int(3), Int(4)), Limits{MaxElements: 3}, false, "list of 4 elements exceeds MaxElements (3)"},
-		{"node parts add up", node(Nil(), false, Props{{"a", Int(1)}}, Props{{"m", Int(1)}}, Int(1), Int(2)),
+		{"node parts add up", binNode(Nil(), false, Props{{"a", Int(1)}}, Props{{"m", Int(1)}}, Int(1), Int(2)),
 			Limits{MaxElements: 3}, false, "node of 4 elements exceeds MaxElements (3)"},
 		{"string at limit", String("abcd"), Limits{MaxStringBytes: 4}, true, ""},
 		{"string past limit", String("abcde"), Limits{MaxStringBytes: 4}, false, "string length 5 exceeds MaxStringBytes (4)"},
@@ -642,10 +651,10 @@ func TestBinaryLimits(t *testing.T) {
 		{"key past limit", PropMap(Prop{"abcde", Int(1)}), Limits{MaxStringBytes: 4}, false, "offset 1: prop key length 5"},
 		{"bytes past limit", Bytes([]byte("abcde")), Limits{MaxStringBytes: 4}, false, "bytes length 5"},
 		{"regex past limit", RegexValue("abcde", ""), Limits{MaxStringBytes: 4}, false, "regex pattern length 5"},
-		{"digits at limit", BigInt(bigFromString(strings.Repeat("9", 30))), Limits{MaxIntDigits: 30}, true, ""},
-		{"digits past limit", BigInt(bigFromString("1" + strings.Repeat("0", 30))), Limits{MaxIntDigits: 30}, false, "exceeds MaxIntDigits (30)"},
-		{"negative digits past limit", BigInt(bigFromString("-1" + strings.Repeat("0", 30))), Limits{MaxIntDigits: 30}, false, "exceeds MaxIntDigits (30)"},
-		{"digits far past limit", BigInt(bigFromString(strings.Repeat("9", 200))), Limits{MaxIntDigits: 30}, false, "exceeds MaxIntDigits (30)"},
+		{"digits at limit", BigInt(binBigFromString(strings.Repeat("9", 30))), Limits{MaxIntDigits: 30}, true, ""},
+		{"digits past limit", BigInt(binBigFromString("1" + strings.Repeat("0", 30))), Limits{MaxIntDigits: 30}, false, "exceeds MaxIntDigits (30)"},
+		{"negative digits past limit", BigInt(binBigFromString("-1" + strings.Repeat("0", 30))), Limits{MaxIntDigits: 30}, false, "exceeds MaxIntDigits (30)"},
+		{"digits far past limit", BigInt(binBigFromString(strings.Repeat("9", 200))), Limits{MaxIntDigits: 30}, false, "exceeds MaxIntDigits (30)"},
 		{"value bytes at limit", String("abc"), Limits{MaxValueBytes: 4}, true, ""},
 		{"value bytes past limit", String("abcd"), Limits{MaxValueBytes: 4}, false, "value of at least 5 bytes exceeds MaxValueBytes (4)"},
 		{"value bytes in list", List(Int(1), Int(2), Int(3), Int(4)), Limits{MaxValueBytes: 4}, false, "exceeds MaxValueBytes (4)"},
@@ -656,10 +665,10 @@ func TestBinaryLimits(t *testing.T) {
 			got, _, err := DecodeBinary(enc, BinaryOptions{Limits: tt.lim})
 			if tt.ok {
 				require.NoError(t, err)
-				assertIdentical(t, tt.v, got)
+				binAssertIdentical(t, tt.v, got)
 				return
 			}
-			checkErr(t, err, limit, tt.msg)
+			binCheckErr(t, err, classLimit, tt.msg)
 		})
 	}
 }
@@ -706,13 +715,13 @@ func TestBinaryHostileAllocation(t *testing.T) {
 	}
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
-			data := unhex(t, in.hex)
+			data := binUnhex(t, in.hex)
 			allocs := testing.AllocsPerRun(10, func() {
 				_, _, err := DecodeBinary(data, BinaryOptions{})
 				require.Error(t, err)
 			})
 			assert.LessOrEqual(t, allocs, in.allocs)
-			var before, after runtimeMem
+			var before, after binRuntimeMem
 			before.read()
 			_, _, _ = DecodeBinary(data, BinaryOptions{})
 			after.read()
@@ -723,30 +732,30 @@ func TestBinaryHostileAllocation(t *testing.T) {
 
 func TestBinaryDoc(t *testing.T) {
 	doc := AppendBinaryDoc(nil, Int(5))
-	require.Equal(t, "89 47 4E 42 01 05", spacedHex(doc))
+	require.Equal(t, "89 47 4E 42 01 05", binSpacedHex(doc))
 
 	tests := []struct {
 		name  string
 		hex   string
-		class errClass
+		class binErrClass
 		msg   string
 	}{
-		{"empty", "", incomplete, "offset 0: input ends inside the document header"},
-		{"partial magic", "89 47", incomplete, "offset 2: input ends inside the document header"},
-		{"no version", "89 47 4E 42", incomplete, "offset 4: input ends before the version byte"},
-		{"no value", "89 47 4E 42 01", incomplete, "offset 5: input ends before a value"},
-		{"text not binary", "28 61 29", invalid, "offset 0: not a Gene binary document: starts with 28, want 89"},
-		{"wrong magic", "89 47 4E 58 01 05", invalid, "not a Gene binary document: starts with 89 47 4e 58, want 89 47 4e 42"},
-		{"version 2", "89 47 4E 42 02 05", invalid, "offset 4: unsupported binary encoding version 2 (this decoder reads version 1)"},
-		{"version 0", "89 47 4E 42 00 05", invalid, "unsupported binary encoding version 0"},
-		{"trailing garbage", "89 47 4E 42 01 05 06 07", invalid, "offset 6: 2 bytes after the document's value"},
-		{"error offsets count the header", "89 47 4E 42 01 A0", invalid, "offset 5: unknown tag 0xa0"},
-		{"limit past header", "89 47 4E 42 01 C8 FF FF FF FF 0F", limit, "offset 5: string length 4294967295 exceeds MaxStringBytes"},
+		{"empty", "", classIncomplete, "offset 0: input ends inside the document header"},
+		{"partial magic", "89 47", classIncomplete, "offset 2: input ends inside the document header"},
+		{"no version", "89 47 4E 42", classIncomplete, "offset 4: input ends before the version byte"},
+		{"no value", "89 47 4E 42 01", classIncomplete, "offset 5: input ends before a value"},
+		{"text not binary", "28 61 29", classInvalid, "offset 0: not a Gene binary document: starts with 28, want 89"},
+		{"wrong magic", "89 47 4E 58 01 05", classInvalid, "not a Gene binary document: starts with 89 47 4e 58, want 89 47 4e 42"},
+		{"version 2", "89 47 4E 42 02 05", classInvalid, "offset 4: unsupported binary encoding version 2 (this decoder reads version 1)"},
+		{"version 0", "89 47 4E 42 00 05", classInvalid, "unsupported binary encoding version 0"},
+		{"trailing garbage", "89 47 4E 42 01 05 06 07", classInvalid, "offset 6: 2 bytes after the document's value"},
+		{"error offsets count the header", "89 47 4E 42 01 A0", classInvalid, "offset 5: unknown tag 0xa0"},
+		{"limit past header", "89 47 4E 42 01 C8 FF FF FF FF 0F", classLimit, "offset 5: string length 4294967295 exceeds MaxStringBytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, n, err := DecodeBinaryDoc(unhex(t, tt.hex), BinaryOptions{})
-			checkErr(t, err, tt.class, tt.msg)
+			_, n, err := DecodeBinaryDoc(binUnhex(t, tt.hex), BinaryOptions{})
+			binCheckErr(t, err, tt.class, tt.msg)
 			assert.Zero(t, n)
 		})
 	}
@@ -760,8 +769,8 @@ func TestBinaryDoc(t *testing.T) {
 func TestBinaryErrorText(t *testing.T) {
 	// The last element of a 15-element list claims a 4 GB string: the
 	// message names that element's offset, the claim and the limit.
-	enc := AppendBinary(nil, List(seqInts(15)...))
-	enc = append(enc[:len(enc)-1], unhex(t, "C8 FF FF FF FF 0F")...)
+	enc := AppendBinary(nil, List(binSeqInts(15)...))
+	enc = append(enc[:len(enc)-1], binUnhex(t, "C8 FF FF FF FF 0F")...)
 	_, _, err := DecodeBinary(enc, BinaryOptions{})
 	require.EqualError(t, err, "gene: binary: offset 15: string length 4294967295 exceeds MaxStringBytes (16777216)")
 	var le *LimitError
@@ -769,19 +778,132 @@ func TestBinaryErrorText(t *testing.T) {
 	assert.Equal(t, LimitError{Limit: "MaxStringBytes", Max: DefaultMaxStringBytes, Where: "offset 15"}, *le)
 }
 
-// runtimeMem samples the bytes allocated so far by the process.
-type runtimeMem struct{ total uint64 }
+// binRuntimeMem samples the bytes allocated so far by the process.
+type binRuntimeMem struct{ total uint64 }
 
-func (m *runtimeMem) read() {
+func (m *binRuntimeMem) read() {
 	var s runtime.MemStats
 	runtime.ReadMemStats(&s)
 	m.total = s.TotalAlloc
 }
 
-func seqInts(n int) []Value {
+func binSeqInts(n int) []Value {
 	vs := make([]Value, n)
 	for i := range vs {
 		vs[i] = Int(int64(i))
 	}
 	return vs
+}
+
+// binFuzzLimits are small, so the fuzzer reaches every limit quickly.
+var binFuzzLimits = Limits{MaxDepth: 8, MaxElements: 32, MaxStringBytes: 64, MaxIntDigits: 40, MaxValueBytes: 1024}
+
+// FuzzBinary decodes arbitrary bytes. It must never panic; whatever
+// decodes must respect the limits, re-encode to exactly the bytes it came
+// from (the encoding is canonical) and decode again to the same value; its
+// every prefix must be incomplete; and the decoder must not allocate more
+// than a small multiple of the input, whatever lengths the input claims.
+func FuzzBinary(f *testing.F) {
+	// The committed corpus in testdata/fuzz/FuzzBinary holds the vectors
+	// and the malformed inputs; a few more are added here.
+	f.Add([]byte{})
+	f.Add(AppendBinary(nil, binRequestMessage()))
+	f.Add(AppendBinaryDoc(nil, List(Int(1), String("x"))))
+	opts := BinaryOptions{Limits: binFuzzLimits}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var before, after binRuntimeMem
+		before.read()
+		v, n, err := DecodeBinary(data, opts)
+		after.read()
+		if grew := after.total - before.total; grew > uint64(200*len(data)+16<<10) {
+			t.Fatalf("decoding %d bytes allocated %d bytes", len(data), grew)
+		}
+		_, _, docErr := DecodeBinaryDoc(data, opts)
+		if docErr != nil {
+			binCheckFuzzErr(t, docErr, len(data))
+		}
+		if err != nil {
+			binCheckFuzzErr(t, err, len(data))
+			return
+		}
+		require.Positive(t, n)
+		require.LessOrEqual(t, n, min(len(data), binFuzzLimits.MaxValueBytes))
+		binCheckWithinLimits(t, v, binFuzzLimits, 0)
+
+		enc := AppendBinary(nil, v)
+		require.Equal(t, data[:n], enc, "re-encoding is byte-identical")
+		require.Equal(t, len(enc), BinarySize(v))
+		again, m, err := DecodeBinary(enc, opts)
+		require.NoError(t, err)
+		require.Equal(t, n, m)
+		require.True(t, binIdentical(v, again), "decoded twice differently")
+
+		if n <= 256 {
+			for i := 0; i < n; i++ {
+				_, _, err := DecodeBinary(data[:i], opts)
+				require.ErrorIs(t, err, ErrIncomplete, "prefix of %d of %d bytes", i, n)
+			}
+		}
+	})
+}
+
+func binCheckFuzzErr(t *testing.T, err error, size int) {
+	t.Helper()
+	require.ErrorIs(t, err, ErrBinary)
+	var be *BinaryError
+	require.ErrorAs(t, err, &be)
+	require.GreaterOrEqual(t, be.Offset, 0)
+	require.LessOrEqual(t, be.Offset, size)
+	require.NotEmpty(t, be.Msg)
+	require.False(t, errors.Is(err, ErrIncomplete) && errors.Is(err, ErrLimit), "incomplete and over a limit: %v", err)
+}
+
+// binCheckWithinLimits walks a decoded value and checks every limit held.
+func binCheckWithinLimits(t *testing.T, v Value, lim Limits, depth int) {
+	t.Helper()
+	walk := func(vs ...Value) {
+		for _, e := range vs {
+			binCheckWithinLimits(t, e, lim, depth+1)
+		}
+	}
+	walkProps := func(ps Props) {
+		for _, p := range ps {
+			require.LessOrEqual(t, len(p.Key), lim.MaxStringBytes)
+			binCheckWithinLimits(t, p.Value, lim, depth+1)
+		}
+	}
+	switch v.kind {
+	case KindList, KindProps, KindMap, KindNode:
+		require.Less(t, depth, lim.MaxDepth)
+	}
+	switch v.kind {
+	case KindInt:
+		if v.IsBig() {
+			require.LessOrEqual(t, len(new(big.Int).Abs(v.BigInt()).String()), lim.MaxIntDigits)
+		}
+	case KindString, KindSymbol, KindBytes:
+		require.LessOrEqual(t, v.Len(), lim.MaxStringBytes)
+	case KindRegex:
+		require.LessOrEqual(t, len(v.Regex().Pattern), lim.MaxStringBytes)
+	case KindList:
+		require.LessOrEqual(t, v.Len(), lim.MaxElements)
+		walk(v.List()...)
+	case KindProps:
+		require.LessOrEqual(t, v.Len(), lim.MaxElements)
+		walkProps(v.Props())
+	case KindMap:
+		require.LessOrEqual(t, v.Len(), lim.MaxElements)
+		for _, e := range v.Entries() {
+			walk(e.Key, e.Value)
+		}
+	case KindNode:
+		nd := v.Node()
+		require.LessOrEqual(t, len(nd.Props)+len(nd.Meta)+len(nd.Body), lim.MaxElements)
+		if nd.HasHead {
+			walk(nd.Head)
+		}
+		walkProps(nd.Props)
+		walkProps(nd.Meta)
+		walk(nd.Body...)
+	}
 }
