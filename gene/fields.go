@@ -117,7 +117,7 @@ func parseTag(tag string) (name string, omitEmpty, omitZero bool, role fieldRole
 			if role != roleProp {
 				return "", false, false, 0, fmt.Errorf("options ,%s and ,%s exclude each other", roleNames[role], opt)
 			}
-			role = map[string]fieldRole{"head": roleHead, "body": roleBody, "meta": roleMeta}[opt]
+			role = fieldRole(slices.Index(roleNames[:], opt))
 		default:
 			return "", false, false, 0, fmt.Errorf("unknown option %q in tag %q", opt, tag)
 		}

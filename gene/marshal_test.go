@@ -44,6 +44,18 @@ func mtBig(s string) *big.Int {
 
 type mtColor string
 
+type mtBlob []byte
+
+// mtByteHook is a byte with hooks, so a slice of it is a list, not bytes.
+type mtByteHook byte
+
+func (b mtByteHook) MarshalGene() (Value, error) { return Symbol(fmt.Sprint("b", int(b))), nil }
+
+func (b *mtByteHook) UnmarshalGene(v Value) error {
+	_, err := fmt.Sscanf(v.Str(), "b%d", b)
+	return err
+}
+
 type mtPoint struct {
 	X, Y int
 }
@@ -132,6 +144,8 @@ func mappingRows(t *testing.T) []mapping {
 		{"Rune", Rune('é'), Char('é')},
 		{"bytes", []byte("hi"), Bytes([]byte("hi"))},
 		{"empty bytes", []byte{}, Bytes(nil)},
+		{"named bytes", mtBlob{0xca, 0xfe}, Bytes([]byte{0xca, 0xfe})},
+		{"list of byte-sized ints with hooks", []mtByteHook{1}, List(Symbol("b1"))},
 		{"time with offset", when, DateTime(Temporal{Year: 2026, Month: 11, Day: 24, Hour: 9, Minute: 30, Second: 15, Micro: 250000, HasOffset: true, Offset: 60})},
 		{"time UTC", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DateTime(Temporal{Year: 2026, Month: 1, Day: 2, Hour: 3, Minute: 4, Second: 5, HasOffset: true})},
 		{"duration", 1500 * time.Millisecond, Int(1_500_000_000)},

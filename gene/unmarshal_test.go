@@ -188,6 +188,13 @@ func TestUnmarshalOneWay(t *testing.T) {
 		require.NotNil(t, got.MtB)
 		assert.Equal(t, outer{MtB: &MtB{X: 4}, Extra: 1}, got)
 	})
+	t.Run("unexported embedded struct is filled", func(t *testing.T) {
+		type outer struct {
+			mtb
+			Z int
+		}
+		assert.Equal(t, outer{mtb{Y: 5}, 6}, mtUnmarshal[outer](t, mtProps("y", Int(5), "z", Int(6))))
+	})
 	t.Run("any holding a pointer is decoded into", func(t *testing.T) {
 		p := &mtPoint{}
 		var x any = p
