@@ -145,37 +145,45 @@
 // # JSON Schema
 //
 // ToJSONSchema maps a schema to JSON Schema draft 2020-12 describing the
-// JSON form of Gene values given by JSONValue. Where the JSON type alone
-// does not say the Gene kind, the annotation "x-gene-kind" records it.
+// JSON view of the values it matches: the view gene.AppendJSON writes (see
+// gene/JSON.md), where nil, booleans, numbers, strings, lists and prop maps
+// are plain JSON and every other kind is an object tagged by its first key
+// ("$sym", "$node", ...). Literals, enums, examples and defaults are
+// written with gene.AppendJSON too, so they are exactly what a JSON tool
+// sees.
 //
 //	any               {}
 //	nil               {"type": "null"}
 //	bool              {"type": "boolean"}
 //	int               {"type": "integer", "minimum", "maximum"}
 //	number            {"type": "number", "minimum", "maximum"}
-//	float             number, "x-gene-kind": "float"
+//	float             the same, with "x-gene-kind": "float"
 //	string            {"type": "string", "minLength", "maxLength", "pattern"}
-//	symbol            string, "x-gene-kind": "symbol"
-//	char              string of exactly one code point, "x-gene-kind": "char"
-//	bytes             string, "contentEncoding": "base64", lengths of the
-//	                  padded base64 text, "x-gene-kind": "bytes"
-//	date time         string, "format": "date", "time" or "date-time",
-//	datetime          "x-gene-kind" the Gene kind
-//	regex             string, "format": "regex", "x-gene-kind": "regex"
+//	symbol            {"$sym": the string schema} (a closed object with
+//	                  that one required property, as for every tag below)
+//	char              {"$char": a string of one code point}
+//	bytes             {"$bytes": {"type": "string", "contentEncoding":
+//	                  "base64"}}, lengths those of the padded base64 text
+//	date time         {"$date" / "$time" / "$datetime": {"type": "string",
+//	datetime          "format": "date" / "time" / "date-time"}}
+//	regex             {"$regex": a string, "$flags": optional}
 //	(list T)          {"type": "array", "items": T, "minItems", "maxItems"}
 //	(tuple A B)       {"type": "array", "prefixItems": [A, B], "minItems": 2,
 //	                  "maxItems": 2}; with ^rest R, "items": R instead of
 //	                  "maxItems"
+//	props             {"type": "object"}
 //	(props ^k T ...)  {"type": "object", "properties", "required" (the keys
-//	                  not optional), "additionalProperties": false unless open}
+//	                  not optional), "additionalProperties": false unless
+//	                  open}; a key starting with $ is spelt with one more $
 //	(mapof T)         {"type": "object", "additionalProperties": T,
 //	                  "minProperties", "maxProperties"}
-//	(map K V)         an array of [key, value] pairs: {"type": "array",
-//	                  "items": {"type": "array", "prefixItems": [K, V],
-//	                  "minItems": 2, "maxItems": 2}}, "x-gene-kind": "map"
-//	(gene ...)        an object {"head", "props", "body"}, all required, with
-//	                  the head, props and body schemas as its properties,
-//	                  "x-gene-kind": "node"
+//	(map K V)         {"$map": an array of [key, value] pairs, each
+//	                  {"prefixItems": [K, V]}, "minItems", "maxItems"}
+//	node, (gene ...)  an object with "$node" (the head schema), "$props",
+//	                  "$body", and the optional "$meta", "$headless" and
+//	                  "$frozen"; "$props" and "$body", which the view leaves
+//	                  out when empty, are required when the schema rejects
+//	                  them empty
 //	(one-of A B)      {"anyOf": [A, B]} (first match wins, so alternatives
 //	                  may overlap, as anyOf allows and oneOf does not)
 //	(literal x)       {"const": x}; literal nil is {"type": "null"}
@@ -183,13 +191,18 @@
 //	(ref Name)        {"$ref": "#/$defs/Name"}, the definition under "$defs"
 //
 // Meta becomes annotations: @doc "description", @title "title", @example
-// and @examples "examples", @default "default", @deprecated "deprecated".
-// A ^pattern is copied as written; RE2 and the ECMA-262 syntax JSON Schema
-// uses agree on common patterns but not on every construct, and regex
-// flags, which ECMA-262 patterns cannot carry inline, go to
-// "x-gene-pattern-flags". JSON cannot tell a general map with unique keys
-// from any list of pairs, nor a big integer's digits beyond what a reader
-// keeps; those limits are the JSON form's, not the schema's.
+// and @examples "examples", @default "default", @deprecated "deprecated",
+// and x-... keys as they are.
+//
+// The JSON Schema is as strict as the Gene schema except where JSON cannot
+// follow: JSON Schema counts 1.0 as an integer, so int and float differ
+// only by the "x-gene-kind" annotation; the floats inf, -inf and nan (which
+// the view writes as {"$float": "inf"}) and the immutable forms #[...] and
+// #{...} (written {"$list": ...} and {"$props": ...}) are not described,
+// though (list T) and props accept them in Gene; and a ^pattern is copied
+// as written, RE2 and the ECMA-262 syntax of JSON Schema agreeing on common
+// patterns but not on every construct, with regex flags, which ECMA-262
+// patterns cannot carry inline, in "x-gene-pattern-flags".
 //
 // ExportJSONSchema writes refs with a caller's prefix
 // ("#/components/schemas/" for AsyncAPI 3) and returns the definitions

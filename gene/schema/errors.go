@@ -52,9 +52,10 @@ func (e *ParseError) Is(target error) bool { return target == ErrInvalid }
 // Path locates that place from the top of the value, as segments joined by
 // "/": `^key` is the value of a prop (in a prop map or in a node's props),
 // `[i]` is element i (from 0) of a list or of a node's body, `(head)` is a
-// node's head, `{k}` is the value of a general map under key k (k written in
-// Gene text), and `{k}/(key)` is that key itself. The empty path is the
-// whole value. Example: `^items/[2]/^name`.
+// node's head, `(props)` and `(body)` are a node's props or body as a whole
+// (when their size is wrong), `{k}` is the value of a general map under key
+// k (k in Gene text) and `{k}/(key)` is that key itself. The empty path is
+// the whole value. Example: `^items/[2]/^name`.
 //
 // Want says what the schema expects there and Got describes what was found
 // (its kind and a short rendering, or "missing key").

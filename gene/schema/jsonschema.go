@@ -1,9 +1,9 @@
 package schema
 
 import (
-	"encoding/base64"
+	"bytes"
 	"encoding/json"
-	"math"
+	"strings"
 
 	"github.com/genehost/genehost/gene"
 )
@@ -14,11 +14,12 @@ import (
 // document adds "$schema": JSONSchemaDialect itself.
 const JSONSchemaDialect = "https://json-schema.org/draft/2020-12/schema"
 
-// ToJSONSchema returns s as a self-contained JSON Schema (draft 2020-12):
-// every definition it reaches is under "$defs" and referred to as
-// "#/$defs/Name". The mapping is described in the package documentation.
-// The result is a fresh tree of maps, slices and scalars ready for
-// encoding/json.
+// ToJSONSchema returns s as a self-contained JSON Schema (draft 2020-12) of
+// the JSON view of Gene values (gene.AppendJSON): every definition it
+// reaches is under "$defs" and referred to as "#/$defs/Name". The mapping
+// is described in the package documentation. The result is a fresh tree of
+// maps, slices and scalars (json.Number for numbers taken from values)
+// ready for encoding/json.
 func (s *Schema) ToJSONSchema() map[string]any {
 	root, defs := s.ExportJSONSchema("#/$defs/")
 	if len(defs) > 0 {
@@ -46,18 +47,37 @@ type exporter struct {
 	prefix string // prepended to definition names in "$ref"
 }
 
-// geneKey is the annotation keyword that records the Gene kind where the
-// JSON type alone loses it.
-const geneKey = "x-gene-kind"
-
-// jsonOnly lists the kinds whose JSON form does not say the Gene kind.
-func geneOnly(k gene.Kind) bool {
-	switch k {
-	case gene.KindFloat, gene.KindSymbol, gene.KindChar, gene.KindBytes, gene.KindRegex,
-		gene.KindDate, gene.KindTime, gene.KindDateTime, gene.KindMap, gene.KindNode:
-		return true
+// jsonOf returns the JSON view of v (gene.AppendJSON) decoded for
+// embedding: numbers stay json.Number, so integers of any size and the
+// spelling of floats survive.
+func jsonOf(v gene.Value) any {
+	dec := json.NewDecoder(bytes.NewReader(gene.AppendJSON(nil, v)))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		// AppendJSON always writes one valid JSON document.
+		panic("schema: gene.AppendJSON wrote invalid JSON: " + err.Error())
 	}
-	return false
+	return out
+}
+
+// jsonKey is the JSON view's spelling of a prop key: a key that starts with
+// '$' gets one more, so it is never taken for a tag.
+func jsonKey(k string) string {
+	if strings.HasPrefix(k, "$") {
+		return "$" + k
+	}
+	return k
+}
+
+// tagged is the schema of a tagged object {"$tag": inner}.
+func tagged(tag string, inner map[string]any) map[string]any {
+	return map[string]any{
+		"type":                 "object",
+		"properties":           map[string]any{tag: inner},
+		"required":             []any{tag},
+		"additionalProperties": false,
+	}
 }
 
 // withMeta adds the JSON Schema annotations for the Gene meta of a schema:
@@ -71,21 +91,21 @@ func withMeta(m map[string]any, meta gene.Props) map[string]any {
 		case "title":
 			m["title"] = p.Value.Str()
 		case "default":
-			m["default"] = JSONValue(p.Value)
+			m["default"] = jsonOf(p.Value)
 		case "deprecated":
 			m["deprecated"], _ = p.Value.AsBool()
 		case "example":
 			ex, _ := m["examples"].([]any)
-			m["examples"] = append(ex, JSONValue(p.Value))
+			m["examples"] = append(ex, jsonOf(p.Value))
 		case "examples":
 			ex, _ := m["examples"].([]any)
 			for _, e := range p.Value.List() {
-				ex = append(ex, JSONValue(e))
+				ex = append(ex, jsonOf(e))
 			}
 			m["examples"] = ex
 		default:
-			if len(p.Key) > 2 && p.Key[:2] == "x-" {
-				m[p.Key] = JSONValue(p.Value)
+			if strings.HasPrefix(p.Key, "x-") {
+				m[p.Key] = jsonOf(p.Value)
 			}
 		}
 	}
@@ -100,22 +120,20 @@ func (c *kindC) json(x *exporter) map[string]any {
 	case gene.KindBool:
 		m = map[string]any{"type": "boolean"}
 	case gene.KindChar:
-		m = map[string]any{"type": "string", "minLength": 1, "maxLength": 1}
+		m = tagged("$char", map[string]any{"type": "string", "minLength": 1, "maxLength": 1})
 	case gene.KindDate:
-		m = map[string]any{"type": "string", "format": "date"}
+		m = tagged("$date", map[string]any{"type": "string", "format": "date"})
 	case gene.KindTime:
-		m = map[string]any{"type": "string", "format": "time"}
+		m = tagged("$time", map[string]any{"type": "string", "format": "time"})
 	case gene.KindDateTime:
-		m = map[string]any{"type": "string", "format": "date-time"}
+		m = tagged("$datetime", map[string]any{"type": "string", "format": "date-time"})
 	case gene.KindRegex:
-		m = map[string]any{"type": "string", "format": "regex"}
+		m = tagged("$regex", map[string]any{"type": "string", "format": "regex"})
+		m["properties"].(map[string]any)["$flags"] = map[string]any{"type": "string", "pattern": "^[imsx]*$"}
 	case gene.KindProps:
 		m = map[string]any{"type": "object"}
 	case gene.KindNode:
 		m = nodeJSON(nil, nil, nil, x)
-	}
-	if geneOnly(c.kind) {
-		m[geneKey] = c.kind.String()
 	}
 	return withMeta(m, c.meta)
 }
@@ -126,13 +144,15 @@ func (c *numC) json(*exporter) map[string]any {
 	case "int":
 		m["type"] = "integer"
 	case "float":
-		m[geneKey] = "float"
+		// JSON Schema counts 1.0 as an integer; the annotation keeps the
+		// Gene kind for readers of the schema.
+		m["x-gene-kind"] = "float"
 	}
 	if c.hasMin {
-		m["minimum"] = JSONValue(c.minV)
+		m["minimum"] = jsonOf(c.minV)
 	}
 	if c.hasMax {
-		m["maximum"] = JSONValue(c.maxV)
+		m["maximum"] = jsonOf(c.maxV)
 	}
 	return withMeta(m, c.meta)
 }
@@ -151,9 +171,6 @@ func (c *strC) json(*exporter) map[string]any {
 			maxLen = b64(maxLen)
 		}
 	}
-	if geneOnly(c.kind) {
-		m[geneKey] = c.kind.String()
-	}
 	if minLen >= 0 {
 		m["minLength"] = minLen
 	}
@@ -169,6 +186,12 @@ func (c *strC) json(*exporter) map[string]any {
 		} else {
 			m["pattern"] = c.pattern.Str()
 		}
+	}
+	switch c.kind {
+	case gene.KindSymbol:
+		m = tagged("$sym", m)
+	case gene.KindBytes:
+		m = tagged("$bytes", m)
 	}
 	return withMeta(m, c.meta)
 }
@@ -214,9 +237,9 @@ func (c *propsC) json(x *exporter) map[string]any {
 		props := make(map[string]any, len(c.keys))
 		var required []any
 		for _, k := range c.keys {
-			props[k.name] = withMeta(k.c.json(x), k.meta)
+			props[jsonKey(k.name)] = withMeta(k.c.json(x), k.meta)
 			if !k.optional {
-				required = append(required, k.name)
+				required = append(required, jsonKey(k.name))
 			}
 		}
 		m["properties"] = props
@@ -241,44 +264,55 @@ func (c *mapofC) json(x *exporter) map[string]any {
 	return withMeta(m, c.meta)
 }
 
-// A general map may have keys of any kind, so JSON carries it as an array
-// of [key, value] pairs.
 func (c *mapC) json(x *exporter) map[string]any {
 	pair := map[string]any{"type": "array", "minItems": 2, "maxItems": 2}
 	if c.key != nil {
 		pair["prefixItems"] = []any{c.key.json(x), c.val.json(x)}
 	}
-	m := map[string]any{"type": "array", "items": pair, geneKey: "map"}
-	c.sizes.jsonItems(m)
-	return withMeta(m, c.meta)
+	entries := map[string]any{"type": "array", "items": pair}
+	c.sizes.jsonItems(entries)
+	return withMeta(tagged("$map", entries), c.meta)
 }
 
 func (c *geneC) json(x *exporter) map[string]any {
 	return withMeta(nodeJSON(c.head, c.props, c.body, x), c.meta)
 }
 
-// nodeJSON is the schema of a node's JSON form {"head", "props", "body"}.
+// nodeJSON is the schema of a node's JSON view: {"$node": head, "$meta",
+// "$props", "$body", "$headless", "$frozen"}, where the view leaves out
+// empty props and body, so they are required only when the schema rejects
+// them empty.
 func nodeJSON(head, props, body checker, x *exporter) map[string]any {
-	m := map[string]any{
-		"type":                 "object",
-		geneKey:                "node",
-		"required":             []any{"head", "props", "body"},
-		"additionalProperties": false,
+	ps := map[string]any{
+		"$node":     map[string]any{},
+		"$meta":     map[string]any{"type": "object"},
+		"$props":    map[string]any{"type": "object"},
+		"$body":     map[string]any{"type": "array"},
+		"$headless": map[string]any{"const": true},
+		"$frozen":   map[string]any{"const": true},
 	}
-	ps := map[string]any{}
-	for name, c := range map[string]checker{"head": head, "props": props, "body": body} {
-		if c != nil {
-			ps[name] = c.json(x)
+	required := []any{"$node"}
+	if head != nil {
+		ps["$node"] = head.json(x)
+	}
+	if props != nil {
+		ps["$props"] = props.json(x)
+		if !props.ok(gene.PropMap(), 0) {
+			required = append(required, "$props")
 		}
 	}
-	if _, ok := ps["props"]; !ok {
-		ps["props"] = map[string]any{"type": "object"}
+	if body != nil {
+		ps["$body"] = body.json(x)
+		if !body.ok(gene.List(), 0) {
+			required = append(required, "$body")
+		}
 	}
-	if _, ok := ps["body"]; !ok {
-		ps["body"] = map[string]any{"type": "array"}
+	return map[string]any{
+		"type":                 "object",
+		"properties":           ps,
+		"required":             required,
+		"additionalProperties": false,
 	}
-	m["properties"] = ps
-	return m
 }
 
 func (c *oneOfC) json(x *exporter) map[string]any {
@@ -293,105 +327,17 @@ func (c *litC) json(*exporter) map[string]any {
 	if c.v.Kind() == gene.KindNil {
 		return withMeta(map[string]any{"type": "null"}, c.meta)
 	}
-	m := map[string]any{"const": JSONValue(c.v)}
-	if geneOnly(c.v.Kind()) {
-		m[geneKey] = c.v.Kind().String()
-	}
-	return withMeta(m, c.meta)
+	return withMeta(map[string]any{"const": jsonOf(c.v)}, c.meta)
 }
 
 func (c *enumC) json(*exporter) map[string]any {
 	vals := make([]any, len(c.vals))
-	same := true
 	for i, v := range c.vals {
-		vals[i] = JSONValue(v)
-		same = same && v.Kind() == c.vals[0].Kind()
+		vals[i] = jsonOf(v)
 	}
-	m := map[string]any{"enum": vals}
-	if k := c.vals[0].Kind(); same && geneOnly(k) {
-		m[geneKey] = k.String()
-	}
-	return withMeta(m, c.meta)
+	return withMeta(map[string]any{"enum": vals}, c.meta)
 }
 
 func (c *refC) json(x *exporter) map[string]any {
 	return withMeta(map[string]any{"$ref": x.prefix + c.d.name}, c.meta)
-}
-
-// JSONValue returns the JSON form of a Gene value, the one the JSON Schema
-// export describes: nil and void as null; integers as numbers (json.Number
-// past the int64 range); finite floats as numbers and inf, -inf and nan as
-// the strings "inf", "-inf" and "nan"; strings, symbols and chars as
-// strings; bytes as padded standard base64; regexes as their pattern; dates
-// and times as their Gene text (RFC 3339 when they have seconds and an
-// offset); lists as arrays; prop maps as objects; general maps as arrays of
-// [key, value] pairs; nodes as objects {"head": ..., "props": {...},
-// "body": [...]} with a null head when the node has none. Meta is dropped.
-func JSONValue(v gene.Value) any {
-	switch v.Kind() {
-	case gene.KindBool:
-		b, _ := v.AsBool()
-		return b
-	case gene.KindInt:
-		if i, ok := v.AsInt(); ok {
-			return i
-		}
-		return json.Number(v.BigInt().String())
-	case gene.KindFloat:
-		f, _ := v.AsFloat()
-		switch {
-		case math.IsNaN(f):
-			return "nan"
-		case math.IsInf(f, 1):
-			return "inf"
-		case math.IsInf(f, -1):
-			return "-inf"
-		}
-		return f
-	case gene.KindString, gene.KindSymbol:
-		return v.Str()
-	case gene.KindChar:
-		r, _ := v.AsChar()
-		return string(r)
-	case gene.KindBytes:
-		return base64.StdEncoding.EncodeToString(v.Bytes())
-	case gene.KindRegex:
-		return v.Regex().Pattern
-	case gene.KindDate, gene.KindTime, gene.KindDateTime:
-		return string(appendTemporal(nil, v))
-	case gene.KindList:
-		return jsonValues(v.List())
-	case gene.KindProps:
-		return jsonProps(v.Props())
-	case gene.KindMap:
-		out := make([]any, 0, len(v.Entries()))
-		for _, e := range v.Entries() {
-			out = append(out, []any{JSONValue(e.Key), JSONValue(e.Value)})
-		}
-		return out
-	case gene.KindNode:
-		n := v.Node()
-		var head any
-		if n.HasHead {
-			head = JSONValue(n.Head)
-		}
-		return map[string]any{"head": head, "props": jsonProps(n.Props), "body": jsonValues(n.Body)}
-	}
-	return nil
-}
-
-func jsonValues(vs []gene.Value) []any {
-	out := make([]any, len(vs))
-	for i, e := range vs {
-		out[i] = JSONValue(e)
-	}
-	return out
-}
-
-func jsonProps(ps gene.Props) map[string]any {
-	out := make(map[string]any, len(ps))
-	for _, p := range ps {
-		out[p.Key] = JSONValue(p.Value)
-	}
-	return out
 }

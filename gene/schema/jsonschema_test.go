@@ -16,66 +16,87 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
+// Pieces of expected JSON Schema shared by several cases.
+const (
+	closed   = `"type":"object","additionalProperties":false`
+	nodeOpen = `"type":"object","additionalProperties":false,"properties":{`
+	nodeRest = `"$meta":{"type":"object"},"$headless":{"const":true},"$frozen":{"const":true}`
+)
+
 func TestToJSONSchema(t *testing.T) {
 	defs := map[string]gene.Value{
 		"X":    g(t, `int`),
 		"Tree": g(t, `(gene ^head node ^body (list (ref Tree)))`),
 	}
-	node := `"type":"object","x-gene-kind":"node","required":["head","props","body"],"additionalProperties":false`
 	cases := []struct{ schema, want string }{
 		{`any`, `{}`},
 		{`nil`, `{"type":"null"}`},
 		{`bool`, `{"type":"boolean"}`},
 		{`int`, `{"type":"integer"}`},
 		{`(int ^min 0 ^max 65535)`, `{"type":"integer","minimum":0,"maximum":65535}`},
+		{`(int ^min -123456789)`, `{"type":"integer","minimum":-123456789}`},
 		{`float`, `{"type":"number","x-gene-kind":"float"}`},
 		{`(float ^max 1)`, `{"type":"number","x-gene-kind":"float","maximum":1}`},
 		{`(number ^min 0.5)`, `{"type":"number","minimum":0.5}`},
 		{`string`, `{"type":"string"}`},
 		{`(string ^min-len 1 ^max-len 3 ^pattern #"^[a-z]+$")`, `{"type":"string","minLength":1,"maxLength":3,"pattern":"^[a-z]+$"}`},
 		{`(string ^pattern #"abc"i)`, `{"type":"string","pattern":"abc","x-gene-pattern-flags":"i"}`},
-		{`(symbol ^pattern "^a")`, `{"type":"string","x-gene-kind":"symbol","pattern":"^a"}`},
-		{`char`, `{"type":"string","minLength":1,"maxLength":1,"x-gene-kind":"char"}`},
-		{`bytes`, `{"type":"string","contentEncoding":"base64","x-gene-kind":"bytes"}`},
-		{`(bytes ^min-len 1 ^max-len 4)`, `{"type":"string","contentEncoding":"base64","x-gene-kind":"bytes","minLength":4,"maxLength":8}`},
-		{`date`, `{"type":"string","format":"date","x-gene-kind":"date"}`},
-		{`time`, `{"type":"string","format":"time","x-gene-kind":"time"}`},
-		{`datetime`, `{"type":"string","format":"date-time","x-gene-kind":"datetime"}`},
-		{`regex`, `{"type":"string","format":"regex","x-gene-kind":"regex"}`},
+		{`symbol`, `{` + closed + `,"required":["$sym"],"properties":{"$sym":{"type":"string"}}}`},
+		{`(symbol ^pattern "^a" ^max-len 9)`, `{` + closed + `,"required":["$sym"],"properties":{"$sym":{"type":"string","pattern":"^a","maxLength":9}}}`},
+		{`char`, `{` + closed + `,"required":["$char"],"properties":{"$char":{"type":"string","minLength":1,"maxLength":1}}}`},
+		{`bytes`, `{` + closed + `,"required":["$bytes"],"properties":{"$bytes":{"type":"string","contentEncoding":"base64"}}}`},
+		{`(bytes ^min-len 1 ^max-len 4)`, `{` + closed + `,"required":["$bytes"],"properties":{"$bytes":
+			{"type":"string","contentEncoding":"base64","minLength":4,"maxLength":8}}}`},
+		{`date`, `{` + closed + `,"required":["$date"],"properties":{"$date":{"type":"string","format":"date"}}}`},
+		{`time`, `{` + closed + `,"required":["$time"],"properties":{"$time":{"type":"string","format":"time"}}}`},
+		{`datetime`, `{` + closed + `,"required":["$datetime"],"properties":{"$datetime":{"type":"string","format":"date-time"}}}`},
+		{`regex`, `{` + closed + `,"required":["$regex"],"properties":{"$regex":{"type":"string","format":"regex"},
+			"$flags":{"type":"string","pattern":"^[imsx]*$"}}}`},
 		{`list`, `{"type":"array"}`},
 		{`(list int ^min-len 1 ^max-len 3)`, `{"type":"array","items":{"type":"integer"},"minItems":1,"maxItems":3}`},
-		{`(tuple symbol int)`, `{"type":"array","prefixItems":[{"type":"string","x-gene-kind":"symbol"},{"type":"integer"}],"minItems":2,"maxItems":2}`},
+		{`(tuple string int)`, `{"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}],"minItems":2,"maxItems":2}`},
 		{`(tuple int ^rest string)`, `{"type":"array","prefixItems":[{"type":"integer"}],"minItems":1,"items":{"type":"string"}}`},
 		{`(tuple)`, `{"type":"array","minItems":0,"maxItems":0}`},
 		{`props`, `{"type":"object"}`},
-		{`(props)`, `{"type":"object","additionalProperties":false}`},
+		{`(props)`, `{` + closed + `}`},
 		{`{^name string ^age (optional int @doc "years")}`,
-			`{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer","description":"years"}},"required":["name"],"additionalProperties":false}`},
+			`{` + closed + `,"properties":{"name":{"type":"string"},"age":{"type":"integer","description":"years"}},"required":["name"]}`},
 		{`(props ^a (optional int) ^^open)`, `{"type":"object","properties":{"a":{"type":"integer"}}}`},
+		{`{^$ref string}`, `{` + closed + `,"properties":{"$$ref":{"type":"string"}},"required":["$$ref"]}`},
 		{`(mapof int ^min-len 1 ^max-len 9)`, `{"type":"object","additionalProperties":{"type":"integer"},"minProperties":1,"maxProperties":9}`},
-		{`map`, `{"type":"array","x-gene-kind":"map","items":{"type":"array","minItems":2,"maxItems":2}}`},
-		{`(map string int ^max-len 5)`,
-			`{"type":"array","x-gene-kind":"map","maxItems":5,"items":{"type":"array","minItems":2,"maxItems":2,"prefixItems":[{"type":"string"},{"type":"integer"}]}}`},
-		{`node`, `{` + node + `,"properties":{"props":{"type":"object"},"body":{"type":"array"}}}`},
-		{`(gene ^head get ^props {^k string} ^body (tuple int))`, `{` + node + `,"properties":{
-			"head":{"const":"get","x-gene-kind":"symbol"},
-			"props":{"type":"object","properties":{"k":{"type":"string"}},"required":["k"],"additionalProperties":false},
-			"body":{"type":"array","prefixItems":[{"type":"integer"}],"minItems":1,"maxItems":1}}}`},
+		{`map`, `{` + closed + `,"required":["$map"],"properties":{"$map":
+			{"type":"array","items":{"type":"array","minItems":2,"maxItems":2}}}}`},
+		{`(map string int ^max-len 5)`, `{` + closed + `,"required":["$map"],"properties":{"$map":{"type":"array","maxItems":5,
+			"items":{"type":"array","minItems":2,"maxItems":2,"prefixItems":[{"type":"string"},{"type":"integer"}]}}}}`},
+		{`node`, `{` + nodeOpen + `"$node":{},"$props":{"type":"object"},"$body":{"type":"array"},` + nodeRest + `},"required":["$node"]}`},
+		{`(gene ^head get ^props {^k string} ^body (tuple int))`, `{` + nodeOpen + `
+			"$node":{"const":{"$sym":"get"}},
+			"$props":{` + closed + `,"properties":{"k":{"type":"string"}},"required":["k"]},
+			"$body":{"type":"array","prefixItems":[{"type":"integer"}],"minItems":1,"maxItems":1},` + nodeRest + `},
+			"required":["$node","$props","$body"]}`},
+		{`(gene ^head (enum get put) ^props {^k (optional int)} ^body (list int))`, `{` + nodeOpen + `
+			"$node":{"enum":[{"$sym":"get"},{"$sym":"put"}]},
+			"$props":{` + closed + `,"properties":{"k":{"type":"integer"}}},
+			"$body":{"type":"array","items":{"type":"integer"}},` + nodeRest + `},
+			"required":["$node"]}`},
 		{`(one-of int string)`, `{"anyOf":[{"type":"integer"},{"type":"string"}]}`},
 		{`"get"`, `{"const":"get"}`},
-		{`(literal get)`, `{"const":"get","x-gene-kind":"symbol"}`},
-		{`1.5`, `{"const":1.5,"x-gene-kind":"float"}`},
-		{`(literal [1 a {^k 'c'}])`, `{"const":[1,"a",{"k":"c"}]}`},
-		{`(enum get put)`, `{"enum":["get","put"],"x-gene-kind":"symbol"}`},
-		{`(enum 1 "a")`, `{"enum":[1,"a"]}`},
+		{`(literal get)`, `{"const":{"$sym":"get"}}`},
+		{`1.5`, `{"const":1.5}`},
+		{`(literal [1 a {^k 'c'}])`, `{"const":[1,{"$sym":"a"},{"k":{"$char":"c"}}]}`},
+		{`(literal (f ^x 1 y))`, `{"const":{"$node":{"$sym":"f"},"$props":{"x":1},"$body":[{"$sym":"y"}]}}`},
+		{`(enum get put)`, `{"enum":[{"$sym":"get"},{"$sym":"put"}]}`},
+		{`(enum 1 "a" nil)`, `{"enum":[1,"a",null]}`},
 		{`(ref X)`, `{"$ref":"#/$defs/X","$defs":{"X":{"type":"integer"}}}`},
-		{`{^a (ref X) ^b (ref X)}`, `{"type":"object","properties":{"a":{"$ref":"#/$defs/X"},"b":{"$ref":"#/$defs/X"}},
-			"required":["a","b"],"additionalProperties":false,"$defs":{"X":{"type":"integer"}}}`},
-		{`(ref Tree)`, `{"$ref":"#/$defs/Tree","$defs":{"Tree":{` + node + `,"properties":{
-			"head":{"const":"node","x-gene-kind":"symbol"},"props":{"type":"object"},
-			"body":{"type":"array","items":{"$ref":"#/$defs/Tree"}}}}}}`},
+		{`{^a (ref X) ^b (ref X)}`, `{` + closed + `,"properties":{"a":{"$ref":"#/$defs/X"},"b":{"$ref":"#/$defs/X"}},
+			"required":["a","b"],"$defs":{"X":{"type":"integer"}}}`},
+		{`(ref Tree)`, `{"$ref":"#/$defs/Tree","$defs":{"Tree":{` + nodeOpen + `
+			"$node":{"const":{"$sym":"node"}},"$props":{"type":"object"},
+			"$body":{"type":"array","items":{"$ref":"#/$defs/Tree"}},` + nodeRest + `},"required":["$node"]}}}`},
 		{`(int @doc "d" @title "T" @example 5 @examples [6 7] @default 1 @deprecated true @x-unit "ms" @other 1)`,
 			`{"type":"integer","description":"d","title":"T","examples":[5,6,7],"default":1,"deprecated":true,"x-unit":"ms"}`},
+		{`(symbol @example get)`, `{` + closed + `,"required":["$sym"],"properties":{"$sym":{"type":"string"}},"examples":[{"$sym":"get"}]}`},
+		{`(float @examples [1.0 2.5])`, `{"type":"number","x-gene-kind":"float","examples":[1.0,2.5]}`},
 		{`(ref X @doc "an x")`, `{"$ref":"#/$defs/X","description":"an x","$defs":{"X":{"type":"integer"}}}`},
 	}
 	for _, tc := range cases {
@@ -85,6 +106,11 @@ func TestToJSONSchema(t *testing.T) {
 			assert.JSONEq(t, tc.want, mustJSON(t, s.ToJSONSchema()))
 		})
 	}
+}
+
+func TestJSONSchemaKeepsNumberSpelling(t *testing.T) {
+	s := MustParse(g(t, `(number @examples [1.0 123456789012345678901234567890] ^min 0.5)`), nil)
+	assert.Equal(t, `{"examples":[1.0,123456789012345678901234567890],"minimum":0.5,"type":"number"}`, mustJSON(t, s.ToJSONSchema()))
 }
 
 func TestExportJSONSchema(t *testing.T) {
@@ -100,39 +126,4 @@ func TestExportJSONSchema(t *testing.T) {
 		"Key":{"type":"string","maxLength":256},
 		"Get":{"type":"object","properties":{"op":{"const":"get"},"key":{"$ref":"#/components/schemas/Key"}},
 			"required":["op","key"],"additionalProperties":false}}`, mustJSON(t, out))
-}
-
-func TestJSONValue(t *testing.T) {
-	cases := []struct{ value, want string }{
-		{`nil`, `null`},
-		{`true`, `true`},
-		{`-17`, `-17`},
-		{`123456789012345678901234567890`, `123456789012345678901234567890`},
-		{`2.5`, `2.5`},
-		{`nan`, `"nan"`},
-		{`inf`, `"inf"`},
-		{`-inf`, `"-inf"`},
-		{`"a\"b"`, `"a\"b"`},
-		{`sym`, `"sym"`},
-		{`'é'`, `"é"`},
-		{`#B16#48656c6c6f`, `"SGVsbG8="`},
-		{`#"[a-z]+"i`, `"[a-z]+"`},
-		{`2026-11-24`, `"2026-11-24"`},
-		{`09:30`, `"09:30:00"`},
-		{`2026-11-24T09:30:00Z`, `"2026-11-24T09:30:00Z"`},
-		{`[1 [2]]`, `[1,[2]]`},
-		{`{^a 1 ^b [x]}`, `{"a":1,"b":["x"]}`},
-		{`{{1 : "one"  "k" : v}}`, `[[1,"one"],["k","v"]]`},
-		{`(get ^key "a" 1 2)`, `{"head":"get","props":{"key":"a"},"body":[1,2]}`},
-		{`()`, `{"head":null,"props":{},"body":[]}`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.value, func(t *testing.T) {
-			assert.JSONEq(t, tc.want, mustJSON(t, JSONValue(g(t, tc.value))))
-		})
-	}
-	assert.Nil(t, JSONValue(gene.Void()))
-	tm := gene.DateTime(gene.Temporal{Year: 2026, Month: 1, Day: 2, Hour: 3, Minute: 4, Second: 5, Micro: 250000,
-		HasOffset: true, Offset: -90, Zone: "America/St_Johns"})
-	assert.Equal(t, "2026-01-02T03:04:05.25-01:30[America/St_Johns]", JSONValue(tm))
 }

@@ -58,8 +58,9 @@ func (s *Schema) Validate(v gene.Value) error {
 // with the same definitions gives an equivalent schema.
 func (s *Schema) Value() gene.Value { return s.root.value() }
 
-// String returns the canonical form in Gene text, shortened when long.
-func (s *Schema) String() string { return text(s.Value()) }
+// String returns the canonical form in Gene text, meta left out, shortened
+// to about 60 bytes when long: for messages and logs.
+func (s *Schema) String() string { return summary(s.root) }
 
 // DefNames returns the names of the definitions s refers to, directly or
 // through other definitions, sorted.
@@ -95,5 +96,6 @@ func (b base) node(head string, props gene.Props, body ...gene.Value) gene.Value
 	})
 }
 
-// summary is a checker's canonical form in short Gene text, for messages.
-func summary(c checker) string { return text(c.value()) }
+// summary is a checker's canonical form in short Gene text without meta,
+// for messages.
+func summary(c checker) string { return text(plain(c.value())) }

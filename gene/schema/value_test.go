@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fullText renders v like text, uncut (meta still left out).
-func fullText(v gene.Value) string { return string(appendText(nil, v, 1<<30)) }
+// fullText renders v in full, meta included.
+func fullText(v gene.Value) string { return gene.Format(v) }
 
 func TestValueCanonical(t *testing.T) {
 	defs := map[string]gene.Value{"X": g(t, `int`)}
@@ -65,29 +65,18 @@ func TestValueCanonical(t *testing.T) {
 
 func TestValueKeepsMeta(t *testing.T) {
 	s := MustParse(g(t, `(props @doc "a request" ^port (int @doc "the port" ^min 1)
-		^mode (literal "x" @title "Mode") ^t (optional int @doc "timeout"))`), nil)
-	v := s.Value()
-	meta := func(v gene.Value, key string) string {
-		m, _ := v.Node().Meta.Get(key)
-		return m.Str()
-	}
-	assert.Equal(t, "a request", meta(v, "doc"))
-	port, _ := v.Get("port")
-	assert.Equal(t, "the port", meta(port, "doc"))
-	mode, _ := v.Get("mode")
-	assert.Equal(t, `(literal "x")`, fullText(mode))
-	assert.Equal(t, "Mode", meta(mode, "title"))
-	tv, _ := v.Get("t")
-	assert.Equal(t, `(optional int)`, fullText(tv))
-	assert.Equal(t, "timeout", meta(tv, "doc"))
-
+		^mode (literal "x" @title "Mode") ^t (optional int @doc "timeout") ^u (int @x-unit "ms"))`), nil)
+	assert.Equal(t, `(props @doc "a request" ^port (int @doc "the port" ^min 1) ^mode (literal @title "Mode" "x") `+
+		`^t (optional @doc "timeout" int) ^u (int @x-unit "ms"))`, fullText(s.Value()))
 	// A bare type name with meta comes back as a node.
-	assert.Equal(t, "(int)", fullText(MustParse(g(t, `(int @doc "n")`), nil).Value()))
+	assert.Equal(t, `(int @doc "n")`, fullText(MustParse(g(t, `(int @doc "n")`), nil).Value()))
 }
 
 func TestString(t *testing.T) {
 	s := MustParse(g(t, `{^a int ^b (list string)}`), nil)
 	assert.Equal(t, `(props ^a int ^b (list string))`, s.String())
+	withMeta := MustParse(g(t, `(props @doc "meta is left out" ^a (int @doc "here too"))`), nil)
+	assert.Equal(t, `(props ^a int)`, withMeta.String())
 	long := MustParse(g(t, `{^aaaaaaaaaa int ^bbbbbbbbbb int ^cccccccccc int ^dddddddddd int ^eeeeeeeeee int}`), nil)
 	assert.Equal(t, `(props ^aaaaaaaaaa int ^bbbbbbbbbb int ^cccccccccc int ^dddd...`, long.String())
 }
