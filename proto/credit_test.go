@@ -1,0 +1,317 @@
+package proto
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCreditTryTake(t *testing.T) {
+	c := NewCredit(Grant{Msgs: 2, Bytes: 100})
+	require.NoError(t, c.TryTake(60))
+	require.ErrorIs(t, c.TryTake(41), ErrNoCredit, "only 40 bytes left")
+	require.NoError(t, c.TryTake(40))
+	require.ErrorIs(t, c.TryTake(0), ErrNoCredit, "no message credit left")
+	assert.Equal(t, Grant{}, c.Available())
+
+	assert.True(t, c.Grant(Grant{Msgs: 3, Bytes: 150}))
+	assert.False(t, c.Grant(Grant{Msgs: 3, Bytes: 150}), "a repeated grant changes nothing")
+	assert.False(t, c.Grant(Grant{Msgs: 1, Bytes: 10}), "a lower grant changes nothing")
+	assert.Equal(t, Grant{Msgs: 1, Bytes: 50}, c.Available())
+
+	// A value above the initial byte credit can never be sent.
+	c.Grant(Grant{Msgs: 10, Bytes: 1000})
+	err := c.TryTake(101)
+	require.ErrorIs(t, err, &Error{Code: CodeMessageTooLarge})
+	assert.Contains(t, err.Error(), "value of 101 bytes exceeds the 100 bytes")
+
+	st := c.Stats()
+	assert.Equal(t, Grant{Msgs: 2, Bytes: 100}, st.Sent)
+	assert.Equal(t, Grant{Msgs: 10, Bytes: 1000}, st.Limit)
+}
+
+func TestCreditBeforeAccept(t *testing.T) {
+	// The opener's sending credit is zero until ACCEPT; the ACCEPT's byte
+	// credit then caps the value size.
+	c := NewCredit(Grant{})
+	require.ErrorIs(t, c.TryTake(1), ErrNoCredit)
+	c.Grant(Grant{Msgs: 4, Bytes: 64})
+	require.NoError(t, c.TryTake(64))
+	c.Grant(Grant{Msgs: 8, Bytes: 1 << 20})
+	require.ErrorIs(t, c.TryTake(65), &Error{Code: CodeMessageTooLarge})
+}
+
+func TestCreditTakeWaits(t *testing.T) {
+	c := NewCredit(Grant{Msgs: 1, Bytes: 10})
+	require.NoError(t, c.TryTake(10))
+	done := make(chan error)
+	go func() { done <- c.Take(context.Background(), 5) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Take returned %v without credit", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	c.Grant(Grant{Msgs: 2, Bytes: 14}) // 4 bytes: not enough yet
+	select {
+	case err := <-done:
+		t.Fatalf("Take returned %v with 4 of 5 bytes", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	c.Grant(Grant{Msgs: 2, Bytes: 15})
+	require.NoError(t, <-done)
+	assert.Equal(t, Grant{Msgs: 2, Bytes: 15}, c.Stats().Sent)
+	assert.Equal(t, uint64(1), c.Stats().Stalls)
+}
+
+func TestCreditTakeContextAndClose(t *testing.T) {
+	c := NewCredit(Grant{Msgs: 0, Bytes: 10})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, c.Take(ctx, 1), context.DeadlineExceeded)
+
+	errs := make(chan error, 2)
+	go func() { errs <- c.Take(context.Background(), 1) }()
+	go func() { errs <- c.Wait(context.Background(), 1) }()
+	time.Sleep(10 * time.Millisecond)
+	reset := Errorf(CodeSlowConsumer, "stalled")
+	c.Close(reset)
+	c.Close(nil) // the first Close wins
+	require.ErrorIs(t, <-errs, reset)
+	require.ErrorIs(t, <-errs, reset)
+	require.ErrorIs(t, c.TryTake(1), reset)
+	require.ErrorIs(t, NewClosedCredit().TryTake(1), ErrClosed)
+}
+
+// NewClosedCredit is a Credit closed with the default error.
+func NewClosedCredit() *Credit {
+	c := NewCredit(Grant{Msgs: 1, Bytes: 1})
+	c.Close(nil)
+	return c
+}
+
+func TestCreditWaitDoesNotTake(t *testing.T) {
+	c := NewCredit(Grant{Msgs: 1, Bytes: 10})
+	require.NoError(t, c.Wait(context.Background(), 10))
+	assert.Equal(t, Grant{Msgs: 1, Bytes: 10}, c.Available())
+}
+
+func TestCreditRefund(t *testing.T) {
+	c := NewCredit(Grant{Msgs: 1, Bytes: 10})
+	require.NoError(t, c.TryTake(8))
+	c.Refund(8)
+	assert.Equal(t, Grant{Msgs: 1, Bytes: 10}, c.Available())
+	require.NoError(t, c.TryTake(8))
+	c.RefundBytes(5) // three bytes went out before the link was reset
+	assert.Equal(t, Grant{Msgs: 0, Bytes: 7}, c.Available())
+	c.Refund(100) // never below zero
+	assert.Equal(t, Grant{Msgs: 1, Bytes: 10}, c.Available())
+}
+
+func TestWindowReceive(t *testing.T) {
+	w := NewWindow(WindowConfig{InitialMsgs: 2, InitialBytes: 100})
+	assert.Equal(t, Grant{Msgs: 2, Bytes: 100}, w.Limits())
+	require.NoError(t, w.Receive(30, true))
+	require.NoError(t, w.Receive(30, false)) // second fragment: no message
+	require.NoError(t, w.Receive(10, true))
+	err := w.Receive(1, true)
+	require.ErrorIs(t, err, &Error{Code: CodeFlowControl})
+	assert.Contains(t, err.Error(), "value 3 exceeds the message limit 2")
+	err = w.Receive(31, false)
+	require.ErrorIs(t, err, &Error{Code: CodeFlowControl})
+	assert.Contains(t, err.Error(), "101 bytes received exceed the byte limit 100")
+	require.NoError(t, w.Receive(30, false), "a refused frame counts nothing")
+	assert.Equal(t, Grant{Msgs: 2, Bytes: 100}, w.Buffered())
+}
+
+func TestWindowConsumePolicy(t *testing.T) {
+	w := NewWindow(WindowConfig{InitialMsgs: 8, MaxMsgs: 8, InitialBytes: 800, MaxBytes: 800})
+	for range 6 {
+		require.NoError(t, w.Receive(100, true))
+	}
+	// Three of eight consumed: less than half the window: no CREDIT.
+	_, send := w.Consume(3, 300)
+	assert.False(t, send)
+	// Four consumed: half the window has come back.
+	g, send := w.Consume(1, 100)
+	require.True(t, send)
+	assert.Equal(t, Grant{Msgs: 12, Bytes: 1200}, g)
+	// Drained: everything received is consumed, so the limits are topped up.
+	g, send = w.Consume(2, 200)
+	require.True(t, send)
+	assert.Equal(t, Grant{Msgs: 14, Bytes: 1400}, g)
+	assert.Equal(t, g, w.Limits())
+	// Nothing new: no CREDIT.
+	_, send = w.Consume(0, 0)
+	assert.False(t, send)
+}
+
+func TestWindowDrainedSmallValues(t *testing.T) {
+	// One small value at a time (request/response): each one consumed
+	// tops the credit back up, so the sender is never stuck.
+	w := NewWindow(WindowConfig{InitialMsgs: 4, InitialBytes: 1000})
+	c := NewCredit(w.Limits())
+	for i := range 20 {
+		require.NoError(t, c.TryTake(10), "value %d", i)
+		require.NoError(t, w.Receive(10, true))
+		if g, send := w.Consume(1, 10); send {
+			c.Grant(g)
+		}
+	}
+	// A value as large as the whole initial window still fits once the
+	// buffer is drained.
+	require.NoError(t, c.TryTake(1000))
+}
+
+func TestWindowGrows(t *testing.T) {
+	w := NewWindow(WindowConfig{InitialMsgs: 4, MaxMsgs: 64, InitialBytes: 1000, MaxBytes: 3000})
+	c := NewCredit(w.Limits())
+	// A fast sender that always uses all its credit makes the window grow
+	// up to its maximum and no further.
+	for range 200 {
+		for c.TryTake(100) == nil {
+			require.NoError(t, w.Receive(100, true))
+		}
+		b := w.Buffered()
+		if g, send := w.Consume(int(b.Msgs), int(b.Bytes)); send {
+			c.Grant(g)
+		}
+	}
+	st := w.Stats()
+	assert.Equal(t, Grant{Msgs: 64, Bytes: 3000}, st.Window)
+	assert.Positive(t, st.Grants)
+}
+
+func TestByteWindow(t *testing.T) {
+	w := NewByteWindow(1000, 500) // max below initial is raised
+	assert.Equal(t, Grant{Bytes: 1000}, w.Limits())
+	for range 10 {
+		require.NoError(t, w.Receive(100, true), "messages are not counted")
+	}
+	require.ErrorIs(t, w.Receive(1, false), &Error{Code: CodeFlowControl})
+	g, send := w.Consume(0, 1000)
+	require.True(t, send)
+	assert.Equal(t, Grant{Bytes: 2000}, g)
+	assert.Equal(t, Grant{Bytes: 1000}, w.Stats().Window)
+}
+
+// TestCreditConcurrentTransfer runs senders and consumers of two links
+// that share one transport window, with credit returned by consumers as
+// CREDIT frames would, under -race: the receiver never sees an overrun,
+// every value arrives, and nothing deadlocks even for values as large as
+// the initial window.
+func TestCreditConcurrentTransfer(t *testing.T) {
+	const links, senders, perSender = 2, 4, 300
+	transportWin := NewByteWindow(4096, 1<<16)
+	transport := NewByteCredit(transportWin.Limits().Bytes)
+	type value struct{ size int }
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for l := range links {
+		win := NewWindow(WindowConfig{InitialMsgs: 8, MaxMsgs: 64, InitialBytes: 2048, MaxBytes: 8192})
+		credit := NewCredit(win.Limits())
+		wire := make(chan value, 1024) // what is in flight on the socket
+		inbox := make(chan value, 1024)
+		var sendWG sync.WaitGroup
+		for s := range senders {
+			sendWG.Add(1)
+			go func() {
+				defer sendWG.Done()
+				rng := rand.New(rand.NewPCG(uint64(l), uint64(s)))
+				for range perSender {
+					n := 1 + rng.IntN(2048)
+					if err := credit.Take(context.Background(), n); err != nil {
+						errs <- err
+						return
+					}
+					if err := transport.Take(context.Background(), n); err != nil {
+						errs <- err
+						return
+					}
+					wire <- value{n}
+				}
+			}()
+		}
+		wg.Add(3)
+		go func() { defer wg.Done(); sendWG.Wait(); close(wire) }()
+		go func() { // the reader goroutine
+			defer wg.Done()
+			defer close(inbox)
+			for v := range wire {
+				if err := win.Receive(v.size, true); err != nil {
+					errs <- err
+					return
+				}
+				if err := transportWin.Receive(v.size, true); err != nil {
+					errs <- err
+					return
+				}
+				inbox <- v
+			}
+		}()
+		go func() { // the application, consuming slowly at times
+			defer wg.Done()
+			got := 0
+			for v := range inbox {
+				if got%50 == 0 {
+					time.Sleep(time.Millisecond)
+				}
+				got++
+				if g, send := win.Consume(1, v.size); send {
+					credit.Grant(g)
+				}
+				if g, send := transportWin.Consume(0, v.size); send {
+					transport.Grant(g)
+				}
+			}
+			if got != senders*perSender {
+				errs <- Errorf(CodeInternal, "link %d got %d values", l, got)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("transfer deadlocked")
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, transportWin.Stats().Received.Bytes, transport.Stats().Sent.Bytes)
+	assert.Equal(t, uint64(links*senders*perSender), transport.Stats().Sent.Msgs)
+}
+
+func BenchmarkCreditTakeGrant(b *testing.B) {
+	c := NewCredit(Grant{Msgs: 1024, Bytes: 1 << 20})
+	w := NewWindow(WindowConfig{InitialMsgs: 1024, InitialBytes: 1 << 20})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.TryTake(100); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Receive(100, true); err != nil {
+			b.Fatal(err)
+		}
+		if g, send := w.Consume(1, 100); send {
+			c.Grant(g)
+		}
+	}
+}
+
+func BenchmarkCreditTakeContext(b *testing.B) {
+	c := NewCredit(Grant{Msgs: Unlimited, Bytes: Unlimited})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Take(ctx, 100); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
