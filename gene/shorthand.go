@@ -130,7 +130,7 @@ func (p *parser) stage(off int, prev, seg Value) (Value, error) {
 		body[0] = n.Head
 		i = 1
 	} else {
-		body = body[:len(body)-1 : len(body)-1]
+		body = body[: len(body)-1 : len(body)-1]
 	}
 	copy(body[i:], n.Body)
 	n.Head, n.HasHead, n.Body = prev, true, body
