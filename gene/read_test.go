@@ -403,7 +403,8 @@ func TestReadErrors(t *testing.T) {
 		{"offset", "12:00+24:30", "t:1:1: UTC offset out of range in time '12:00+24:30'", false},
 		{"fraction", "12:00:00.1234567", "t:1:1: fraction of a second in '12:00:00.1234567' has more than 6 digits (microseconds)", false},
 		{"zone unterminated", "09:30[Europe/Paris", "t:1:19: unexpected end of input in zone name opened at 1:6; expected ']'", true},
-		{"zone bad", "09:30[1x]", "t:1:7: unexpected '1' in zone name opened at 1:6; zone names look like [Europe/Paris]", false},
+		{"zone bad", "09:30[a b]", "t:1:8: unexpected ' ' in zone name opened at 1:6; zone names look like [Europe/Paris]", false},
+		{"datetime zone without offset", "2026-11-24T09:30[Europe/Paris]", "t:1:17: a date-time needs a UTC offset (Z or +hh:mm) before its zone name", false},
 		// Regex and bytes.
 		{"regex flag", `#"a"q`, "t:1:5: unknown regex flag 'q'; flags are i, m, s and x", false},
 		{"regex repeated flag", `#"a"ii`, "t:1:6: regex flag 'i' is repeated", false},

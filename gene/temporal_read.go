@@ -4,7 +4,7 @@ package gene
 //
 //	date       YYYY-MM-DD
 //	time       hh:mm[:ss[.ffffff]][Z|+hh:mm|-hh:mm][[Zone/Name]]
-//	date-time  date "T" time
+//	date-time  date "T" time (a zone name needs an offset before it)
 //
 // They are recognised before numbers, so 2026-11-24 is a date and not an
 // arithmetic expression. A run that has the shape but is out of range
@@ -65,6 +65,9 @@ func (p *parser) temporal(run []byte, start int, zoneOK bool) (Value, bool, erro
 		return Value{}, true, err
 	}
 	if zoneOK && p.pos < len(p.data) && p.data[p.pos] == '[' {
+		if kind == KindDateTime && !t.HasOffset {
+			return Value{}, true, p.fail(p.pos, "'['", "", "a date-time needs a UTC offset (Z or +hh:mm) before its zone name")
+		}
 		if err := p.zone(&t); err != nil {
 			return Value{}, true, err
 		}
@@ -169,8 +172,6 @@ func timeSyntax(b []byte, t *Temporal) (fracDigits int, ok bool) {
 	return 0, false
 }
 
-var daysIn = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
-
 func (p *parser) checkDate(t *Temporal, start int) error {
 	bad := func(what string) error {
 		return p.fail(start, "'"+string(p.data[start:p.pos])+"'", "", what+" out of range in date '"+string(p.data[start:p.pos])+"'")
@@ -178,11 +179,7 @@ func (p *parser) checkDate(t *Temporal, start int) error {
 	if t.Month < 1 || t.Month > 12 {
 		return bad("month")
 	}
-	days := daysIn[t.Month]
-	if t.Month == 2 && !(t.Year%4 == 0 && (t.Year%100 != 0 || t.Year%400 == 0)) {
-		days = 28
-	}
-	if t.Day < 1 || t.Day > days {
+	if t.Day < 1 || t.Day > daysIn(t.Year, t.Month) {
 		return bad("day")
 	}
 	return nil
@@ -215,8 +212,7 @@ func (p *parser) zone(t *Temporal) error {
 	i := start + 1
 	for i < len(data) && data[i] != ']' {
 		c := data[i]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == start+1 || !(class[c]&cDigit != 0 || c == '/' || c == '_' || c == '+' || c == '-')) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || class[c]&cDigit != 0 || c == '/' || c == '_' || c == '+' || c == '-' || c == '.') {
 			f := quoteFound(data, i)
 			return p.fail(i, f, "", "unexpected "+f+" in zone name opened at "+p.at(start)+"; zone names look like [Europe/Paris]")
 		}
