@@ -173,11 +173,23 @@ func (c *strC) length(v gene.Value) int {
 	return utf8.RuneCountInString(v.Str())
 }
 
+// quickFits reports whether the byte length alone proves that a string
+// fits its bounds (a UTF-8 string of n bytes has n/4 to n code points), so
+// that most strings are never counted.
+func (c *strC) quickFits(v gene.Value) bool {
+	n := len(v.Str())
+	if c.kind == gene.KindBytes {
+		n = len(v.Bytes())
+		return c.fits(n)
+	}
+	return (c.maxLen < 0 || n <= c.maxLen) && (c.minLen < 0 || (n+3)/4 >= c.minLen)
+}
+
 func (c *strC) ok(v gene.Value, _ int) bool {
 	if v.Kind() != c.kind {
 		return false
 	}
-	if c.sizes.set() && !c.fits(c.length(v)) {
+	if c.sizes.set() && !c.quickFits(v) && !c.fits(c.length(v)) {
 		return false
 	}
 	return c.re == nil || c.re.MatchString(v.Str())

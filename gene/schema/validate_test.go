@@ -58,6 +58,11 @@ func TestValidate(t *testing.T) {
 			{`""`, `schema: want string of 1..3 chars, got string of 0 chars`},
 			{`"abcd"`, `schema: want string of 1..3 chars, got string of 4 chars`},
 		}},
+		{"string length counts code points", `(string ^min-len 2 ^max-len 4)`, []check{
+			{`"éé"`, ``}, {`"😀😀😀😀"`, ``}, // 4 and 16 bytes
+			{`"é"`, `schema: want string of 2..4 chars, got string of 1 char`},
+			{`"😀😀😀😀😀"`, `schema: want string of 2..4 chars, got string of 5 chars`},
+		}},
 		{"string exact length", `(string ^min-len 2 ^max-len 2)`, []check{
 			{`"a"`, `schema: want string of 2 chars, got string of 1 char`},
 		}},
