@@ -1,0 +1,245 @@
+package jsrt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/plugin"
+)
+
+// natives returns the host functions the prelude wraps (Link methods,
+// genehost.kv, timers). They run on the loop goroutine inside a callback.
+func (in *instance) natives() *goja.Object {
+	o := in.vm.NewObject()
+	for name, f := range map[string]func(goja.FunctionCall) goja.Value{
+		"send":        in.nativeSend,
+		"sendWait":    in.nativeSendWait,
+		"closeLink":   in.nativeCloseLink,
+		"resume":      in.nativeResume,
+		"equal":       in.nativeEqual,
+		"kvGet":       in.nativeKVGet,
+		"kvPut":       in.nativeKVPut,
+		"kvDelete":    in.nativeKVDelete,
+		"kvScan":      in.nativeKVScan,
+		"setTimer":    in.nativeSetTimer,
+		"cancelTimer": in.nativeCancelTimer,
+	} {
+		o.Set(name, f)
+	}
+	return o
+}
+
+// ctx is the deadline of the callback in progress.
+func (in *instance) ctx() context.Context {
+	if in.cur.ctx != nil {
+		return in.cur.ctx
+	}
+	return context.Background()
+}
+
+// throw raises a HostError (or NoCreditError) in JavaScript for a failed
+// host call.
+func (in *instance) throw(what string, err error) {
+	msg := what + ": " + err.Error()
+	var obj *goja.Object
+	if errors.Is(err, plugin.ErrNoCredit) {
+		obj, _ = in.vm.New(in.c.noCreditCtor, in.vm.ToValue(msg))
+	} else {
+		code := "host"
+		switch {
+		case errors.Is(err, plugin.ErrLinkClosed):
+			code = "link-closed"
+		case errors.Is(err, plugin.ErrDirection):
+			code = "direction"
+		case errors.Is(err, plugin.ErrNotGranted):
+			code = "not-granted"
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			code = "timeout"
+		}
+		obj, _ = in.vm.New(in.c.hostErrorCtor, in.vm.ToValue(code), in.vm.ToValue(msg))
+	}
+	if obj == nil {
+		panic(in.vm.NewGoError(errors.New(msg)))
+	}
+	panic(obj)
+}
+
+// gene converts a handler's argument, throwing a TypeError that names the
+// call and the place in the value when it has no Gene form.
+func (in *instance) gene(what string, v goja.Value) gene.Value {
+	g, err := in.c.fromJS(v)
+	if err != nil {
+		panic(in.vm.NewTypeError(what + ": " + err.Error()))
+	}
+	return g
+}
+
+func linkID(v goja.Value) plugin.LinkID { return plugin.LinkID(v.ToInteger()) }
+
+func (in *instance) nativeSend(call goja.FunctionCall) goja.Value {
+	g := in.gene("link.send", call.Argument(1))
+	if err := in.host.TrySend(linkID(call.Argument(0)), g); err != nil {
+		in.throw("link.send", err)
+	}
+	return goja.True()
+}
+
+func (in *instance) nativeSendWait(call goja.FunctionCall) goja.Value {
+	g := in.gene("link.sendAsync", call.Argument(1))
+	if err := in.host.Send(in.ctx(), linkID(call.Argument(0)), g); err != nil {
+		in.throw("link.sendAsync", err)
+	}
+	return goja.Undefined()
+}
+
+func (in *instance) nativeCloseLink(call goja.FunctionCall) goja.Value {
+	if err := in.host.CloseLink(linkID(call.Argument(0)), call.Argument(1).String()); err != nil {
+		in.throw("link.close", err)
+	}
+	return goja.Undefined()
+}
+
+func (in *instance) nativeResume(call goja.FunctionCall) goja.Value {
+	in.host.Resume(linkID(call.Argument(0)))
+	return goja.Undefined()
+}
+
+func (in *instance) nativeEqual(call goja.FunctionCall) goja.Value {
+	a := in.gene("gene.equal", call.Argument(0))
+	b := in.gene("gene.equal", call.Argument(1))
+	return in.vm.ToValue(gene.Equal(a, b))
+}
+
+// Key-value store. Keys are strings (stored as UTF-8) or Uint8Arrays;
+// values are any Gene value, stored as a binary Gene document so they
+// read back exactly and the format is versioned on disk.
+
+func (in *instance) store(what string) plugin.Store {
+	s, err := in.host.Store()
+	if err != nil {
+		if errors.Is(err, plugin.ErrNotGranted) {
+			err = fmt.Errorf("the key-value store is not granted to this plugin (grant kv in its config): %w", err)
+		}
+		in.throw(what, err)
+	}
+	return s
+}
+
+func (in *instance) key(what string, v goja.Value) []byte {
+	if goja.IsString(v) {
+		return []byte(v.String())
+	}
+	if o, ok := v.(*goja.Object); ok && o.Prototype() == in.c.uint8Proto {
+		var b []byte
+		if in.vm.ExportTo(o, &b) == nil {
+			return append([]byte(nil), b...)
+		}
+	}
+	panic(in.vm.NewTypeError(what + ": a key must be a string or a Uint8Array, got " + typeName(v)))
+}
+
+func (in *instance) decodeStored(what string, b []byte) goja.Value {
+	g, _, err := gene.DecodeBinaryDoc(b, gene.BinaryOptions{})
+	if err != nil {
+		in.throw(what, err)
+	}
+	return in.c.toJS(g)
+}
+
+func (in *instance) nativeKVGet(call goja.FunctionCall) goja.Value {
+	s := in.store("genehost.kv.get")
+	b, err := s.Get(in.key("genehost.kv.get", call.Argument(0)))
+	if errors.Is(err, plugin.ErrNotFound) {
+		return goja.Undefined()
+	}
+	if err != nil {
+		in.throw("genehost.kv.get", err)
+	}
+	return in.decodeStored("genehost.kv.get", b)
+}
+
+func (in *instance) nativeKVPut(call goja.FunctionCall) goja.Value {
+	s := in.store("genehost.kv.put")
+	k := in.key("genehost.kv.put", call.Argument(0))
+	g := in.gene("genehost.kv.put", call.Argument(1))
+	if err := s.Put(k, gene.AppendBinaryDoc(nil, g)); err != nil {
+		in.throw("genehost.kv.put", err)
+	}
+	return goja.Undefined()
+}
+
+func (in *instance) nativeKVDelete(call goja.FunctionCall) goja.Value {
+	s := in.store("genehost.kv.delete")
+	ok, err := s.Delete(in.key("genehost.kv.delete", call.Argument(0)))
+	if err != nil {
+		in.throw("genehost.kv.delete", err)
+	}
+	return in.vm.ToValue(ok)
+}
+
+// nativeKVScan takes {prefix, after, limit} and returns [[key, value], ...]
+// in key order, keys as strings.
+func (in *instance) nativeKVScan(call goja.FunctionCall) goja.Value {
+	const what = "genehost.kv.scan"
+	s := in.store(what)
+	opts, _ := call.Argument(0).(*goja.Object)
+	var prefix, after []byte
+	limit := 0
+	if opts != nil {
+		if v := opts.Get("prefix"); v != nil && !goja.IsUndefined(v) {
+			prefix = in.key(what+" prefix", v)
+		}
+		if v := opts.Get("after"); v != nil && !goja.IsUndefined(v) {
+			after = in.key(what+" after", v)
+		}
+		if v := opts.Get("limit"); v != nil && !goja.IsUndefined(v) {
+			limit = int(v.ToInteger())
+		}
+	}
+	var pairs []any
+	var decodeErr error
+	err := s.Scan(prefix, after, limit, func(k, v []byte) bool {
+		g, _, err := gene.DecodeBinaryDoc(v, gene.BinaryOptions{})
+		if err != nil {
+			decodeErr = err
+			return false
+		}
+		pairs = append(pairs, in.vm.NewArray(string(k), in.c.toJS(g)))
+		return true
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		in.throw(what, err)
+	}
+	return in.vm.NewArray(pairs...)
+}
+
+// nativeSetTimer asks the host for a timer; the delay is in milliseconds.
+func (in *instance) nativeSetTimer(call goja.FunctionCall) goja.Value {
+	ms := call.Argument(0).ToFloat()
+	if math.IsNaN(ms) || ms < 0 {
+		ms = 0
+	}
+	d := time.Duration(math.Min(ms, float64(math.MaxInt64/int64(time.Millisecond))) * float64(time.Millisecond))
+	id, err := in.host.SetTimer(d)
+	if err != nil {
+		if errors.Is(err, plugin.ErrNotGranted) {
+			err = fmt.Errorf("timers are not granted to this plugin (grant timers in its config): %w", err)
+		}
+		in.throw("setTimeout", err)
+	}
+	return in.vm.ToValue(id)
+}
+
+func (in *instance) nativeCancelTimer(call goja.FunctionCall) goja.Value {
+	in.host.CancelTimer(uint64(call.Argument(0).ToInteger()))
+	return goja.Undefined()
+}
