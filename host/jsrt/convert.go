@@ -28,10 +28,10 @@ type conv struct {
 	objectProto, mapProto, uint8Proto, jsDateProto         *goja.Object
 	regExpProto, promiseProto                              *goja.Object
 
-	mapCtor, uint8Ctor                 goja.Value
-	hostErrorCtor, noCreditCtor        goja.Value
-	freeze, isFrozen, takeTimer        goja.Callable
-	dateTimeFromDate                   goja.Callable
+	mapCtor, uint8Ctor          goja.Value
+	hostErrorCtor, noCreditCtor goja.Value
+	freeze, isFrozen, takeTimer goja.Callable
+	dateTimeFromDate            goja.Callable
 
 	// path holds the objects being converted, outermost first, to refuse
 	// cycles.

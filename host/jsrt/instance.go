@@ -52,6 +52,9 @@ type instance struct {
 	onTimer  goja.Callable
 	control  *goja.Object
 	links    map[plugin.LinkID]*goja.Object
+	// unhandled holds promises rejected with no handler attached yet,
+	// reported when the callback ends.
+	unhandled map[*goja.Promise]struct{}
 }
 
 // callState describes the callback in progress, for host calls made from
@@ -65,7 +68,7 @@ type callState struct {
 var _ plugin.Instance = (*instance)(nil)
 
 func newInstance(ctx context.Context, m *module, h plugin.Host) (*instance, error) {
-	in := &instance{m: m, host: h, links: map[plugin.LinkID]*goja.Object{}}
+	in := &instance{m: m, host: h, links: map[plugin.LinkID]*goja.Object{}, unhandled: map[*goja.Promise]struct{}{}}
 	in.loop = eventloop.NewEventLoop(eventloop.WithRegistry(m.registry), eventloop.EnableConsole(false))
 	in.loop.Start()
 	vms := make(chan *goja.Runtime, 1)
@@ -184,13 +187,20 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 				done <- fmt.Errorf("jsrt: plugin %s: %s: internal error: %v", in.m.name, handler, r)
 			}
 		}()
-		done <- fn()
+		err := fn()
+		in.reportUnhandled()
+		done <- err
 	}
 	if !in.loop.RunOnLoop(job) {
 		return fmt.Errorf("jsrt: plugin %s: %s: %w", in.m.name, handler, ErrClosed)
 	}
 	select {
 	case err := <-done:
+		if err != nil && ctx.Err() != nil {
+			// It failed as its deadline passed, most likely because of it
+			// (a host call gave up); say so.
+			return fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+		}
 		return err
 	case <-ctx.Done():
 	}
@@ -200,13 +210,13 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 	case <-time.After(unwindGrace):
 	}
 	cause := context.Cause(ctx)
-	limit := ""
+	err := &HandlerError{Plugin: in.m.name, Handler: handler, Link: link}
 	if errors.Is(cause, plugin.ErrTimeout) {
-		limit = fmt.Sprintf(" (CallTimeout %s)", in.m.limits.CallTimeout)
-	}
-	err := &HandlerError{Plugin: in.m.name, Handler: handler, Link: link, Message: "interrupted" + limit, Err: errors.Join(plugin.ErrTimeout, cause)}
-	if !errors.Is(cause, plugin.ErrTimeout) {
-		err.Err = cause
+		err.Message = fmt.Sprintf("interrupted after CallTimeout %s", in.m.limits.CallTimeout)
+		err.Err = plugin.ErrTimeout
+	} else {
+		err.Message = "interrupted: " + cause.Error()
+		err.Err = errors.Join(plugin.ErrTimeout, cause)
 	}
 	in.broken = fmt.Errorf("%w: %w", ErrBroken, err)
 	return err
@@ -421,18 +431,29 @@ func (in *instance) settle(ret goja.Value, err error) (goja.Value, error) {
 	case goja.PromiseStateFulfilled:
 		return p.Result(), nil
 	case goja.PromiseStateRejected:
+		delete(in.unhandled, p) // reported as the callback's error
 		return nil, in.thrown(p.Result(), nil)
 	}
 	return nil, in.fail("returned a promise that is still pending once all its work ran; a handler's promise must settle within the callback (await sendAsync and kv calls, but not timers: they fire as callbacks of their own)")
 }
 
-// trackRejection logs promises rejected with no handler attached, which
-// would otherwise vanish silently.
+// trackRejection follows promises rejected with no handler attached,
+// which would otherwise fail silently; reportUnhandled logs those still
+// unhandled when the callback ends.
 func (in *instance) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
-	if op != goja.PromiseRejectionReject {
-		return
+	switch op {
+	case goja.PromiseRejectionReject:
+		in.unhandled[p] = struct{}{}
+	case goja.PromiseRejectionHandle:
+		delete(in.unhandled, p)
 	}
-	in.host.Log("warn", in.cur.link, in.thrown(p.Result(), nil).Error()+" (an unhandled promise rejection)")
+}
+
+func (in *instance) reportUnhandled() {
+	for p := range in.unhandled {
+		in.host.Log("warn", in.cur.link, in.thrown(p.Result(), nil).Error()+" (an unhandled promise rejection)")
+		delete(in.unhandled, p)
+	}
 }
 
 // fail returns a HandlerError for the callback in progress.

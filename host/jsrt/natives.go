@@ -87,7 +87,7 @@ func (in *instance) nativeSend(call goja.FunctionCall) goja.Value {
 	if err := in.host.TrySend(linkID(call.Argument(0)), g); err != nil {
 		in.throw("link.send", err)
 	}
-	return goja.True()
+	return in.vm.ToValue(true)
 }
 
 func (in *instance) nativeSendWait(call goja.FunctionCall) goja.Value {

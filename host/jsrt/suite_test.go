@@ -1,0 +1,28 @@
+package jsrt
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/plugin/plugintest"
+)
+
+// fixture loads testdata/NAME/handler.js as a plugin source.
+func fixture(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	code, err := os.ReadFile(filepath.Join(dir, "handler.js"))
+	require.NoError(t, err)
+	return &plugin.Source{Name: name, Dir: dir, Entry: "handler.js", Code: code, Hash: name, Limits: l, Grants: g}
+}
+
+func TestSuite(t *testing.T) {
+	rt := New()
+	t.Cleanup(func() { rt.Close(t.Context()) })
+	plugintest.RunSuite(t, rt, fixture)
+}
