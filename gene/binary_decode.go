@@ -531,7 +531,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 
 // nodePart reads the count of a node part (props, meta or body) whose flag
 // is set, adds it to total and checks total against MaxElements and the
-// bytes left. It returns 0 when the flag is clear.
+// count against the bytes left. It returns 0 when the flag is clear.
 func (d *binDecoder) nodePart(off int, flags, flag byte, what string, minBytes uint64, total *uint64) (int, error) {
 	if flags&flag == 0 {
 		return 0, nil
@@ -544,8 +544,13 @@ func (d *binDecoder) nodePart(off int, flags, flag byte, what string, minBytes u
 	if n == 0 {
 		return 0, d.fail(coff, "node "+what+" flagged present but empty")
 	}
+	// MaxElements bounds the parts together; the bytes left bound this
+	// part alone, since the earlier parts are already read.
 	*total += n
-	if err := d.checkCount(off, *total, "node", minBytes); err != nil {
+	if *total > uint64(d.lim.MaxElements) {
+		return 0, d.limit(off, "MaxElements", d.lim.MaxElements, fmt.Sprintf("node of %d elements", *total))
+	}
+	if err := d.checkCount(off, n, "node "+what, minBytes); err != nil {
 		return 0, err
 	}
 	return int(n), nil

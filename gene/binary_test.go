@@ -592,7 +592,7 @@ func TestBinaryMalformed(t *testing.T) {
 		{"count past input", "CB 7F 00", classIncomplete, "input ends inside a list of 127 elements"},
 		{"props count past input", "CC 40 01", classIncomplete, "input ends inside a prop map of 64 elements"},
 		{"map count past input", "CD 05 01 01", classIncomplete, "input ends inside a map of 5 elements"},
-		{"node body past input", "CE 08 05 01", classIncomplete, "input ends inside a node of 5 elements"},
+		{"node body past input", "CE 08 05 01", classIncomplete, "input ends inside a node body of 5 elements"},
 		{"truncated node flags", "CE", classIncomplete, "input ends before the node flags"},
 		{"truncated time flags", "D3 D4 1F 16 30", classIncomplete, "input ends before the time flags"},
 		{"hostile 4 GB string", "C8 FF FF FF FF 0F", classLimit, "offset 0: string length 4294967295 exceeds MaxStringBytes (16777216)"},
