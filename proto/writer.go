@@ -1,0 +1,494 @@
+package proto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+)
+
+// ErrLinkClosed is returned by Send and TrySend for a link whose queue was
+// removed (the link was reset) and for a send after the link's END.
+var ErrLinkClosed = errors.New("proto: link closed for sending")
+
+// SchedulerConfig sets up a Scheduler. Zero fields mean the defaults.
+type SchedulerConfig struct {
+	// MaxFrameBytes is the largest DATA payload per frame: the
+	// max-frame-bytes in force. Default DefaultMaxFrameBytes.
+	MaxFrameBytes int
+	// Quantum is how many payload bytes one link may send per turn of the
+	// round robin. Default MaxFrameBytes (one full frame per turn).
+	Quantum int
+	// LinkQueue is how many values each link may have queued. Default
+	// DefaultLinkQueue (64).
+	LinkQueue int
+	// ControlQueue is the byte budget of queued control frames. Default
+	// DefaultControlQueue (1 MiB).
+	ControlQueue int
+	// BatchBytes is roughly how many bytes one write carries at most
+	// (control frames are never held back by it). Default 128 KiB.
+	BatchBytes int
+}
+
+func (c SchedulerConfig) withDefaults() SchedulerConfig {
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = DefaultMaxFrameBytes
+	}
+	if c.Quantum <= 0 {
+		c.Quantum = c.MaxFrameBytes
+	}
+	if c.LinkQueue <= 0 {
+		c.LinkQueue = DefaultLinkQueue
+	}
+	if c.ControlQueue <= 0 {
+		c.ControlQueue = DefaultControlQueue
+	}
+	if c.BatchBytes <= 0 {
+		c.BatchBytes = 128 << 10
+	}
+	return c
+}
+
+// Scheduler queues the frames of one transport and writes them from one
+// goroutine, the transport's writer, which runs Run and is the only one to
+// write to the stream. Control frames (everything but DATA) go first, from
+// their own bounded queue. DATA is queued per link as whole values in
+// bounded queues and sent round-robin across links, at most Quantum
+// payload bytes per link per turn, fragmenting large values on the way, so
+// a large value never holds back the other links by more than one turn.
+//
+// Send and SendControl are safe for concurrent use by any goroutine. The
+// Scheduler does no credit accounting: callers reserve credit (Credit.Take)
+// before Send, so the queues never hold more than the peer granted.
+//
+// Lifecycle: the owner of the transport starts Run in a goroutine and
+// stops it by cancelling its context (abort: queued frames are dropped) or
+// by calling Close (everything queued before Close is written, then Run
+// returns nil). A write that blocks because the peer does not read is not
+// interrupted by the context: the owner closes the connection, and Run
+// returns the write error. After Run returns, every Send fails with its
+// error.
+type Scheduler struct {
+	cfg SchedulerConfig
+
+	mu      sync.Mutex
+	ctrl    []byte                // guarded by mu; encoded control frames waiting
+	links   map[uint32]*linkQueue // guarded by mu; links with a queue
+	active  ring                  // guarded by mu; links with queued values, in turn order
+	closing bool                  // guarded by mu; Close was called
+	err     error                 // guarded by mu; why Run ended
+	running bool                  // guarded by mu
+	stats   SchedulerStats        // guarded by mu
+
+	wake chan struct{} // capacity 1: work was queued or Close called
+	done chan struct{} // closed when Run returns
+
+	// Owned by the Run goroutine.
+	spare []byte
+	hdrs  []byte
+	segs  []segment
+	iov   net.Buffers
+	wbufs net.Buffers // what WriteTo consumes, so iov keeps its array
+}
+
+type linkQueue struct {
+	id     uint32
+	msgs   []outValue    // FIFO; the first may be partly framed
+	head   int           // bytes of msgs[0] already framed
+	ended  bool          // an END was queued: no more sends
+	gone   bool          // removed: senders waiting for room fail
+	active bool          // in the active ring
+	room   chan struct{} // closed when a value leaves the queue; nil when nobody waits
+}
+
+type outValue struct {
+	payload []byte
+	end     bool
+}
+
+// segment is a piece of a batch: hdrs[off:end], or ext when ext is set.
+type segment struct {
+	off, end int
+	ext      []byte
+}
+
+// SchedulerStats counts what Run wrote.
+type SchedulerStats struct {
+	Writes        uint64 // write calls on the stream
+	Bytes         uint64 // bytes written, headers included
+	ControlFrames uint64 // control frames queued
+	DataFrames    uint64 // DATA frames written
+	Values        uint64 // values (and END-only frames) completely framed
+}
+
+// NewScheduler returns a Scheduler; start its Run goroutine to write.
+func NewScheduler(cfg SchedulerConfig) *Scheduler {
+	return &Scheduler{
+		cfg:   cfg.withDefaults(),
+		links: make(map[uint32]*linkQueue),
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+}
+
+func (s *Scheduler) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// unusable returns the error that makes sends fail, or nil. The caller
+// holds mu.
+func (s *Scheduler) unusable() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.closing {
+		return ErrClosed
+	}
+	return nil
+}
+
+// SendControl queues one complete encoded control frame (built with
+// AppendCreditFrame, AppendResetFrame, AppendFrame, ...); the bytes are
+// copied, so the caller may reuse frame. Control frames are written in
+// the order queued, ahead of all DATA not yet written. It returns
+// ErrControlFull when the control budget is spent (the peer does not
+// read: close the transport with CodeCalm), ErrClosed after Close, or
+// the error that ended Run.
+func (s *Scheduler) SendControl(frame []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.unusable(); err != nil {
+		return err
+	}
+	if len(s.ctrl)+len(frame) > s.cfg.ControlQueue {
+		return fmt.Errorf("%w: %d bytes queued, budget %d", ErrControlFull, len(s.ctrl), s.cfg.ControlQueue)
+	}
+	s.ctrl = append(s.ctrl, frame...)
+	s.stats.ControlFrames++
+	s.signal()
+	return nil
+}
+
+// TrySend queues one whole encoded value for link without waiting, and
+// with end set, the END of the link's direction after it. An empty
+// payload with end set queues an END-only frame. The Scheduler owns
+// payload until it is written: the caller must not modify it. It returns
+// ErrQueueFull when the link's queue is full, ErrLinkClosed after the
+// link's END or removal, ErrClosed after Close, or the error that ended
+// Run.
+func (s *Scheduler) TrySend(link uint32, payload []byte, end bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := s.queueFor(link, payload, end)
+	if err != nil {
+		return err
+	}
+	if len(q.msgs) >= s.cfg.LinkQueue {
+		return ErrQueueFull
+	}
+	s.push(q, payload, end)
+	return nil
+}
+
+// Send is TrySend that waits for room in the link's queue until ctx is
+// done.
+func (s *Scheduler) Send(ctx context.Context, link uint32, payload []byte, end bool) error {
+	s.mu.Lock()
+	q, err := s.queueFor(link, payload, end)
+	for err == nil && len(q.msgs) >= s.cfg.LinkQueue {
+		if q.room == nil {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		s.mu.Unlock()
+		select {
+		case <-room:
+		case <-s.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
+		switch {
+		case q.gone || q.ended:
+			err = fmt.Errorf("%w: link %d", ErrLinkClosed, link)
+		case s.unusable() != nil:
+			err = s.unusable()
+		}
+	}
+	if err == nil {
+		s.push(q, payload, end)
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// queueFor checks a send and returns the link's queue, creating it on
+// first use. The caller holds mu.
+func (s *Scheduler) queueFor(link uint32, payload []byte, end bool) (*linkQueue, error) {
+	if err := s.unusable(); err != nil {
+		return nil, err
+	}
+	if link == 0 {
+		return nil, errors.New("proto: DATA needs a link id, not 0")
+	}
+	if len(payload) == 0 && !end {
+		return nil, fmt.Errorf("proto: link %d: an empty payload is not a value", link)
+	}
+	q := s.links[link]
+	if q == nil {
+		q = &linkQueue{id: link}
+		s.links[link] = q
+	}
+	if q.ended {
+		return nil, fmt.Errorf("%w: link %d (after END)", ErrLinkClosed, link)
+	}
+	return q, nil
+}
+
+// push appends a value to q and schedules q. The caller holds mu.
+func (s *Scheduler) push(q *linkQueue, payload []byte, end bool) {
+	q.msgs = append(q.msgs, outValue{payload: payload, end: end})
+	if end {
+		q.ended = true
+	}
+	if !q.active {
+		q.active = true
+		s.active.push(q)
+	}
+	s.signal()
+}
+
+// Unsent is what RemoveLink dropped.
+type Unsent struct {
+	Values int // values none of whose bytes were written
+	Bytes  int // payload bytes not written, of those values and of a value cut short
+}
+
+// RemoveLink drops everything queued for link (after a RESET, sent or
+// received); senders waiting for room on it fail with ErrLinkClosed. It
+// returns what was dropped, so the caller can refund the transport window
+// (Credit.RefundBytes with Unsent.Bytes). Frames already handed to a write
+// are not recalled. A link whose END was written needs no RemoveLink: its
+// queue is dropped then. The caller must not send on a link after its END
+// or its RemoveLink.
+func (s *Scheduler) RemoveLink(link uint32) Unsent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.links[link]
+	if q == nil {
+		return Unsent{}
+	}
+	delete(s.links, link)
+	var u Unsent
+	for i, m := range q.msgs {
+		if i == 0 && q.head > 0 {
+			u.Bytes += len(m.payload) - q.head
+			continue
+		}
+		u.Values++
+		u.Bytes += len(m.payload)
+	}
+	q.msgs, q.head, q.gone = nil, 0, true
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
+	return u
+}
+
+// Close makes later sends fail with ErrClosed and lets Run write
+// everything already queued and return nil. It does not wait; wait for
+// Run's goroutine (Done) to know when the last byte went out.
+func (s *Scheduler) Close() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Done is closed when Run has returned.
+func (s *Scheduler) Done() <-chan struct{} { return s.done }
+
+// Stats returns a snapshot of the counters.
+func (s *Scheduler) Stats() SchedulerStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Run writes queued frames to w until ctx is done (it returns ctx.Err()
+// and drops what is queued), Close was called and everything queued is
+// written (it returns nil), or a write fails (it returns the error). Run
+// must be called once, from the goroutine that owns writing to w.
+func (s *Scheduler) Run(ctx context.Context, w io.Writer) (err error) {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("proto: Scheduler.Run called twice")
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.err = err
+		if s.err == nil {
+			s.err = ErrClosed
+		}
+		for _, q := range s.links {
+			if q.room != nil {
+				close(q.room)
+				q.room = nil
+			}
+		}
+		s.mu.Unlock()
+		close(s.done)
+	}()
+	for {
+		s.mu.Lock()
+		for len(s.ctrl) == 0 && s.active.len() == 0 {
+			if s.closing {
+				s.mu.Unlock()
+				return nil
+			}
+			s.mu.Unlock()
+			select {
+			case <-s.wake:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			s.mu.Lock()
+		}
+		n := s.buildBatch()
+		s.stats.Writes++
+		s.stats.Bytes += uint64(n)
+		s.mu.Unlock()
+
+		s.wbufs = s.iov
+		if _, err := s.wbufs.WriteTo(w); err != nil {
+			return fmt.Errorf("proto: writing frames: %w", err)
+		}
+		clear(s.segs) // drop references to written payloads
+		clear(s.iov)
+		s.segs = s.segs[:0]
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// smallPayload is the size up to which a DATA payload is copied next to
+// its header instead of being written from the sender's buffer.
+const smallPayload = 512
+
+// buildBatch moves the queued control frames and up to BatchBytes of DATA
+// into s.iov and returns the byte count. The caller holds mu.
+func (s *Scheduler) buildBatch() int {
+	s.hdrs = s.hdrs[:0]
+	s.segs = s.segs[:0]
+	total := 0
+	if len(s.ctrl) > 0 {
+		// Swap buffers: the written control bytes become next time's spare.
+		s.segs = append(s.segs, segment{ext: s.ctrl})
+		total += len(s.ctrl)
+		s.ctrl, s.spare = s.spare[:0], s.ctrl
+	}
+	budget := s.cfg.BatchBytes
+	for budget > 0 && s.active.len() > 0 {
+		q := s.active.pop()
+		turn := s.cfg.Quantum
+		for turn > 0 && len(q.msgs) > 0 {
+			m := &q.msgs[0]
+			rest := m.payload[q.head:]
+			n := min(len(rest), s.cfg.MaxFrameBytes, turn)
+			var f Flags
+			last := n == len(rest)
+			switch {
+			case !last:
+				f = FlagMore
+			case m.end:
+				f = FlagEnd
+			}
+			off := len(s.hdrs)
+			s.hdrs = AppendHeader(s.hdrs, Header{Length: uint32(n), Type: TypeData, Flags: f, Link: q.id})
+			if n <= smallPayload {
+				s.hdrs = append(s.hdrs, rest[:n]...)
+				s.segs = append(s.segs, segment{off: off, end: len(s.hdrs)})
+			} else {
+				s.segs = append(s.segs, segment{off: off, end: len(s.hdrs)}, segment{ext: rest[:n]})
+			}
+			s.stats.DataFrames++
+			total += HeaderSize + n
+			budget -= HeaderSize + n
+			turn -= max(n, 1)
+			q.head += n
+			if last {
+				s.stats.Values++
+				q.msgs[0] = outValue{}
+				q.msgs = q.msgs[1:]
+				q.head = 0
+				if q.room != nil {
+					close(q.room)
+					q.room = nil
+				}
+			}
+		}
+		if len(q.msgs) > 0 {
+			s.active.push(q)
+			continue
+		}
+		q.active = false
+		q.msgs = nil // let the backing array go; it is reallocated on the next send
+		if q.ended && s.links[q.id] == q {
+			delete(s.links, q.id)
+		}
+	}
+	// Build the write vector; adjacent pieces of hdrs become one buffer.
+	s.iov = s.iov[:0]
+	for i := 0; i < len(s.segs); i++ {
+		sg := s.segs[i]
+		if sg.ext != nil {
+			s.iov = append(s.iov, sg.ext)
+			continue
+		}
+		end := sg.end
+		for i+1 < len(s.segs) && s.segs[i+1].ext == nil && s.segs[i+1].off == end {
+			i++
+			end = s.segs[i].end
+		}
+		s.iov = append(s.iov, s.hdrs[sg.off:end])
+	}
+	return total
+}
+
+// ring is a FIFO of link queues: the round-robin order.
+type ring struct {
+	buf        []*linkQueue
+	head, size int
+}
+
+func (r *ring) len() int { return r.size }
+
+func (r *ring) push(q *linkQueue) {
+	if r.size == len(r.buf) {
+		nb := make([]*linkQueue, max(8, 2*len(r.buf)))
+		for i := range r.size {
+			nb[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = nb, 0
+	}
+	r.buf[(r.head+r.size)%len(r.buf)] = q
+	r.size++
+}
+
+func (r *ring) pop() *linkQueue {
+	q := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.size--
+	return q
+}
