@@ -1,0 +1,47 @@
+package wasmrt
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/genehost/genehost/gene"
+)
+
+// Config configures a Runtime. The zero Config is valid: an in-memory
+// compilation cache and the default value limits.
+type Config struct {
+	// CacheDir is the directory of the on-disk compilation cache, shared
+	// by every plugin this runtime compiles and kept across restarts so
+	// that a restart does not recompile unchanged modules. It is created
+	// if missing. "" keeps compiled code in memory only. Entries are keyed
+	// by the module's content hash and the wazero version; the directory
+	// must not be shared with untrusted writers.
+	CacheDir string
+	// ValueLimits bound the values a guest sends (gh_send, control
+	// results); zero fields mean gene's defaults.
+	ValueLimits gene.Limits
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.CacheDir != "" && !filepath.IsAbs(c.CacheDir) {
+		if _, err := filepath.Abs(c.CacheDir); err != nil {
+			return fmt.Errorf("wasmrt: config: CacheDir %q: %w", c.CacheDir, err)
+		}
+	}
+	for _, l := range []struct {
+		name string
+		v    int
+	}{
+		{"MaxDepth", c.ValueLimits.MaxDepth},
+		{"MaxElements", c.ValueLimits.MaxElements},
+		{"MaxStringBytes", c.ValueLimits.MaxStringBytes},
+		{"MaxIntDigits", c.ValueLimits.MaxIntDigits},
+		{"MaxValueBytes", c.ValueLimits.MaxValueBytes},
+	} {
+		if l.v < 0 {
+			return fmt.Errorf("wasmrt: config: ValueLimits.%s is %d; a guest's values must be bounded (0 means the default)", l.name, l.v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package guest
+
+import (
+	"unsafe"
+
+	"github.com/genehost/genehost/abi"
+)
+
+const isWasm = true
+
+// The host functions of ABI.md section 5. Pointers are offsets into this
+// module's memory; the host reads or writes them before returning.
+
+//go:wasmimport genehost gh_result
+func ghResult(p unsafe.Pointer, n uint32)
+
+//go:wasmimport genehost gh_error
+func ghError(p unsafe.Pointer, n uint32) uint32
+
+//go:wasmimport genehost gh_send
+func ghSend(link uint64, p unsafe.Pointer, n uint32) int32
+
+//go:wasmimport genehost gh_try_send
+func ghTrySend(link uint64, p unsafe.Pointer, n uint32) int32
+
+//go:wasmimport genehost gh_close_link
+func ghCloseLink(link uint64, p unsafe.Pointer, n uint32) int32
+
+//go:wasmimport genehost gh_resume
+func ghResume(link uint64)
+
+//go:wasmimport genehost gh_log
+func ghLog(level int32, link uint64, p unsafe.Pointer, n uint32)
+
+//go:wasmimport genehost gh_kv_get
+func ghKVGet(k unsafe.Pointer, kn uint32, v unsafe.Pointer, vcap uint32) int64
+
+//go:wasmimport genehost gh_kv_put
+func ghKVPut(k unsafe.Pointer, kn uint32, v unsafe.Pointer, vn uint32) int32
+
+//go:wasmimport genehost gh_kv_delete
+func ghKVDelete(k unsafe.Pointer, kn uint32) int32
+
+//go:wasmimport genehost gh_kv_scan
+func ghKVScan(p unsafe.Pointer, pn uint32, a unsafe.Pointer, an uint32, limit uint32, o unsafe.Pointer, ocap uint32) int64
+
+//go:wasmimport genehost gh_timer_set
+func ghTimerSet(delay int64) int64
+
+//go:wasmimport genehost gh_timer_cancel
+func ghTimerCancel(id uint64)
+
+func bp(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
+func sp(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
+
+func callResult(b []byte)              { ghResult(bp(b), uint32(len(b))) }
+func callResultString(s string)        { ghResult(sp(s), uint32(len(s))) }
+func callError(buf []byte) int         { return int(ghError(bp(buf), uint32(len(buf)))) }
+func callResume(link uint64)           { ghResume(link) }
+func callTimerSet(ns int64) int64      { return ghTimerSet(ns) }
+func callTimerCancel(id uint64)        { ghTimerCancel(id) }
+func callKVDelete(k []byte) abi.Status { return abi.Status(ghKVDelete(bp(k), uint32(len(k)))) }
+
+func callSend(link uint64, b []byte, try bool) abi.Status {
+	if try {
+		return abi.Status(ghTrySend(link, bp(b), uint32(len(b))))
+	}
+	return abi.Status(ghSend(link, bp(b), uint32(len(b))))
+}
+
+func callCloseLink(link uint64, reason string) abi.Status {
+	return abi.Status(ghCloseLink(link, sp(reason), uint32(len(reason))))
+}
+
+func callLog(level int32, link uint64, msg string) {
+	ghLog(level, link, sp(msg), uint32(len(msg)))
+}
+
+func callKVGet(k, out []byte) int64 {
+	return ghKVGet(bp(k), uint32(len(k)), bp(out), uint32(len(out)))
+}
+
+func callKVPut(k, v []byte) abi.Status {
+	return abi.Status(ghKVPut(bp(k), uint32(len(k)), bp(v), uint32(len(v))))
+}
+
+func callKVScan(prefix, after, out []byte) int64 {
+	return ghKVScan(bp(prefix), uint32(len(prefix)), bp(after), uint32(len(after)), 0, bp(out), uint32(len(out)))
+}
