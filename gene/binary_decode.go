@@ -42,7 +42,9 @@ func (e *BinaryError) Unwrap() error { return e.Err }
 // DecodeBinary decodes one value from the front of data (BINARY.md) and
 // returns it with the number of bytes it spans. Bytes after the value are
 // left alone, so a stream of values decodes by repeated calls. The value
-// shares no memory with data, which the caller may reuse at once.
+// shares no memory with data, which the caller may reuse at once. Its
+// short strings share blocks of at most 8 KiB allocated for the call, so
+// keeping one of them alive keeps its block too.
 //
 // Every error is a *BinaryError matching ErrBinary. It wraps ErrIncomplete
 // when data ends before the value does (a stream reader waits for more
@@ -186,7 +188,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 		d.pos += 8
 		return Value{kind: KindFloat, n: u}, nil
 	case binTagStr, binTagSym:
-		n, err := d.uvarint(off, "string length")
+		n, err := d.uvarint(off, binTagKind(tag)+" length")
 		if err != nil {
 			return Value{}, err
 		}

@@ -163,6 +163,14 @@ func TestBinaryVectors(t *testing.T) {
 			text, err := AppendTextStrict(nil, v)
 			require.NoError(t, err)
 			assert.Equal(t, vec.text, string(text), "the text column is the value's canonical text")
+			parsed, err := Parse([]byte(vec.text))
+			require.NoError(t, err)
+			if f, ok := v.AsFloat(); ok && math.IsNaN(f) {
+				pf, _ := parsed.AsFloat()
+				assert.True(t, math.IsNaN(pf), "the text column reads as the value")
+			} else {
+				binAssertIdentical(t, v, parsed)
+			}
 			enc := AppendBinary(nil, v)
 			assert.Equal(t, vec.hex, binSpacedHex(enc), "encoding of %s", vec.text)
 			got, n, err := DecodeBinary(binUnhex(t, vec.hex), BinaryOptions{})
@@ -438,6 +446,40 @@ func TestBinaryRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, len(doc), n)
 			binAssertIdentical(t, v, got)
+		})
+	}
+}
+
+// TestBinaryCarriesText reads Gene text, sends it through the binary
+// encoding and writes it again: the text must come out as the text writer
+// writes the value read.
+func TestBinaryCarriesText(t *testing.T) {
+	docs := []string{
+		`(request ^id 42 ^method "get" @trace "t-1" @@sampled ^^cached [1 2.5 "x"] {^a {^b #[c]}})`,
+		`{{"k" : 1  2 : [x]  nil : #{^z 0}  (f) : -0.0}}`,
+		`[123456789012345678901234567890 -98765432109876543210 0xff -0x1F 9223372036854775807]`,
+		`[inf -inf 6.02e23 1e-300 'a' '\n' '\u{1F600}' """He said "hi" """]`,
+		`#(h ^p 1 x #[] #{} ())`,
+		`[#B16#48656c6c6f #B64#SGVsbG8= #B#01001000 #"[a-z]+\d"i #"""a "quoted" part"""]`,
+		`[2026-11-24 09:30 09:30:15.25+01:00 2026-11-24T09:30:00Z 2024-02-29T23:59:59.999999-05:00[America/New_York]]`,
+		"(a; b c; d) `x %y z... /user/name user/name $parse",
+		`[nil void true false set! + <= a.b ~x]`,
+	}
+	for _, doc := range docs {
+		t.Run(doc, func(t *testing.T) {
+			vals, err := ParseAll([]byte(doc), ReadOptions{})
+			require.NoError(t, err)
+			for _, v := range vals {
+				want, err := AppendTextStrict(nil, v)
+				require.NoError(t, err)
+				got, n, err := DecodeBinary(AppendBinary(nil, v), BinaryOptions{})
+				require.NoError(t, err)
+				require.Equal(t, BinarySize(v), n)
+				text, err := AppendTextStrict(nil, got)
+				require.NoError(t, err)
+				assert.Equal(t, string(want), string(text))
+				binAssertIdentical(t, v, got)
+			}
 		})
 	}
 }
