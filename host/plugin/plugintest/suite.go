@@ -443,8 +443,6 @@ func parseAll(text string) []gene.Value {
 	return vs
 }
 
-
-
 // everyKindText is a node holding a value of every kind, in the corners a
 // runtime's mapping is likely to get wrong: integers around 2^53 and past
 // int64, integral and negative-zero floats, chars beside one-letter strings
