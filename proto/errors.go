@@ -29,7 +29,13 @@ var (
 type Error struct {
 	Code Code
 	Msg  string // UTF-8 text for logs; programs decide on Code
+
+	cause error // a local cause (a gene decode error), never sent
 }
+
+// Unwrap returns the local cause, if any (for example the *gene.SyntaxError
+// behind a BAD_VALUE).
+func (e *Error) Unwrap() error { return e.cause }
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {

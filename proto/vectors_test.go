@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/genehost/genehost/gene"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,6 +28,10 @@ type vecPart struct {
 	typed any
 	text  bool   // the payload is UTF-8 text: show it beside the hex
 	note  string // comment on the first payload line of a binary payload
+	// value, when set, is the Gene text of the value that this DATA frame
+	// completes, decoded with enc.
+	value string
+	enc   Encoding
 }
 
 type vector struct {
@@ -61,7 +66,8 @@ var frameVectors = []vector{
 		parts: []vecPart{
 			{what: "DATA link 1, MORE", bytes: AppendFrame(nil, TypeData, FlagMore, 1, []byte(`["fragm`)), text: true},
 			{what: "DATA link 1, MORE", bytes: AppendFrame(nil, TypeData, FlagMore, 1, []byte(`ented" "va`)), text: true},
-			{what: "DATA link 1, END", bytes: AppendFrame(nil, TypeData, FlagEnd, 1, []byte(`lue"]`)), text: true},
+			{what: "DATA link 1, END", bytes: AppendFrame(nil, TypeData, FlagEnd, 1, []byte(`lue"]`)), text: true,
+				enc: EncodingText, value: `["fragmented" "value"]`},
 		},
 	},
 	{
@@ -156,6 +162,9 @@ func (v vector) render() string {
 		fmt.Fprintf(&sb, "%s  # %s (type %s, flags %s, link %d, length %d)\n",
 			hexBytes(p.bytes[:HeaderSize]), p.what, h.Type, h.Flags, h.Link, h.Length)
 		payload := p.bytes[HeaderSize:]
+		if p.text && len(payload) > 16 && isText(payload) {
+			fmt.Fprintf(&sb, "# payload: %s\n", payload)
+		}
 		for len(payload) > 0 {
 			n := min(16, len(payload))
 			line := hexBytes(payload[:n])
@@ -179,6 +188,16 @@ func hexBytes(b []byte) string {
 		s[i] = fmt.Sprintf("%02x", c)
 	}
 	return strings.Join(s, " ")
+}
+
+// isText reports whether b is printable ASCII, so it can be shown whole.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func printable(b []byte) string {
@@ -237,6 +256,7 @@ func TestVectorsDecode(t *testing.T) {
 				require.Equal(t, Version, ver)
 				parts = parts[1:]
 			}
+			var asm Assembler
 			for i, p := range parts {
 				f, err := r.ReadFrame()
 				require.NoError(t, err, "frame %d", i)
@@ -247,13 +267,37 @@ func TestVectorsDecode(t *testing.T) {
 				if p.typed != nil {
 					got, err := decodeTyped(f)
 					require.NoError(t, err, "frame %d", i)
-					require.Equal(t, p.typed, got, "frame %d", i)
+					require.Equal(t, canon(p.typed), canon(got), "frame %d", i)
+				}
+				if f.Type == TypeData {
+					v, done, err := asm.Add(f.Payload, f.Flags)
+					require.NoError(t, err)
+					require.Equal(t, p.value != "", done, "frame %d completes a value", i)
+					if done {
+						got, err := DecodeValue(p.enc, v, gene.Limits{})
+						require.NoError(t, err)
+						require.Equal(t, p.value, gene.Format(got))
+					}
 				}
 			}
 			_, err = r.ReadFrame()
 			require.ErrorIs(t, err, io.EOF, "trailing bytes after the vector's frames")
 		})
 	}
+}
+
+// canon makes decoded payloads comparable: Gene values inside them are
+// compared by their text.
+func canon(x any) any {
+	if o, ok := x.(Open); ok {
+		meta := gene.Format(gene.PropMap(o.Meta...))
+		o.Meta = nil
+		return struct {
+			Open
+			Meta string
+		}{o, meta}
+	}
+	return x
 }
 
 // typedDecoders maps frame types to the parse function the vectors check;
