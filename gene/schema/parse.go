@@ -111,6 +111,14 @@ var typeNames = map[string]bool{
 	"datetime": true, "regex": true, "list": true, "props": true, "map": true, "node": true,
 }
 
+// typeKinds gives the kind that the type names without a checker of their
+// own (and string, symbol, bytes) match.
+var typeKinds = map[string]gene.Kind{
+	"bool": gene.KindBool, "char": gene.KindChar, "date": gene.KindDate, "time": gene.KindTime,
+	"datetime": gene.KindDateTime, "regex": gene.KindRegex, "props": gene.KindProps, "node": gene.KindNode,
+	"string": gene.KindString, "symbol": gene.KindSymbol, "bytes": gene.KindBytes,
+}
+
 // parse compiles one schema value found at path.
 func (p *parser) parse(v gene.Value, path string) (checker, error) {
 	switch v.Kind() {
@@ -334,11 +342,7 @@ func (p *parser) typed(name string, b base, n *gene.Node, path string) (checker,
 		}
 		return c, nil
 	}
-	kinds := map[string]gene.Kind{
-		"bool": gene.KindBool, "char": gene.KindChar, "date": gene.KindDate, "time": gene.KindTime,
-		"datetime": gene.KindDateTime, "regex": gene.KindRegex, "props": gene.KindProps, "node": gene.KindNode,
-	}
-	return &kindC{base: b, kind: kinds[name]}, nil
+	return &kindC{base: b, kind: typeKinds[name]}, nil
 }
 
 func (p *parser) number(name string, b base, n *gene.Node, path string) (checker, error) {
@@ -405,8 +409,7 @@ func (p *parser) sizes(n *gene.Node, path string) (sizes, error) {
 }
 
 func (p *parser) str(name string, b base, n *gene.Node, path string) (checker, error) {
-	kinds := map[string]gene.Kind{"string": gene.KindString, "symbol": gene.KindSymbol, "bytes": gene.KindBytes}
-	c := &strC{base: b, kind: kinds[name]}
+	c := &strC{base: b, kind: typeKinds[name]}
 	var err error
 	if c.sizes, err = p.sizes(n, path); err != nil {
 		return nil, err
