@@ -95,6 +95,14 @@
 // descending into the value, is a parse error; validation would never end.
 // ParseDefs compiles every definition of a map, used or not.
 //
+// one-of tries its alternatives in order and backtracks, so validation
+// costs the schema's size times the value's in the usual case, but a
+// recursive definition whose alternatives overlap (two of them accept the
+// same kind and both descend into it) can cost time exponential in the
+// depth of a value built to fail late. Keep recursive alternatives apart by
+// kind, node head or a literal key, which the host's values can then not
+// exploit.
+//
 // # Descriptions and examples
 //
 // Meta on a schema node documents it without changing what it matches,
@@ -136,7 +144,9 @@
 // meant: alternatives whose kind, whose node head or whose literal-valued
 // keys (discriminators such as ^op "get") do not match are passed over, and
 // of the rest the one whose mismatch lies deepest is reported. When no
-// alternative applies, the error lists them all ("want one of ...").
+// alternative applies, the error lists them all, each by what tells it
+// apart: "want one of (get ...), (put ...)" for node schemas with literal
+// heads, "(props ^op "get" ...)" for prop maps with literal keys.
 //
 // A ParseError names the definition and the path inside the schema value,
 // in the same notation ("schema: definition Msg: at ^items/[0]: unknown

@@ -657,9 +657,33 @@ func (c *oneOfC) fail(v gene.Value, depth int) *failure {
 	}
 	names := make([]string, len(c.alts))
 	for i, a := range c.alts {
-		names[i] = summary(a)
+		names[i] = brief(a)
 	}
 	return &failure{want: "one of " + strings.Join(names, ", "), got: describe(v), kind: true}
+}
+
+// brief names an alternative of one-of by what tells it apart: a node
+// schema by its literal head, (get ...); a props schema by its
+// discriminating keys, (props ^op "get" ...); anything else by its summary.
+func brief(c checker) string {
+	switch c := c.(type) {
+	case *geneC:
+		if l, ok := c.head.(*litC); ok {
+			return "(" + text(l.v) + " ...)"
+		}
+	case *propsC:
+		var b strings.Builder
+		b.WriteString("(props")
+		for _, k := range c.keys {
+			if k.discrim && !k.optional {
+				b.WriteString(" ^" + k.name + " " + summary(k.c))
+			}
+		}
+		if b.Len() > len("(props") {
+			return b.String() + " ...)"
+		}
+	}
+	return summary(c)
 }
 
 func (c *oneOfC) value() gene.Value {

@@ -178,13 +178,15 @@ func TestValidate(t *testing.T) {
 			{`{^op "get" ^key "a"}`, ``}, {`{^op "put" ^key "a" ^value 1}`, ``},
 			{`{^op "put" ^key "a"}`, `schema: at ^value: want any, got missing key`},
 			{`{^op "get" ^key 1}`, `schema: at ^key: want string, got int 1`},
-			{`{^op "del"}`, `schema: want one of (props ^op "get" ^key string), (props ^op "put" ^key string ^value any), got props of 1 key`},
-			{`{^key "a"}`, `schema: want one of (props ^op "get" ^key string), (props ^op "put" ^key string ^value any), got props of 1 key`},
+			{`{^op "del"}`, `schema: want one of (props ^op "get" ...), (props ^op "put" ...), got props of 1 key`},
+			{`{^key "a"}`, `schema: want one of (props ^op "get" ...), (props ^op "put" ...), got props of 1 key`},
 		}},
 		{"one-of discriminated nodes", `(one-of (gene ^head get ^body (tuple string)) (gene ^head put ^body (tuple string any)))`, []check{
 			{`(get "k")`, ``}, {`(put "k" 1)`, ``},
 			{`(put "k")`, `schema: at (body): want list of 2 elements, got list of 1 element`},
 			{`(get 1)`, `schema: at [0]: want string, got int 1`},
+			{`(del "k")`, `schema: want one of (get ...), (put ...), got node (del ...)`},
+			{`[get]`, `schema: want one of (get ...), (put ...), got list of 1 element`},
 		}},
 		{"nested one-of", `(list (one-of int (list (one-of int string))))`, []check{
 			{`[1 [2 "a"]]`, ``},
