@@ -100,8 +100,8 @@
 // recursive definition whose alternatives overlap (two of them accept the
 // same kind and both descend into it) can cost time exponential in the
 // depth of a value built to fail late. Keep recursive alternatives apart by
-// kind, node head or a literal key, which the host's values can then not
-// exploit.
+// kind, node head or a literal key, so that no value can make validation
+// backtrack deeply.
 //
 // # Descriptions and examples
 //

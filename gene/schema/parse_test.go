@@ -125,3 +125,27 @@ func TestParseDefs(t *testing.T) {
 	_, err = ParseDefs(map[string]gene.Value{"Bad": g(t, `(list nope)`), "Good": g(t, `int`)})
 	require.EqualError(t, err, "schema: definition Bad: at [0]: unknown type name nope")
 }
+
+// TestDocExamples keeps the schemas shown in doc.go honest.
+func TestDocExamples(t *testing.T) {
+	tree := MustParse(g(t, `(ref Tree)`), map[string]gene.Value{
+		"Tree": g(t, `(gene ^head node ^props {^label string} ^body (list (ref Tree)))`),
+	})
+	require.NoError(t, tree.Validate(g(t, `(node ^label "root" (node ^label "leaf"))`)))
+
+	name := MustParse(g(t, `(string @doc "user name" @title "Name" @example "ada" ^max-len 64)`), nil)
+	require.NoError(t, name.Validate(g(t, `"ada"`)))
+
+	req := MustParse(g(t, `(props @doc "a get request" @examples [{^op "get" ^key "a"}]
+	  ^op "get"
+	  ^key (string @doc "the key to read")
+	  ^timeout (optional int @doc "milliseconds" @default 1000))`), nil)
+	require.NoError(t, req.Validate(g(t, `{^op "get" ^key "a" ^timeout 5}`)))
+
+	items := MustParse(g(t, `{^items (list {^name string})}`), nil)
+	require.EqualError(t, items.Validate(g(t, `{^items [{^name "a"} {^name 3}]}`)),
+		"schema: at ^items/[1]/^name: want string, got int 3")
+
+	_, err := Parse(g(t, `(ref Msg)`), map[string]gene.Value{"Msg": g(t, `{^items (list strng)}`)})
+	require.EqualError(t, err, "schema: definition Msg: at ^items/[0]: unknown type name strng")
+}
