@@ -169,7 +169,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 	case binTagTrue:
 		return Value{kind: KindBool, n: 1}, nil
 	case binTagInt:
-		u, err := d.uvarint(off, "integer")
+		u, err := d.uvarint(off, "integer", "")
 		if err != nil {
 			return Value{}, err
 		}
@@ -188,7 +188,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 		d.pos += 8
 		return Value{kind: KindFloat, n: u}, nil
 	case binTagStr, binTagSym:
-		n, err := d.uvarint(off, binTagKind(tag)+" length")
+		n, err := d.uvarint(off, binTagKind(tag), " length")
 		if err != nil {
 			return Value{}, err
 		}
@@ -201,7 +201,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 		}
 		return d.text(off, kind, n)
 	case binTagChar:
-		u, err := d.uvarint(off, "char")
+		u, err := d.uvarint(off, "char", "")
 		if err != nil {
 			return Value{}, err
 		}
@@ -210,7 +210,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 		}
 		return Value{kind: KindChar, n: u}, nil
 	case binTagList, binTagFrozenList:
-		n, err := d.uvarint(off, "list count")
+		n, err := d.uvarint(off, "list", " count")
 		if err != nil {
 			return Value{}, err
 		}
@@ -219,7 +219,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 		}
 		return d.list(off, n, tag == binTagFrozenList, depth)
 	case binTagProps, binTagFrozenProps:
-		n, err := d.uvarint(off, "prop map count")
+		n, err := d.uvarint(off, "prop map", " count")
 		if err != nil {
 			return Value{}, err
 		}
@@ -232,7 +232,7 @@ func (d *binDecoder) value(depth int) (Value, error) {
 	case binTagNode:
 		return d.node(off, depth)
 	case binTagBytes:
-		n, err := d.uvarint(off, "bytes length")
+		n, err := d.uvarint(off, "bytes", " length")
 		if err != nil {
 			return Value{}, err
 		}
@@ -281,7 +281,7 @@ func (d *binDecoder) str(what string) (string, error) {
 		d.pos++
 	} else {
 		var err error
-		if n, err = d.uvarint(off, what+" length"); err != nil {
+		if n, err = d.uvarint(off, what, " length"); err != nil {
 			return "", err
 		}
 	}
@@ -335,7 +335,7 @@ func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
 // checks it against MaxElements and the bytes left (each element needs at
 // least minBytes).
 func (d *binDecoder) count(off int, what string, minBytes uint64) (uint64, error) {
-	n, err := d.uvarint(off, what+" count")
+	n, err := d.uvarint(off, what, " count")
 	if err != nil {
 		return 0, err
 	}
@@ -500,7 +500,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 		}
 	}
 	total := uint64(0) // props + meta + body, against MaxElements
-	n, err := d.nodePart(off, flags, binNodeProps, "props", 2, &total)
+	n, err := d.nodePart(off, flags, binNodeProps, "node props", 2, &total)
 	if err != nil {
 		return Value{}, err
 	}
@@ -509,7 +509,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 			return Value{}, err
 		}
 	}
-	if n, err = d.nodePart(off, flags, binNodeMeta, "meta", 2, &total); err != nil {
+	if n, err = d.nodePart(off, flags, binNodeMeta, "node meta", 2, &total); err != nil {
 		return Value{}, err
 	}
 	if n > 0 {
@@ -517,7 +517,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 			return Value{}, err
 		}
 	}
-	if n, err = d.nodePart(off, flags, binNodeBody, "body", 1, &total); err != nil {
+	if n, err = d.nodePart(off, flags, binNodeBody, "node body", 1, &total); err != nil {
 		return Value{}, err
 	}
 	if n > 0 {
@@ -539,12 +539,12 @@ func (d *binDecoder) nodePart(off int, flags, flag byte, what string, minBytes u
 		return 0, nil
 	}
 	coff := d.pos
-	n, err := d.uvarint(coff, what+" count")
+	n, err := d.uvarint(coff, what, " count")
 	if err != nil {
 		return 0, err
 	}
 	if n == 0 {
-		return 0, d.fail(coff, "node "+what+" flagged present but empty")
+		return 0, d.fail(coff, what+" flagged present but empty")
 	}
 	// MaxElements bounds the parts together; the bytes left bound this
 	// part alone, since the earlier parts are already read.
@@ -552,7 +552,7 @@ func (d *binDecoder) nodePart(off int, flags, flag byte, what string, minBytes u
 	if *total > uint64(d.lim.MaxElements) {
 		return 0, d.limit(off, "MaxElements", d.lim.MaxElements, fmt.Sprintf("node of %d elements", *total))
 	}
-	if err := d.checkCount(off, n, "node "+what, minBytes); err != nil {
+	if err := d.checkCount(off, n, what, minBytes); err != nil {
 		return 0, err
 	}
 	return int(n), nil
@@ -560,7 +560,7 @@ func (d *binDecoder) nodePart(off int, flags, flag byte, what string, minBytes u
 
 // bigInt decodes the magnitude of an integer outside the int64 range.
 func (d *binDecoder) bigInt(off int, neg bool) (Value, error) {
-	n, err := d.uvarint(off, "integer length")
+	n, err := d.uvarint(off, "integer", " length")
 	if err != nil {
 		return Value{}, err
 	}
@@ -708,7 +708,7 @@ func (d *binDecoder) temporal(off int, tag byte) (Value, error) {
 // field reads a zigzag temporal field; the range is checked by the caller
 // once all fields are read.
 func (d *binDecoder) field(off int, what string) (int, error) {
-	u, err := d.uvarint(off, what)
+	u, err := d.uvarint(off, what, "")
 	if err != nil {
 		return 0, err
 	}
@@ -721,7 +721,7 @@ func (d *binDecoder) field(off int, what string) (int, error) {
 
 // uvarint reads an unsigned LEB128 varint at d.pos, refusing one longer
 // than 64 bits or longer than needed. off is the value it belongs to.
-func (d *binDecoder) uvarint(off int, what string) (uint64, error) {
+func (d *binDecoder) uvarint(off int, what, suffix string) (uint64, error) {
 	if d.pos < len(d.data) {
 		if b := d.data[d.pos]; b < 0x80 {
 			d.pos++
@@ -732,16 +732,16 @@ func (d *binDecoder) uvarint(off int, what string) (uint64, error) {
 	for i := 0; ; i++ {
 		p := d.pos + i
 		if p >= len(d.data) {
-			return 0, d.short(off, uint64(p)+1, "input ends inside the varint "+what)
+			return 0, d.short(off, uint64(p)+1, "input ends inside the varint "+what+suffix)
 		}
 		b := d.data[p]
 		if i == 9 && b > 1 {
-			return 0, d.fail(d.pos, "varint "+what+" overflows 64 bits")
+			return 0, d.fail(d.pos, "varint "+what+suffix+" overflows 64 bits")
 		}
 		x |= uint64(b&0x7f) << (7 * i)
 		if b < 0x80 {
 			if b == 0 && i > 0 {
-				return 0, d.fail(d.pos, "varint "+what+" is not minimal (ends in a zero byte)")
+				return 0, d.fail(d.pos, "varint "+what+suffix+" is not minimal (ends in a zero byte)")
 			}
 			d.pos = p + 1
 			return x, nil
