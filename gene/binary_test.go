@@ -949,3 +949,58 @@ func binCheckWithinLimits(t *testing.T, v Value, lim Limits, depth int) {
 		walk(nd.Body...)
 	}
 }
+
+// TestBinaryAllocations pins the allocations of the fast paths: decoding
+// the request message costs one allocation per container plus one for all
+// its strings, and encoding into a large enough buffer costs none.
+func TestBinaryAllocations(t *testing.T) {
+	msg := binRequestMessage()
+	enc := AppendBinary(nil, msg)
+	decode := testing.AllocsPerRun(100, func() {
+		if _, _, err := DecodeBinary(enc, BinaryOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The node, its props, the headers prop map, the body list, the strings.
+	assert.Equal(t, 5.0, decode)
+	buf := make([]byte, 0, BinarySize(msg))
+	encode := testing.AllocsPerRun(100, func() { buf = AppendBinary(buf[:0], msg) })
+	assert.Zero(t, encode)
+}
+
+func ExampleAppendBinary() {
+	v := List(Int(1), String("two"), Symbol("three"))
+	buf := AppendBinary(nil, v)
+	fmt.Printf("% X\n", buf)
+	fmt.Println(len(buf) == BinarySize(v))
+	// Output:
+	// 83 01 43 74 77 6F 65 74 68 72 65 65
+	// true
+}
+
+func ExampleDecodeBinary() {
+	// Two values arrive in pieces; ErrIncomplete means "wait for more".
+	stream := AppendBinary(AppendBinary(nil, String("hello")), Int(1000))
+	var buf []byte
+	for _, chunk := range [][]byte{stream[:3], stream[3:7], stream[7:]} {
+		buf = append(buf, chunk...)
+		for len(buf) > 0 {
+			v, n, err := DecodeBinary(buf, BinaryOptions{})
+			if errors.Is(err, ErrIncomplete) {
+				fmt.Println("waiting for more bytes")
+				break
+			}
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			fmt.Println(Format(v))
+			buf = buf[n:]
+		}
+	}
+	// Output:
+	// waiting for more bytes
+	// "hello"
+	// waiting for more bytes
+	// 1000
+}
