@@ -154,9 +154,10 @@ func (c *conv) toJS(v gene.Value) goja.Value {
 }
 
 // floatLooksInt reports whether f would read back as an integer if sent as
-// a plain number, and so must cross as a Float object.
+// a plain number (a safe integer, -0 included), and so must cross as a
+// Float object.
 func floatLooksInt(f float64) bool {
-	return f == math.Trunc(f) && math.Abs(f) <= maxSafe && !(f == 0 && math.Signbit(f))
+	return f == math.Trunc(f) && math.Abs(f) <= maxSafe
 }
 
 func (c *conv) array(vs []gene.Value) *goja.Object {

@@ -83,6 +83,9 @@ func (c *conv) from(v goja.Value) (gene.Value, *convError) {
 }
 
 func (c *conv) primitive(v goja.Value) (gene.Value, *convError) {
+	if _, ok := v.(*goja.Symbol); ok {
+		return gene.Value{}, convErrorf("a JavaScript symbol has no Gene form (use gene.sym(name) for a Gene symbol)")
+	}
 	switch x := v.Export().(type) {
 	case bool:
 		return gene.Bool(x), nil

@@ -70,6 +70,7 @@ func (in *instance) jsError(err error) error {
 	var syn *goja.CompilerSyntaxError
 	switch {
 	case errors.As(err, &intr):
+		in.interrupted = true
 		return &HandlerError{Plugin: in.m.name, Handler: in.cur.handler, Link: in.cur.link, Message: "interrupted", Err: plugin.ErrTimeout}
 	case errors.As(err, &ex):
 		return in.thrown(ex.Value(), ex.Stack())
@@ -184,6 +185,9 @@ func typeName(v goja.Value) string {
 	case goja.IsNull(v):
 		return "null"
 	}
+	if _, ok := v.(*goja.Symbol); ok {
+		return "a symbol"
+	}
 	o, ok := v.(*goja.Object)
 	if !ok {
 		switch v.Export().(type) {
@@ -196,7 +200,7 @@ func typeName(v goja.Value) string {
 		case *big.Int:
 			return "a bigint"
 		}
-		return "a symbol"
+		return "a value"
 	}
 	if _, ok := goja.AssertFunction(o); ok {
 		return "a function"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dop251/goja"
@@ -19,6 +20,11 @@ import (
 // built-in such as a huge sort finishes first). Past it the call returns
 // anyway and Close waits for the loop.
 const unwindGrace = time.Second
+
+// interruptGrace is how long a callback may run past its deadline before
+// it is interrupted: long enough for a handler blocked in a host call,
+// which gives up at the deadline, to return on its own.
+const interruptGrace = 20 * time.Millisecond
 
 // fixedEpoch is what Date.now() and new Date() see without the Clock
 // grant.
@@ -41,17 +47,19 @@ type instance struct {
 	broken error
 	closed bool
 
-	// Everything below belongs to the loop goroutine.
-	cur      callState
-	c        *conv
-	exports  *goja.Object
-	onOpen   goja.Callable
-	onValues goja.Callable
-	onValue  goja.Callable
-	onClose  goja.Callable
-	onTimer  goja.Callable
-	control  *goja.Object
-	links    map[plugin.LinkID]*goja.Object
+	// Everything below belongs to the loop goroutine (the calling
+	// goroutine reads interrupted after the job's result arrives).
+	cur         callState
+	interrupted bool // the callback in progress was stopped by Interrupt
+	c           *conv
+	exports     *goja.Object
+	onOpen      goja.Callable
+	onValues    goja.Callable
+	onValue     goja.Callable
+	onClose     goja.Callable
+	onTimer     goja.Callable
+	control     *goja.Object
+	links       map[plugin.LinkID]*goja.Object
 	// unhandled holds promises rejected with no handler attached yet,
 	// reported when the callback ends.
 	unhandled map[*goja.Promise]struct{}
@@ -181,6 +189,7 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 	done := make(chan error, 1)
 	job := func(*goja.Runtime) {
 		in.cur = callState{ctx: ctx, link: link, handler: handler}
+		in.interrupted = false
 		defer func() {
 			in.cur = callState{}
 			if r := recover(); r != nil {
@@ -188,6 +197,10 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 			}
 		}()
 		err := fn()
+		var intr *goja.InterruptedError
+		if errors.As(err, &intr) {
+			in.interrupted = true
+		}
 		in.reportUnhandled()
 		done <- err
 	}
@@ -204,21 +217,51 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 		return err
 	case <-ctx.Done():
 	}
+	// Host calls give up at the deadline too, so a handler blocked in one
+	// (sendAsync waiting for credit) gets a moment to return on its own,
+	// which keeps the instance, before it is interrupted.
+	select {
+	case err := <-done:
+		return in.late(ctx, handler, link, err)
+	case <-time.After(interruptGrace):
+	}
 	in.vm.Interrupt(plugin.ErrTimeout)
 	select {
-	case <-done:
+	case err := <-done:
+		if !in.interrupted {
+			// It returned before the interrupt landed: the runtime is
+			// intact, so drop the pending interrupt and keep it.
+			in.vm.ClearInterrupt()
+			return in.late(ctx, handler, link, err)
+		}
 	case <-time.After(unwindGrace):
 	}
-	cause := context.Cause(ctx)
+	err := in.deadlineError(ctx, handler, link, "interrupted")
+	in.broken = fmt.Errorf("%w: %w", ErrBroken, err)
+	return err
+}
+
+// late reports a callback that returned (with err, or nil) only after its
+// deadline.
+func (in *instance) late(ctx context.Context, handler string, link plugin.LinkID, err error) error {
+	de := in.deadlineError(ctx, handler, link, "deadline passed")
+	if err == nil {
+		return de
+	}
+	return fmt.Errorf("%w (%w)", err, de)
+}
+
+// deadlineError describes a callback stopped by its deadline; it matches
+// plugin.ErrTimeout, and the context's error when that was the cause.
+func (in *instance) deadlineError(ctx context.Context, handler string, link plugin.LinkID, what string) *HandlerError {
 	err := &HandlerError{Plugin: in.m.name, Handler: handler, Link: link}
-	if errors.Is(cause, plugin.ErrTimeout) {
-		err.Message = fmt.Sprintf("interrupted after CallTimeout %s", in.m.limits.CallTimeout)
+	if cause := context.Cause(ctx); errors.Is(cause, plugin.ErrTimeout) {
+		err.Message = fmt.Sprintf("%s after CallTimeout %s", what, in.m.limits.CallTimeout)
 		err.Err = plugin.ErrTimeout
 	} else {
-		err.Message = "interrupted: " + cause.Error()
+		err.Message = what + ": " + cause.Error()
 		err.Err = errors.Join(plugin.ErrTimeout, cause)
 	}
-	in.broken = fmt.Errorf("%w: %w", ErrBroken, err)
 	return err
 }
 
@@ -358,19 +401,27 @@ func (in *instance) OnClose(ctx context.Context, link plugin.LinkID, reason stri
 // timer(id) for timers set with genehost.setTimer. Errors are logged.
 func (in *instance) OnTimer(ctx context.Context, id uint64) {
 	err := in.run(ctx, "timer()", 0, func() error {
-		t, _ := in.c.takeTimer(goja.Undefined(), in.vm.ToValue(id))
+		t, err := in.c.takeTimer(goja.Undefined(), in.vm.ToValue(id))
+		if err != nil {
+			return in.jsError(err)
+		}
 		if to, ok := t.(*goja.Object); ok {
 			in.cur.handler = "setTimeout callback"
-			var args []goja.Value
-			in.vm.ExportTo(to.Get("1"), &args)
 			cb, _ := goja.AssertFunction(to.Get("0"))
-			_, err := in.settle(cb(goja.Undefined(), args...))
+			args, _ := to.Get("1").(*goja.Object)
+			var argv []goja.Value
+			if args != nil {
+				for i := int64(0); i < args.Get("length").ToInteger(); i++ {
+					argv = append(argv, args.Get(strconv.FormatInt(i, 10)))
+				}
+			}
+			_, err := in.settle(cb(goja.Undefined(), argv...))
 			return err
 		}
-		if in.onTimer == nil {
-			return nil
+		if !t.ToBoolean() || in.onTimer == nil {
+			return nil // cancelled
 		}
-		_, err := in.call(in.onTimer, in.vm.ToValue(id))
+		_, err = in.call(in.onTimer, in.vm.ToValue(id))
 		return err
 	})
 	if err != nil {
@@ -420,7 +471,7 @@ func (in *instance) settle(ret goja.Value, err error) (goja.Value, error) {
 		return nil, in.jsError(err)
 	}
 	obj, ok := ret.(*goja.Object)
-	if !ok || obj.ClassName() != "Promise" {
+	if !ok || obj.Prototype() != in.c.promiseProto {
 		return ret, nil
 	}
 	p, ok := obj.Export().(*goja.Promise)

@@ -131,7 +131,8 @@
     equal: (a, b) => native.equal(a, b),
   });
 
-  const timers = new Map(); // host timer id -> [callback, args]
+  const timers = new Map(); // host timer id -> [callback, args], for setTimeout
+  const hostTimers = new Set(); // host timer ids from genehost.setTimer, for timer(id)
 
   const genehost = Object.freeze({
     PAUSE: 'pause',
@@ -142,8 +143,8 @@
       delete: (key) => native.kvDelete(key),
       scan: (opts) => native.kvScan(opts ?? {}),
     }),
-    setTimer: (ms) => native.setTimer(ms),
-    cancelTimer: (id) => { timers.delete(id); native.cancelTimer(id); },
+    setTimer(ms) { const id = native.setTimer(ms); hostTimers.add(id); return id; },
+    cancelTimer(id) { if (hostTimers.delete(id)) native.cancelTimer(id); },
   });
 
   function setTimeout(callback, ms = 0, ...args) {
@@ -162,8 +163,14 @@
 
   return {
     NO_HEAD, Sym, Char, Float, Gene, GeneRegex, GeneDate, GeneTime, GeneDateTime, HostError, NoCreditError, Link,
-    // takeTimer removes and returns [callback, args] for a setTimeout timer.
-    takeTimer(id) { const t = timers.get(id); timers.delete(id); return t; },
+    // takeTimer forgets timer id and returns [callback, args] for a
+    // setTimeout timer, true for a genehost.setTimer timer, or undefined
+    // for one that was cancelled (a host may fire it in a race).
+    takeTimer(id) {
+      const t = timers.get(id);
+      if (t) { timers.delete(id); return t; }
+      return hostTimers.delete(id) || undefined;
+    },
     freeze: Object.freeze,
     isFrozen: Object.isFrozen,
   };
