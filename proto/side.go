@@ -175,6 +175,14 @@ func (a *LinkIDs) Next() (uint32, error) {
 	return id, nil
 }
 
+// Issued reports whether id was handed out by Next: a frame from the peer
+// for an id of this side that was never issued is a PROTOCOL_ERROR.
+func (a *LinkIDs) Issued(id uint32) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.side.Opened(id) && uint64(id) < a.next
+}
+
 // PeerLinks checks the ids of links the peer opens (PROTOCOL.md 6.1). It
 // is used by the transport's reader goroutine only.
 type PeerLinks struct {

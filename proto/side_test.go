@@ -25,7 +25,11 @@ func TestLinkIDs(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, id)
 	}
+	assert.True(t, c.Issued(5))
+	assert.False(t, c.Issued(7))
+	assert.False(t, c.Issued(2))
 	h := NewLinkIDs(SideHost)
+	assert.False(t, h.Issued(2))
 	id, err := h.Next()
 	require.NoError(t, err)
 	assert.Equal(t, uint32(2), id)

@@ -1,0 +1,58 @@
+package proto
+
+import "time"
+
+// ControlLimiter is the token bucket that rate-limits the control frames a
+// transport receives (PROTOCOL.md section 9): every frame other than DATA,
+// the handshake frames and a CREDIT that raised a limit takes one token;
+// a peer that runs out is flooding and the transport closes with CodeCalm.
+//
+// A ControlLimiter is used by the transport's reader goroutine only.
+type ControlLimiter struct {
+	rate   float64 // tokens per second
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+// NewControlLimiter returns a full bucket of burst tokens refilled at
+// perSecond tokens per second. Zero values mean DefaultControlRate and
+// DefaultControlBurst.
+func NewControlLimiter(perSecond, burst int) *ControlLimiter {
+	if perSecond <= 0 {
+		perSecond = DefaultControlRate
+	}
+	if burst <= 0 {
+		burst = DefaultControlBurst
+	}
+	return &ControlLimiter{rate: float64(perSecond), burst: float64(burst), tokens: float64(burst)}
+}
+
+// Counts reports whether a received frame of type t takes a token. A
+// CREDIT takes one only when it raised no limit (raised is what
+// Credit.Grant returned); it is ignored for other types.
+func Counts(t Type, raised bool) bool {
+	switch t {
+	case TypeData, TypeHello, TypeWelcome:
+		return false
+	case TypeCredit:
+		return !raised
+	}
+	return true
+}
+
+// Take takes one token at time now. It returns an *Error with CodeCalm
+// when the bucket is empty.
+func (l *ControlLimiter) Take(now time.Time) error {
+	if !l.last.IsZero() {
+		if dt := now.Sub(l.last).Seconds(); dt > 0 {
+			l.tokens = min(l.burst, l.tokens+dt*l.rate)
+		}
+	}
+	l.last = now
+	if l.tokens < 1 {
+		return Errorf(CodeCalm, "control frames arrive faster than %g per second (burst %g)", l.rate, l.burst)
+	}
+	l.tokens--
+	return nil
+}
