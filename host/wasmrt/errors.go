@@ -25,6 +25,25 @@ var (
 	ErrClosed = errors.New("wasmrt: closed")
 )
 
+// ModuleError is a module Compile refused: not WebAssembly, or not
+// following the ABI (an unknown version, missing or mistyped exports,
+// foreign imports). It matches ErrInvalidModule with errors.Is.
+type ModuleError struct {
+	Plugin string
+	File   string // base name of the module file
+	Err    error  // what is wrong, listing every problem found
+}
+
+func (e *ModuleError) Error() string {
+	return "wasmrt: plugin " + strconv.Quote(e.Plugin) + " (" + e.File + "): " + e.Err.Error()
+}
+
+// Is makes errors.Is(err, ErrInvalidModule) true.
+func (e *ModuleError) Is(target error) bool { return target == ErrInvalidModule }
+
+// Unwrap returns the cause.
+func (e *ModuleError) Unwrap() error { return e.Err }
+
 // CallError is a failed callback. It names the plugin, the callback (as
 // the plugin.Instance method: "OnValues") and the link (0 when none).
 // errors.Is matches Kind (ErrGuest, ErrTrap, ErrProtocol, ErrClosed or

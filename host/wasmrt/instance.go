@@ -159,15 +159,17 @@ func (in *instance) failure(err, cut error) error {
 		return in.errorf(plugin.ErrTimeout, err, "exceeded its deadline (CallTimeout %v); the instance was discarded", in.m.limits.CallTimeout)
 	case cut != nil:
 		return in.errorf(cut, err, "interrupted: %v; the instance was discarded", cut)
-	case errors.As(err, &exit):
-		msg := fmt.Sprintf("guest exited with code %d", exit.ExitCode())
-		if in.stderrFirst != "" {
-			msg += ": " + in.stderrFirst
-		}
-		return in.errorf(ErrTrap, err, "%s; the instance was discarded", msg)
 	}
-	first, _, _ := strings.Cut(err.Error(), "\n")
-	return in.errorf(ErrTrap, err, "%s; the instance was discarded", first)
+	// A Go guest's panic or fatal error prints to stderr and then traps
+	// (unreachable) or exits; the first stderr line says why.
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	if errors.As(err, &exit) {
+		msg = fmt.Sprintf("guest exited with code %d", exit.ExitCode())
+	}
+	if in.stderrFirst != "" {
+		msg += " (stderr: " + in.stderrFirst + ")"
+	}
+	return in.errorf(ErrTrap, err, "%s; the instance was discarded", msg)
 }
 
 // deliver writes data into the guest's exchange buffer, asking for a

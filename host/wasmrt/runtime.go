@@ -96,10 +96,10 @@ func (r *Runtime) Compile(ctx context.Context, src *plugin.Source) (plugin.Modul
 	}
 	cm, err := wr.CompileModule(ctx, src.Code)
 	if err != nil {
-		return fail(fmt.Errorf("wasmrt: plugin %q (%s): %w: %w", src.Name, entryName(src), ErrInvalidModule, err))
+		return fail(&ModuleError{Plugin: src.Name, File: entryName(src), Err: err})
 	}
 	if err := validate(cm); err != nil {
-		return fail(fmt.Errorf("wasmrt: plugin %q (%s): %w", src.Name, entryName(src), err))
+		return fail(&ModuleError{Plugin: src.Name, File: entryName(src), Err: err})
 	}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, wr); err != nil {
 		return fail(fmt.Errorf("wasmrt: plugin %q: instantiate WASI: %w", src.Name, err))

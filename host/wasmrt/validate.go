@@ -1,6 +1,7 @@
 package wasmrt
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // validate checks a compiled module against ABI.md sections 1 and 2 and
-// returns one error (matching ErrInvalidModule) listing every problem.
+// returns one error listing every problem.
 func validate(cm wazero.CompiledModule) error {
 	exports := cm.ExportedFunctions()
 
@@ -28,20 +29,20 @@ func validate(cm wazero.CompiledModule) error {
 	var minor int
 	switch len(markers) {
 	case 0:
-		return fmt.Errorf("%w: no genehost ABI version marker (an export named %s<major>_<minor>); this host supports ABI %s",
-			ErrInvalidModule, abi.MarkerPrefix, supported)
+		return fmt.Errorf("no genehost ABI version marker (an export named %s<major>_<minor>); this host supports ABI %s",
+			abi.MarkerPrefix, supported)
 	case 1:
 		major, mi, err := abi.ParseMarker(markers[0])
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalidModule, err)
+			return err
 		}
 		if major != abi.Major {
-			return fmt.Errorf("%w: built for genehost ABI %s, this host supports ABI %s (major versions must match)",
-				ErrInvalidModule, abi.Version(major, mi), supported)
+			return fmt.Errorf("built for genehost ABI %s, this host supports ABI %s (major versions must match)",
+				abi.Version(major, mi), supported)
 		}
 		minor = mi
 	default:
-		return fmt.Errorf("%w: more than one genehost ABI version marker: %s", ErrInvalidModule, strings.Join(markers, ", "))
+		return fmt.Errorf("more than one genehost ABI version marker: %s", strings.Join(markers, ", "))
 	}
 
 	var problems []string
@@ -102,7 +103,7 @@ func validate(cm wazero.CompiledModule) error {
 		problems = append(problems, msg)
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidModule, strings.Join(problems, "; "))
+		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }
