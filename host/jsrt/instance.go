@@ -46,6 +46,8 @@ type instance struct {
 	// no further callback runs and the host must instantiate afresh.
 	broken error
 	closed bool
+	timer  *time.Timer // the call deadline, reset for each call
+	done   chan error  // a callback's result, from the loop
 
 	// Everything below belongs to the loop goroutine (the calling
 	// goroutine reads interrupted after the job's result arrives).
@@ -68,7 +70,12 @@ type instance struct {
 // callState describes the callback in progress, for host calls made from
 // inside it and for error messages.
 type callState struct {
+	parent   context.Context // the callback's ctx
+	deadline time.Time       // its CallTimeout deadline
+	// ctx is parent bounded by deadline, made the first time a host call
+	// needs it (most callbacks make none); cancel frees it.
 	ctx     context.Context
+	cancel  context.CancelFunc
 	link    plugin.LinkID
 	handler string // "values()", "control.add()", ...
 }
@@ -76,7 +83,9 @@ type callState struct {
 var _ plugin.Instance = (*instance)(nil)
 
 func newInstance(ctx context.Context, m *module, h plugin.Host) (*instance, error) {
-	in := &instance{m: m, host: h, links: map[plugin.LinkID]*goja.Object{}, unhandled: map[*goja.Promise]struct{}{}}
+	in := &instance{m: m, host: h, links: map[plugin.LinkID]*goja.Object{}, unhandled: map[*goja.Promise]struct{}{},
+		done: make(chan error, 1), timer: time.NewTimer(time.Hour)}
+	in.timer.Stop()
 	in.loop = eventloop.NewEventLoop(eventloop.WithRegistry(m.registry), eventloop.EnableConsole(false))
 	in.loop.Start()
 	vms := make(chan *goja.Runtime, 1)
@@ -184,16 +193,22 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 	if in.broken != nil {
 		return in.broken
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, in.m.limits.CallTimeout, plugin.ErrTimeout)
-	defer cancel()
-	done := make(chan error, 1)
+	// One timer and one result channel serve every call: calls are
+	// serialised, and a call that leaves a job behind breaks the instance.
+	timeout := in.m.limits.CallTimeout
+	deadline := time.Now().Add(timeout)
+	in.timer.Reset(timeout)
+	defer in.timer.Stop()
 	job := func(*goja.Runtime) {
-		in.cur = callState{ctx: ctx, link: link, handler: handler}
+		in.cur = callState{parent: ctx, deadline: deadline, link: link, handler: handler}
 		in.interrupted = false
 		defer func() {
+			if in.cur.cancel != nil {
+				in.cur.cancel()
+			}
 			in.cur = callState{}
 			if r := recover(); r != nil {
-				done <- fmt.Errorf("jsrt: plugin %s: %s: internal error: %v", in.m.name, handler, r)
+				in.done <- fmt.Errorf("jsrt: plugin %s: %s: internal error: %v", in.m.name, handler, r)
 			}
 		}()
 		err := fn()
@@ -202,32 +217,36 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 			in.interrupted = true
 		}
 		in.reportUnhandled()
-		done <- err
+		in.done <- err
 	}
 	if !in.loop.RunOnLoop(job) {
 		return fmt.Errorf("jsrt: plugin %s: %s: %w", in.m.name, handler, ErrClosed)
 	}
+	var cause error
 	select {
-	case err := <-done:
-		if err != nil && ctx.Err() != nil {
+	case err := <-in.done:
+		if err != nil && (ctx.Err() != nil || !time.Now().Before(deadline)) {
 			// It failed as its deadline passed, most likely because of it
 			// (a host call gave up); say so.
-			return fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+			return in.late(ctx, handler, link, err)
 		}
 		return err
+	case <-in.timer.C:
+		cause = plugin.ErrTimeout
 	case <-ctx.Done():
+		cause = context.Cause(ctx)
 	}
 	// Host calls give up at the deadline too, so a handler blocked in one
 	// (sendAsync waiting for credit) gets a moment to return on its own,
 	// which keeps the instance, before it is interrupted.
 	select {
-	case err := <-done:
+	case err := <-in.done:
 		return in.late(ctx, handler, link, err)
 	case <-time.After(interruptGrace):
 	}
 	in.vm.Interrupt(plugin.ErrTimeout)
 	select {
-	case err := <-done:
+	case err := <-in.done:
 		if !in.interrupted {
 			// It returned before the interrupt landed: the runtime is
 			// intact, so drop the pending interrupt and keep it.
@@ -236,7 +255,7 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 		}
 	case <-time.After(unwindGrace):
 	}
-	err := in.deadlineError(ctx, handler, link, "interrupted")
+	err := in.deadlineError(cause, handler, link, "interrupted")
 	in.broken = fmt.Errorf("%w: %w", ErrBroken, err)
 	return err
 }
@@ -244,18 +263,23 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 // late reports a callback that returned (with err, or nil) only after its
 // deadline.
 func (in *instance) late(ctx context.Context, handler string, link plugin.LinkID, err error) error {
-	de := in.deadlineError(ctx, handler, link, "deadline passed")
+	cause := plugin.ErrTimeout
+	if ctx.Err() != nil {
+		cause = context.Cause(ctx)
+	}
+	de := in.deadlineError(cause, handler, link, "deadline passed")
 	if err == nil {
 		return de
 	}
 	return fmt.Errorf("%w (%w)", err, de)
 }
 
-// deadlineError describes a callback stopped by its deadline; it matches
-// plugin.ErrTimeout, and the context's error when that was the cause.
-func (in *instance) deadlineError(ctx context.Context, handler string, link plugin.LinkID, what string) *HandlerError {
+// deadlineError describes a callback stopped by its deadline (cause is
+// plugin.ErrTimeout) or its context (cause is the context's); it matches
+// plugin.ErrTimeout either way.
+func (in *instance) deadlineError(cause error, handler string, link plugin.LinkID, what string) *HandlerError {
 	err := &HandlerError{Plugin: in.m.name, Handler: handler, Link: link}
-	if cause := context.Cause(ctx); errors.Is(cause, plugin.ErrTimeout) {
+	if errors.Is(cause, plugin.ErrTimeout) {
 		err.Message = fmt.Sprintf("%s after CallTimeout %s", what, in.m.limits.CallTimeout)
 		err.Err = plugin.ErrTimeout
 	} else {
@@ -299,11 +323,11 @@ func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []g
 		}
 		l := in.link(link)
 		if in.onValues != nil {
-			arr := make([]goja.Value, len(values))
+			items := make([]any, len(values))
 			for i, v := range values {
-				arr[i] = in.c.toJS(v)
+				items[i] = in.c.toJS(v)
 			}
-			ret, err := in.call(in.onValues, l, in.vm.NewArray(anySlice(arr)...))
+			ret, err := in.call(in.onValues, l, in.vm.NewArray(items...))
 			if err != nil {
 				return err
 			}
@@ -559,11 +583,3 @@ type printer struct{ in *instance }
 func (p printer) Log(s string)   { p.in.host.Log("info", p.in.cur.link, s) }
 func (p printer) Warn(s string)  { p.in.host.Log("warn", p.in.cur.link, s) }
 func (p printer) Error(s string) { p.in.host.Log("error", p.in.cur.link, s) }
-
-func anySlice(vs []goja.Value) []any {
-	out := make([]any, len(vs))
-	for i, v := range vs {
-		out[i] = v
-	}
-	return out
-}

@@ -37,10 +37,14 @@ func (in *instance) natives() *goja.Object {
 
 // ctx is the deadline of the callback in progress.
 func (in *instance) ctx() context.Context {
-	if in.cur.ctx != nil {
-		return in.cur.ctx
+	if in.cur.ctx == nil {
+		parent := in.cur.parent
+		if parent == nil {
+			parent = context.Background()
+		}
+		in.cur.ctx, in.cur.cancel = context.WithDeadlineCause(parent, in.cur.deadline, plugin.ErrTimeout)
 	}
-	return context.Background()
+	return in.cur.ctx
 }
 
 // throw raises a HostError (or NoCreditError) in JavaScript for a failed

@@ -13,6 +13,10 @@ import (
 
 // fixture loads testdata/NAME/handler.js as a plugin source.
 func fixture(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {
+	return loadFixture(t, name, l, g)
+}
+
+func loadFixture(t testing.TB, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {
 	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("testdata", name))
 	require.NoError(t, err)
