@@ -3,6 +3,7 @@ package gene
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -81,4 +82,13 @@ func TestEncoderAllocatesNothingPerValue(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { _ = e.Encode(v) })
 	assert.Zero(t, allocs)
 	assert.Equal(t, 102, w.calls, "one Write per value")
+}
+
+func ExampleEncoder() {
+	e := NewEncoder(os.Stdout, WriteOptions{})
+	_ = e.Encode(PropMap(Prop{Key: "id", Value: Int(42)}, Prop{Key: "ok", Value: True}))
+	_ = e.Encode(Symbol("done"))
+	// Output:
+	// {^id 42 ^^ok}
+	// done
 }

@@ -2,6 +2,7 @@ package gene
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"testing"
 
@@ -96,4 +97,14 @@ func TestAppendJSONDecodesAsDocumented(t *testing.T) {
 func TestAppendJSONAppends(t *testing.T) {
 	dst := AppendJSON([]byte("x="), List(Int(1)))
 	assert.Equal(t, "x=[1]", string(dst))
+}
+
+func ExampleAppendJSON() {
+	v := NodeValue(&Node{
+		Head: Symbol("request"), HasHead: true,
+		Props: Props{{Key: "id", Value: Int(42)}, {Key: "path", Value: String("/users/17")}},
+		Body:  []Value{List(Int(1), Float(2.5), Symbol("x"))},
+	})
+	fmt.Println(string(AppendJSON(nil, v)))
+	// Output: {"$node":{"$sym":"request"},"$props":{"id":42,"path":"/users/17"},"$body":[[1,2.5,{"$sym":"x"}]]}
 }

@@ -2,6 +2,7 @@ package gene
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -343,4 +344,21 @@ func TestSymbolFastPathMatchesSlowPath(t *testing.T) {
 		s := string(b)
 		require.Equal(t, symbolProblemSlow(s) == "", symbolProblem(s) == "", "%q", s)
 	}
+}
+
+func ExampleFormat() {
+	v := NodeValue(&Node{
+		Head: Symbol("point"), HasHead: true,
+		Meta:  Props{{Key: "doc", Value: String("origin")}},
+		Props: Props{{Key: "x", Value: Int(1)}, {Key: "y", Value: Float(2)}, {Key: "fixed", Value: True}},
+		Body:  []Value{String("a\tb"), Char('é'), Bytes([]byte("Hi"))},
+	})
+	fmt.Println(Format(v))
+	// Output: (point @doc "origin" ^x 1 ^y 2.0 ^^fixed "a\tb" 'é' #B16#4869)
+}
+
+func ExampleAppendTextStrict() {
+	_, err := AppendTextStrict(nil, List(Int(1), Symbol("two words")))
+	fmt.Println(err)
+	// Output: gene: cannot write symbol at [1]: symbol "two words" contains ' '
 }
