@@ -115,16 +115,20 @@ func (p *prettyWriter) value(dst []byte, v Value, depth, col int) ([]byte, *Writ
 func (p *prettyWriter) node(dst []byte, v Value, depth, col int) ([]byte, *WriteError) {
 	n := v.Node()
 	var err *WriteError
-	if !v.frozen && isRefShape(n) && len(n.Body) == 2 {
-		// "#Ref name value" stays one form: break inside the value only.
-		start := len(dst)
-		dst = append(dst, "#Ref "...)
-		if dst, err = p.w.symbol(dst, n.Body[0].Str()); err != nil {
-			return dst, err.within(indexSeg(0))
+	if !v.frozen && needsSlashPath(n) {
+		if out, ok := appendSlashPath(dst, v); ok {
+			return out, nil
 		}
-		dst = append(dst, ' ')
-		if dst, err = p.value(dst, n.Body[1], depth, col+len(dst)-start); err != nil {
-			return dst, err.within(indexSeg(1))
+	}
+	if !v.frozen && isRefShape(n) {
+		// "#Ref name value" stays one form: break inside the operands only.
+		start := len(dst)
+		dst = append(dst, n.Head.Str()...)
+		for i, e := range n.Body {
+			dst = append(dst, ' ')
+			if dst, err = p.value(dst, e, depth, col+len(dst)-start); err != nil {
+				return dst, err.within(indexSeg(i))
+			}
 		}
 		return dst, nil
 	}

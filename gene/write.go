@@ -1,6 +1,7 @@
 package gene
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strconv"
@@ -200,7 +201,7 @@ func (w *textWriter) props(dst []byte, ps Props, sigil byte, lead bool) ([]byte,
 // when the value is true (flag is then set). It checks the key, and that
 // the value is not void, which the reader would drop.
 func (w *textWriter) propKey(dst []byte, p *Prop, sigil byte) (out []byte, flag bool, err *WriteError) {
-	if why := symbolProblem(p.Key); why != "" {
+	if why := keyProblem(p.Key, sigil); why != "" {
 		if err = w.fail(KindSymbol, "key "+strconv.Quote(p.Key)+" "+why); err != nil {
 			return dst, false, err.within(string(sigil) + p.Key)
 		}
@@ -209,8 +210,13 @@ func (w *textWriter) propKey(dst []byte, p *Prop, sigil byte) (out []byte, flag 
 		dst = append(dst, sigil, sigil)
 		return append(dst, p.Key...), true, nil
 	}
-	if p.Value.kind == KindVoid {
+	switch {
+	case p.Value.kind == KindVoid:
 		if err = w.fail(KindVoid, "a void entry is dropped by the reader"); err != nil {
+			return dst, false, err.within(string(sigil) + p.Key)
+		}
+	case p.Value.kind == KindSymbol && (p.Value.Str() == "^^" || p.Value.Str() == "@@"):
+		if err = w.fail(KindSymbol, "symbol "+p.Value.Str()+" right after a key reads as the next entry"); err != nil {
 			return dst, false, err.within(string(sigil) + p.Key)
 		}
 	}
@@ -244,13 +250,10 @@ func (w *textWriter) generalMap(dst []byte, es []Entry) ([]byte, *WriteError) {
 	return append(dst, "}}"...), nil
 }
 
-// mapPart checks what only a general map forbids: the separator symbol ':'
-// as a key or value, and a void value (the reader drops the entry).
+// mapPart checks what only a general map forbids: a void value, which the
+// reader drops with its entry.
 func (w *textWriter) mapPart(v Value, isValue bool) *WriteError {
-	switch {
-	case v.kind == KindSymbol && v.Str() == ":":
-		return w.fail(KindSymbol, `symbol ":" reads as the key separator in a general map`)
-	case isValue && v.kind == KindVoid:
+	if isValue && v.kind == KindVoid {
 		return w.fail(KindVoid, "a void entry is dropped by the reader")
 	}
 	return nil
@@ -260,6 +263,11 @@ func (w *textWriter) node(dst []byte, v Value) ([]byte, *WriteError) {
 	n := v.Node()
 	if !v.frozen && isRefShape(n) {
 		return w.ref(dst, n)
+	}
+	if !v.frozen && needsSlashPath(n) {
+		if out, ok := appendSlashPath(dst, v); ok {
+			return out, nil
+		}
 	}
 	if v.frozen {
 		dst = append(dst, '#')
@@ -297,34 +305,87 @@ func (w *textWriter) node(dst []byte, v Value) ([]byte, *WriteError) {
 }
 
 // isRefShape reports a node the reader builds from "#Ref name value" or
-// "#Deref name"; it is written back in that form.
+// "#Deref name" (any forms as operands); it is written back in that form.
 func isRefShape(n *Node) bool {
 	if !n.HasHead || n.Head.kind != KindSymbol || len(n.Props) > 0 || len(n.Meta) > 0 {
 		return false
 	}
 	switch n.Head.Str() {
 	case "#Ref":
-		return len(n.Body) == 2 && n.Body[0].kind == KindSymbol
+		return len(n.Body) == 2
 	case "#Deref":
-		return len(n.Body) == 1 && n.Body[0].kind == KindSymbol
+		return len(n.Body) == 1
 	}
 	return false
 }
 
 func (w *textWriter) ref(dst []byte, n *Node) ([]byte, *WriteError) {
 	dst = append(dst, n.Head.Str()...)
-	dst = append(dst, ' ')
-	dst, err := w.symbol(dst, n.Body[0].Str())
-	if err != nil {
-		return dst, err.within(indexSeg(0))
-	}
-	if len(n.Body) == 2 {
+	var err *WriteError
+	for i, e := range n.Body {
 		dst = append(dst, ' ')
-		if dst, err = w.value(dst, n.Body[1]); err != nil {
-			return dst, err.within(indexSeg(1))
+		if dst, err = w.value(dst, e); err != nil {
+			return dst, err.within(indexSeg(i))
 		}
 	}
 	return dst, nil
+}
+
+// needsSlashPath reports a (path ...) or (select ...) node, as the reader
+// builds from a/b and /a/b, holding a segment that has no spelling of its
+// own: path segments are read as raw names, so a/nil or a/1.5 hold the
+// symbols nil and 1.5, which only the slash form can write.
+func needsSlashPath(n *Node) bool {
+	if !n.HasHead || n.Head.kind != KindSymbol || len(n.Props) > 0 || len(n.Meta) > 0 || len(n.Body) == 0 {
+		return false
+	}
+	if h := n.Head.Str(); h != "path" && h != "select" {
+		return false
+	}
+	for _, e := range n.Body {
+		if e.kind == KindNode {
+			if u := e.Node(); u.HasHead && u.Head.IsSymbol("unquote") && len(u.Body) == 1 {
+				e = u.Body[0]
+			}
+		}
+		if e.kind == KindSymbol && symbolProblem(e.Str()) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// appendSlashPath writes a path node in the slash form (a/b, /a/b) when
+// that reads back as exactly this node; ok is false otherwise. It runs only
+// for the rare nodes needsSlashPath picks, so it simply asks the reader.
+func appendSlashPath(dst []byte, v Value) ([]byte, bool) {
+	n := v.Node()
+	start := len(dst)
+	if n.Head.Str() == "select" {
+		dst = append(dst, '/')
+	}
+	for i, e := range n.Body {
+		if i > 0 {
+			dst = append(dst, '/')
+		}
+		switch {
+		case e.kind == KindSymbol:
+			dst = append(dst, e.Str()...)
+		case e.kind == KindInt && e.p == nil:
+			dst = strconv.AppendInt(dst, int64(e.n), 10)
+		case e.kind == KindNode && e.Node().HasHead && e.Node().Head.IsSymbol("unquote") &&
+			len(e.Node().Body) == 1 && e.Node().Body[0].kind == KindSymbol:
+			dst = append(dst, '%')
+			dst = append(dst, e.Node().Body[0].Str()...)
+		default:
+			return dst[:start], false
+		}
+	}
+	back, err := Parse(dst[start:])
+	if err != nil || Compare(back, v) != 0 || !bytes.Equal(AppendJSON(nil, back), AppendJSON(nil, v)) {
+		return dst[:start], false
+	}
+	return dst, true
 }
 
 func (w *textWriter) symbol(dst []byte, s string) ([]byte, *WriteError) {
@@ -347,11 +408,20 @@ func (w *textWriter) char(dst []byte, r rune) ([]byte, *WriteError) {
 }
 
 func (w *textWriter) regex(dst []byte, re *Regex) ([]byte, *WriteError) {
+	var seen [4]bool
 	for i := 0; i < len(re.Flags); i++ {
-		switch re.Flags[i] {
-		case 'i', 'm', 's', 'x':
+		k := strings.IndexByte("imsx", re.Flags[i])
+		why := ""
+		switch {
+		case k < 0:
+			why = "flag " + strconv.Quote(re.Flags[i:i+1]) + " is not one of i m s x"
+		case seen[k]:
+			why = "flag " + strconv.Quote(re.Flags[i:i+1]) + " is repeated"
 		default:
-			if err := w.fail(KindRegex, "flag "+strconv.Quote(re.Flags[i:i+1])+" is not one of i m s x"); err != nil {
+			seen[k] = true
+		}
+		if why != "" {
+			if err := w.fail(KindRegex, why); err != nil {
 				return dst, err
 			}
 		}
@@ -362,18 +432,18 @@ func (w *textWriter) regex(dst []byte, re *Regex) ([]byte, *WriteError) {
 		if err := w.fail(KindRegex, "pattern is not valid UTF-8"); err != nil {
 			return dst, err
 		}
-	case regexFitsQuoted(p):
+	case regexFits(p, false):
 		dst = append(dst, '#', '"')
 		dst = append(dst, p...)
 		dst = append(dst, '"')
 		return append(dst, re.Flags...), nil
-	case regexFitsTriple(p):
+	case regexFits(p, true):
 		dst = append(dst, `#"""`...)
 		dst = append(dst, p...)
 		dst = append(dst, `"""`...)
 		return append(dst, re.Flags...), nil
 	default:
-		if err := w.fail(KindRegex, "pattern "+strconv.Quote(p)+` holds both a bare '"' and '"""' or ends in '"' or an unpaired '\'`); err != nil {
+		if err := w.fail(KindRegex, "pattern "+strconv.Quote(p)+` fits neither #"..." nor #"""...""" (a bare '"' and '"""', a '"' at the end, or an unpaired '\' at the end)`); err != nil {
 			return dst, err
 		}
 	}
@@ -390,46 +460,34 @@ func (w *textWriter) regex(dst []byte, re *Regex) ([]byte, *WriteError) {
 	return append(dst, re.Flags...), nil
 }
 
-// regexFitsQuoted reports whether #"p" reads back as pattern p: the reader
-// keeps the pattern raw, letting a backslash carry the next byte (so \"
-// does not end it) and ending at the first other '"'.
-func regexFitsQuoted(p string) bool {
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
-			if i+1 == len(p) {
-				return false
-			}
-			i++
-		case '"':
-			return false
+// regexFits reports whether #"p" (or #"""p""" when triple) reads back as
+// pattern p. It runs the reader's scan over p and the closing quotes: the
+// pattern is kept raw, a backslash carries the byte after it, and the
+// first closing quote (or '"""') not so carried ends the pattern; that
+// must be exactly where p ends.
+func regexFits(p string, triple bool) bool {
+	closer := 1
+	if triple {
+		closer = 3
+	}
+	n := len(p) + closer
+	at := func(i int) byte {
+		if i < len(p) {
+			return p[i]
 		}
+		return '"'
 	}
-	return true
-}
-
-// regexFitsTriple reports whether #"""p""" reads back as pattern p: p must
-// not hold '"""', end in '"' (the closer would start early) or end in an
-// unpaired backslash (it would carry the first closing quote).
-func regexFitsTriple(p string) bool {
-	if len(p) > 0 && p[len(p)-1] == '"' {
-		return false
-	}
-	run := 0
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '"':
-			if i+2 < len(p) && p[i+1] == '"' && p[i+2] == '"' {
-				return false
-			}
-			run = 0
-		case '\\':
-			run++
+	for i := 0; i < n; {
+		switch c := at(i); {
+		case c == '\\':
+			i += 2
+		case c == '"' && (!triple || i+2 < n && at(i+1) == '"' && at(i+2) == '"'):
+			return i == len(p)
 		default:
-			run = 0
+			i++
 		}
 	}
-	return run%2 == 0
+	return false
 }
 
 func indexSeg(i int) string { return "[" + strconv.Itoa(i) + "]" }
@@ -623,19 +681,23 @@ func appendHexBytes(dst []byte, b []byte) []byte {
 	return dst
 }
 
-// symbolStop marks the ASCII bytes that end a symbol when read: whitespace
-// and the delimiters of GENE-DATA.md section 2.
+// symbolStop marks the bytes that end an atom when read: whitespace, the
+// comma, the delimiters of GENE-DATA.md section 2 and control characters.
 var symbolStop = func() (t [256]bool) {
-	for _, c := range " \t\r\n()[]{},;\"'`#" {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t[0x7f] = true
+	for _, c := range " ,()[]{};\"'`#" {
 		t[c] = true
 	}
 	return t
 }()
 
 // symbolPlain marks the bytes that can appear anywhere in a symbol without
-// further checks: ASCII other than controls, whitespace, delimiters and '/'.
-// symbolLead marks the plain bytes that can also start one without looking
-// like a number or a reader prefix.
+// further checks: printable ASCII other than delimiters and '/'.
+// symbolLead marks the plain bytes that can also start one: not a digit,
+// sign or '.', and not a reader prefix.
 var symbolPlain, symbolLead = func() (plain, lead [256]bool) {
 	for c := 0x21; c < 0x7f; c++ {
 		plain[c] = !symbolStop[c] && c != '/'
@@ -664,67 +726,80 @@ func symbolProblem(s string) string {
 	return symbolProblemSlow(s)
 }
 
+// symbolProblemSlow applies the reader's rules for an atom (GENE-DATA.md
+// sections 2 and 4) in full.
 func symbolProblemSlow(s string) string {
 	if s == "" {
 		return "is empty"
 	}
+	if why := atomTextProblem(s); why != "" {
+		return why
+	}
+	switch s {
+	case "nil", "void", "true", "false":
+		return "reads as the keyword " + s
+	case "inf", "-inf", "nan":
+		return "reads as the float " + s
+	}
+	switch c := s[0]; {
+	case (c == '^' || c == '@') && s != "^" && s != "^^" && s != "@" && s != "@@":
+		return "starts with '" + s[:1] + "' (reads as a prop or meta)"
+	case c == '%' && len(s) > 1:
+		return "starts with '%' (reads as (unquote ...))"
+	case c == '$' && len(s) > 1:
+		return "starts with '$' (reads as a standard-library path)"
+	}
+	if strings.IndexByte(s, '/') >= 0 && strings.Trim(s, "/") != "" {
+		return "contains '/' (reads as a path)"
+	}
+	if len(s) > 3 && strings.HasSuffix(s, "...") {
+		return "ends with '...' (reads as (... x))"
+	}
+	if c := s[0]; '0' <= c && c <= '9' || c == '-' && len(s) > 1 && '0' <= s[1] && s[1] <= '9' {
+		// Numbers, dates and times: what does not parse as one is a
+		// symbol (12ab, 1., 12:3); ask the reader.
+		v, err := Parse([]byte(s))
+		switch {
+		case err != nil:
+			return "does not read as a symbol: " + err.Error()
+		case v.kind != KindSymbol || v.Str() != s:
+			return "reads as the " + v.kind.String() + " " + Format(v)
+		}
+	}
+	return ""
+}
+
+// atomTextProblem returns why s cannot be the text of one atom: empty is
+// allowed here; invalid UTF-8, whitespace, delimiters and control
+// characters are not.
+func atomTextProblem(s string) string {
 	for i := 0; i < len(s); i++ {
-		if symbolStop[s[i]] {
-			return "contains " + strconv.QuoteRune(rune(s[i]))
+		if c := s[i]; symbolStop[c] {
+			if c < 0x20 || c == 0x7f {
+				return "contains the control character U+00" + string(upperHex[c>>4]) + string(upperHex[c&0xf])
+			}
+			return "contains " + strconv.QuoteRune(rune(c))
 		}
 	}
 	if !utf8.ValidString(s) {
 		return "is not valid UTF-8"
 	}
-	switch s {
-	case "nil", "void", "true", "false":
-		return "reads as the keyword " + s
-	}
-	switch s[0] {
-	case '^', '@':
-		return "starts with '" + s[:1] + "' (reads as a prop or meta)"
-	case '%':
-		return "starts with '%' (reads as unquote)"
-	case '$':
-		if len(s) > 1 {
-			return "starts with '$' (reads as a standard-library path)"
-		}
-	}
-	if s != "/" {
-		for i := 0; i < len(s); i++ {
-			if s[i] == '/' {
-				return "contains '/' (reads as a path)"
-			}
-		}
-	}
-	if len(s) > 3 && s[len(s)-3:] == "..." {
-		return "ends with '...' (reads as a spread)"
-	}
-	if looksNumeric(s) {
-		return "reads as a number, date or time"
-	}
 	return ""
 }
 
-// looksNumeric reports text the reader takes for a number, date or time:
-// anything starting with a digit, or with a sign or '.' and then a digit,
-// and the float words inf and nan with or without a sign.
-func looksNumeric(s string) bool {
-	c := s[0]
-	if c == '+' || c == '-' || c == '.' {
-		if len(s) == 1 {
-			return false
-		}
-		c = s[1]
+// keyProblem returns why key would not read back as the key of a prop
+// (sigil '^') or meta entry ('@'), or "". Keys are read as raw atom text,
+// so numbers, keywords and paths are fine keys.
+func keyProblem(key string, sigil byte) string {
+	switch {
+	case key == "":
+		return "is empty"
+	case len(key) > 1 && key[0] == '!':
+		return "starts with '!' (the older dialect's false flag)"
+	case strings.IndexByte(key, sigil) >= 0:
+		return "contains '" + string(sigil) + "' (the older dialect's nested keys)"
 	}
-	if c >= '0' && c <= '9' {
-		return true
-	}
-	switch s {
-	case "inf", "-inf", "+inf", "nan", "-nan", "+nan":
-		return true
-	}
-	return false
+	return atomTextProblem(key)
 }
 
 func (w *textWriter) temporal(dst []byte, k Kind, t *Temporal) ([]byte, *WriteError) {
