@@ -1,7 +1,7 @@
 # genehost: the two commands of the README are `make serve` and `make test`.
 GO ?= go
 
-.PHONY: serve test check unit fuzz-short bench
+.PHONY: serve test check unit fuzz-short bench bench-peers
 
 serve:
 	$(GO) run ./cmd/genehost serve
@@ -23,3 +23,8 @@ unit:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./gene/
+
+# bench-peers: genehost against gRPC and NATS on loopback, one table of
+# medians (tests/bench is its own module; BENCHFLAGS=-quick for a smoke run).
+bench-peers:
+	cd tests/bench && $(GO) run . $(BENCHFLAGS)
