@@ -1,0 +1,690 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/proto"
+)
+
+// Handler receives what arrives on a link, on the link's delivery
+// goroutine: batches of values in order, then Closed once.
+type Handler interface {
+	// Values delivers values received on l. When it returns they are
+	// consumed (their credit goes back to the peer).
+	Values(l *Link, values []gene.Value)
+	// Closed is called once, after the last Values, when the link is
+	// gone: err is nil when both directions ended in order.
+	Closed(l *Link, err error)
+}
+
+// maxBatch bounds the values handed to one Handler.Values call.
+const maxBatch = 64
+
+type queued struct {
+	v gene.Value
+	n int
+}
+
+// Link is one link of a Session.
+type Link struct {
+	s        *Session
+	id       uint32
+	open     proto.Open
+	opener   proto.Side
+	sends    bool // this side sends values on the link
+	receives bool // this side receives values on the link
+
+	sender *proto.Sender   // set before the link is usable for sending
+	recv   *proto.Receiver // set before ACCEPT/OPEN announces its window
+
+	accepted   chan struct{} // closed when the open is answered
+	acceptOnce sync.Once
+	acceptInfo proto.Accept
+	openErr    error
+	answered   atomic.Bool // acceptor: ACCEPT or REJECT sent
+
+	mu         sync.Mutex
+	queue      []queued
+	head       int
+	handler    Handler
+	delivering bool
+	paused     bool
+	peerEnd    bool // the peer's direction ended (or never existed)
+	peerSaid   bool // the peer ended it with END
+	selfEnd    bool // our direction ended (or never existed)
+	terminated bool // reset, or transport closed
+	err        error
+	finished   bool // closed: done is closed
+	notified   bool // Handler.Closed called
+	done       chan struct{}
+	wake       chan struct{} // pollers
+	attached   any
+	autoEnd    bool
+
+	valuesIn, bytesIn   atomic.Uint64
+	valuesOut, bytesOut atomic.Uint64
+	resetsOut           atomic.Uint64
+	stalls              atomic.Uint64
+}
+
+func (s *Session) newLink(id uint32, o proto.Open, opener proto.Side) *Link {
+	l := &Link{
+		s: s, id: id, open: o, opener: opener,
+		sends:    o.Direction.Sends(s.side),
+		receives: o.Direction.Sends(s.side.Peer()),
+		accepted: make(chan struct{}),
+		done:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+	}
+	l.peerEnd = !l.receives
+	l.selfEnd = !l.sends
+	return l
+}
+
+func (l *Link) setupReceiver(w proto.WindowConfig) {
+	var tw *proto.Window
+	if l.open.Sub == proto.SubData {
+		tw = l.s.rxWin
+	}
+	l.recv = proto.NewReceiver(l.id, proto.NewWindow(w), tw, l.s.cfg.Terms.Limits.MaxMessageBytes, l.s.sched)
+}
+
+func (l *Link) setupSender(g proto.Grant) {
+	var tc *proto.Credit
+	if l.open.Sub == proto.SubData {
+		tc = l.s.txWin
+	}
+	l.sender = proto.NewSender(l.id, proto.NewCredit(g), tc, l.s.sched)
+}
+
+// ID returns the link id on its transport.
+func (l *Link) ID() uint32 { return l.id }
+
+// Session returns the transport the link belongs to.
+func (l *Link) Session() *Session { return l.s }
+
+// Open returns what the OPEN said: interface, sub-interface, direction,
+// metadata.
+func (l *Link) Open() proto.Open { return l.open }
+
+// Opener is the side that opened the link.
+func (l *Link) Opener() proto.Side { return l.opener }
+
+// Sends reports whether this side sends values on the link.
+func (l *Link) Sends() bool { return l.sends }
+
+// Receives reports whether this side receives values on the link.
+func (l *Link) Receives() bool { return l.receives }
+
+// Accept returns the peer's ACCEPT (for a link this side opened).
+func (l *Link) Accept() proto.Accept { return l.acceptInfo }
+
+// Attach stores a value for the link's owner (the host's link state).
+func (l *Link) Attach(v any) {
+	l.mu.Lock()
+	l.attached = v
+	l.mu.Unlock()
+}
+
+// Attached returns what Attach stored.
+func (l *Link) Attached() any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.attached
+}
+
+func (l *Link) isAccepted() bool {
+	select {
+	case <-l.accepted:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *Link) setAccepted(a proto.Accept, err error) {
+	l.acceptOnce.Do(func() {
+		l.acceptInfo = a
+		l.openErr = err
+		close(l.accepted)
+	})
+}
+
+// markAnswered records that the acceptor answers now; false if the link
+// was already answered or reset.
+func (l *Link) markAnswered() bool {
+	l.mu.Lock()
+	term := l.terminated
+	l.mu.Unlock()
+	return !term && l.answered.CompareAndSwap(false, true)
+}
+
+// Done is closed when the link is closed (both directions ended, reset,
+// or the transport closed).
+func (l *Link) Done() <-chan struct{} { return l.done }
+
+// Err returns why the link closed: nil for an orderly close.
+func (l *Link) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// LinkStats are one link's counters.
+type LinkStats struct {
+	ValuesIn, BytesIn   uint64
+	ValuesOut, BytesOut uint64
+	Buffered            int // values received and not yet consumed
+	Stalls              uint64 // sends that had to wait for credit
+	Paused              bool
+	Send                proto.CreditStats
+	Recv                proto.WindowStats
+}
+
+// Stats returns a snapshot of the link's counters.
+func (l *Link) Stats() LinkStats {
+	l.mu.Lock()
+	st := LinkStats{Buffered: len(l.queue) - l.head, Paused: l.paused}
+	l.mu.Unlock()
+	st.ValuesIn, st.BytesIn = l.valuesIn.Load(), l.bytesIn.Load()
+	st.ValuesOut, st.BytesOut = l.valuesOut.Load(), l.bytesOut.Load()
+	st.Stalls = l.stalls.Load()
+	if l.sender != nil && l.isAccepted() {
+		st.Send = l.sender.Credit().Stats()
+	}
+	if l.recv != nil {
+		st.Recv = l.recv.Window().Stats()
+	}
+	return st
+}
+
+// Encode encodes v in the transport's encoding.
+func (l *Link) Encode(v gene.Value) ([]byte, error) {
+	return proto.AppendValue(nil, l.s.cfg.Terms.Encoding, v)
+}
+
+func (l *Link) checkSend() error {
+	if !l.sends {
+		return proto.WrongDirection(l.id, l.open.Direction, l.s.side)
+	}
+	if !l.isAccepted() {
+		return fmt.Errorf("link %d is not accepted yet", l.id)
+	}
+	if l.openErr != nil {
+		return l.openErr
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.terminated || l.finished {
+		return l.closedErrLocked()
+	}
+	if l.selfEnd {
+		return proto.ErrLinkClosed
+	}
+	return nil
+}
+
+func (l *Link) closedErrLocked() error {
+	if l.err != nil {
+		return fmt.Errorf("%w: %w", proto.ErrLinkClosed, l.err)
+	}
+	return proto.ErrLinkClosed
+}
+
+func (l *Link) checkSize(n int) error {
+	if max := l.s.cfg.Terms.Limits.MaxMessageBytes; n > max {
+		return proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds max-message-bytes %d", l.id, n, max)
+	}
+	return nil
+}
+
+// Send sends v, waiting for credit until ctx is done. With a stall
+// timeout configured, a wait longer than it resets the link with
+// SLOW_CONSUMER.
+func (l *Link) Send(ctx context.Context, v gene.Value) error {
+	p, err := l.Encode(v)
+	if err != nil {
+		return err
+	}
+	return l.SendEncoded(ctx, p)
+}
+
+// SendEncoded is Send for a value already encoded with Encode. The link
+// owns payload from then on.
+func (l *Link) SendEncoded(ctx context.Context, payload []byte) error {
+	if err := l.checkSend(); err != nil {
+		return err
+	}
+	if err := l.checkSize(len(payload)); err != nil {
+		return err
+	}
+	// Fast path: credit and queue room are there.
+	err := l.sender.TrySend(payload, false)
+	if err == nil {
+		l.sent(len(payload))
+		return nil
+	}
+	if !errors.Is(err, proto.ErrNoCredit) && !errors.Is(err, proto.ErrQueueFull) {
+		return l.sendErr(err)
+	}
+	return l.sendSlow(ctx, payload, l.s.cfg.StallTimeout)
+}
+
+// SendStall is SendEncoded with its own stall timeout (0: none).
+func (l *Link) SendStall(ctx context.Context, payload []byte, stall time.Duration) error {
+	if err := l.checkSend(); err != nil {
+		return err
+	}
+	if err := l.checkSize(len(payload)); err != nil {
+		return err
+	}
+	err := l.sender.TrySend(payload, false)
+	if err == nil {
+		l.sent(len(payload))
+		return nil
+	}
+	if !errors.Is(err, proto.ErrNoCredit) && !errors.Is(err, proto.ErrQueueFull) {
+		return l.sendErr(err)
+	}
+	return l.sendSlow(ctx, payload, stall)
+}
+
+// sendSlow waits for credit, resetting the link with SLOW_CONSUMER after
+// stall.
+func (l *Link) sendSlow(ctx context.Context, payload []byte, stall time.Duration) error {
+	l.stalls.Add(1)
+	sctx := ctx
+	if stall > 0 {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, stall)
+		defer cancel()
+	}
+	err := l.sender.Send(sctx, payload, false)
+	if err == nil {
+		l.sent(len(payload))
+		return nil
+	}
+	if stall > 0 && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		perr := proto.Errorf(proto.CodeSlowConsumer, "link %d: no credit from the peer for %s", l.id, stall)
+		l.Reset(perr)
+		return perr
+	}
+	return l.sendErr(err)
+}
+
+// TrySend sends v without waiting: ErrNoCredit when the peer has not
+// granted room for it (or the link's send queue is full).
+func (l *Link) TrySend(v gene.Value) error {
+	p, err := l.Encode(v)
+	if err != nil {
+		return err
+	}
+	return l.TrySendEncoded(p)
+}
+
+// TrySendEncoded is TrySend for an encoded value.
+func (l *Link) TrySendEncoded(payload []byte) error {
+	if err := l.checkSend(); err != nil {
+		return err
+	}
+	if err := l.checkSize(len(payload)); err != nil {
+		return err
+	}
+	err := l.sender.TrySend(payload, false)
+	if err == nil {
+		l.sent(len(payload))
+		return nil
+	}
+	if errors.Is(err, proto.ErrQueueFull) {
+		return proto.ErrNoCredit
+	}
+	return l.sendErr(err)
+}
+
+// WaitCredit waits until a value of n bytes could be sent without
+// waiting.
+func (l *Link) WaitCredit(ctx context.Context, n int) error {
+	if err := l.checkSend(); err != nil {
+		return err
+	}
+	if l.open.Sub == proto.SubData {
+		if err := l.s.txWin.Wait(ctx, n); err != nil {
+			return l.sendErr(err)
+		}
+	}
+	return l.sendErr(l.sender.Credit().Wait(ctx, n))
+}
+
+func (l *Link) sendErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, proto.ErrClosed) || errors.Is(err, proto.ErrLinkClosed) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.closedErrLocked()
+	}
+	return err
+}
+
+func (l *Link) sent(n int) {
+	l.valuesOut.Add(1)
+	l.bytesOut.Add(uint64(n))
+}
+
+// CloseSend ends this side's direction (END after every value queued).
+func (l *Link) CloseSend(ctx context.Context) error {
+	if !l.sends {
+		return nil
+	}
+	if err := l.checkSend(); err != nil {
+		if errors.Is(err, proto.ErrLinkClosed) {
+			return nil
+		}
+		return err
+	}
+	l.mu.Lock()
+	if l.selfEnd {
+		l.mu.Unlock()
+		return nil
+	}
+	l.selfEnd = true
+	l.mu.Unlock()
+	if err := l.sender.End(ctx); err != nil {
+		return l.sendErr(err)
+	}
+	l.maybeFinish()
+	return nil
+}
+
+// Reset aborts the link in both directions with err (sent in a RESET).
+func (l *Link) Reset(err *proto.Error) {
+	l.resetBy(err, true)
+}
+
+// resetBy ends the link because of err; send says whether this side
+// sends the RESET (false when the peer reset it).
+func (l *Link) resetBy(err error, send bool) {
+	l.mu.Lock()
+	if l.terminated || l.finished {
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
+	if send {
+		perr := asProto(err)
+		l.resetsOut.Add(1)
+		if frameErr := l.s.sched.SendControl(proto.AppendResetFrame(nil, l.id, perr)); frameErr != nil && !errors.Is(frameErr, proto.ErrClosed) {
+			go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue RESET: %v", frameErr))
+		}
+	}
+	l.terminate(err, true)
+}
+
+// terminate ends the link locally with err: queued sends and received
+// values are dropped, waiters fail.
+func (l *Link) terminate(err error, dropRecv bool) {
+	l.mu.Lock()
+	if l.terminated || l.finished {
+		l.mu.Unlock()
+		return
+	}
+	l.terminated = true
+	l.err = err
+	for i := l.head; i < len(l.queue); i++ {
+		l.queue[i] = queued{}
+	}
+	l.queue, l.head = nil, 0
+	l.mu.Unlock()
+	l.setAccepted(proto.Accept{}, err)
+	if l.sender != nil {
+		l.sender.Reset(err)
+	}
+	if l.recv != nil {
+		if derr := l.recv.Drop(); derr != nil && dropRecv && !errors.Is(derr, proto.ErrClosed) {
+			go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", derr))
+		}
+	}
+	l.signal()
+	l.maybeFinish()
+}
+
+// enqueue adds a received value (reader goroutine).
+func (l *Link) enqueue(v gene.Value, n int) {
+	l.valuesIn.Add(1)
+	l.bytesIn.Add(uint64(n))
+	l.mu.Lock()
+	if l.terminated {
+		l.mu.Unlock()
+		return
+	}
+	l.queue = append(l.queue, queued{v: v, n: n})
+	l.kickLocked()
+	l.mu.Unlock()
+	l.signal()
+}
+
+// peerEnded records the peer's END (reader goroutine).
+func (l *Link) peerEnded() {
+	l.mu.Lock()
+	l.peerEnd = true
+	l.peerSaid = true
+	l.kickLocked()
+	l.mu.Unlock()
+	l.signal()
+	l.maybeFinish()
+}
+
+func (l *Link) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// SetAutoEnd makes the link end this side's direction once the peer ended
+// its own and every value received was delivered to the handler (a server
+// answering a client that said everything it had to say).
+func (l *Link) SetAutoEnd(on bool) {
+	l.mu.Lock()
+	l.autoEnd = on
+	l.mu.Unlock()
+}
+
+// SetHandler switches the link to handler delivery: values are handed to
+// h on a delivery goroutine; Closed follows the last of them.
+func (l *Link) SetHandler(h Handler) {
+	l.mu.Lock()
+	l.handler = h
+	l.kickLocked()
+	l.mu.Unlock()
+}
+
+// Pause stops delivery to the handler (and so the return of credit).
+func (l *Link) Pause() {
+	l.mu.Lock()
+	l.paused = true
+	l.mu.Unlock()
+}
+
+// Resume undoes Pause.
+func (l *Link) Resume() {
+	l.mu.Lock()
+	l.paused = false
+	l.kickLocked()
+	l.mu.Unlock()
+}
+
+// Paused reports whether delivery is paused.
+func (l *Link) Paused() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused
+}
+
+// kickLocked starts the delivery goroutine when there is work for it.
+func (l *Link) kickLocked() {
+	if l.handler == nil || l.delivering {
+		return
+	}
+	drained := l.terminated || len(l.queue) == l.head
+	work := (!l.paused && len(l.queue) > l.head) || (l.finished && !l.notified && drained) ||
+		(l.autoEnd && l.peerSaid && !l.selfEnd && len(l.queue) == l.head)
+	if !work {
+		return
+	}
+	l.delivering = true
+	if !l.s.spawnDelivery(l.deliver) {
+		l.delivering = false
+	}
+}
+
+// deliver runs on the link's delivery goroutine.
+func (l *Link) deliver() {
+	batch := make([]gene.Value, 0, 8)
+	sizes := make([]int, 0, 8)
+	for {
+		l.mu.Lock()
+		h := l.handler
+		if !l.paused && len(l.queue) > l.head && !l.terminated {
+			end := min(len(l.queue), l.head+maxBatch)
+			batch, sizes = batch[:0], sizes[:0]
+			for i := l.head; i < end; i++ {
+				batch = append(batch, l.queue[i].v)
+				sizes = append(sizes, l.queue[i].n)
+				l.queue[i] = queued{}
+			}
+			l.head = end
+			if l.head == len(l.queue) {
+				l.queue, l.head = l.queue[:0], 0
+			}
+			l.mu.Unlock()
+			h.Values(l, batch)
+			for _, n := range sizes {
+				if err := l.recv.Consume(n); err != nil && !errors.Is(err, proto.ErrClosed) {
+					go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
+				}
+			}
+			clear(batch)
+			continue
+		}
+		if l.autoEnd && l.peerSaid && !l.selfEnd && !l.terminated && len(l.queue) == l.head {
+			l.mu.Unlock()
+			_ = l.CloseSend(l.s.ctx)
+			continue
+		}
+		if l.finished && !l.notified && (l.terminated || len(l.queue) == l.head) {
+			l.notified = true
+			err := l.err
+			l.mu.Unlock()
+			h.Closed(l, err)
+			l.mu.Lock()
+		}
+		l.delivering = false
+		l.mu.Unlock()
+		return
+	}
+}
+
+// maybeFinish closes the link once both directions ended and every value
+// received was consumed, or once it was terminated.
+func (l *Link) maybeFinish() {
+	l.mu.Lock()
+	if l.finished {
+		l.mu.Unlock()
+		return
+	}
+	closed := l.terminated || (l.peerEnd && l.selfEnd)
+	if !closed {
+		l.mu.Unlock()
+		return
+	}
+	l.finished = true
+	close(l.done)
+	l.kickLocked()
+	l.mu.Unlock()
+	l.s.linkDone(l)
+}
+
+// Recv returns the next value received (poll mode), waiting until ctx is
+// done. It returns io.EOF once the peer ended its direction and every
+// value was read, and the link's error once it was reset.
+func (l *Link) Recv(ctx context.Context) (gene.Value, error) {
+	if !l.receives {
+		return gene.Value{}, fmt.Errorf("link %d is %q: this side receives nothing on it", l.id, l.open.Direction)
+	}
+	for {
+		l.mu.Lock()
+		if l.handler != nil {
+			l.mu.Unlock()
+			return gene.Value{}, errors.New("link has a handler: values are delivered to it")
+		}
+		if len(l.queue) > l.head {
+			q := l.queue[l.head]
+			l.queue[l.head] = queued{}
+			l.head++
+			if l.head == len(l.queue) {
+				l.queue, l.head = l.queue[:0], 0
+			}
+			more := len(l.queue) > l.head
+			l.mu.Unlock()
+			if more {
+				l.signal()
+			}
+			if err := l.recv.Consume(q.n); err != nil && !errors.Is(err, proto.ErrClosed) {
+				go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
+			}
+			l.maybeFinish()
+			return q.v, nil
+		}
+		if l.terminated {
+			err := l.err
+			l.mu.Unlock()
+			return gene.Value{}, err
+		}
+		if l.peerEnd {
+			l.mu.Unlock()
+			return gene.Value{}, io.EOF
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.wake:
+		case <-ctx.Done():
+			return gene.Value{}, ctx.Err()
+		}
+	}
+}
+
+// TryRecv returns a received value if one is waiting.
+func (l *Link) TryRecv() (gene.Value, bool, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	v, err := l.Recv(ctx)
+	if errors.Is(err, context.Canceled) {
+		return gene.Value{}, false, nil
+	}
+	return v, err == nil, err
+}
+
+// spawnDelivery starts a delivery goroutine owned by the session.
+func (s *Session) spawnDelivery(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waiting {
+		return false
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return true
+}
+

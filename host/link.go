@@ -1,0 +1,265 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/session"
+	"github.com/genehost/genehost/proto"
+)
+
+// link is a data link as the host serves it: the Link handed to the
+// interface's Handler, and the session.Handler that delivers to it.
+type link struct {
+	id   uint64
+	ifc  *iface
+	m    *Manifest // the manifest the link was opened with
+	h    Handler
+	sl   *session.Link
+	peer string
+	log  hclog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// The overflow queue of DropOldest and LatestOnly.
+	qmu      sync.Mutex
+	q        [][]byte
+	flushing bool
+	wg       sync.WaitGroup // the flusher
+}
+
+var _ Link = (*link)(nil)
+
+func newLink(ifc *iface, m *Manifest, h Handler, sl *session.Link) *link {
+	l := &link{ifc: ifc, m: m, h: h, sl: sl, peer: sl.Session().RemoteAddr()}
+	l.id = ifc.s.newLinkID()
+	l.log = ifc.s.log.With("interface", m.Name, "version", m.Version, "link", l.id)
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	return l
+}
+
+func (l *link) ID() uint64                 { return l.id }
+func (l *link) Interface() string          { return l.m.Name }
+func (l *link) Direction() proto.Direction { return l.sl.Open().Direction }
+func (l *link) Peer() string               { return l.peer }
+func (l *link) Done() <-chan struct{}      { return l.sl.Done() }
+
+func (l *link) Meta() gene.Value {
+	if ps := l.sl.Open().Meta; ps != nil {
+		return gene.PropMap(ps...)
+	}
+	return gene.Nil()
+}
+
+// start runs the handler's Open once the ACCEPT is queued.
+func (l *link) start() {
+	l.ifc.addLink(l)
+	l.log.Debug("link open", "peer", l.peer, "direction", l.Direction().String())
+	if err := l.call("open", func() error { return l.h.Open(l.ctx, l) }); err != nil {
+		l.fail("open", err)
+	}
+	l.sl.SetAutoEnd(true)
+	l.sl.SetHandler(l)
+}
+
+// call runs handler code, turning a panic into an error.
+func (l *link) call(what string, f func() error) (err error) {
+	start := time.Now()
+	defer func() {
+		l.ifc.handlerNanos.Add(int64(time.Since(start)))
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in %s: %v", what, r)
+			l.log.Error("handler panicked", "callback", what, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	return f()
+}
+
+// fail resets the link because the handler failed.
+func (l *link) fail(what string, err error) {
+	l.ifc.recordError(err)
+	var pe *proto.Error
+	if !errors.As(err, &pe) {
+		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d, %s: %v", l.m.Name, l.id, what, err)
+	}
+	l.log.Warn("handler failed; link reset", "callback", what, "error", err)
+	l.sl.Reset(pe)
+}
+
+// Values implements session.Handler.
+func (l *link) Values(_ *session.Link, values []gene.Value) {
+	for i, v := range values {
+		if err := l.m.CheckIncoming(v); err != nil {
+			l.sl.Reset(proto.Errorf(proto.CodeSchemaMismatch, "interface %q, link %d: value %d does not match the manifest: %v", l.m.Name, l.id, l.sl.Stats().ValuesIn-uint64(len(values)-i)+1, err))
+			return
+		}
+	}
+	l.ifc.valuesIn.Add(uint64(len(values)))
+	if err := l.call("receive", func() error { return l.h.Receive(l.ctx, l, values) }); err != nil {
+		l.fail("receive", err)
+	}
+}
+
+// Closed implements session.Handler.
+func (l *link) Closed(_ *session.Link, err error) {
+	l.cancel()
+	l.wg.Wait()
+	st := l.sl.Stats()
+	l.ifc.bytesIn.Add(st.BytesIn)
+	l.ifc.bytesOut.Add(st.BytesOut)
+	l.ifc.removeLink(l, err)
+	var pr *session.PeerReset
+	if errors.As(err, &pr) && (pr.Err.Code == proto.CodeCancelled || pr.Err.Code == proto.CodeNoError) {
+		err = nil // the client closed a link it cannot END
+	}
+	l.log.Debug("link closed", "error", err)
+	_ = l.call("closed", func() error { l.h.Closed(l, err); return nil })
+}
+
+func (l *link) stall() time.Duration {
+	switch st := l.m.Flow.StallTimeout; {
+	case st < 0:
+		return 0
+	case st > 0:
+		return st
+	}
+	if l.ifc.s.cfg.StallTimeout < 0 {
+		return 0
+	}
+	return l.ifc.s.cfg.StallTimeout
+}
+
+// Send implements Link.
+func (l *link) Send(ctx context.Context, v gene.Value) error {
+	if !l.sl.Sends() {
+		return proto.WrongDirection(l.sl.ID(), l.Direction(), proto.SideHost)
+	}
+	p, err := l.sl.Encode(v)
+	if err != nil {
+		return fmt.Errorf("link %d: %w", l.id, err)
+	}
+	if max := l.m.Flow.MaxMessageBytes; max > 0 && len(p) > max {
+		return proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds the interface's max-message-bytes %d", l.id, len(p), max)
+	}
+	switch l.m.Flow.Overflow {
+	case DropNewest:
+		err := l.sl.TrySendEncoded(p)
+		if errors.Is(err, proto.ErrNoCredit) {
+			l.ifc.drops.Add(1)
+			return nil
+		}
+		return l.sent(err)
+	case DropOldest, LatestOnly:
+		return l.sendQueued(p)
+	}
+	return l.sent(l.sl.SendStall(ctx, p, l.stall()))
+}
+
+func (l *link) sent(err error) error {
+	if err == nil {
+		l.ifc.valuesOut.Add(1)
+	}
+	return err
+}
+
+// TrySend implements Link.
+func (l *link) TrySend(v gene.Value) error {
+	if !l.sl.Sends() {
+		return proto.WrongDirection(l.sl.ID(), l.Direction(), proto.SideHost)
+	}
+	return l.sent(l.sl.TrySend(v))
+}
+
+// sendQueued implements DropOldest and LatestOnly: values wait in a short
+// queue of their own while the client has no credit; when it is full the
+// oldest is dropped (LatestOnly: the queue holds one).
+func (l *link) sendQueued(p []byte) error {
+	l.qmu.Lock()
+	defer l.qmu.Unlock()
+	if !l.flushing && len(l.q) == 0 {
+		err := l.sl.TrySendEncoded(p)
+		if !errors.Is(err, proto.ErrNoCredit) {
+			return l.sent(err)
+		}
+	}
+	limit := 1
+	if l.m.Flow.Overflow == DropOldest {
+		limit = l.m.Flow.Queue
+		if limit <= 0 {
+			limit = 64
+		}
+	}
+	if len(l.q) >= limit {
+		l.q[0] = nil
+		l.q = l.q[1:]
+		l.ifc.drops.Add(1)
+	}
+	l.q = append(l.q, p)
+	if !l.flushing {
+		l.flushing = true
+		l.wg.Add(1)
+		go l.flush()
+	}
+	return nil
+}
+
+// flush sends the overflow queue as credit comes; it stops when the
+// queue is empty or the link is gone.
+func (l *link) flush() {
+	defer l.wg.Done()
+	for {
+		l.qmu.Lock()
+		if len(l.q) == 0 || l.ctx.Err() != nil {
+			l.flushing = false
+			l.q = nil
+			l.qmu.Unlock()
+			return
+		}
+		p := l.q[0]
+		l.qmu.Unlock()
+		if err := l.sl.WaitCredit(l.ctx, len(p)); err != nil {
+			l.qmu.Lock()
+			l.flushing = false
+			l.q = nil
+			l.qmu.Unlock()
+			return
+		}
+		l.qmu.Lock()
+		if len(l.q) > 0 && &l.q[0][0] == &p[0] {
+			if err := l.sl.TrySendEncoded(p); err == nil {
+				l.ifc.valuesOut.Add(1)
+				l.q[0] = nil
+				l.q = l.q[1:]
+			}
+		}
+		l.qmu.Unlock()
+	}
+}
+
+func (l *link) Pause()  { l.sl.Pause() }
+func (l *link) Resume() { l.sl.Resume() }
+
+// Close implements Link.
+func (l *link) Close(err error) error {
+	if err == nil {
+		if l.sl.Sends() {
+			return l.sl.CloseSend(l.ctx)
+		}
+		l.sl.Reset(&proto.Error{Code: proto.CodeNoError, Msg: "closed by the interface"})
+		return nil
+	}
+	var pe *proto.Error
+	if !errors.As(err, &pe) {
+		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d: %v", l.m.Name, l.id, err)
+	}
+	l.sl.Reset(pe)
+	return nil
+}
