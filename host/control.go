@@ -14,13 +14,13 @@ import (
 // Control error codes, carried as strings in (error ^code ...) replies
 // (PROTOCOL.md appendix A).
 const (
-	CtlBadRequest    = "BAD_REQUEST"     // not (OP ^id ...), or a malformed property
-	CtlUnknownOp     = "UNKNOWN_OP"      // no such operation on this interface
-	CtlBadArgs       = "BAD_ARGS"        // the argument does not match the operation's schema
-	CtlUnknownLink   = "UNKNOWN_LINK"    // ^link names no data link of this interface on this transport
-	CtlFailed        = "FAILED"          // the operation ran and failed
-	CtlBadResult     = "BAD_RESULT"      // the handler's result does not match the operation's schema
-	CtlNotSupported  = "NOT_SUPPORTED"   // the interface has no implementation for the operation
+	CtlBadRequest    = "BAD_REQUEST"    // not (OP ^id ...), or a malformed property
+	CtlUnknownOp     = "UNKNOWN_OP"     // no such operation on this interface
+	CtlBadArgs       = "BAD_ARGS"       // the argument does not match the operation's schema
+	CtlUnknownLink   = "UNKNOWN_LINK"   // ^link names no data link of this interface on this transport
+	CtlFailed        = "FAILED"         // the operation ran and failed
+	CtlBadResult     = "BAD_RESULT"     // the handler's result does not match the operation's schema
+	CtlNotSupported  = "NOT_SUPPORTED"  // the interface has no implementation for the operation
 	controlOpTimeout = 30 * time.Second // bound on one declared operation
 )
 

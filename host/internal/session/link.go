@@ -181,7 +181,7 @@ func (l *Link) Err() error {
 type LinkStats struct {
 	ValuesIn, BytesIn   uint64
 	ValuesOut, BytesOut uint64
-	Buffered            int // values received and not yet consumed
+	Buffered            int    // values received and not yet consumed
 	Stalls              uint64 // sends that had to wait for credit
 	Paused              bool
 	Send                proto.CreditStats
@@ -687,4 +687,3 @@ func (s *Session) spawnDelivery(f func()) bool {
 	}()
 	return true
 }
-
