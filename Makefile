@@ -1,13 +1,14 @@
 # genehost: the two commands of the README are `make serve` and `make test`.
 GO ?= go
 
-.PHONY: serve test check unit fuzz-short bench bench-peers
+.PHONY: serve test check unit fuzz-short bench bench-peers wasm-c
 
 serve:
 	$(GO) run ./cmd/genehost serve
 
-# test is the whole suite: static checks, then every test with the race detector.
-test: check unit
+# test is the whole suite: static checks, the C guests, then every test with
+# the race detector.
+test: check wasm-c unit
 
 # check: formatting, vet, the import-direction rules of DESIGN.md section 8,
 # and the wasip1 cross-build of the packages the Wasm guest SDK reuses.
@@ -17,6 +18,13 @@ check:
 	$(GO) vet ./...
 	$(GO) run ./tools/importcheck
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./gene/...
+
+# wasm-c: install the C-to-Wasm toolchain where the machine allows it, then
+# build the C guests of sdk/wasm/c into bin/wasm-c (both steps warn and go
+# on when the toolchain cannot be had; the C guest tests then skip).
+wasm-c:
+	bash tools/wasi-toolchain.sh
+	bash sdk/wasm/c/build.sh bin/wasm-c
 
 unit:
 	$(GO) test -race -count=1 -timeout 12m ./...
