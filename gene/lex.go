@@ -1,6 +1,7 @@
 package gene
 
 import (
+	"bytes"
 	"math"
 	"math/big"
 	"strconv"
@@ -70,7 +71,9 @@ func (p *parser) skipSpace() error {
 		}
 		switch c2 := data[p.pos+1]; {
 		case c2 == ' ' || c2 == '\t' || c2 == '\r' || c2 == '\n' || c2 == '!' || (c2 == '#' && p.lenient):
-			p.skipLine()
+			if err := p.skipLine(); err != nil {
+				return err
+			}
 		case c2 == '<':
 			if err := p.skipBlockComment(); err != nil {
 				return err
@@ -86,10 +89,20 @@ func (p *parser) skipSpace() error {
 	return nil
 }
 
-func (p *parser) skipLine() {
-	for p.pos < len(p.data) && p.data[p.pos] != '\n' {
-		p.pos++
+// skipLine skips a line comment up to its line break. In partial input a
+// comment that runs to the end may continue: the bytes after it are still
+// comment, so it is left unread.
+func (p *parser) skipLine() error {
+	i := bytes.IndexByte(p.data[p.pos:], '\n')
+	if i < 0 {
+		if p.partial {
+			return p.incomplete(len(p.data), "the line comment may continue")
+		}
+		p.pos = len(p.data)
+		return nil
 	}
+	p.pos += i
+	return nil
 }
 
 // skipBlockComment skips a nested #< ... ># comment starting at p.pos.

@@ -146,6 +146,27 @@ func (p *parser) reset(data []byte, o ReadOptions) {
 	p.open = p.open[:0]
 }
 
+// resetWindow prepares p to read data, a window of a longer stream that
+// starts at the stream position base. partial says that the window's end
+// is not the end of the input. The per-call storage is kept, so that
+// values read one after another from a stream share it as ParseAll's do.
+func (p *parser) resetWindow(data []byte, o ReadOptions, base position, partial bool) {
+	p.reset(data, o)
+	p.partial = partial
+	base.data = data
+	p.base = base
+}
+
+// clearScratch empties the scratch stacks after an error left values on
+// them, so a parser that is kept (a Feeder's) holds no references.
+func (p *parser) clearScratch() {
+	clear(p.vs)
+	clear(p.ps)
+	clear(p.ms)
+	clear(p.es)
+	p.vs, p.ps, p.ms, p.es = p.vs[:0], p.ps[:0], p.ms[:0], p.es[:0]
+}
+
 // putParser returns p to the pool without anything that refers to the
 // values it built.
 func putParser(p *parser) {
@@ -174,7 +195,10 @@ func scrub[T any](s []T, keep int) []T {
 }
 
 // next reads the next top-level value; ok is false at the end of input.
+// p.valStart is the offset where the value began, or -1 while no value has
+// begun (whitespace and comments before it are still being skipped).
 func (p *parser) next() (Value, bool, error) {
+	p.valStart = -1
 	if err := p.skipSpace(); err != nil {
 		return Value{}, false, err
 	}
@@ -265,6 +289,10 @@ func (p *parser) endsToken(i int) bool {
 func (p *parser) postfix(v Value) (Value, error) {
 	data := p.data
 	i := p.pos
+	if p.partial && i >= len(data) {
+		// A glued "..." could still follow: the form ends at the next byte.
+		return Value{}, p.incomplete(len(data), "the value may continue with '...'")
+	}
 	if i >= len(data) || data[i] != '.' {
 		return v, nil
 	}

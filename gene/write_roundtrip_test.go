@@ -276,8 +276,8 @@ func TestEveryReadValueIsWritable(t *testing.T) {
 }
 
 // TestGolden reads each testdata/write/NAME.gene, writes every top-level
-// value canonically one per line, and compares with NAME.out; with
-// NAME.pretty present, also the pretty form.
+// value canonically one per line, and compares with NAME.canon (not .out,
+// which .gitignore drops); with NAME.pretty present, also the pretty form.
 func TestGolden(t *testing.T) {
 	inputs, err := filepath.Glob(filepath.Join("testdata", "write", "*.gene"))
 	require.NoError(t, err)
@@ -292,7 +292,7 @@ func TestGolden(t *testing.T) {
 			for _, form := range []struct {
 				ext    string
 				pretty bool
-			}{{".out", false}, {".pretty", true}} {
+			}{{".canon", false}, {".pretty", true}} {
 				want, err := os.ReadFile(strings.TrimSuffix(in, ".gene") + form.ext)
 				if errors.Is(err, os.ErrNotExist) && form.pretty {
 					continue
