@@ -15,6 +15,18 @@
 // maps and nodes. Equal, Hash and Compare give structural equality (numbers
 // are kind-strict, meta is ignored), a stable hash and a total order.
 //
+// # Text
+//
+// Parse, ParseWith and ParseAll read Gene text held in memory; Format,
+// AppendText, AppendPretty and Encoder write it. For streams, a Decoder
+// reads one top-level value at a time from an io.Reader (a socket, a
+// pipe), and a Feeder does the same for bytes the caller hands it as they
+// arrive. Both use the same reader as Parse, tell "more input needed" apart
+// from invalid input, report errors with line and column counted across
+// the stream, and never read past the end of a value they can already
+// return: a top-level value is complete once one byte after it (a newline,
+// as every Encoder writes) has arrived, or at the end of the input.
+//
 // # Invariants
 //
 // Values are never mutated after construction; constructors take ownership

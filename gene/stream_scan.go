@@ -10,7 +10,9 @@ package gene
 // cost time quadratic in the value's size. The scanner runs over each new
 // chunk once and says whether the parser could now succeed (or fail): it
 // signals whenever a byte is seen outside every bracket, string and
-// comment, or a byte the parser would reject outright. It may signal when
+// comment, when the outermost bracket closes, and at some bytes the parser
+// rejects outright (a mismatched closer, a control character, a reserved
+// '#' sequence). It may signal when
 // the value is not yet complete (the parser then simply reports
 // "incomplete" again); it must never stay silent when the parser would
 // return a value, which the stream tests and FuzzStream check against the
@@ -23,7 +25,7 @@ type boundary struct {
 	mode    uint8
 	kind    uint8 // for quote modes: what the quotes open (qString, qRegex, qInterp)
 	triple  bool  // for mString: triple-quoted
-	quotes  int   // mQuote: quotes seen; mString triple: closing quotes seen in a row
+	quotes  int   // mQuote: quotes seen; mString triple: closing quotes in a row; mBytes: 1 after the prefix's second '#'
 	esc     bool  // mString, mChar: the next byte is escaped
 	dollar  bool  // mString interp: the previous byte was '$'
 	depth   int   // mBlock: nesting of #< >#
