@@ -181,11 +181,13 @@ func TestKVWatcherLags(t *testing.T) {
 	r.send(2, `(watch ^prefix "k/")`)
 	r.h.SetCredit(2, 0)
 	const n = 300 // more than a link's outbox holds
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "(set ^key \"k/%03d\" ^value %d)\n", i, i)
+	for i := 0; i < n; i += 60 { // in batches of a link's window, as the host delivers
+		var b strings.Builder
+		for j := i; j < i+60; j++ {
+			fmt.Fprintf(&b, "(set ^key \"k/%03d\" ^value %d)\n", j, j)
+		}
+		r.send(1, b.String())
 	}
-	r.send(1, b.String())
 	require.Len(t, r.h.Sent(1), n, "the writer is not held back by a slow watcher")
 	r.h.SetCredit(2, -1)
 	got := r.waitSent(2, 1+256+1)
