@@ -180,7 +180,7 @@ func TestKVWatcherLags(t *testing.T) {
 	r.open(2)
 	r.send(2, `(watch ^prefix "k/")`)
 	r.h.SetCredit(2, 0)
-	const n = 300 // more than a link's outbox holds
+	const n = 300                // more than a link's outbox holds
 	for i := 0; i < n; i += 60 { // in batches of a link's window, as the host delivers
 		var b strings.Builder
 		for j := i; j < i+60; j++ {
