@@ -1,0 +1,359 @@
+package plugindir
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/plugin"
+)
+
+// ConfigFile is the name of a plugin's config inside its folder.
+const ConfigFile = "plugin.gene"
+
+// Runtime names a plugin config may give in ^runtime.
+const (
+	RuntimeJS   = "js"
+	RuntimeWasm = "wasm"
+	RuntimeGo   = "go"
+)
+
+// Instances is a plugin's instance model.
+type Instances uint8
+
+const (
+	// PerLink gives every data link its own instance (stateful handlers).
+	PerLink Instances = iota
+	// Pool shares a fixed pool of instances between all links (stateless
+	// handlers); a link's values go, in order, to whichever is free.
+	Pool
+)
+
+func (i Instances) String() string {
+	if i == Pool {
+		return "pool"
+	}
+	return "per-link"
+}
+
+// Config is a plugin folder's plugin.gene, read and checked: the manifest
+// plus how to run the plugin.
+type Config struct {
+	// Name is the interface name: the folder name.
+	Name string
+	// Dir is the plugin folder; File is its plugin.gene.
+	Dir, File string
+	Manifest  *host.Manifest
+	// Runtime is "js", "wasm" or "go".
+	Runtime string
+	// Entry is the file the runtime loads, relative to Dir: handler.js, a
+	// .wasm module; "" for Go source (the folder is built).
+	Entry     string
+	Instances Instances
+	// PoolSize is the number of instances of a Pool plugin (default
+	// GOMAXPROCS).
+	PoolSize int
+	Grants   plugin.Grants
+	Limits   plugin.Limits
+}
+
+// configKeys are the keys plugin.gene may hold besides the manifest's.
+var configKeys = []string{"runtime", "entry", "instances", "pool", "grants", "limits"}
+
+type grantsDoc struct {
+	KV     bool       `gene:"kv"`
+	Timers bool       `gene:"timers"`
+	Clock  bool       `gene:"clock"`
+	Env    gene.Props `gene:"env"`
+	Dirs   gene.Props `gene:"dirs"`
+}
+
+type limitsDoc struct {
+	MemoryPages   int64 `gene:"memory-pages"`
+	CallTimeoutMS int64 `gene:"call-timeout-ms"`
+	MaxInputBytes int64 `gene:"max-input-bytes"`
+}
+
+// ConfigError is a plugin config that cannot be used. It names the file,
+// the place inside it (a line:col from the Gene reader, or a key path such
+// as ^grants/^kv) and what is wrong.
+type ConfigError struct {
+	File string // the config file, or the plugin folder when it has none
+	// Line and Col locate a syntax error (1-based); 0 when unknown.
+	Line, Col int
+	Path      string // key path inside the config, or ""
+	Msg       string
+	Err       error // the cause, if any
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes every ConfigError match ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// ReadConfig reads and checks the plugin folder dir: its plugin.gene (the
+// manifest keys of host.ParseManifest plus the keys of the "Plugin format"
+// section of plugins/README.md) and the code it names. Errors are a
+// *ConfigError.
+func ReadConfig(dir string) (*Config, error) {
+	file := filepath.Join(dir, ConfigFile)
+	name := filepath.Base(dir)
+	fail := func(path, format string, args ...any) (*Config, error) {
+		return nil, &ConfigError{File: file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fail("", "missing: every plugin folder holds a %s (see the plugin format in plugins/README.md)", ConfigFile)
+		}
+		return nil, &ConfigError{File: file, Msg: err.Error(), Err: err}
+	}
+	v, err := gene.ParseWith(data, gene.ReadOptions{Source: file})
+	if err != nil {
+		ce := &ConfigError{File: file, Msg: err.Error(), Err: err}
+		var se *gene.SyntaxError
+		if errors.As(err, &se) {
+			ce.Line, ce.Col, ce.Msg = se.Line, se.Col, se.Msg
+		}
+		return nil, ce
+	}
+	if v.Kind() != gene.KindProps {
+		return fail("", "want one prop map {^name ... ^direction ...}, got %s", v.Kind())
+	}
+	props := v.Props()
+	var manifestProps gene.Props
+	c := &Config{Name: name, Dir: dir, File: file}
+	for _, p := range props {
+		switch {
+		case slices.Contains(host.ManifestKeys, p.Key):
+			manifestProps = append(manifestProps, p)
+		case slices.Contains(configKeys, p.Key):
+		default:
+			return fail("^"+p.Key, "unknown key (a plugin config holds the manifest keys ^%s and ^%s)",
+				strings.Join(host.ManifestKeys, " ^"), strings.Join(configKeys, " ^"))
+		}
+	}
+	if n, ok := props.Get("name"); ok {
+		if n.Kind() != gene.KindString && n.Kind() != gene.KindSymbol || n.Str() != name {
+			return fail("^name", "%s does not match the folder name %q (leave ^name out to use the folder name)", gene.Format(n), name)
+		}
+	} else {
+		manifestProps = append(gene.Props{{Key: "name", Value: gene.String(name)}}, manifestProps...)
+	}
+	if c.Manifest, err = host.ParseManifest(gene.PropMap(manifestProps...)); err != nil {
+		return nil, &ConfigError{File: file, Msg: err.Error(), Err: err}
+	}
+
+	str := func(key string) (string, bool, error) {
+		x, ok := props.Get(key)
+		if !ok {
+			return "", false, nil
+		}
+		if x.Kind() != gene.KindString {
+			return "", true, &ConfigError{File: file, Path: "^" + key, Msg: fmt.Sprintf("want a string, got %s", x.Kind())}
+		}
+		return x.Str(), true, nil
+	}
+	rt, hasRT, err := str("runtime")
+	if err != nil {
+		return nil, err
+	}
+	entry, hasEntry, err := str("entry")
+	if err != nil {
+		return nil, err
+	}
+	if hasEntry && (entry == "" || filepath.IsAbs(entry) || strings.Contains(filepath.ToSlash(entry), "/")) {
+		return fail("^entry", "%q: want a file name inside the plugin folder", entry)
+	}
+	if hasRT && rt != RuntimeJS && rt != RuntimeWasm && rt != RuntimeGo {
+		return fail("^runtime", `%q: want "js", "wasm" or "go"`, rt)
+	}
+	if err := c.findCode(rt, entry, hasEntry); err != nil {
+		return nil, err
+	}
+
+	inst, _, err := str("instances")
+	if err != nil {
+		return nil, err
+	}
+	switch inst {
+	case "", "per-link":
+		c.Instances = PerLink
+	case "pool":
+		c.Instances = Pool
+	default:
+		return fail("^instances", `%q: want "per-link" or "pool"`, inst)
+	}
+	if p, ok := props.Get("pool"); ok {
+		n, isInt := p.AsInt()
+		if !isInt || n < 1 || n > 4096 {
+			return fail("^pool", "want an integer from 1 to 4096, got %s", gene.Format(p))
+		}
+		if c.Instances != Pool {
+			return fail("^pool", `is only for ^instances "pool"`)
+		}
+		c.PoolSize = int(n)
+	}
+	if c.Instances == Pool && c.PoolSize == 0 {
+		c.PoolSize = runtime.GOMAXPROCS(0)
+	}
+
+	if g, ok := props.Get("grants"); ok {
+		var d grantsDoc
+		if g.Kind() != gene.KindProps {
+			return fail("^grants", "want a prop map {^kv true ...}, got %s", g.Kind())
+		}
+		if err := gene.UnmarshalWith(g, &d, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
+			return nil, &ConfigError{File: file, Path: "^grants", Msg: err.Error() + " (known grants: ^kv ^timers ^clock ^env ^dirs)", Err: err}
+		}
+		c.Grants = plugin.Grants{KV: d.KV, Timers: d.Timers, Clock: d.Clock}
+		if len(d.Env) > 0 {
+			c.Grants.Env = map[string]string{}
+			for _, p := range d.Env {
+				if p.Value.Kind() != gene.KindString {
+					return fail("^grants/^env/^"+p.Key, "want a string, got %s", p.Value.Kind())
+				}
+				c.Grants.Env[p.Key] = p.Value.Str()
+			}
+		}
+		if len(d.Dirs) > 0 {
+			c.Grants.Dirs = map[string]string{}
+			for _, p := range d.Dirs {
+				if p.Value.Kind() != gene.KindString {
+					return fail("^grants/^dirs/^"+p.Key, "want a host directory as a string, got %s", p.Value.Kind())
+				}
+				if !strings.HasPrefix(p.Key, "/") {
+					return fail("^grants/^dirs/^"+p.Key, "the guest path must be absolute (^/data)")
+				}
+				hostDir := p.Value.Str()
+				if !filepath.IsAbs(hostDir) {
+					hostDir = filepath.Join(dir, hostDir)
+				}
+				if fi, err := os.Stat(hostDir); err != nil || !fi.IsDir() {
+					return fail("^grants/^dirs/^"+p.Key, "%q is not a directory", hostDir)
+				}
+				c.Grants.Dirs[p.Key] = hostDir
+			}
+		}
+	}
+	if l, ok := props.Get("limits"); ok {
+		var d limitsDoc
+		if l.Kind() != gene.KindProps {
+			return fail("^limits", "want a prop map {^memory-pages 256 ...}, got %s", l.Kind())
+		}
+		if err := gene.UnmarshalWith(l, &d, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
+			return nil, &ConfigError{File: file, Path: "^limits", Msg: err.Error() + " (known limits: ^memory-pages ^call-timeout-ms ^max-input-bytes)", Err: err}
+		}
+		for _, x := range []struct {
+			key    string
+			v, max int64
+		}{{"memory-pages", d.MemoryPages, 65536}, {"call-timeout-ms", d.CallTimeoutMS, 3600_000}, {"max-input-bytes", d.MaxInputBytes, 1 << 30}} {
+			if x.v < 0 || x.v > x.max {
+				return fail("^limits/^"+x.key, "want 0 (the default) to %d, got %d", x.max, x.v)
+			}
+		}
+		c.Limits = plugin.Limits{
+			MemoryPages:   uint32(d.MemoryPages),
+			CallTimeout:   time.Duration(d.CallTimeoutMS) * time.Millisecond,
+			MaxInputBytes: int(d.MaxInputBytes),
+		}
+	}
+	return c, nil
+}
+
+// findCode settles Runtime and Entry from the config and the files in the
+// folder.
+func (c *Config) findCode(rt, entry string, hasEntry bool) error {
+	ents, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return &ConfigError{File: c.Dir, Msg: err.Error(), Err: err}
+	}
+	var js, wasm, gosrc []string
+	for _, e := range ents {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") {
+			continue
+		}
+		switch {
+		case n == "handler.js":
+			js = append(js, n)
+		case strings.HasSuffix(n, ".wasm"):
+			wasm = append(wasm, n)
+		case strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go"):
+			gosrc = append(gosrc, n)
+		}
+	}
+	sort.Strings(wasm)
+	fail := func(format string, args ...any) error {
+		return &ConfigError{File: c.File, Path: "^runtime", Msg: fmt.Sprintf(format, args...)}
+	}
+	if rt == "" {
+		switch {
+		case hasEntry && strings.HasSuffix(entry, ".js"):
+			rt = RuntimeJS
+		case hasEntry && strings.HasSuffix(entry, ".wasm"):
+			rt = RuntimeWasm
+		case len(js) > 0:
+			rt = RuntimeJS
+		case len(wasm) == 1:
+			rt = RuntimeWasm
+		case len(wasm) > 1:
+			return fail("cannot tell which module to load: %s (set ^entry)", strings.Join(wasm, ", "))
+		case len(gosrc) > 0:
+			rt = RuntimeGo
+		default:
+			return fail("no handler.js, .wasm module or Go source in %s", c.Dir)
+		}
+	}
+	c.Runtime = rt
+	switch rt {
+	case RuntimeJS:
+		if !hasEntry {
+			entry = "handler.js"
+		}
+	case RuntimeWasm:
+		if !hasEntry {
+			if len(wasm) != 1 {
+				return fail(`"wasm" wants exactly one .wasm module in the folder or an ^entry, found %d`, len(wasm))
+			}
+			entry = wasm[0]
+		}
+	case RuntimeGo:
+		if hasEntry {
+			return &ConfigError{File: c.File, Path: "^entry", Msg: `a "go" plugin is built from the folder's Go source; leave ^entry out`}
+		}
+		if len(gosrc) == 0 {
+			return fail(`"go" wants Go source (*.go) in %s`, c.Dir)
+		}
+		return nil
+	}
+	if fi, err := os.Stat(filepath.Join(c.Dir, entry)); err != nil || fi.IsDir() {
+		return &ConfigError{File: c.File, Path: "^entry", Msg: fmt.Sprintf("%q: no such file in %s", entry, c.Dir)}
+	}
+	c.Entry = entry
+	return nil
+}

@@ -1,0 +1,444 @@
+package plugindir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/proto"
+)
+
+// version is one loaded generation of a plugin: its config, compiled
+// module and instances. It is the host.Handler registered for the
+// interface. Links keep the version they opened on until they close; a
+// version replaced by a reload is retired and closes itself when its last
+// link is gone.
+type version struct {
+	e    *entry
+	cfg  *Config
+	mod  plugin.Module
+	gen  uint64
+	hash string
+	log  hclog.Logger
+
+	ctx    context.Context // done when the version is shut down
+	cancel context.CancelFunc
+
+	crashes crashes
+	pool    *pool // Pool instance model; nil for PerLink
+
+	mu      sync.Mutex
+	ctl     *inst // PerLink: the instance that serves interface-wide control; guarded by mu
+	links   int   // open links on this version; guarded by mu
+	retired bool  // replaced or removed; guarded by mu
+	down    bool  // shut down; guarded by mu
+
+	wg sync.WaitGroup // pool rebuilders
+
+	instances                   atomic.Int64
+	opened, closedLinks, values atomic.Uint64
+	handlerNanos                atomic.Int64
+}
+
+var (
+	_ host.Handler    = (*version)(nil)
+	_ host.Controller = (*version)(nil)
+)
+
+// linkState is one open data link of the plugin.
+type linkState struct {
+	l    host.Link
+	v    *version
+	inst atomic.Pointer[inst] // PerLink: the link's instance; nil once it crashed
+}
+
+// start makes the version's first instances: the pool, or (PerLink) one
+// instance that proves the module instantiates and serves interface-wide
+// control operations.
+func (v *version) start(ctx context.Context) error {
+	if v.cfg.Instances == Pool {
+		p, err := newPool(ctx, v, v.cfg.PoolSize)
+		if err != nil {
+			return err
+		}
+		v.pool = p
+		return nil
+	}
+	x, err := v.newInst(ctx)
+	if err != nil {
+		return err
+	}
+	v.ctl = x
+	return nil
+}
+
+// shutdown closes every instance and the module. Links still open on the
+// version fail from now on.
+func (v *version) shutdown() {
+	v.mu.Lock()
+	if v.down {
+		v.mu.Unlock()
+		return
+	}
+	v.down = true
+	ctl := v.ctl
+	v.ctl = nil
+	v.mu.Unlock()
+	v.cancel()
+	v.wg.Wait()
+	if ctl != nil {
+		ctl.close()
+	}
+	if v.pool != nil {
+		v.pool.close()
+	}
+	v.e.closeLinksOf(v)
+	if err := v.mod.Close(context.WithoutCancel(v.ctx)); err != nil {
+		v.log.Debug("closing the module", "error", err)
+	}
+	v.log.Debug("version closed")
+}
+
+// retire marks the version replaced; it shuts down now if no link uses it,
+// otherwise when the last one closes.
+func (v *version) retire() {
+	v.mu.Lock()
+	v.retired = true
+	idle := v.links == 0
+	v.mu.Unlock()
+	if idle {
+		v.shutdown()
+	}
+}
+
+func (v *version) release() {
+	v.mu.Lock()
+	v.links--
+	idle := v.retired && v.links == 0
+	v.mu.Unlock()
+	if idle {
+		v.shutdown()
+	}
+}
+
+// health reports failed when the version crashed CrashLimit times within
+// CrashWindow.
+func (v *version) health() (Health, string) {
+	failed, recent, _, last := v.crashes.state(time.Now())
+	if failed {
+		return HealthFailed, fmt.Sprintf("%d crashes within %s; last: %s", recent, v.crashes.window, last)
+	}
+	return HealthServing, ""
+}
+
+// crash records a failed callback, logs it and returns the error the link
+// is reset with.
+func (v *version) crash(callback string, link plugin.LinkID, err error) error {
+	v.crashes.record(time.Now(), err)
+	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", err)
+	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, link, err)
+}
+
+func linkInfo(l host.Link) plugin.LinkInfo {
+	return plugin.LinkInfo{
+		ID:        plugin.LinkID(l.ID()),
+		Interface: l.Interface(),
+		Direction: l.Direction().String(),
+		Peer:      l.Peer(),
+		Meta:      l.Meta(),
+	}
+}
+
+// Open implements host.Handler: it gives the link an instance (PerLink) and
+// calls OnOpen.
+func (v *version) Open(ctx context.Context, l host.Link) error {
+	v.mu.Lock()
+	if v.down {
+		v.mu.Unlock()
+		return proto.Errorf(proto.CodeUnavailable, "plugin %q generation %d was unloaded", v.cfg.Name, v.gen)
+	}
+	v.links++
+	v.mu.Unlock()
+	if h, why := v.health(); h == HealthFailed {
+		v.release()
+		return proto.Errorf(proto.CodePluginFailed, "plugin %q: %v: %s", v.cfg.Name, ErrFailed, why)
+	}
+	id := plugin.LinkID(l.ID())
+	ls := &linkState{l: l, v: v}
+	var x *inst
+	if v.pool == nil {
+		var err error
+		if x, err = v.newInst(ctx); err != nil {
+			v.release()
+			return v.crash("instantiate", id, err)
+		}
+		ls.inst.Store(x)
+	} else {
+		var err error
+		if x, err = v.pool.get(ctx); err != nil {
+			v.release()
+			return proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance: %v", v.cfg.Name, err)
+		}
+	}
+	v.e.addLink(id, ls)
+	err := v.call(ctx, x, id, "OnOpen", func(ctx context.Context) error { return x.in.OnOpen(ctx, linkInfo(l)) })
+	if v.pool != nil {
+		v.pool.put(x, err)
+	}
+	if err != nil {
+		v.e.removeLink(id)
+		if v.pool == nil {
+			x.close()
+		}
+		v.release()
+		if errors.Is(err, plugin.ErrTimeout) {
+			return v.crash("OnOpen", id, err)
+		}
+		return err
+	}
+	v.opened.Add(1)
+	return nil
+}
+
+// call runs one callback on x with its lock held, timing it. A pool
+// instance records the link so that OnClose reaches it later.
+func (v *version) call(ctx context.Context, x *inst, link plugin.LinkID, callback string, fn func(context.Context) error) error {
+	if !x.lock() {
+		return fmt.Errorf("plugin %q %s link %d: %w", v.cfg.Name, callback, link, ErrClosed)
+	}
+	defer x.mu.Unlock()
+	if v.pool != nil && link != 0 {
+		if x.seen == nil {
+			x.seen = map[plugin.LinkID]struct{}{}
+		}
+		x.seen[link] = struct{}{}
+	}
+	start := time.Now()
+	err := fn(ctx)
+	v.handlerNanos.Add(int64(time.Since(start)))
+	return err
+}
+
+// Receive implements host.Handler: the values go to the link's instance
+// (PerLink) or to a free pool instance. A failure is a crash: the link is
+// reset with PLUGIN_FAILED and the instance is discarded (a pool rebuilds
+// it after a backoff).
+func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value) error {
+	id := plugin.LinkID(l.ID())
+	ls := v.e.linkState(id)
+	var x *inst
+	switch {
+	case v.pool != nil:
+		var err error
+		if x, err = v.pool.get(ctx); err != nil {
+			return proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance for link %d: %v", v.cfg.Name, id, err)
+		}
+	case ls == nil || ls.inst.Load() == nil:
+		return proto.Errorf(proto.CodePluginFailed, "plugin %q link %d: the link's instance is gone", v.cfg.Name, id)
+	default:
+		x = ls.inst.Load()
+	}
+	var flow plugin.Flow
+	err := v.call(ctx, x, id, "OnValues", func(ctx context.Context) error {
+		var err error
+		flow, err = x.in.OnValues(ctx, id, values)
+		return err
+	})
+	if v.pool != nil {
+		v.pool.put(x, err)
+	} else if err != nil {
+		ls.inst.Store(nil)
+		x.close()
+	}
+	if err != nil {
+		return v.crash("OnValues", id, err)
+	}
+	v.values.Add(uint64(len(values)))
+	if flow == plugin.Pause {
+		l.Pause()
+	}
+	return nil
+}
+
+// Closed implements host.Handler: OnClose on the instances that know the
+// link, then the link's instance is freed (PerLink).
+func (v *version) Closed(l host.Link, err error) {
+	id := plugin.LinkID(l.ID())
+	ls := v.e.removeLink(id)
+	reason := ""
+	if err != nil {
+		reason = err.Error()
+	}
+	onClose := func(x *inst) {
+		x.in.OnClose(v.ctx, id, reason)
+	}
+	if v.pool != nil {
+		v.pool.each(func(x *inst) {
+			if _, ok := x.seen[id]; ok {
+				delete(x.seen, id)
+				onClose(x)
+			}
+		})
+	} else if ls != nil && ls.inst.Load() != nil {
+		x := ls.inst.Swap(nil)
+		if x != nil && x.lock() {
+			onClose(x)
+			x.mu.Unlock()
+		}
+		if x != nil {
+			x.close()
+		}
+	}
+	if ls != nil {
+		v.closedLinks.Add(1)
+		v.release()
+	}
+}
+
+// Control implements host.Controller. An operation naming a link runs on
+// that link's instance (on the version the link opened on); an
+// interface-wide one on the control instance (PerLink) or a pool
+// instance.
+func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.Value) (gene.Value, error) {
+	var id plugin.LinkID
+	target := v
+	var x *inst
+	if l != nil {
+		id = plugin.LinkID(l.ID())
+		if ls := v.e.linkState(id); ls != nil {
+			target = ls.v
+			if target.pool == nil {
+				if x = ls.inst.Load(); x == nil {
+					return gene.Value{}, proto.Errorf(proto.CodePluginFailed, "plugin %q link %d: the link's instance is gone", v.cfg.Name, id)
+				}
+			}
+		}
+	}
+	var res gene.Value
+	run := func(x *inst) error {
+		return target.call(ctx, x, 0, "OnControl", func(ctx context.Context) error {
+			var err error
+			res, err = x.in.OnControl(ctx, id, op, arg)
+			return err
+		})
+	}
+	var err error
+	switch {
+	case target.pool != nil:
+		if x, err = target.pool.get(ctx); err != nil {
+			return gene.Value{}, proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance: %v", v.cfg.Name, err)
+		}
+		err = run(x)
+		target.pool.put(x, timedOut(err))
+	case x != nil:
+		err = run(x)
+	default:
+		if x, err = target.control(ctx); err != nil {
+			return gene.Value{}, target.crash("instantiate", 0, err)
+		}
+		err = run(x)
+		if timedOut(err) != nil {
+			target.dropControl(x)
+		}
+	}
+	if timedOut(err) != nil {
+		return gene.Value{}, target.crash("OnControl", id, err)
+	}
+	return res, err
+}
+
+// timedOut returns err when it is a deadline (the instance is then
+// broken), nil otherwise: a control operation that fails is an answer,
+// not a crash.
+func timedOut(err error) error {
+	if errors.Is(err, plugin.ErrTimeout) {
+		return err
+	}
+	return nil
+}
+
+// control returns the PerLink control instance, making it if a crash
+// dropped it.
+func (v *version) control(ctx context.Context) (*inst, error) {
+	v.mu.Lock()
+	x := v.ctl
+	v.mu.Unlock()
+	if x != nil {
+		return x, nil
+	}
+	x, err := v.newInst(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.down {
+		go x.close()
+		return nil, ErrClosed
+	}
+	if v.ctl != nil {
+		go x.close()
+		return v.ctl, nil
+	}
+	v.ctl = x
+	return x, nil
+}
+
+func (v *version) dropControl(x *inst) {
+	v.mu.Lock()
+	if v.ctl == x {
+		v.ctl = nil
+	}
+	v.mu.Unlock()
+	x.close()
+}
+
+// Health is asked by the host for the interface's health: failed after
+// Options.CrashLimit crashes within Options.CrashWindow.
+func (v *version) Health() (Health, string) { return v.health() }
+
+// Stats is merged into the interface's stats: the reload generation, the
+// last reload or crash error, and the plugin's own counters.
+func (v *version) Stats() gene.Value {
+	failed, recent, total, last := v.crashes.state(time.Now())
+	v.mu.Lock()
+	links := v.links
+	v.mu.Unlock()
+	reloadErr := v.e.reloadError()
+	ps := gene.Props{
+		{Key: "generation", Value: gene.Int(int64(v.gen))},
+	}
+	lastErr := reloadErr
+	if lastErr == "" {
+		lastErr = last
+	}
+	if lastErr != "" {
+		ps = append(ps, gene.Prop{Key: "last-error", Value: gene.String(lastErr)})
+	}
+	pp := gene.Props{
+		{Key: "runtime", Value: gene.String(v.cfg.Runtime)},
+		{Key: "instances", Value: gene.String(v.cfg.Instances.String())},
+		{Key: "live-instances", Value: gene.Int(v.instances.Load())},
+		{Key: "links", Value: gene.Int(int64(links))},
+		{Key: "opened", Value: gene.Int(int64(v.opened.Load()))},
+		{Key: "values", Value: gene.Int(int64(v.values.Load()))},
+		{Key: "handler-ns", Value: gene.Int(v.handlerNanos.Load())},
+		{Key: "crashes", Value: gene.Int(int64(total))},
+		{Key: "recent-crashes", Value: gene.Int(int64(recent))},
+		{Key: "failed", Value: gene.Bool(failed)},
+		{Key: "hash", Value: gene.String(v.hash)},
+	}
+	if reloadErr != "" {
+		pp = append(pp, gene.Prop{Key: "reload-error", Value: gene.String(reloadErr)})
+	}
+	ps = append(ps, gene.Prop{Key: "plugin", Value: gene.PropMap(pp...)})
+	return gene.PropMap(ps...)
+}
