@@ -360,6 +360,7 @@ func (d *Dir) remove(name string, e *entry) error {
 	}
 	err := d.opts.Registry.Unregister(name)
 	v.retire()
+	v.shutdown() // links still open on it are reset
 	d.log.Info("plugin removed", "interface", name)
 	if err != nil {
 		return fmt.Errorf("plugindir: unregister %q: %w", name, err)

@@ -20,9 +20,9 @@ type entry struct {
 	timerID atomic.Uint64 // timer ids, unique per plugin
 
 	mu        sync.RWMutex
-	cur       *version                       // serving; nil when none loaded; guarded by mu
-	gen       uint64                         // generations loaded so far; guarded by mu
-	reloadErr string                         // last failed load, "" after a good one; guarded by mu
+	cur       *version                     // serving; nil when none loaded; guarded by mu
+	gen       uint64                       // generations loaded so far; guarded by mu
+	reloadErr string                       // last failed load, "" after a good one; guarded by mu
 	links     map[plugin.LinkID]*linkState // guarded by mu
 }
 

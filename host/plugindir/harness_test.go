@@ -273,3 +273,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p[:len(p)-1]))
 	return len(p), nil
 }
+
+type (
+	contextT = context.Context
+	linkT    = host.Link
+)
+
+func removeAll(dir, name string) error { return os.RemoveAll(filepath.Join(dir, name)) }

@@ -77,7 +77,7 @@ func (x *inst) close() {
 	x.tmu.Unlock()
 	x.mu.Unlock()
 	x.twg.Wait()
-	if err := x.in.Close(x.v.ctx); err != nil {
+	if err := x.in.Close(context.WithoutCancel(x.v.ctx)); err != nil {
 		x.v.log.Debug("closing an instance", "error", err)
 	}
 	x.v.instances.Add(-1)
