@@ -12,7 +12,7 @@ import (
 	"github.com/genehost/genehost/host/plugindir"
 )
 
-const echoJS = `module.exports = { values(link, vs) { for (const v of vs) link.send(v); } };`
+const echoJS = `module.exports = { async values(link, vs) { for (const v of vs) await link.sendAsync(v); } };`
 
 func TestReadConfigDefaults(t *testing.T) {
 	dir := t.TempDir()

@@ -122,7 +122,7 @@ type Status struct {
 	Generation uint64 // loads that succeeded, 0 when none did
 	Runtime    string
 	Instances  string
-	Health     Health
+	Health     host.Health
 	// Serving reports that a version is registered.
 	Serving bool
 	// Err is the last load or reload error ("" after a good one).
@@ -227,7 +227,7 @@ func (d *Dir) Plugins() []Status {
 	}
 	for name, err := range d.broken {
 		if _, ok := d.entries[name]; !ok {
-			out = append(out, Status{Name: name, Health: HealthFailed, Err: err.Error()})
+			out = append(out, Status{Name: name, Health: host.Failed, Err: err.Error()})
 		}
 	}
 	d.mu.Unlock()

@@ -1,7 +1,6 @@
 package plugindir_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/genehost/genehost/gene"
-	"github.com/genehost/genehost/host/plugindir"
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -30,8 +30,9 @@ func TestOpenLoadsGoodReportsBroken(t *testing.T) {
 	writePlugin(t, dir, "bad", map[string]string{"plugin.gene": `{^direction "send+recv" ^color "red"}`, "handler.js": echoJS})
 	writePlugin(t, dir, "syntax", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": "module.exports = {"})
 	writePlugin(t, dir, ".hidden", map[string]string{"plugin.gene": `nonsense (`})
-	d, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.Error(t, err)
+	d := e.dir
 	require.NotNil(t, d)
 	msg := err.Error()
 	require.Contains(t, msg, "bad/plugin.gene: ^color: unknown key")
@@ -39,9 +40,10 @@ func TestOpenLoadsGoodReportsBroken(t *testing.T) {
 	require.Contains(t, msg, "handler.js")
 	require.NotContains(t, msg, "hidden")
 
-	l := mustOpen(t, r, "echo")
-	require.NoError(t, l.send(t, gene.MustParse("(hi 1)")))
+	l := e.mustOpen(t, "echo")
+	l.send(t, gene.MustParse("(hi 1)"))
 	l.expect(t, "(hi 1)")
+	require.Equal(t, []string{"echo"}, e.srv.Interfaces())
 
 	st := d.Plugins()
 	require.Len(t, st, 3)
@@ -52,7 +54,7 @@ func TestOpenLoadsGoodReportsBroken(t *testing.T) {
 	require.True(t, st[1].Serving)
 	require.Equal(t, uint64(1), st[1].Generation)
 	require.Equal(t, "js", st[1].Runtime)
-	require.Equal(t, plugindir.HealthServing, st[1].Health)
+	require.Equal(t, host.Serving, st[1].Health)
 	require.Equal(t, "syntax", st[2].Name)
 	require.False(t, st[2].Serving)
 }
@@ -60,19 +62,19 @@ func TestOpenLoadsGoodReportsBroken(t *testing.T) {
 func TestPerLinkInstancesKeepTheirOwnState(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "counter", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": counterJS})
-	_, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	a, b := mustOpen(t, r, "counter"), mustOpen(t, r, "counter")
+	a, b := e.mustOpen(t, "counter"), e.mustOpen(t, "counter")
 	for i := 1; i <= 3; i++ {
-		require.NoError(t, a.send(t, gene.Int(0)))
+		a.send(t, gene.Int(0))
 		a.expect(t, fmt.Sprintf("(count %d)", i))
 	}
-	require.NoError(t, b.send(t, gene.Int(0)))
+	b.send(t, gene.Int(0))
 	b.expect(t, "(count 1)")
-	// A link that opens after a's closed starts from a fresh instance too.
-	a.close(nil)
-	c := mustOpen(t, r, "counter")
-	require.NoError(t, c.send(t, gene.Int(0), gene.Int(0)))
+	// A link opened after a closed starts from a fresh instance too.
+	require.NoError(t, a.Close(ctxT(t)))
+	c := e.mustOpen(t, "counter")
+	c.send(t, gene.Int(0), gene.Int(0))
 	c.expect(t, "(count 1)")
 	c.expect(t, "(count 2)")
 }
@@ -80,14 +82,14 @@ func TestPerLinkInstancesKeepTheirOwnState(t *testing.T) {
 func TestPoolSharesInstances(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "counter", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 1}`, "handler.js": counterJS})
-	d, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	a, b := mustOpen(t, r, "counter"), mustOpen(t, r, "counter")
-	require.NoError(t, a.send(t, gene.Int(0)))
+	a, b := e.mustOpen(t, "counter"), e.mustOpen(t, "counter")
+	a.send(t, gene.Int(0))
 	a.expect(t, "(count 1)")
-	require.NoError(t, b.send(t, gene.Int(0)))
+	b.send(t, gene.Int(0))
 	b.expect(t, "(count 2)") // one instance serves both links
-	require.Equal(t, "pool", d.Plugins()[0].Instances)
+	require.Equal(t, "pool", e.dir.Plugins()[0].Instances)
 }
 
 // TestPoolOrderUnderConcurrency sends many values on many links at once
@@ -95,30 +97,38 @@ func TestPoolSharesInstances(t *testing.T) {
 func TestPoolOrderUnderConcurrency(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "echo", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 3}`, "handler.js": echoJS})
-	_, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	const links, n = 8, 200
-	errs := make(chan error, links)
+	const links, n = 8, 300
+	errs := make(chan error, 2*links)
 	for i := 0; i < links; i++ {
-		l := mustOpen(t, r, "echo")
+		l := e.mustOpen(t, "echo")
+		ctx := ctxT(t)
 		go func() {
 			for j := 0; j < n; j++ {
-				if err := l.h.Receive(t.Context(), l, []gene.Value{gene.Int(int64(j))}); err != nil {
+				if err := l.Send(ctx, gene.Int(int64(j))); err != nil {
 					errs <- err
 					return
 				}
 			}
+			errs <- nil
+		}()
+		go func() {
 			for j := 0; j < n; j++ {
-				v := <-l.out
+				v, err := l.Recv(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
 				if got, _ := v.AsInt(); got != int64(j) {
-					errs <- fmt.Errorf("link %d: value %d came back as %s", l.id, j, gene.Format(v))
+					errs <- fmt.Errorf("link %d: value %d came back as %s", l.ID(), j, gene.Format(v))
 					return
 				}
 			}
 			errs <- nil
 		}()
 	}
-	for i := 0; i < links; i++ {
+	for i := 0; i < 2*links; i++ {
 		require.NoError(t, <-errs)
 	}
 }
@@ -129,41 +139,36 @@ func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
 			dir := t.TempDir()
 			writePlugin(t, dir, "fragile", map[string]string{
 				"plugin.gene": `{^direction "send+recv" ^instances "` + model + `"}`, "handler.js": crashJS})
-			d, r, err := openDir(t, dir, options{crashLimit: 3, crashWindow: time.Minute})
+			e, err := openDir(t, dir, options{crashLimit: 3, crashWindow: time.Minute})
 			require.NoError(t, err)
-			other := mustOpen(t, r, "fragile")
+			other := e.mustOpen(t, "fragile")
 			for i := 1; i <= 3; i++ {
-				l := mustOpen(t, r, "fragile")
-				require.NoError(t, l.send(t, gene.Int(1)))
+				l := e.mustOpen(t, "fragile")
+				l.send(t, gene.Int(1))
 				l.expect(t, "1")
-				err := l.send(t, gene.MustParse("(boom)"))
-				require.Error(t, err)
-				var pe *proto.Error
-				require.True(t, errors.As(err, &pe), "%T %v", err, err)
-				require.Equal(t, proto.CodePluginFailed, pe.Code)
-				require.Contains(t, pe.Msg, `plugin "fragile"`)
-				require.Contains(t, pe.Msg, fmt.Sprintf("OnValues link %d", l.id))
-				require.Contains(t, pe.Msg, "kaboom")
-				require.Contains(t, pe.Msg, "handler.js:3")
+				l.send(t, gene.MustParse("(boom)"))
+				pe := l.recvErr(t)
+				require.Equal(t, proto.CodePluginFailed, pe.Code, pe.Error())
+				require.Contains(t, pe.Msg, `plugin "fragile" (generation 1) OnValues link `)
+				require.Contains(t, pe.Msg, "value()")
+				require.Contains(t, pe.Msg, "kaboom at handler.js:3")
 			}
-			h, why := r.handler("fragile").(interface {
-				Health() (plugindir.Health, string)
-			}).Health()
-			require.Equal(t, plugindir.HealthFailed, h)
+			status, why, err := e.control(t, "fragile").Health(ctxT(t))
+			require.NoError(t, err)
+			require.Equal(t, "failed", status)
 			require.Contains(t, why, "3 crashes within 1m0s")
-			require.Equal(t, plugindir.HealthFailed, d.Plugins()[0].Health)
-			_, err = open(t, r, "fragile")
+			require.Equal(t, host.Failed, e.dir.Plugins()[0].Health)
+			_, err = e.open(t, "fragile")
 			var pe *proto.Error
 			require.ErrorAs(t, err, &pe)
 			require.Equal(t, proto.CodePluginFailed, pe.Code)
-			require.Contains(t, pe.Msg, "interface failed")
 
 			// A link that did not crash is untouched (pool: its values go
 			// to a rebuilt instance).
-			require.NoError(t, other.send(t, gene.Int(7)))
+			other.send(t, gene.Int(7))
 			other.expect(t, "7")
 
-			stats := statsOf(t, r, "fragile")
+			stats := e.stats(t, "fragile")
 			require.Contains(t, stats, "^crashes 3")
 			require.Contains(t, stats, "^^failed")
 			require.Contains(t, stats, "kaboom")
@@ -174,18 +179,19 @@ func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
 func TestFailedRecoversAfterWindow(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "fragile", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": crashJS})
-	_, r, err := openDir(t, dir, options{crashLimit: 1, crashWindow: 300 * time.Millisecond})
+	e, err := openDir(t, dir, options{crashLimit: 1, crashWindow: 300 * time.Millisecond})
 	require.NoError(t, err)
-	l := mustOpen(t, r, "fragile")
-	require.Error(t, l.send(t, gene.MustParse("(boom)")))
-	_, err = open(t, r, "fragile")
-	require.ErrorContains(t, err, "interface failed")
+	l := e.mustOpen(t, "fragile")
+	l.send(t, gene.MustParse("(boom)"))
+	require.Equal(t, proto.CodePluginFailed, l.recvErr(t).Code)
+	_, err = e.open(t, "fragile")
+	require.ErrorContains(t, err, "failed")
 	require.Eventually(t, func() bool {
-		l, err := open(t, r, "fragile")
+		l, err := e.open(t, "fragile")
 		if err != nil {
 			return false
 		}
-		l.close(nil)
+		l.Close(ctxT(t))
 		return true
 	}, 5*time.Second, 50*time.Millisecond)
 }
@@ -195,16 +201,15 @@ func TestTimeoutIsACrash(t *testing.T) {
 	writePlugin(t, dir, "slow", map[string]string{
 		"plugin.gene": `{^direction "send+recv" ^limits {^call-timeout-ms 100}}`,
 		"handler.js":  `module.exports = { value(link, v) { if (v === 'loop') for (;;) {} link.send(v); } };`})
-	_, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	l := mustOpen(t, r, "slow")
-	err = l.send(t, gene.String("loop"))
-	var pe *proto.Error
-	require.ErrorAs(t, err, &pe)
+	l := e.mustOpen(t, "slow")
+	l.send(t, gene.String("loop"))
+	pe := l.recvErr(t)
 	require.Equal(t, proto.CodePluginFailed, pe.Code)
 	require.Contains(t, pe.Msg, "interrupted")
-	l2 := mustOpen(t, r, "slow")
-	require.NoError(t, l2.send(t, gene.String("ok")))
+	l2 := e.mustOpen(t, "slow")
+	l2.send(t, gene.String("ok"))
 	l2.expect(t, `"ok"`)
 }
 
@@ -216,11 +221,11 @@ func TestUngrantedCapabilityIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "nokv", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": kvJS})
 	writePlugin(t, dir, "kv", map[string]string{"plugin.gene": `{^direction "send+recv" ^grants {^kv true ^timers true}}`, "handler.js": kvJS})
-	_, r, err := openDir(t, dir, options{store: true})
+	e, err := openDir(t, dir, options{store: true})
 	require.NoError(t, err)
 
-	l := mustOpen(t, r, "nokv")
-	require.NoError(t, l.send(t, gene.Int(1)))
+	l := e.mustOpen(t, "nokv")
+	l.send(t, gene.Int(1))
 	msg := l.recv(t).Str()
 	require.Contains(t, msg, "capability not granted")
 	require.Contains(t, msg, `plugin "nokv" may not use the key-value store (grant it in `)
@@ -228,8 +233,8 @@ func TestUngrantedCapabilityIsRefused(t *testing.T) {
 	msg = l.recv(t).Str()
 	require.Contains(t, msg, `plugin "nokv" may not set timers`)
 
-	g := mustOpen(t, r, "kv")
-	require.NoError(t, g.send(t, gene.Int(1)))
+	g := e.mustOpen(t, "kv")
+	g.send(t, gene.Int(1))
 	g.expect(t, `"stored"`)
 	g.expect(t, `"timer set"`)
 }
@@ -240,19 +245,18 @@ func TestTimersFireOnTheInstanceAndDieWithIt(t *testing.T) {
 	};`
 	dir := t.TempDir()
 	writePlugin(t, dir, "ticker", map[string]string{"plugin.gene": `{^direction "send+recv" ^grants {^timers true}}`, "handler.js": tickJS})
-	_, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	l := mustOpen(t, r, "ticker")
-	require.NoError(t, l.send(t, gene.Int(10)))
+	l := e.mustOpen(t, "ticker")
+	l.send(t, gene.Int(10))
 	l.expect(t, "(tick 10)")
-	// A timer set on a link whose instance closes never fires.
-	require.NoError(t, l.send(t, gene.Int(200)))
-	l.close(nil)
-	select {
-	case v := <-l.out:
-		t.Fatalf("timer fired after the instance closed: %s", gene.Format(v))
-	case <-time.After(400 * time.Millisecond):
-	}
+	// The link's instance, pending timer included, goes with the link:
+	// only the control instance is left.
+	l.send(t, gene.Int(60_000))
+	require.NoError(t, l.Close(ctxT(t)))
+	require.Eventually(t, func() bool {
+		return strings.Contains(e.stats(t, "ticker"), "^live-instances 1 ")
+	}, 5*time.Second, 20*time.Millisecond)
 }
 
 func TestKVIsDurableAcrossReloads(t *testing.T) {
@@ -263,15 +267,15 @@ func TestKVIsDurableAcrossReloads(t *testing.T) {
 	} };`
 	dir := t.TempDir()
 	writePlugin(t, dir, "kv", map[string]string{"plugin.gene": `{^direction "send+recv" ^grants {^kv true}}`, "handler.js": kvJS})
-	d, r, err := openDir(t, dir, options{store: true})
+	e, err := openDir(t, dir, options{store: true})
 	require.NoError(t, err)
-	l := mustOpen(t, r, "kv")
-	require.NoError(t, l.send(t, gene.Int(0)))
+	l := e.mustOpen(t, "kv")
+	l.send(t, gene.Int(0))
 	l.expect(t, "1")
 	writePlugin(t, dir, "kv", map[string]string{"handler.js": kvJS + "\n// v2"})
-	require.NoError(t, d.Reload(t.Context(), "kv"))
-	l2 := mustOpen(t, r, "kv")
-	require.NoError(t, l2.send(t, gene.Int(0)))
+	require.NoError(t, e.dir.Reload(t.Context(), "kv"))
+	l2 := e.mustOpen(t, "kv")
+	l2.send(t, gene.Int(0))
 	l2.expect(t, "2")
 }
 
@@ -285,50 +289,41 @@ func TestControlOperations(t *testing.T) {
 	writePlugin(t, dir, "ctl", map[string]string{
 		"plugin.gene": `{^direction "send+recv" ^control {^seen {^doc "values seen by the link's instance"} ^add {^args (tuple int int)}}}`,
 		"handler.js":  ctlJS})
-	_, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	ctl := r.handler("ctl").(interface {
-		Control(ctx contextT, l linkT, op string, arg gene.Value) (gene.Value, error)
-	})
-	l := mustOpen(t, r, "ctl")
-	require.NoError(t, l.send(t, gene.Int(1), gene.Int(2)))
-	v, err := ctl.Control(t.Context(), l, "seen", gene.Nil())
-	require.NoError(t, err)
-	require.Equal(t, "2", gene.Format(v)) // the link's own instance
-	v, err = ctl.Control(t.Context(), nil, "seen", gene.Nil())
+	ctl := e.control(t, "ctl")
+	l := e.mustOpen(t, "ctl")
+	l.send(t, gene.Int(1), gene.Int(2))
+	require.Eventually(t, func() bool {
+		v, err := ctl.Call(ctxT(t), "seen", gene.Void(), client.OnLink(l.Link))
+		require.NoError(t, err)
+		return gene.Format(v) == "2" // the link's own instance
+	}, 5*time.Second, 10*time.Millisecond)
+	v, err := ctl.Call(ctxT(t), "seen", gene.Void())
 	require.NoError(t, err)
 	require.Equal(t, "0", gene.Format(v)) // the interface-wide control instance
-	v, err = ctl.Control(t.Context(), nil, "add", gene.MustParse("[2 3]"))
+	v, err = ctl.Call(ctxT(t), "add", gene.MustParse("[2 3]"))
 	require.NoError(t, err)
 	require.Equal(t, "5", gene.Format(v))
 }
 
-func statsOf(t *testing.T, r *registry, name string) string {
-	t.Helper()
-	s, ok := r.handler(name).(interface{ Stats() gene.Value })
-	require.True(t, ok, "the handler has no Stats")
-	return gene.Format(s.Stats())
-}
-
 func TestAddedAndRemovedPlugins(t *testing.T) {
 	dir := t.TempDir()
-	d, r, err := openDir(t, dir, options{})
+	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
-	require.Empty(t, d.Plugins())
+	require.Empty(t, e.dir.Plugins())
 	writePlugin(t, dir, "late", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": echoJS})
-	require.NoError(t, d.Reload(t.Context(), "late"))
-	l := mustOpen(t, r, "late")
-	require.NoError(t, l.send(t, gene.Int(5)))
+	require.NoError(t, e.dir.Reload(t.Context(), "late"))
+	l := e.mustOpen(t, "late")
+	l.send(t, gene.Int(5))
 	l.expect(t, "5")
 	require.NoError(t, removeAll(dir, "late"))
-	require.NoError(t, d.Reload(t.Context(), "late"))
-	require.Nil(t, r.handler("late"))
-	require.Empty(t, d.Plugins())
+	require.NoError(t, e.dir.Reload(t.Context(), "late"))
+	require.Empty(t, e.srv.Interfaces())
+	require.Empty(t, e.dir.Plugins())
 	// The link that was open on it is reset.
-	select {
-	case <-l.done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the open link survived its plugin's removal")
-	}
-	require.True(t, strings.Contains(l.err.Error(), "unloaded"), l.err.Error())
+	pe := l.recvErr(t)
+	require.Equal(t, proto.CodeUnavailable, pe.Code)
+	_, err = e.open(t, "late")
+	require.Error(t, err)
 }

@@ -2,11 +2,8 @@ package plugindir_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/host/jsrt"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
@@ -23,185 +21,94 @@ import (
 	"github.com/genehost/genehost/proto"
 )
 
-// registry records what a Dir registers and the events it emits, and
-// hands out the current handler of each interface the way the server
-// does: a link keeps the handler current when it opened.
-type registry struct {
-	mu       sync.Mutex
-	handlers map[string]host.Handler
-	events   []gene.Value
-	eventCh  chan gene.Value
+// env is a real host.Server with a plugin Dir registered into it,
+// listening on a Unix socket, and a client connection to it.
+type env struct {
+	srv  *host.Server
+	dir  *plugindir.Dir
+	conn *client.Conn
+	addr string
 }
 
-func newRegistry() *registry {
-	return &registry{handlers: map[string]host.Handler{}, eventCh: make(chan gene.Value, 100)}
-}
-
-func (r *registry) Register(m *host.Manifest, h host.Handler) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.handlers[m.Name]; ok {
-		return errors.New("already registered: " + m.Name)
-	}
-	r.handlers[m.Name] = h
-	return nil
-}
-
-func (r *registry) Replace(m *host.Manifest, h host.Handler) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.handlers[m.Name]; !ok {
-		return errors.New("not registered: " + m.Name)
-	}
-	r.handlers[m.Name] = h
-	return nil
-}
-
-func (r *registry) Unregister(name string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.handlers, name)
-	return nil
-}
-
-func (r *registry) Emit(iface string, ev gene.Value) {
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	r.mu.Unlock()
-	r.eventCh <- ev
-}
-
-func (r *registry) handler(name string) host.Handler {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.handlers[name]
-}
-
-// nextEvent waits for an emitted event.
-func (r *registry) nextEvent(t *testing.T) gene.Value {
-	t.Helper()
-	select {
-	case ev := <-r.eventCh:
-		return ev
-	case <-time.After(20 * time.Second):
-		t.Fatal("no event")
-	}
-	return gene.Value{}
-}
-
-var linkIDs atomic.Uint64
-
-// link is one data link driven by the test: what the handler sends
-// arrives on out.
+// link is a client data link.
 type link struct {
-	id     uint64
-	iface  string
-	h      host.Handler
-	out    chan gene.Value
-	paused atomic.Bool
-	done   chan struct{}
-	once   sync.Once
-	mu     sync.Mutex
-	err    error // what Close was called with
+	*client.Link
+	e *env
 }
 
-func (l *link) ID() uint64                 { return l.id }
-func (l *link) Interface() string          { return l.iface }
-func (l *link) Direction() proto.Direction { return proto.DirSendRecv }
-func (l *link) Peer() string               { return "test" }
-func (l *link) Meta() gene.Value           { return gene.Nil() }
-func (l *link) Send(ctx context.Context, v gene.Value) error {
-	select {
-	case <-l.done:
-		return host.ErrLinkClosed
-	default:
-	}
-	select {
-	case l.out <- v:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-l.done:
-		return host.ErrLinkClosed
-	}
-}
-func (l *link) TrySend(v gene.Value) error {
-	select {
-	case l.out <- v:
-		return nil
-	default:
-		return host.ErrNoCredit
-	}
-}
-func (l *link) Pause()  { l.paused.Store(true) }
-func (l *link) Resume() { l.paused.Store(false) }
-func (l *link) Close(err error) error {
-	l.once.Do(func() {
-		l.mu.Lock()
-		l.err = err
-		l.mu.Unlock()
-		close(l.done)
-	})
-	return nil
-}
-func (l *link) Done() <-chan struct{} { return l.done }
-
-// open opens a link on the interface's current handler.
-func open(t *testing.T, r *registry, iface string) (*link, error) {
+// open opens a data link on iface.
+func (e *env) open(t *testing.T, iface string) (*link, error) {
 	t.Helper()
-	h := r.handler(iface)
-	require.NotNil(t, h, "interface %q is not registered", iface)
-	l := &link{id: linkIDs.Add(1), iface: iface, h: h, out: make(chan gene.Value, 4096), done: make(chan struct{})}
-	if err := h.Open(t.Context(), l); err != nil {
+	l, err := e.conn.Open(ctxT(t), iface, proto.DirSendRecv, client.LinkOptions{})
+	if err != nil {
 		return nil, err
 	}
-	return l, nil
+	return &link{Link: l, e: e}, nil
 }
 
-func mustOpen(t *testing.T, r *registry, iface string) *link {
+func (e *env) mustOpen(t *testing.T, iface string) *link {
 	t.Helper()
-	l, err := open(t, r, iface)
+	l, err := e.open(t, iface)
 	require.NoError(t, err)
-	t.Cleanup(func() { l.close(nil) })
+	t.Cleanup(func() { l.Close(context.Background()) })
 	return l
 }
 
-// send delivers values as the host would; an error closes the link.
-func (l *link) send(t *testing.T, vs ...gene.Value) error {
+// control opens a control link on iface.
+func (e *env) control(t *testing.T, iface string) *client.Control {
 	t.Helper()
-	err := l.h.Receive(t.Context(), l, vs)
-	if err != nil {
-		l.close(err)
-	}
-	return err
+	c, err := e.conn.Control(ctxT(t), iface, client.LinkOptions{})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
 }
 
-func (l *link) close(err error) {
-	select {
-	case <-l.done:
-		return
-	default:
+func (e *env) stats(t *testing.T, iface string) string {
+	t.Helper()
+	v, err := e.control(t, iface).Stats(ctxT(t))
+	require.NoError(t, err)
+	return gene.Format(v)
+}
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func (l *link) send(t *testing.T, vs ...gene.Value) {
+	t.Helper()
+	for _, v := range vs {
+		require.NoError(t, l.Send(ctxT(t), v))
 	}
-	l.Close(err)
-	l.h.Closed(l, err)
 }
 
 // recv waits for the next value the handler sent.
 func (l *link) recv(t *testing.T) gene.Value {
 	t.Helper()
-	select {
-	case v := <-l.out:
-		return v
-	case <-time.After(20 * time.Second):
-		t.Fatalf("link %d: nothing received", l.id)
+	v, err := l.Recv(ctxT(t))
+	require.NoError(t, err)
+	return v
+}
+
+// recvErr waits for the link to end and returns why.
+func (l *link) recvErr(t *testing.T) *proto.Error {
+	t.Helper()
+	for {
+		v, err := l.Recv(ctxT(t))
+		if err != nil {
+			var pe *proto.Error
+			require.ErrorAs(t, err, &pe)
+			return pe
+		}
+		t.Logf("link %d: %s before the reset", l.ID(), gene.Format(v))
 	}
-	return gene.Value{}
 }
 
 func (l *link) expect(t *testing.T, want string) {
 	t.Helper()
 	got := l.recv(t)
-	require.True(t, gene.Equal(gene.MustParse(want), got), "link %d: want %s, got %s", l.id, want, gene.Format(got))
+	require.True(t, gene.Equal(gene.MustParse(want), got), "link %d: want %s, got %s", l.ID(), want, gene.Format(got))
 }
 
 // writePlugin writes files (name -> content) into dir/name.
@@ -245,14 +152,16 @@ type options struct {
 	crashWindow time.Duration
 }
 
-// openDir opens dir with the real runtimes and a test registry.
-func openDir(t *testing.T, dir string, o options) (*plugindir.Dir, *registry, error) {
+// openDir opens dir with the real runtimes into a real server and dials
+// it.
+func openDir(t *testing.T, dir string, o options) (*env, error) {
 	t.Helper()
-	r := newRegistry()
+	lg := hclog.New(&hclog.LoggerOptions{Output: testWriter{t}, Level: hclog.Debug})
+	srv := host.New(host.Config{Logger: lg.Named("host")})
+	t.Cleanup(func() { srv.Close() })
 	opts := plugindir.Options{
-		Dir: dir, CacheDir: sharedCache(t), Runtimes: runtimes(t), Registry: r,
-		Logger:     hclog.New(&hclog.LoggerOptions{Output: testWriter{t}, Level: hclog.Debug}),
-		CrashLimit: o.crashLimit, CrashWindow: o.crashWindow, Debounce: 50 * time.Millisecond,
+		Dir: dir, CacheDir: sharedCache(t), Runtimes: runtimes(t), Registry: srv,
+		Logger: lg, CrashLimit: o.crashLimit, CrashWindow: o.crashWindow, Debounce: 50 * time.Millisecond,
 	}
 	if o.store {
 		db, err := store.Open(filepath.Join(t.TempDir(), "genehost.db"), store.Options{})
@@ -264,7 +173,12 @@ func openDir(t *testing.T, dir string, o options) (*plugindir.Dir, *registry, er
 	if d != nil {
 		t.Cleanup(func() { d.Close() })
 	}
-	return d, r, err
+	addr, lerr := srv.Listen(host.ListenerConfig{Address: "unix://" + filepath.Join(t.TempDir(), "g.sock")})
+	require.NoError(t, lerr)
+	c, cerr := client.Dial(ctxT(t), addr, client.Config{})
+	require.NoError(t, cerr)
+	t.Cleanup(func() { c.Close() })
+	return &env{srv: srv, dir: d, conn: c, addr: addr}, err
 }
 
 type testWriter struct{ t *testing.T }
@@ -273,10 +187,5 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p[:len(p)-1]))
 	return len(p), nil
 }
-
-type (
-	contextT = context.Context
-	linkT    = host.Link
-)
 
 func removeAll(dir, name string) error { return os.RemoveAll(filepath.Join(dir, name)) }

@@ -49,8 +49,10 @@ type version struct {
 }
 
 var (
-	_ host.Handler    = (*version)(nil)
-	_ host.Controller = (*version)(nil)
+	_ host.Handler        = (*version)(nil)
+	_ host.Controller     = (*version)(nil)
+	_ host.HealthReporter = (*version)(nil)
+	_ host.StatsReporter  = (*version)(nil)
 )
 
 // linkState is one open data link of the plugin.
@@ -131,12 +133,12 @@ func (v *version) release() {
 
 // health reports failed when the version crashed CrashLimit times within
 // CrashWindow.
-func (v *version) health() (Health, string) {
+func (v *version) health() (host.Health, string) {
 	failed, recent, _, last := v.crashes.state(time.Now())
 	if failed {
-		return HealthFailed, fmt.Sprintf("%d crashes within %s; last: %s", recent, v.crashes.window, last)
+		return host.Failed, fmt.Sprintf("%d crashes within %s; last: %s", recent, v.crashes.window, last)
 	}
-	return HealthServing, ""
+	return host.Serving, ""
 }
 
 // crash records a failed callback, logs it and returns the error the link
@@ -167,7 +169,7 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 	}
 	v.links++
 	v.mu.Unlock()
-	if h, why := v.health(); h == HealthFailed {
+	if h, why := v.health(); h == host.Failed {
 		v.release()
 		return proto.Errorf(proto.CodePluginFailed, "plugin %q: %v: %s", v.cfg.Name, ErrFailed, why)
 	}
@@ -403,7 +405,7 @@ func (v *version) dropControl(x *inst) {
 
 // Health is asked by the host for the interface's health: failed after
 // Options.CrashLimit crashes within Options.CrashWindow.
-func (v *version) Health() (Health, string) { return v.health() }
+func (v *version) Health() (host.Health, string) { return v.health() }
 
 // Stats is merged into the interface's stats: the reload generation, the
 // last reload or crash error, and the plugin's own counters.
