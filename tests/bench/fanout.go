@@ -34,7 +34,8 @@ func scenarioFanOut(ctx context.Context, b *bench) error {
 			return natsFanOutRun(ctx, pub, subs, 8<<10, d)
 		})
 	}}}
-	gh, err := genehostFanOutTrials(ctx, b)
+	gh, cleanup, err := genehostFanOutTrials(ctx, b)
+	defer runAll(cleanup)
 	if err != nil {
 		b.note(fmt.Sprintf("scenario 4: genehost side: %v", err))
 	}

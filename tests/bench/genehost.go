@@ -3,28 +3,265 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/proto"
 )
 
-// errPending: the genehost side of a scenario waits for host.Server and
-// its Go client to land on main.
-var errPending = errors.New("host.Server and the Go client are not on main yet")
+// errPending: the genehost side of a scenario waits for a part of
+// genehost that is not on main yet.
+var errPending = errors.New("not on main yet")
 
-func genehostRoundTripTrials(ctx context.Context, b *bench, inflight int) ([]trial, error) {
-	return nil, errPending
+// ghHost is an in-process genehost host on a Unix socket with the Go
+// interfaces the scenarios use.
+type ghHost struct {
+	srv  *host.Server
+	addr string
+	sink *sinkHandler
 }
 
-func genehostStreamTrials(ctx context.Context, b *bench) ([]trial, error) { return nil, errPending }
+// The bench's Go interfaces.
+const (
+	ifaceEcho  = "echo"  // send+recv: every value comes back (host.Echo)
+	ifaceSink  = "sink"  // recv: values are counted and dropped
+	ifaceIdle  = "idle"  // send+recv: links are counted, values ignored
+	ifaceFlood = "flood" // recv: Receive never returns while the link lives
+)
 
-func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, error) { return nil, errPending }
-
-func genehostIdleRun(ctx context.Context, b *bench) (float64, float64, error) {
-	return 0, 0, errPending
+func manifest(name, dir string) *host.Manifest {
+	m, err := host.ParseManifest(gene.MustParse(fmt.Sprintf(`{^name %q ^direction %q}`, name, dir)))
+	if err != nil {
+		panic(fmt.Sprintf("bench manifest %s: %v", name, err))
+	}
+	return m
 }
 
-func genehostFloodRun(ctx context.Context, b *bench) (float64, float64, error) {
-	return 0, 0, errPending
+// startHost starts a host with cfg on a new socket at path.
+func startHost(path string, cfg host.Config) (*ghHost, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	h := &ghHost{srv: host.New(cfg), sink: newSinkHandler()}
+	for _, r := range []struct {
+		m *host.Manifest
+		h host.Handler
+	}{
+		{manifest(ifaceEcho, "send+recv"), host.Echo},
+		{manifest(ifaceSink, "recv"), h.sink},
+	} {
+		if err := h.srv.Register(r.m, r.h); err != nil {
+			return nil, err
+		}
+	}
+	addr, err := h.srv.Listen(host.ListenerConfig{Address: "unix://" + path})
+	if err != nil {
+		return nil, err
+	}
+	h.addr = addr
+	return h, nil
+}
+
+func (h *ghHost) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.srv.Shutdown(ctx); err != nil {
+		return h.srv.Close()
+	}
+	return nil
+}
+
+func (h *ghHost) dial(ctx context.Context) (*client.Conn, error) {
+	return client.Dial(ctx, h.addr, client.Config{})
+}
+
+// sinkHandler counts what each sink link received (decoded by the host)
+// and reports the count when the link closes.
+type sinkHandler struct {
+	mu     sync.Mutex
+	counts map[uint64]*atomic.Int64
+	closed chan sinkResult
+}
+
+type sinkResult struct {
+	n   int64
+	err error
+}
+
+func newSinkHandler() *sinkHandler {
+	return &sinkHandler{counts: map[uint64]*atomic.Int64{}, closed: make(chan sinkResult, 16)}
+}
+
+func (s *sinkHandler) Open(_ context.Context, l host.Link) error {
+	s.mu.Lock()
+	s.counts[l.ID()] = new(atomic.Int64)
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *sinkHandler) Receive(_ context.Context, l host.Link, values []gene.Value) error {
+	s.mu.Lock()
+	c := s.counts[l.ID()]
+	s.mu.Unlock()
+	c.Add(int64(len(values)))
+	return nil
+}
+
+func (s *sinkHandler) Closed(l host.Link, err error) {
+	s.mu.Lock()
+	c := s.counts[l.ID()]
+	delete(s.counts, l.ID())
+	s.mu.Unlock()
+	s.closed <- sinkResult{c.Load(), err}
+}
+
+// genehostRoundTripTrials measures round trips on the in-process host:
+// with inflight 1, Send then Recv on one send+recv link; with more,
+// inflight goroutines share one link and correlate with Request (^id).
+// The JS and Wasm echo plugins join when host/plugindir is on main.
+func genehostRoundTripTrials(ctx context.Context, b *bench, inflight int) ([]trial, []func(), error) {
+	h, err := startHost(filepath.Join(b.dir, fmt.Sprintf("gh-rt-%d.sock", inflight)), host.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := []func(){func() { h.Close() }}
+	conn, err := h.dial(ctx)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = append(cleanup, func() { conn.Close() })
+	trials := []trial{}
+	native, err := roundTripTrial(ctx, b, "genehost native", conn, ifaceEcho, inflight)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	trials = append(trials, native)
+	if inflight > 1 {
+		return trials, cleanup, nil
+	}
+	plugins, more, err := pluginRoundTripTrials(ctx, b)
+	cleanup = append(cleanup, more...)
+	if err != nil {
+		b.note(fmt.Sprintf("scenario 1: plugins: %v", err))
+	}
+	return append(trials, plugins...), cleanup, nil
+}
+
+// roundTripTrial opens one send+recv link on iface and makes a trial of
+// round trips on it.
+func roundTripTrial(ctx context.Context, b *bench, name string, conn *client.Conn, iface string, inflight int) (trial, error) {
+	l, err := conn.Open(ctx, iface, proto.DirSendRecv, client.LinkOptions{})
+	if err != nil {
+		return trial{}, err
+	}
+	if inflight == 1 {
+		return trial{name, func(ctx context.Context) (float64, error) {
+			n, d, err := closedLoop(ctx, b.cfg.dur, 1, func(int) error {
+				if err := l.Send(ctx, payload); err != nil {
+					return err
+				}
+				_, err := l.Recv(ctx)
+				return err
+			})
+			return perOpMicros(n, d), err
+		}}, nil
+	}
+	// The payload with an ^id per worker, so Request adds nothing.
+	reqs := make([]gene.Value, inflight)
+	for i := range reqs {
+		reqs[i] = withID(payload, i)
+	}
+	return trial{name, func(ctx context.Context) (float64, error) {
+		n, d, err := closedLoop(ctx, b.cfg.dur, inflight, func(w int) error {
+			_, err := l.Request(ctx, reqs[w])
+			return err
+		})
+		return perSecond(n, d), err
+	}}, nil
+}
+
+// withID returns a copy of node v with ^id set to id.
+func withID(v gene.Value, id int) gene.Value {
+	n := *v.Node()
+	n.Props = append(gene.Props(nil), n.Props...)
+	n.Props.Set("id", gene.Int(int64(id)))
+	return gene.NodeValue(&n)
+}
+
+// pluginRoundTripTrials are the JS and Go-to-Wasm echo plugins.
+func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
+	return nil, nil, fmt.Errorf("the plugin directory loader (host/plugindir) is %w", errPending)
+}
+
+// genehostStreamTrials streams to the sink interface: Send for the run's
+// length, CloseSend, and the figure is counted when the host's handler
+// has seen the link close in order with every value.
+func genehostStreamTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
+	h, err := startHost(filepath.Join(b.dir, "gh-stream.sock"), host.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := []func(){func() { h.Close() }}
+	conn, err := h.dial(ctx)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = append(cleanup, func() { conn.Close() })
+	return []trial{{"genehost stream", func(ctx context.Context) (float64, error) {
+		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
+			return genehostStreamRun(ctx, h, conn, d)
+		})
+	}}}, cleanup, nil
+}
+
+func genehostStreamRun(ctx context.Context, h *ghHost, conn *client.Conn, d time.Duration) (float64, error) {
+	l, err := conn.Open(ctx, ifaceSink, proto.DirRecv, client.LinkOptions{})
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	deadline := start.Add(d)
+	var sent int64
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		for range 64 {
+			if err := l.Send(ctx, payload); err != nil {
+				return 0, err
+			}
+		}
+		sent += 64
+	}
+	if err := l.CloseSend(ctx); err != nil {
+		return 0, err
+	}
+	var r sinkResult
+	select {
+	case r = <-h.sink.closed:
+	case <-time.After(30 * time.Second):
+		return 0, fmt.Errorf("genehost: the sink link did not close within 30s")
+	}
+	elapsed := time.Since(start)
+	if r.err != nil && !errors.Is(r.err, io.EOF) {
+		return 0, fmt.Errorf("genehost sink link: %w", r.err)
+	}
+	if r.n != sent {
+		return 0, fmt.Errorf("genehost: the handler got %d of %d values", r.n, sent)
+	}
+	return float64(sent) / elapsed.Seconds(), nil
+}
+
+func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
+	return nil, nil, fmt.Errorf("the queue plugin and host/plugindir are %w", errPending)
 }
 
 func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) {
-	return 0, 0, errPending
+	return 0, 0, fmt.Errorf("host/plugindir (hot reload) is %w", errPending)
 }

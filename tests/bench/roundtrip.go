@@ -65,7 +65,8 @@ func scenarioRoundTrip(ctx context.Context, b *bench) error {
 		return perOpMicros(n, d), err
 	}})
 
-	gh, err := genehostRoundTripTrials(ctx, b, 1)
+	gh, cleanup, err := genehostRoundTripTrials(ctx, b, 1)
+	defer runAll(cleanup)
 	if err != nil {
 		b.note(fmt.Sprintf("scenario 1: genehost side: %v", err))
 	}
@@ -145,7 +146,8 @@ func scenarioPipelined(ctx context.Context, b *bench) error {
 			return perSecond(n, d), err
 		}})
 	}
-	gh, err := genehostRoundTripTrials(ctx, b, inflight)
+	gh, cleanup, err := genehostRoundTripTrials(ctx, b, inflight)
+	defer runAll(cleanup)
 	if err != nil {
 		b.note(fmt.Sprintf("scenario 2: genehost side: %v", err))
 	}

@@ -56,7 +56,8 @@ func scenarioStream(ctx context.Context, b *bench) error {
 			return natsFanOutRun(ctx, pub, []*nats.Conn{sub}, 64<<10, d)
 		})
 	}})
-	gh, err := genehostStreamTrials(ctx, b)
+	gh, cleanup, err := genehostStreamTrials(ctx, b)
+	defer runAll(cleanup)
 	if err != nil {
 		b.note(fmt.Sprintf("scenario 3: genehost side: %v", err))
 	}
@@ -162,13 +163,13 @@ func natsFanOutRun(ctx context.Context, pub *nats.Conn, subs []*nats.Conn, windo
 		}
 		sent += 256
 		for sent-slowest() > window && ctx.Err() == nil {
-			if err := pub.FlushTimeout(5 * time.Second); err != nil {
+			if err := pub.FlushTimeout(30 * time.Second); err != nil {
 				return 0, fmt.Errorf("nats flush: %w", err)
 			}
 			time.Sleep(50 * time.Microsecond)
 		}
 	}
-	if err := pub.FlushTimeout(10 * time.Second); err != nil {
+	if err := pub.FlushTimeout(30 * time.Second); err != nil {
 		return 0, fmt.Errorf("nats flush: %w", err)
 	}
 	for wait := time.Now().Add(30 * time.Second); slowest() < sent; {

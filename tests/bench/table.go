@@ -256,3 +256,10 @@ func perOpMicros(n int, d time.Duration) float64 {
 func perSecond(n int, d time.Duration) float64 {
 	return float64(n) / d.Seconds()
 }
+
+// runAll runs cleanup functions, last first.
+func runAll(fs []func()) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
