@@ -3,6 +3,7 @@ package proto
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors for conditions that stay local (they never cross the
@@ -37,9 +38,11 @@ type Error struct {
 // behind a BAD_VALUE).
 func (e *Error) Unwrap() error { return e.cause }
 
-// Errorf returns an *Error with a formatted message.
+// Errorf returns an *Error with a formatted message. Invalid UTF-8 in the
+// message (quoted from a peer's bytes) is replaced by U+FFFD, since the
+// text may cross the wire, where all text is UTF-8.
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Msg: strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD")}
 }
 
 // Error returns "proto: CODE: text" (or "proto: CODE" without text).

@@ -141,8 +141,10 @@ func AppendEndFrame(dst []byte, link uint32) []byte {
 	return AppendHeader(dst, Header{Type: TypeData, Flags: FlagEnd, Link: link})
 }
 
-// clipText cuts s to MaxReasonBytes at a character boundary.
+// clipText makes s valid UTF-8 and cuts it to MaxReasonBytes at a
+// character boundary.
 func clipText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= MaxReasonBytes {
 		return s
 	}
