@@ -32,7 +32,7 @@ import (
 )
 
 // shipped are the plugin folders under plugins/.
-var shipped = []string{"echo", "kv", "queue"}
+var shipped = []string{"echo", "kv", "queue", "web"}
 
 // buildDir holds the Go plugins built by this test binary.
 var buildDir string
