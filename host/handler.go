@@ -17,10 +17,13 @@ import (
 // order: Open, then Receive for each value, then Closed. Different links
 // run concurrently.
 type Handler interface {
-	// Open is called when a client opens a data link. An error rejects
-	// the link: the client gets a REJECT whose code is proto.CodeOf(err)
-	// (HANDLER_ERROR unless err is a *proto.Error) and whose reason is the
-	// error's text.
+	// Open is called when a client opens a data link, once the host has
+	// accepted it (interface, direction, authorization and health were
+	// checked; those refusals are REJECTs the handler never sees). Open
+	// may already send on l. An error resets the link: the client gets a
+	// RESET whose code is proto.CodeOf(err) (HANDLER_ERROR unless err is
+	// a *proto.Error) and whose reason is the error's text. No value is
+	// delivered before Open returns.
 	Open(ctx context.Context, l Link) error
 	// Receive is called with the values the client sent on l, in order,
 	// one or more at a time (a batch holds what had arrived when the

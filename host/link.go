@@ -61,6 +61,7 @@ func (l *link) Meta() gene.Value {
 
 // start runs the handler's Open once the ACCEPT is queued.
 func (l *link) start() {
+	l.sl.SetOnDone(l.cancel)
 	l.ifc.addLink(l)
 	l.log.Debug("link open", "peer", l.peer, "direction", l.Direction().String())
 	if err := l.call("open", func() error { return l.h.Open(l.ctx, l) }); err != nil {

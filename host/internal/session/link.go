@@ -67,6 +67,7 @@ type Link struct {
 	wake       chan struct{} // pollers
 	attached   any
 	autoEnd    bool
+	onDone     func()
 
 	valuesIn, bytesIn   atomic.Uint64
 	valuesOut, bytesOut atomic.Uint64
@@ -609,8 +610,27 @@ func (l *Link) maybeFinish() {
 	l.finished = true
 	close(l.done)
 	l.kickLocked()
+	onDone := l.onDone
 	l.mu.Unlock()
 	l.s.linkDone(l)
+	if onDone != nil {
+		onDone()
+	}
+}
+
+// SetOnDone sets a function called once when the link closes, before the
+// handler's Closed (which waits for the handler's running call). It must
+// not block: cancelling a context is its purpose.
+func (l *Link) SetOnDone(f func()) {
+	l.mu.Lock()
+	done := l.finished
+	if !done {
+		l.onDone = f
+	}
+	l.mu.Unlock()
+	if done {
+		f()
+	}
 }
 
 // Recv returns the next value received (poll mode), waiting until ctx is
