@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/proto"
+)
+
+func init() {
+	commands["connect"] = command{summary: "interactive session: type values, see what arrives", run: runConnect}
+}
+
+func runConnect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{name: "connect", stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := c.newFlags("connect [flags] ADDR IFACE", `
+Open a data link on interface IFACE and run both ways at once: every Gene
+value typed on standard input is sent as soon as its line is complete, and
+every value the host sends is printed on standard output as it arrives, one
+per line. A line that is not valid Gene text is reported on standard error
+and skipped; the session goes on. It works with pipes as well as a terminal.
+
+The session ends when the host ends the link, or after the end of the input
+(Ctrl-D) once the host has ended its side, or on SIGINT/SIGTERM.
+
+The link's direction follows the interface (its manifest): "send+recv" both
+ways, "send" only prints, "recv" only sends. --dir overrides it.
+
+`+addrHelp, `
+  genehost connect - echo
+  genehost connect - kv        # then type: (watch ^prefix "user/")
+  printf '(get ^key "a")\n' | genehost connect tcp://127.0.0.1:7470 kv`)
+	timeout := fs.Duration("timeout", 0, "end the session (exit 3) after this long; 0: no limit")
+	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "send", "recv", "send+recv" or "auto"`)
+	format := addFormatFlag(fs)
+	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^token \"x\"}")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 2 {
+		return c.usageErr("want ADDR IFACE, got %d arguments", len(pos))
+	}
+	if err := checkFormat(*format); err != nil {
+		return c.usageErr("%v", err)
+	}
+	dir, fixed, err := parseDir(*dirFlag)
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
+	md, err := parseMeta(*meta)
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
+	ctx, cancel := signalContext(*timeout)
+	defer cancel()
+	conn, err := dial(ctx, pos[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	defer conn.Close()
+	if !fixed {
+		if dir, err = interfaceDirection(ctx, conn, pos[1]); err != nil {
+			return c.fail(err)
+		}
+	}
+	l, err := conn.Open(ctx, pos[1], dir, client.LinkOptions{Meta: md})
+	if err != nil {
+		return c.fail(err)
+	}
+	p := printer{w: stdout, format: *format}
+
+	recvDone := make(chan error, 1)
+	if dir.Sends(proto.SideHost) {
+		go func() { recvDone <- drain(ctx, l, p, -1) }()
+	} else {
+		go func() {
+			<-l.Done()
+			recvDone <- nil
+		}()
+	}
+	sendDone := make(chan error, 1)
+	if dir.Sends(proto.SideClient) {
+		go func() { sendDone <- c.sendLines(ctx, l, newValueReader(stdin, "<stdin>")) }()
+	}
+
+	var result error
+	for result == nil {
+		select {
+		case err := <-sendDone:
+			if err != nil {
+				result = err
+				break
+			}
+			if err := l.CloseSend(ctx); err != nil && !errors.Is(err, client.ErrLinkClosed) {
+				result = err
+			}
+			sendDone = nil
+			continue
+		case err := <-recvDone:
+			if err == nil {
+				err = l.Err()
+			}
+			if err == nil {
+				sd, cancelSD := context.WithTimeout(context.Background(), 2*time.Second)
+				_ = conn.Shutdown(sd)
+				cancelSD()
+				return exitOK
+			}
+			result = err
+		}
+	}
+	l.Reset(proto.CodeCancelled, "session ended")
+	if errors.Is(result, context.Canceled) {
+		return exitOK // interrupted by the user
+	}
+	return c.fail(result)
+}
+
+// sendLines sends what vr yields; syntax errors are reported and skipped.
+func (c *cli) sendLines(ctx context.Context, l *client.Link, vr *valueReader) error {
+	vr.resync = true
+	for {
+		v, err := vr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if errors.Is(err, gene.ErrSyntax) || errors.Is(err, gene.ErrLimit) {
+			fmt.Fprintf(c.stderr, "genehost connect: not sent: %v\n", err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := l.Send(ctx, v); err != nil {
+			return err
+		}
+	}
+}

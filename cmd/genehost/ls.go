@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/client"
+)
+
+func init() {
+	commands["ls"] = command{summary: "list the interfaces a host serves, and its addresses", run: runLs}
+}
+
+func runLs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{name: "ls", stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := c.newFlags("ls [flags] ADDR", `
+Ask the host's $sys interface for the interfaces it serves and print them
+as a table: name, version, direction, health and description, followed by
+the addresses the host listens on.
+
+`+addrHelp, `
+  genehost ls -
+  genehost ls tcp://127.0.0.1:7470`)
+	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return c.usageErr("want ADDR, got %d arguments", len(pos))
+	}
+	ctx, cancel := signalContext(*timeout)
+	defer cancel()
+	conn, err := dial(ctx, pos[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	defer conn.Close()
+	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{})
+	if err != nil {
+		return c.fail(err)
+	}
+	ifaces, err := ctl.Call(ctx, "interfaces", gene.Void())
+	if err != nil {
+		return c.fail(err)
+	}
+	addrs, err := ctl.Call(ctx, "addresses", gene.Void())
+	if err != nil {
+		return c.fail(err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tDIRECTION\tHEALTH\tDESCRIPTION")
+	field := func(v gene.Value, k string) string {
+		if f, ok := v.Get(k); ok && f.Str() != "" {
+			return f.Str()
+		}
+		return "-"
+	}
+	for _, i := range ifaces.List() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", field(i, "name"), field(i, "version"), field(i, "direction"), field(i, "health"), field(i, "description"))
+	}
+	if err := tw.Flush(); err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintln(stdout)
+	for _, a := range addrs.List() {
+		fmt.Fprintf(stdout, "listening on %s\n", a.Str())
+	}
+	return exitOK
+}

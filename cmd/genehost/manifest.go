@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/client"
+)
+
+func init() {
+	commands["manifest"] = command{summary: "print an interface's manifest (Gene, JSON or AsyncAPI 3)", run: runManifest}
+}
+
+func runManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{name: "manifest", stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := c.newFlags("manifest [flags] ADDR IFACE", `
+Fetch the manifest of interface IFACE over its control sub-interface and
+print it: its purpose, direction, the messages each way with their schemas
+and examples, its control operations, flow settings, hash and addresses.
+
+--format gene   indented Gene text (the default)
+--format json   the JSON view of the same value (gene/JSON.md)
+--format asyncapi
+                an AsyncAPI 3.0 document: info, one channel with the
+                messages, a "receive" operation for what clients send and a
+                "send" operation for what the host sends, JSON Schema
+                payloads, and x-genehost extensions for the direction, flow
+                settings and control operations.
+
+`+addrHelp, `
+  genehost manifest - kv
+  genehost manifest - echo --format json
+  genehost manifest tcp://127.0.0.1:7470 kv --format asyncapi > kv.asyncapi.json`)
+	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
+	format := fs.String("format", "gene", "gene, json or asyncapi")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 2 {
+		return c.usageErr("want ADDR IFACE, got %d arguments", len(pos))
+	}
+	switch *format {
+	case "gene", "json", "asyncapi":
+	default:
+		return c.usageErr("--format %q: want gene, json or asyncapi", *format)
+	}
+	ctx, cancel := signalContext(*timeout)
+	defer cancel()
+	conn, err := dial(ctx, pos[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	defer conn.Close()
+	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{})
+	if err != nil {
+		return c.fail(err)
+	}
+	m, err := ctl.Manifest(ctx)
+	if err != nil {
+		return c.fail(err)
+	}
+	var out []byte
+	switch *format {
+	case "gene":
+		out = gene.AppendPretty(nil, m, "  ")
+	case "json":
+		var v any = jsonView(m)
+		if out, err = json.MarshalIndent(v, "", "  "); err != nil {
+			return c.fail(err)
+		}
+	case "asyncapi":
+		doc, err := asyncAPI(m)
+		if err != nil {
+			return c.fail(err)
+		}
+		if out, err = json.MarshalIndent(doc, "", "  "); err != nil {
+			return c.fail(err)
+		}
+	}
+	out = append(out, '\n')
+	if _, err := stdout.Write(out); err != nil {
+		return c.fail(err)
+	}
+	return exitOK
+}

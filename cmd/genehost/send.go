@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/proto"
+)
+
+func init() {
+	commands["send"] = command{summary: "send the Gene values read from standard input", run: runSend}
+}
+
+func runSend(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{name: "send", stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := c.newFlags("send [flags] ADDR IFACE", `
+Read Gene values from standard input and send each one on a data link of
+interface IFACE as soon as it is complete (a value may span lines, a line
+may hold several). At the end of the input the link is closed in order and
+"sent N values" is written to standard error.
+
+The link is a "recv" link (client to host only) when the interface is
+"recv", and a "send+recv" link when the interface is "send+recv": then the
+values the host sends back are printed on standard output, one per line,
+until the host ends the link. --dir chooses the link direction instead.
+
+`+addrHelp, `
+  printf '(set ^key "a" ^value 1)\n(set ^key "b" ^value 2)\n' | genehost send - kv
+  genehost send - queue --meta '{^topic "orders"}' < orders.gene
+  tail -f events.gene | genehost send tcp://127.0.0.1:7470 sink`)
+	timeout := fs.Duration("timeout", 0, "give up (exit 3) after this long in total; 0: no limit")
+	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "recv", "send+recv", or "auto" (from the interface's manifest)`)
+	format := addFormatFlag(fs)
+	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^token \"x\"}")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 2 {
+		return c.usageErr("want ADDR IFACE, got %d arguments", len(pos))
+	}
+	if err := checkFormat(*format); err != nil {
+		return c.usageErr("%v", err)
+	}
+	dir, fixed, err := parseDir(*dirFlag)
+	if err == nil && fixed && dir == proto.DirSend {
+		err = errors.New(`--dir send: a "send" link carries nothing from the client; use 'genehost recv'`)
+	}
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
+	md, err := parseMeta(*meta)
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
+	ctx, cancel := signalContext(*timeout)
+	defer cancel()
+	conn, err := dial(ctx, pos[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	defer conn.Close()
+	if !fixed {
+		if dir, err = interfaceDirection(ctx, conn, pos[1]); err != nil {
+			return c.fail(err)
+		}
+		if dir == proto.DirSend {
+			return c.fail(fmt.Errorf(`interface %q only sends (it is a feed); use 'genehost recv'`, pos[1]))
+		}
+	}
+	l, err := conn.Open(ctx, pos[1], dir, client.LinkOptions{Meta: md})
+	if err != nil {
+		return c.fail(err)
+	}
+	p := printer{w: stdout, format: *format}
+	recvDone := make(chan error, 1)
+	if dir == proto.DirSendRecv {
+		go func() { recvDone <- drain(ctx, l, p, -1) }()
+	} else {
+		recvDone <- nil
+	}
+	n, err := sendAll(ctx, l, newValueReader(stdin, "<stdin>"))
+	fmt.Fprintf(stderr, "sent %d values\n", n)
+	if err != nil {
+		l.Reset(proto.CodeCancelled, "input failed")
+		return c.fail(err)
+	}
+	if err := l.CloseSend(ctx); err != nil {
+		return c.fail(fmt.Errorf("closing the link: %w", err))
+	}
+	if err := <-recvDone; err != nil {
+		return c.fail(err)
+	}
+	if dir == proto.DirRecv {
+		// The host ends a recv link once it has consumed every value.
+		select {
+		case <-l.Done():
+		case <-ctx.Done():
+			return c.fail(fmt.Errorf("waiting for the host to take the last values: %w", ctx.Err()))
+		}
+		if err := l.Err(); err != nil {
+			return c.fail(err)
+		}
+	}
+	sd, cancelSD := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelSD()
+	_ = conn.Shutdown(sd)
+	return exitOK
+}
+
+// sendAll sends every value vr yields; it returns how many were sent.
+func sendAll(ctx context.Context, l *client.Link, vr *valueReader) (int, error) {
+	n := 0
+	for {
+		v, err := vr.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if err := l.Send(ctx, v); err != nil {
+			return n, fmt.Errorf("sending value %d: %w", n+1, err)
+		}
+		n++
+	}
+}
+
+// drain prints the values received on l until the host ends its
+// direction, max values have been printed (max < 0: no limit), or ctx
+// ends.
+func drain(ctx context.Context, l *client.Link, p printer, max int) error {
+	for n := 0; max < 0 || n < max; n++ {
+		v, err := l.Recv(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.print(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
