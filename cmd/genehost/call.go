@@ -78,7 +78,7 @@ func call(ctx context.Context, addr, iface string, v gene.Value, meta gene.Props
 	if err != nil {
 		return gene.Value{}, err
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	l, err := conn.Open(ctx, iface, proto.DirSendRecv, client.LinkOptions{Meta: meta})
 	if err != nil {
 		return gene.Value{}, err
@@ -96,6 +96,9 @@ func call(ctx context.Context, addr, iface string, v gene.Value, meta gene.Props
 		}
 		return gene.Value{}, fmt.Errorf("waiting for the reply: %w", err)
 	}
-	l.Reset(proto.CodeCancelled, "call done")
+	// Close in order: the host ends its side once the handler is done.
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_ = l.Close(cctx)
 	return reply, nil
 }

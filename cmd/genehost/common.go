@@ -165,6 +165,16 @@ func dial(ctx context.Context, addr string) (*client.Conn, error) {
 	return client.Dial(ctx, a, client.Config{})
 }
 
+// closeConn closes a connection gracefully (GOAWAY, then what is in
+// flight finishes), for at most two seconds.
+func closeConn(conn *client.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := conn.Shutdown(ctx); err != nil {
+		conn.Close()
+	}
+}
+
 // parseValue reads exactly one Gene value from a command-line argument.
 func parseValue(what, text string) (gene.Value, error) {
 	v, err := gene.ParseWith([]byte(text), gene.ReadOptions{Source: what})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
@@ -63,7 +62,7 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	if err != nil {
 		return c.fail(err)
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	if !fixed {
 		if dir, err = interfaceDirection(ctx, conn, pos[1]); err != nil {
 			return c.fail(err)
@@ -107,9 +106,6 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 				err = l.Err()
 			}
 			if err == nil {
-				sd, cancelSD := context.WithTimeout(context.Background(), 2*time.Second)
-				_ = conn.Shutdown(sd)
-				cancelSD()
 				return exitOK
 			}
 			result = err

@@ -58,7 +58,7 @@ and manifest.
 	if err != nil {
 		return c.fail(err)
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{})
 	if err != nil {
 		return c.fail(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -39,7 +40,7 @@ the addresses the host listens on.
 	if err != nil {
 		return c.fail(err)
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{})
 	if err != nil {
 		return c.fail(err)
@@ -61,7 +62,7 @@ the addresses the host listens on.
 		return "-"
 	}
 	for _, i := range ifaces.List() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", field(i, "name"), field(i, "version"), field(i, "direction"), field(i, "health"), field(i, "description"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", field(i, "name"), field(i, "version"), field(i, "direction"), field(i, "health"), firstLine(field(i, "description"), 60))
 	}
 	if err := tw.Flush(); err != nil {
 		return c.fail(err)
@@ -71,4 +72,15 @@ the addresses the host listens on.
 		fmt.Fprintf(stdout, "listening on %s\n", a.Str())
 	}
 	return exitOK
+}
+
+// firstLine is the first line of s, cut to max characters.
+func firstLine(s string, max int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-3]) + "..."
+	}
+	return s
 }

@@ -53,7 +53,7 @@ and examples, its control operations, flow settings, hash and addresses.
 	if err != nil {
 		return c.fail(err)
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{})
 	if err != nil {
 		return c.fail(err)

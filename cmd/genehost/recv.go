@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
@@ -62,7 +61,7 @@ interrupted (SIGINT, SIGTERM: exit 0).
 	if err != nil {
 		return c.fail(err)
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	l, err := conn.Open(ctx, pos[1], dir, client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)
@@ -82,8 +81,5 @@ interrupted (SIGINT, SIGTERM: exit 0).
 	default:
 		return c.fail(err)
 	}
-	sd, cancelSD := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancelSD()
-	_ = conn.Shutdown(sd)
 	return exitOK
 }

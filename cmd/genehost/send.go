@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
+	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
 )
@@ -63,7 +63,7 @@ until the host ends the link. --dir chooses the link direction instead.
 	if err != nil {
 		return c.fail(err)
 	}
-	defer conn.Close()
+	defer closeConn(conn)
 	if !fixed {
 		if dir, err = interfaceDirection(ctx, conn, pos[1]); err != nil {
 			return c.fail(err)
@@ -83,7 +83,7 @@ until the host ends the link. --dir chooses the link direction instead.
 	} else {
 		recvDone <- nil
 	}
-	n, err := sendAll(ctx, l, newValueReader(stdin, "<stdin>"))
+	n, err := sendAll(ctx, l, gene.NewDecoder(stdin, gene.ReadOptions{Source: "<stdin>"}))
 	fmt.Fprintf(stderr, "sent %d values\n", n)
 	if err != nil {
 		l.Reset(proto.CodeCancelled, "input failed")
@@ -106,17 +106,14 @@ until the host ends the link. --dir chooses the link direction instead.
 			return c.fail(err)
 		}
 	}
-	sd, cancelSD := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancelSD()
-	_ = conn.Shutdown(sd)
 	return exitOK
 }
 
-// sendAll sends every value vr yields; it returns how many were sent.
-func sendAll(ctx context.Context, l *client.Link, vr *valueReader) (int, error) {
+// sendAll sends every value dec yields; it returns how many were sent.
+func sendAll(ctx context.Context, l *client.Link, dec *gene.Decoder) (int, error) {
 	n := 0
 	for {
-		v, err := vr.Next()
+		v, err := dec.Decode()
 		if errors.Is(err, io.EOF) {
 			return n, nil
 		}

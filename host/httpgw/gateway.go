@@ -60,7 +60,7 @@ type Gateway struct {
 	log hclog.Logger
 	ids atomic.Int64
 
-	mu     sync.Mutex  // guards conn and closed
+	mu     sync.Mutex   // guards conn and closed
 	conn   *client.Conn // nil until the first request, or after it broke
 	closed bool
 }
@@ -146,7 +146,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), g.cfg.Timeout)
 	defer cancel()
 	id := g.ids.Add(1)
-	resp, err := g.roundTrip(ctx, id, r)
+	resp, l, err := g.roundTrip(ctx, id, r)
+	if l != nil {
+		// Close in order once the response is written: the host ends its
+		// side when the handler is done, and the link counts as a clean
+		// close in the interface's stats.
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = l.Close(cctx)
+		}()
+	}
 	if err != nil {
 		var ge *gatewayError
 		if !errors.As(err, &ge) {
@@ -166,47 +176,47 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // roundTrip sends the request value on a fresh link and returns the
-// response node.
-func (g *Gateway) roundTrip(ctx context.Context, id int64, r *http.Request) (*gene.Node, error) {
+// response node, and the link (when one was opened) for the caller to
+// close.
+func (g *Gateway) roundTrip(ctx context.Context, id int64, r *http.Request) (*gene.Node, *client.Link, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, g.cfg.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, failf(http.StatusRequestEntityTooLarge, "the request body exceeds %d bytes", g.cfg.MaxBodyBytes)
+			return nil, nil, failf(http.StatusRequestEntityTooLarge, "the request body exceeds %d bytes", g.cfg.MaxBodyBytes)
 		}
-		return nil, failf(http.StatusBadRequest, "reading the request body: %v", err)
+		return nil, nil, failf(http.StatusBadRequest, "reading the request body: %v", err)
 	}
 	req := RequestValue(id, r, body)
 	conn, err := g.connection(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the host: %w", err)
+		return nil, nil, fmt.Errorf("cannot reach the host: %w", err)
 	}
 	l, err := conn.Open(ctx, g.cfg.Interface, proto.DirSendRecv, client.LinkOptions{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer l.Reset(proto.CodeCancelled, "http request done")
 	if err := l.Send(ctx, req); err != nil {
-		return nil, fmt.Errorf("sending the request to %q: %w", g.cfg.Interface, err)
+		return nil, l, fmt.Errorf("sending the request to %q: %w", g.cfg.Interface, err)
 	}
 	for {
 		v, err := l.Recv(ctx)
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("interface %q ended the link without a response", g.cfg.Interface)
+			return nil, l, fmt.Errorf("interface %q ended the link without a response", g.cfg.Interface)
 		}
 		if err != nil {
-			return nil, err
+			return nil, l, err
 		}
 		n := v.Node()
 		if v.Kind() != gene.KindNode || n == nil || !n.Head.IsSymbol("response") {
-			return nil, fmt.Errorf("interface %q answered %s, not a (response ^status ...) node", g.cfg.Interface, clip(gene.Format(v)))
+			return nil, l, fmt.Errorf("interface %q answered %s, not a (response ^status ...) node", g.cfg.Interface, clip(gene.Format(v)))
 		}
 		if rid, ok := n.Props.Get("id"); ok {
 			if i, ok := rid.AsInt(); !ok || i != id {
 				continue // not ours: a stray value, wait for the right one
 			}
 		}
-		return n, nil
+		return n, l, nil
 	}
 }
 

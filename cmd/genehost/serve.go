@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/httpgw"
+)
+
+func init() {
+	commands["serve"] = command{summary: "serve the interfaces of a plugin directory", run: runServe}
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{name: "serve", stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := c.newFlags("serve [flags]", `
+Serve every plugin of the plugin directory as an interface, on Unix sockets
+and TCP, until SIGINT or SIGTERM; then stop gracefully (clients get GOAWAY,
+open links finish, for at most --shutdown-timeout).
+
+Without --listen it listens on the default Unix socket
+($XDG_RUNTIME_DIR/genehost/genehost.sock, else
+$TMPDIR/genehost-$UID/genehost.sock, its directory created with mode 0700)
+and on tcp://127.0.0.1:`+fmt.Sprint(DefaultTCPPort)+`. A socket file left behind by a killed genehost
+is reused; one held by a live process is refused. Once the plugins are
+loaded it prints one line per address on standard output:
+
+  listening on unix:///run/user/1000/genehost/genehost.sock
+  listening on tcp://127.0.0.1:7470
+  http gateway on http://127.0.0.1:8080 (interface web)
+
+(tcp://HOST:0 prints the port actually chosen.) Logs go to standard error.
+
+Durable state (the key-value store plugins use) lives in --data, by default
+$XDG_DATA_HOME/genehost, else ~/.local/share/genehost.
+
+--http ADDR[=IFACE] also serves HTTP on ADDR through interface IFACE
+(default "web"): each request becomes (request ^method ... ^path ...) and
+the interface's (response ^status ... ^body ...) is the HTTP response (see
+host/httpgw).
+
+Plain TCP is only allowed on loopback addresses unless --insecure is given;
+tls://HOST:PORT needs --cert and --key, and --client-ca to require client
+certificates.`, `
+  genehost serve
+  genehost serve --plugins ./plugins --listen unix:///tmp/g.sock --listen tcp://127.0.0.1:0
+  genehost serve --http 127.0.0.1:8080 --log-level debug
+  genehost serve --http 127.0.0.1:8080=api --data /var/lib/genehost
+  genehost serve --listen tls://0.0.0.0:7443 --cert host.pem --key host.key --client-ca ca.pem`)
+	var listens, https listFlag
+	pluginsDir := fs.String("plugins", "./plugins", "the plugin directory: one folder per interface")
+	fs.Var(&listens, "listen", "an address to listen on: unix:///path, tcp://host:port, tls://host:port (repeatable; default: the Unix socket and tcp://127.0.0.1:"+fmt.Sprint(DefaultTCPPort)+")")
+	dataDir := fs.String("data", defaultDataDir(), "where durable state lives")
+	cacheDir := fs.String("cache", defaultCacheDir(), "where compiled plugins are cached (Wasm compilation, Go builds)")
+	fs.Var(&https, "http", "serve HTTP on ADDR (host:port) through interface IFACE, as ADDR[=IFACE] (IFACE default web; repeatable)")
+	logLevel := fs.String("log-level", "info", "trace, debug, info, warn or error")
+	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
+	insecure := fs.Bool("insecure", false, "allow plain TCP on non-loopback addresses")
+	cert := fs.String("cert", "", "PEM certificate chain for tls:// listeners")
+	key := fs.String("key", "", "PEM private key for tls:// listeners")
+	clientCA := fs.String("client-ca", "", "PEM CA certificates; tls:// clients must present a certificate they signed")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long open links may take to finish at shutdown")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 0 {
+		return c.usageErr("serve takes no arguments, got %q", pos)
+	}
+	level := hclog.LevelFromString(*logLevel)
+	if level == hclog.NoLevel {
+		return c.usageErr("--log-level %q: want trace, debug, info, warn or error", *logLevel)
+	}
+	gws, err := parseHTTPFlags(https)
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "genehost", Level: level, JSONFormat: *logJSON, Output: stderr})
+
+	if len(listens) == 0 {
+		sock := DefaultSocket()
+		if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
+			return c.fail(fmt.Errorf("socket directory: %w", err))
+		}
+		listens = listFlag{"unix://" + sock, fmt.Sprintf("tcp://127.0.0.1:%d", DefaultTCPPort)}
+	}
+	lcs := make([]host.ListenerConfig, len(listens))
+	for i, a := range listens {
+		addr, err := resolveAddr(a)
+		if err != nil {
+			return c.usageErr("--listen: %v", err)
+		}
+		lcs[i] = host.ListenerConfig{
+			Address: addr, AllowInsecure: *insecure, Warn: log.Warn,
+			CertFile: *cert, KeyFile: *key, ClientCAFile: *clientCA,
+		}
+		if err := lcs[i].Validate(); err != nil {
+			return c.usageErr("--listen: %v", err)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv := host.New(host.Config{Logger: log})
+	plugins, err := startPlugins(ctx, srv, pluginOptions{
+		dir: *pluginsDir, data: *dataDir, cache: *cacheDir, log: log,
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	defer plugins.close()
+
+	var addrs []string
+	for _, lc := range lcs {
+		a, err := srv.Listen(lc)
+		if err != nil {
+			srv.Close()
+			return c.fail(err)
+		}
+		addrs = append(addrs, a)
+	}
+	for _, a := range addrs {
+		fmt.Fprintf(stdout, "listening on %s\n", a)
+	}
+
+	var httpServers []*http.Server
+	for _, g := range gws {
+		gw, err := httpgw.New(httpgw.Config{Addr: addrs[0], Interface: g.iface, Logger: log.Named("http")})
+		if err != nil {
+			srv.Close()
+			return c.fail(err)
+		}
+		defer gw.Close()
+		ln, err := net.Listen("tcp", g.addr)
+		if err != nil {
+			srv.Close()
+			return c.fail(fmt.Errorf("--http %s: %w", g.addr, err))
+		}
+		hs := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})}
+		httpServers = append(httpServers, hs)
+		go func() {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http gateway failed", "address", g.addr, "error", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "http gateway on http://%s (interface %s)\n", ln.Addr(), gw.Interface())
+	}
+	if f, ok := stdout.(interface{ Sync() error }); ok {
+		_ = f.Sync()
+	}
+
+	<-ctx.Done()
+	stop()
+	log.Info("shutting down", "deadline", *shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
+	defer cancel()
+	for _, hs := range httpServers {
+		_ = hs.Shutdown(sctx)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown deadline passed; remaining links were reset", "error", err)
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+// httpGateway is one --http flag.
+type httpGateway struct{ addr, iface string }
+
+func parseHTTPFlags(fl []string) ([]httpGateway, error) {
+	var out []httpGateway
+	for _, f := range fl {
+		addr, iface, _ := strings.Cut(f, "=")
+		if iface == "" {
+			iface = httpgw.DefaultInterface
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("--http %q: want HOST:PORT[=IFACE]: %v", f, err)
+		}
+		out = append(out, httpGateway{addr: addr, iface: iface})
+	}
+	return out, nil
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "genehost")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "genehost")
+	}
+	return filepath.Join(os.TempDir(), "genehost-data-"+fmt.Sprint(os.Getuid()))
+}
+
+func defaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "genehost")
+	}
+	return filepath.Join(os.TempDir(), "genehost-cache-"+fmt.Sprint(os.Getuid()))
+}
+
