@@ -218,4 +218,3 @@ func defaultCacheDir() string {
 	}
 	return filepath.Join(os.TempDir(), "genehost-cache-"+fmt.Sprint(os.Getuid()))
 }
-
