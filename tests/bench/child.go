@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ import (
 //	         number of links (or streams) the server holds open
 //	sample   start sampling mem every 20ms
 //	peak     stop sampling, answer the highest HEAP+STACK seen
+//	heap F   write a heap profile (after GC) to file F, answer "ok"
 //
 // It exits when its standard input closes.
 
@@ -64,7 +66,15 @@ func runChild(kind, sock string) error {
 	)
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		switch cmd := in.Text(); cmd {
+		cmd := in.Text()
+		if f, ok := strings.CutPrefix(cmd, "heap "); ok {
+			if err := writeHeapProfile(f); err != nil {
+				return err
+			}
+			fmt.Println("ok")
+			continue
+		}
+		switch cmd {
 		case "mem":
 			heap, stack := liveMemory()
 			fmt.Printf("%d %d %d\n", heap, stack, links())
@@ -102,6 +112,19 @@ func runChild(kind, sock string) error {
 		sampling.Wait()
 	}
 	return in.Err()
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // liveMemory collects garbage and returns the live heap and the stacks.
@@ -222,6 +245,23 @@ func (c *child) peak() (int64, error) {
 		return 0, fmt.Errorf("child peak answer %q: %w", line, err)
 	}
 	return n, nil
+}
+
+// heapProfile asks the child for a heap profile in the -memprofile
+// directory, named name, when that flag is set.
+func (c *child) heapProfile(b *bench, name string) error {
+	if b.cfg.memprofile == "" {
+		return nil
+	}
+	path, err := filepath.Abs(filepath.Join(b.cfg.memprofile, name))
+	if err != nil {
+		return err
+	}
+	if line, err := c.ask("heap " + path); err != nil || line != "ok" {
+		return fmt.Errorf("child heap profile: %q %v", line, err)
+	}
+	b.logf("  heap profile of the host written to %s", path)
+	return nil
 }
 
 // Close ends the child and waits for it.

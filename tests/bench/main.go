@@ -32,6 +32,8 @@ type config struct {
 	dur        time.Duration // length of one timed run
 	scenarios  map[int]bool  // which scenarios to run; empty means all
 	cpuprofile string        // write a CPU profile of the whole run here
+	trials     string        // run only the trials whose name contains this
+	memprofile string        // directory for heap profiles of the child hosts
 	links      int           // scenario 5: idle data links in total
 	transports int           // scenario 5: transports they are spread over
 	subs       int           // scenario 4: subscribers
@@ -50,6 +52,8 @@ func main() {
 	flag.DurationVar(&cfg.dur, "d", time.Second, "length of one timed run")
 	flag.StringVar(&only, "scenarios", "", "comma-separated scenario numbers to run (default all)")
 	flag.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.StringVar(&cfg.trials, "trials", "", "run only the timed trials whose name contains this (e.g. genehost, to profile one side)")
+	flag.StringVar(&cfg.memprofile, "memprofile", "", "directory to write heap profiles of the child hosts in (scenarios 5 and 6)")
 	flag.IntVar(&cfg.links, "links", 10000, "scenario 5: idle data links in total")
 	flag.IntVar(&cfg.transports, "transports", 100, "scenario 5: transports the idle links are spread over")
 	flag.IntVar(&cfg.subs, "subs", 100, "scenario 4: subscribers")

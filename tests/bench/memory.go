@@ -89,6 +89,9 @@ func grpcIdleRun(ctx context.Context, b *bench) (float64, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	if err := c.heapProfile(b, "idle-grpc.heap"); err != nil {
+		return 0, 0, err
+	}
 	t, l := idleFigures(b, none, connected, all)
 	return t, l, nil
 }

@@ -99,6 +99,9 @@ func genehostIdleRun(ctx context.Context, b *bench) (float64, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	if err := c.heapProfile(b, "idle-genehost.heap"); err != nil {
+		return 0, 0, err
+	}
 	t, l := idleFigures(b, none, connected, all)
 	return t, l, nil
 }
@@ -142,6 +145,9 @@ func genehostFloodRun(ctx context.Context, b *bench) (float64, float64, error) {
 	}
 	peak, err := c.peak()
 	if err != nil {
+		return 0, 0, err
+	}
+	if err := c.heapProfile(b, "flood-genehost.heap"); err != nil {
 		return 0, 0, err
 	}
 	b.logf("  genehost flood: %d values sent before the window closed (%.0f B of payload)", sent, float64(sent*len(payloadBytes)))

@@ -164,7 +164,7 @@ func (b *bench) measure(ctx context.Context, trials ...trial) medians {
 	failed := map[string]bool{}
 	for i := range b.cfg.runs {
 		for _, t := range trials {
-			if failed[t.name] || ctx.Err() != nil {
+			if failed[t.name] || ctx.Err() != nil || !strings.Contains(t.name, b.cfg.trials) {
 				continue
 			}
 			x, err := t.run(ctx)
