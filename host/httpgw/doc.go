@@ -5,34 +5,38 @@
 //
 // # Values
 //
-// A request becomes
+// The values follow plugins/README.md, "HTTP gateway values". A request
+// becomes
 //
-//	(request ^id 7 ^method "GET" ^path "/hello" ^query {^name "Ada"}
-//	         ^headers {^accept "*/*" ^user-agent "curl/8.5.0"} ^body ""
-//	         ^remote "127.0.0.1:50412" ^host "127.0.0.1:8080")
+//	(request ^id 7 ^method "GET" ^path "/api/notes" ^query {^format "gene"}
+//	         ^raw-query "format=gene" ^headers {^accept "*/*"} ^body ""
+//	         ^host "127.0.0.1:8080" ^remote "127.0.0.1:50312")
 //
-// ^id numbers the requests of one gateway; ^query maps each parameter to
-// its value, or to a list of values when it is repeated; ^headers maps each
-// header name, in lower case, to its value (repeated headers joined with
-// ", "); ^body is a string when the body is valid UTF-8 and a bytes value
-// otherwise (empty: ""). Header and parameter names are prop keys as sent.
+// ^query maps each parameter to its value, or to a list of values when it
+// is repeated (a name that cannot be a prop key is only in ^raw-query);
+// ^headers maps each header name, in lower case, to its value (repeated
+// headers joined with ", "; Host and hop-by-hop headers left out); ^body is
+// a string when the body is valid UTF-8 and bytes otherwise.
 //
 // The interface answers on the same link with
 //
 //	(response ^id 7 ^status 200 ^headers {^content-type "text/plain"} ^body "hello")
 //
-// ^status defaults to 200; ^headers values are strings (or lists of strings
-// for repeated headers); ^body is a string or bytes written as is, or any
-// other value, which is written as JSON (gene/JSON.md) with Content-Type
-// application/json unless the response sets one. ^id may be left out.
+// ^id is required; ^status (100 to 599) defaults to 200; ^headers values are
+// strings or lists of strings (one header line each); ^body is a string or
+// bytes. The gateway sets Content-Length, and Content-Type when the
+// response has none (text/plain; charset=utf-8 for a string body,
+// application/octet-stream for bytes); a HEAD response has no body. A
+// response whose ^id matches no outstanding request is logged and dropped.
 //
 // # Errors
 //
 // No response within Config.Timeout: 504 Gateway Timeout. The interface is
-// missing, refuses the link, resets it, ends it without a response, or
-// answers with something that is not a (response ...) node: 502 Bad
-// Gateway, with a plain-text body saying what happened. A request body
-// larger than Config.MaxBodyBytes: 413.
+// missing, refuses the link, resets it or ends it without a response, or
+// the response is malformed (not (response ...), no ^id, a status out of
+// range, headers or body of the wrong kind): 502 Bad Gateway, with a
+// plain-text body saying what happened. A request body larger than
+// Config.MaxBodyBytes: 413, before the interface sees it.
 //
 // # Links
 //

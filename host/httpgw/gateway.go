@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
@@ -172,13 +175,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "genehost gateway: %s\n", ge.msg)
 		return
 	}
-	writeResponse(w, resp)
+	resp.write(w, r.Method)
 }
 
 // roundTrip sends the request value on a fresh link and returns the
-// response node, and the link (when one was opened) for the caller to
+// checked response, and the link (when one was opened) for the caller to
 // close.
-func (g *Gateway) roundTrip(ctx context.Context, id int64, r *http.Request) (*gene.Node, *client.Link, error) {
+func (g *Gateway) roundTrip(ctx context.Context, id int64, r *http.Request) (*response, *client.Link, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, g.cfg.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -211,20 +214,30 @@ func (g *Gateway) roundTrip(ctx context.Context, id int64, r *http.Request) (*ge
 		if v.Kind() != gene.KindNode || n == nil || !n.Head.IsSymbol("response") {
 			return nil, l, fmt.Errorf("interface %q answered %s, not a (response ^status ...) node", g.cfg.Interface, clip(gene.Format(v)))
 		}
-		if rid, ok := n.Props.Get("id"); ok {
-			if i, ok := rid.AsInt(); !ok || i != id {
-				continue // not ours: a stray value, wait for the right one
-			}
+		rid, ok := n.Props.Get("id")
+		if !ok {
+			return nil, l, fmt.Errorf("interface %q answered a (response ...) without the request's ^id", g.cfg.Interface)
 		}
-		return n, l, nil
+		if i, ok := rid.AsInt(); !ok || i != id {
+			g.log.Warn("response for no outstanding request dropped", "interface", g.cfg.Interface, "id", gene.Format(rid))
+			continue
+		}
+		resp, err := checkResponse(n)
+		if err != nil {
+			return nil, l, err
+		}
+		return resp, l, nil
 	}
 }
 
-// RequestValue is the Gene value an HTTP request becomes (see the package
-// documentation).
+// RequestValue is the Gene value an HTTP request becomes (plugins/README.md,
+// "HTTP gateway values").
 func RequestValue(id int64, r *http.Request, body []byte) gene.Value {
 	var query gene.Props
 	for k, vs := range r.URL.Query() {
+		if !propKey(k) {
+			continue // only in ^raw-query
+		}
 		if len(vs) == 1 {
 			query = append(query, gene.Prop{Key: k, Value: gene.String(vs[0])})
 			continue
@@ -238,7 +251,11 @@ func RequestValue(id int64, r *http.Request, body []byte) gene.Value {
 	sortProps(query)
 	var headers gene.Props
 	for k, vs := range r.Header {
-		headers = append(headers, gene.Prop{Key: strings.ToLower(k), Value: gene.String(strings.Join(vs, ", "))})
+		lk := strings.ToLower(k)
+		if hopByHop(lk) || lk == "host" || !propKey(lk) {
+			continue
+		}
+		headers = append(headers, gene.Prop{Key: lk, Value: gene.String(strings.Join(vs, ", "))})
 	}
 	sortProps(headers)
 	b := gene.String(string(body))
@@ -250,72 +267,108 @@ func RequestValue(id int64, r *http.Request, body []byte) gene.Value {
 		{Key: "method", Value: gene.String(r.Method)},
 		{Key: "path", Value: gene.String(r.URL.Path)},
 		{Key: "query", Value: gene.PropMap(query...)},
+		{Key: "raw-query", Value: gene.String(r.URL.RawQuery)},
 		{Key: "headers", Value: gene.PropMap(headers...)},
 		{Key: "body", Value: b},
-		{Key: "remote", Value: gene.String(r.RemoteAddr)},
 		{Key: "host", Value: gene.String(r.Host)},
+		{Key: "remote", Value: gene.String(r.RemoteAddr)},
 	}})
 }
 
-func sortProps(ps gene.Props) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].Key < ps[j-1].Key; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
+// hopByHop reports the headers that concern one connection only and are
+// not passed to the handler.
+func hopByHop(lower string) bool {
+	switch lower {
+	case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade":
+		return true
 	}
+	return strings.HasPrefix(lower, "proxy-")
 }
 
-// writeResponse writes a (response ...) node as the HTTP response.
-func writeResponse(w http.ResponseWriter, n *gene.Node) {
-	status := http.StatusOK
-	if s, ok := n.Props.Get("status"); ok {
-		if i, ok := s.AsInt(); ok && i >= 100 && i <= 999 {
-			status = int(i)
-		} else {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(http.StatusBadGateway)
-			fmt.Fprintf(w, "genehost gateway: the response's ^status %s is not an HTTP status code\n", clip(gene.Format(s)))
-			return
+// propKey reports whether s can be a Gene prop key in text: not empty, no
+// whitespace, no '^' and none of ()[]{}",;' and backquote.
+func propKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || strings.ContainsRune("^()[]{}\",;'`", r) {
+			return false
 		}
 	}
+	return true
+}
+
+func sortProps(ps gene.Props) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Key < ps[j].Key })
+}
+
+// response is a checked (response ...) node.
+type response struct {
+	status  int
+	headers http.Header
+	body    []byte
+	ctype   string // the default Content-Type for the body kind
+}
+
+// checkResponse checks a (response ...) node against the format and
+// returns what to write, or why it is malformed.
+func checkResponse(n *gene.Node) (*response, error) {
+	resp := &response{status: http.StatusOK, headers: http.Header{}}
+	if s, ok := n.Props.Get("status"); ok {
+		i, ok := s.AsInt()
+		if !ok || i < 100 || i > 599 {
+			return nil, fmt.Errorf("the response's ^status %s is not an HTTP status code (an integer from 100 to 599)", clip(gene.Format(s)))
+		}
+		resp.status = int(i)
+	}
 	if hs, ok := n.Props.Get("headers"); ok {
+		if hs.Kind() != gene.KindProps {
+			return nil, fmt.Errorf("the response's ^headers is %s, not a prop map", hs.Kind())
+		}
 		for _, p := range hs.Props() {
 			switch p.Value.Kind() {
+			case gene.KindString:
+				resp.headers.Add(p.Key, p.Value.Str())
 			case gene.KindList:
 				for _, v := range p.Value.List() {
-					w.Header().Add(p.Key, text(v))
+					if v.Kind() != gene.KindString {
+						return nil, fmt.Errorf("the response's header ^%s holds %s, not a string", p.Key, v.Kind())
+					}
+					resp.headers.Add(p.Key, v.Str())
 				}
 			default:
-				w.Header().Add(p.Key, text(p.Value))
+				return nil, fmt.Errorf("the response's header ^%s is %s, not a string or a list of strings", p.Key, p.Value.Kind())
 			}
 		}
 	}
-	var body []byte
 	if b, ok := n.Props.Get("body"); ok {
 		switch b.Kind() {
 		case gene.KindString:
-			body = []byte(b.Str())
+			resp.body, resp.ctype = []byte(b.Str()), "text/plain; charset=utf-8"
 		case gene.KindBytes:
-			body = b.Bytes()
-		case gene.KindNil, gene.KindVoid:
+			resp.body, resp.ctype = b.Bytes(), "application/octet-stream"
 		default:
-			body = gene.AppendJSON(nil, b)
-			if w.Header().Get("Content-Type") == "" {
-				w.Header().Set("Content-Type", "application/json")
-			}
+			return nil, fmt.Errorf("the response's ^body is %s, not a string or bytes", b.Kind())
 		}
 	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return resp, nil
 }
 
-// text is the header spelling of a value: strings as they are, anything
-// else as Gene text.
-func text(v gene.Value) string {
-	if v.Kind() == gene.KindString || v.Kind() == gene.KindSymbol {
-		return v.Str()
+// write writes the response; no body for HEAD.
+func (resp *response) write(w http.ResponseWriter, method string) {
+	h := w.Header()
+	for k, vs := range resp.headers {
+		h[k] = vs
 	}
-	return gene.Format(v)
+	if h.Get("Content-Type") == "" && resp.ctype != "" {
+		h.Set("Content-Type", resp.ctype)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	w.WriteHeader(resp.status)
+	if method != http.MethodHead {
+		_, _ = w.Write(resp.body)
+	}
 }
 
 func clip(s string) string {
