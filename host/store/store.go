@@ -96,8 +96,23 @@ func (db *DB) Namespaces() ([]string, error) {
 	return names, err
 }
 
-func (db *DB) view(fn func(*bolt.Tx) error) error   { return wrap(db.b.View(fn)) }
-func (db *DB) update(fn func(*bolt.Tx) error) error { return wrap(db.b.Update(fn)) }
+func (db *DB) view(fn func(*bolt.Tx) error) error { return wrap(db.b.View(fn)) }
+
+// update runs fn in a read-write transaction. A failure of the commit
+// itself (the disk is full, the file cannot grow, an I/O error) names the
+// database file; the transaction is rolled back and earlier data is
+// untouched.
+func (db *DB) update(fn func(*bolt.Tx) error) error {
+	var fnErr error
+	err := db.b.Update(func(tx *bolt.Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err != nil && fnErr == nil && !errors.Is(err, berrors.ErrDatabaseNotOpen) && !errors.Is(err, berrors.ErrDatabaseReadOnly) {
+		return fmt.Errorf("store: write %s: %w", db.path, err)
+	}
+	return wrap(err)
+}
 
 func wrap(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
