@@ -258,3 +258,26 @@ func TestExportsMatchABI(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallMemory: a C guest starts with 2 pages of memory and runs in
+// them, so caps far below a Go guest's work; a cap below what the module
+// declares is refused at compile time, naming both.
+func TestSmallMemory(t *testing.T) {
+	requireToolchain(t)
+	rt := newRuntime(t)
+	_, err := rt.Compile(t.Context(), source(t, "echo", plugin.Limits{MemoryPages: 1}, plugin.Grants{}))
+	require.ErrorContains(t, err, "min 2 pages (128 Ki) over limit of 1 pages")
+
+	m, err := rt.Compile(t.Context(), source(t, "echo", plugin.Limits{MemoryPages: 2}, plugin.Grants{}))
+	require.NoError(t, err)
+	t.Cleanup(func() { m.Close(context.Background()) })
+	h := plugintest.New(t, plugin.Grants{})
+	in, err := m.Instantiate(t.Context(), h)
+	require.NoError(t, err)
+	t.Cleanup(func() { in.Close(context.Background()) })
+	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "echo", Direction: "send+recv"}))
+	v := gene.MustParse(`(hello ^to "world" [1 2 3])`)
+	_, err = in.OnValues(t.Context(), 1, []gene.Value{v})
+	require.NoError(t, err)
+	require.Equal(t, gene.Format(v), texts(h.Sent(1)))
+}
