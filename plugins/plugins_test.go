@@ -1,9 +1,11 @@
 // Package plugins_test drives the shipped plugins (echo, kv, queue, web)
-// through their real runtimes: each plugin's plugin.gene is read, its
-// manifest parsed with host.ParseManifest, its code compiled by host/jsrt
-// or host/wasmrt (the Go plugin built with the Go toolchain first), and
-// instances are called as the host calls them, with a recording Host whose
-// key-value store is a real host/store database.
+// through their real runtimes: each plugin's plugin.gene is read with
+// plugindir.ReadConfig (which parses its manifest with host.ParseManifest),
+// its code compiled by host/jsrt or host/wasmrt (the Go plugin built with
+// the Go toolchain first), and instances are called as the host calls
+// them, with a recording Host whose key-value store is a real host/store
+// database. served_test.go serves the directory itself through
+// host/plugindir and a host.Server on a real socket.
 package plugins_test
 
 import (
@@ -26,6 +28,7 @@ import (
 	"github.com/genehost/genehost/host/jsrt"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
+	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/host/wasmrt"
 	"github.com/genehost/genehost/proto"
@@ -52,67 +55,29 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// config holds the plugin-only keys of plugin.gene (the manifest keys
-// are read by host.ParseManifest).
-type config struct {
-	Runtime   string `gene:"runtime"`
-	Entry     string `gene:"entry"`
-	Instances string `gene:"instances"`
-	Pool      int    `gene:"pool"`
-	Grants    struct {
-		KV     bool `gene:"kv"`
-		Timers bool `gene:"timers"`
-		Clock  bool `gene:"clock"`
-	} `gene:"grants"`
-	Limits struct {
-		MemoryPages   uint32 `gene:"memory-pages"`
-		CallTimeoutMS int    `gene:"call-timeout-ms"`
-		MaxInputBytes int    `gene:"max-input-bytes"`
-	} `gene:"limits"`
-}
-
-// pluginKeys are the keys plugin.gene may hold besides the manifest's.
-var pluginKeys = []string{"runtime", "entry", "instances", "pool", "grants", "limits"}
-
 // shippedPlugin is one plugin folder, read and checked.
 type shippedPlugin struct {
 	name     string
 	dir      string
 	text     []byte // plugin.gene
 	manifest *host.Manifest
-	cfg      config
+	cfg      *plugindir.Config
 }
 
 func readPlugin(t testing.TB, name string) *shippedPlugin {
 	t.Helper()
 	dir, err := filepath.Abs(name)
 	require.NoError(t, err)
-	text, err := os.ReadFile(filepath.Join(dir, "plugin.gene"))
+	text, err := os.ReadFile(filepath.Join(dir, plugindir.ConfigFile))
 	require.NoError(t, err)
-	v, err := gene.Parse(text)
+	cfg, err := plugindir.ReadConfig(dir)
 	require.NoError(t, err, "%s/plugin.gene", name)
-	m, err := host.ParseManifest(v)
-	require.NoError(t, err, "%s/plugin.gene", name)
-	p := &shippedPlugin{name: name, dir: dir, text: text, manifest: m}
-	require.NoError(t, gene.Unmarshal(v, &p.cfg), "%s/plugin.gene", name)
-	for _, kv := range v.Props() {
-		require.Contains(t, append(append([]string{}, host.ManifestKeys...), pluginKeys...), kv.Key,
-			"%s/plugin.gene: unknown key ^%s", name, kv.Key)
-	}
-	return p
+	return &shippedPlugin{name: name, dir: dir, text: text, manifest: cfg.Manifest, cfg: cfg}
 }
 
-func (p *shippedPlugin) limits() plugin.Limits {
-	return plugin.Limits{
-		MemoryPages:   p.cfg.Limits.MemoryPages,
-		CallTimeout:   time.Duration(p.cfg.Limits.CallTimeoutMS) * time.Millisecond,
-		MaxInputBytes: p.cfg.Limits.MaxInputBytes,
-	}
-}
+func (p *shippedPlugin) limits() plugin.Limits { return p.cfg.Limits }
 
-func (p *shippedPlugin) grants() plugin.Grants {
-	return plugin.Grants{KV: p.cfg.Grants.KV, Timers: p.cfg.Grants.Timers, Clock: p.cfg.Grants.Clock}
-}
+func (p *shippedPlugin) grants() plugin.Grants { return p.cfg.Grants }
 
 // source returns the plugin's code as the loader would hand it to its
 // runtime, with the runtime.
@@ -123,9 +88,6 @@ func (p *shippedPlugin) source(t testing.TB) (plugin.Runtime, *plugin.Source) {
 	switch p.cfg.Runtime {
 	case "js":
 		src.Entry = p.cfg.Entry
-		if src.Entry == "" {
-			src.Entry = "handler.js"
-		}
 		code, err := os.ReadFile(filepath.Join(p.dir, src.Entry))
 		require.NoError(t, err)
 		src.Code = code
@@ -411,10 +373,9 @@ func TestManifests(t *testing.T) {
 			require.Equal(t, name, m.Name, "^name is the folder name")
 			require.NotEmpty(t, m.Version)
 			require.NotEmpty(t, m.Description)
-			require.Contains(t, []string{"js", "go", "wasm"}, p.cfg.Runtime)
-			require.Contains(t, []string{"per-link", "pool"}, p.cfg.Instances)
-			if p.cfg.Instances == "pool" {
-				require.Positive(t, p.cfg.Pool)
+			require.Contains(t, []string{"js", "go"}, p.cfg.Runtime)
+			if p.cfg.Instances == plugindir.Pool {
+				require.Equal(t, 1, p.cfg.PoolSize, "the shipped pools share one instance's memory across links")
 			}
 			require.NotEmpty(t, m.Messages)
 			for _, msg := range m.Messages {
