@@ -32,10 +32,10 @@ type ghHost struct {
 
 // The bench's Go interfaces.
 const (
-	ifaceEcho  = "echo"  // send+recv: every value comes back (host.Echo)
-	ifaceSink  = "sink"  // recv: values are counted and dropped
-	ifaceIdle  = "idle"  // send+recv: links are counted, values ignored
-	ifaceFlood = "flood" // recv: Receive never returns while the link lives
+	ifaceEcho  = "go-echo" // send+recv: every value comes back (host.Echo)
+	ifaceSink  = "sink"    // recv: values are counted and dropped
+	ifaceIdle  = "idle"    // send+recv: links are counted, values ignored
+	ifaceFlood = "flood"   // recv: Receive never returns while the link lives
 )
 
 func manifest(name, dir string) *host.Manifest {
@@ -197,9 +197,28 @@ func withID(v gene.Value, id int) gene.Value {
 	return gene.NodeValue(&n)
 }
 
-// pluginRoundTripTrials are the JS and Go-to-Wasm echo plugins.
+// pluginRoundTripTrials are the shipped JS echo plugin and the bench's
+// Go-to-Wasm echo, served from a plugin directory by an in-process host.
 func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
-	return nil, nil, fmt.Errorf("the plugin directory loader (host/plugindir) is %w", errPending)
+	p, err := startPlugins(ctx, b, "rt", false, "echo", "wasm-echo")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := []func(){func() { p.Close() }}
+	conn, err := p.dial(ctx)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = append(cleanup, func() { conn.Close() })
+	var trials []trial
+	for _, pl := range []struct{ name, iface string }{{"genehost JS echo", "echo"}, {"genehost Wasm echo", "wasm-echo"}} {
+		t, err := roundTripTrial(ctx, b, pl.name, conn, pl.iface, 1)
+		if err != nil {
+			return trials, cleanup, fmt.Errorf("%s: %w", pl.name, err)
+		}
+		trials = append(trials, t)
+	}
+	return trials, cleanup, nil
 }
 
 // genehostStreamTrials streams to the sink interface: Send for the run's

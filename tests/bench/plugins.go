@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/jsrt"
+	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/plugindir"
+	"github.com/genehost/genehost/host/wasmrt"
+)
+
+// benchSource is the directory of this program's sources (tests/bench),
+// from which the repository's shipped plugins are found.
+func benchSource() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "."
+	}
+	return filepath.Dir(file)
+}
+
+// pluginSources are the plugin folders a scenario may load, by name: the
+// shipped ones from the repository's plugins/, the bench's own from
+// tests/bench/plugins/.
+func pluginSource(name string) string {
+	if name == "wasm-echo" {
+		return filepath.Join(benchSource(), "plugins", name)
+	}
+	return filepath.Join(benchSource(), "..", "..", "plugins", name)
+}
+
+// ghPlugins is an in-process host serving a plugin directory made in a
+// temporary folder from copies of the named plugins, so that scenario 7
+// can edit them.
+type ghPlugins struct {
+	*ghHost
+	dir      *plugindir.Dir
+	path     string
+	runtimes map[string]plugin.Runtime
+	stop     context.CancelFunc
+	watching chan error
+}
+
+// startPlugins starts a host on a new socket serving copies of the named
+// plugins; with watch, the directory is watched and changes hot-reload.
+func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names ...string) (*ghPlugins, error) {
+	path := filepath.Join(b.dir, "plugins-"+tag)
+	for _, n := range names {
+		if err := os.CopyFS(filepath.Join(path, n), os.DirFS(pluginSource(n))); err != nil {
+			return nil, fmt.Errorf("copy plugin %s: %w", n, err)
+		}
+	}
+	h, err := startHost(filepath.Join(b.dir, "gh-"+tag+".sock"), host.Config{})
+	if err != nil {
+		return nil, err
+	}
+	p := &ghPlugins{ghHost: h, path: path}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	wr, err := wasmrt.New(wasmrt.Config{CacheDir: filepath.Join(cache, "genehost", "bench-wazero")})
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	p.runtimes = map[string]plugin.Runtime{"js": jsrt.New(), "wasm": wr}
+	p.dir, err = plugindir.Open(ctx, plugindir.Options{
+		Dir: path, Runtimes: p.runtimes, Registry: h.srv, Debounce: 50 * time.Millisecond,
+	})
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("plugin directory: %w", err)
+	}
+	if watch {
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		p.stop, p.watching = cancel, make(chan error, 1)
+		go func() { p.watching <- p.dir.Run(wctx) }()
+	}
+	return p, nil
+}
+
+// generation returns the load generation of the named plugin.
+func (p *ghPlugins) generation(name string) (uint64, string) {
+	for _, st := range p.dir.Plugins() {
+		if st.Name == name {
+			return st.Generation, st.Err
+		}
+	}
+	return 0, "not loaded"
+}
+
+func (p *ghPlugins) Close() error {
+	if p.stop != nil {
+		p.stop()
+		<-p.watching
+	}
+	err := p.ghHost.Close()
+	if p.dir != nil {
+		p.dir.Close()
+	}
+	for _, rt := range p.runtimes {
+		rt.Close(context.Background())
+	}
+	return err
+}
+
