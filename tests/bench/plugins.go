@@ -110,4 +110,3 @@ func (p *ghPlugins) Close() error {
 	}
 	return err
 }
-
