@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
@@ -25,7 +26,9 @@ per line. A line that is not valid Gene text is reported on standard error
 and skipped; the session goes on. It works with pipes as well as a terminal.
 
 The session ends when the host ends the link, or after the end of the input
-(Ctrl-D) once the host has ended its side, or on SIGINT/SIGTERM.
+(Ctrl-D) once the host has ended its side, or on SIGINT/SIGTERM. With
+--count N it ends once N values have arrived, and the end of the input does
+not end the link: the way to subscribe from a script and wait for messages.
 
 The link's direction follows the interface (its manifest): "send+recv" both
 ways, "send" only prints, "recv" only sends. --dir overrides it.
@@ -33,9 +36,11 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 `+addrHelp, `
   genehost connect - echo
   genehost connect - kv        # then type: (watch ^prefix "user/")
-  printf '(get ^key "a")\n' | genehost connect tcp://127.0.0.1:7470 kv`)
+  printf '(get ^key "a")\n' | genehost connect tcp://127.0.0.1:7470 kv
+  echo '(subscribe ^topic "t" ^group "g")' | genehost connect - queue --count 3`)
 	timeout := fs.Duration("timeout", 0, "end the session (exit 3) after this long; 0: no limit")
 	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "send", "recv", "send+recv" or "auto"`)
+	count := fs.Int("count", 0, "end the session after this many received values (0: no limit); the end of the input then does not end the link")
 	format := addFormatFlag(fs)
 	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^token \"x\"}")
 	pos, code, ok := parseArgs(fs, args)
@@ -47,6 +52,9 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	}
 	if err := checkFormat(*format); err != nil {
 		return c.usageErr("%v", err)
+	}
+	if *count < 0 {
+		return c.usageErr("--count %d: must not be negative", *count)
 	}
 	dir, fixed, err := parseDir(*dirFlag)
 	if err != nil {
@@ -74,9 +82,13 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	}
 	p := printer{w: stdout, format: *format}
 
+	max := *count
+	if max == 0 {
+		max = -1
+	}
 	recvDone := make(chan error, 1)
 	if dir.Sends(proto.SideHost) {
-		go func() { recvDone <- drain(ctx, l, p, -1) }()
+		go func() { recvDone <- drain(ctx, l, p, max) }()
 	} else {
 		go func() {
 			<-l.Done()
@@ -96,16 +108,24 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 				result = err
 				break
 			}
+			sendDone = nil
+			if *count > 0 {
+				continue // wait for the values
+			}
 			if err := l.CloseSend(ctx); err != nil && !errors.Is(err, client.ErrLinkClosed) {
 				result = err
 			}
-			sendDone = nil
 			continue
 		case err := <-recvDone:
-			if err == nil {
+			if err == nil && *count == 0 {
 				err = l.Err()
 			}
 			if err == nil {
+				if *count > 0 {
+					cctx, cancel := context.WithTimeout(ctx, time.Second)
+					_ = l.Close(cctx)
+					cancel()
+				}
 				return exitOK
 			}
 			result = err

@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/jsrt"
+	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/plugindir"
+	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/wasmrt"
 )
 
 // pluginOptions are what serve hands the plugin loader.
@@ -15,20 +22,87 @@ type pluginOptions struct {
 	log              hclog.Logger
 }
 
-// servedPlugins is the running plugin directory.
-type servedPlugins struct{}
+// servedPlugins is the running plugin directory: the store, the runtimes,
+// the loaded plugins and the goroutine that watches for changes.
+type servedPlugins struct {
+	db       *store.DB
+	runtimes map[string]plugin.Runtime
+	dir      *plugindir.Dir
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
 
-func (p *servedPlugins) close() {}
+// StoreFile is the name of the database file in the data directory.
+const StoreFile = "genehost.db"
 
-// startPlugins registers the interfaces of the plugin directory with srv.
-// Until host/plugindir lands it serves the built-in echo.
-func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*servedPlugins, error) {
-	m, err := host.ParseManifest(gene.MustParse(`{^name "echo" ^version "0.0.0" ^description "sends every value back" ^direction "send+recv"}`))
+// runtimes returns the plugin runtimes by name; cache is where the Wasm
+// runtime keeps compiled code ("" keeps it in memory).
+func runtimes(cache string) (map[string]plugin.Runtime, error) {
+	w, err := wasmrt.New(wasmrt.Config{CacheDir: cache})
 	if err != nil {
 		return nil, err
 	}
-	if err := srv.Register(m, host.Echo); err != nil {
+	return map[string]plugin.Runtime{"js": jsrt.New(), "wasm": w}, nil
+}
+
+// startPlugins opens the data store, loads every plugin of o.dir into srv,
+// and watches the directory for changes until close. Plugins that fail to
+// load are logged (with file and reason) and left out; the others serve.
+func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*servedPlugins, error) {
+	db, err := store.Open(filepath.Join(o.data, StoreFile), store.Options{})
+	if err != nil {
 		return nil, err
 	}
-	return &servedPlugins{}, nil
+	rts, err := runtimes(filepath.Join(o.cache, "wasm"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p := &servedPlugins{db: db, runtimes: rts}
+	d, err := plugindir.Open(ctx, plugindir.Options{
+		Dir: o.dir, CacheDir: filepath.Join(o.cache, "plugins"), Logger: o.log,
+		Runtimes: rts, Store: db, Registry: srv,
+	})
+	if d == nil {
+		p.close()
+		return nil, err
+	}
+	if err != nil {
+		var j interface{ Unwrap() []error }
+		errs := []error{err}
+		if errors.As(err, &j) {
+			errs = j.Unwrap()
+		}
+		for _, e := range errs {
+			o.log.Error("plugin not loaded", "error", e)
+		}
+	}
+	p.dir = d
+	rctx, cancel := context.WithCancel(ctx)
+	p.cancel = cancel
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		if err := d.Run(rctx); err != nil && !errors.Is(err, context.Canceled) {
+			o.log.Error("plugin directory no longer watched; edits will not reload", "error", err)
+		}
+	}()
+	return p, nil
+}
+
+// close stops watching, shuts the plugins down and closes the store.
+func (p *servedPlugins) close() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.wg.Wait()
+	if p.dir != nil {
+		p.dir.Close()
+	}
+	for _, rt := range p.runtimes {
+		_ = rt.Close(context.Background()) // shutting down: nothing to do about it
+	}
+	if p.db != nil {
+		p.db.Close()
+	}
 }
