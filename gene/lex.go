@@ -195,7 +195,12 @@ func (p *parser) classify(run []byte, seen uint8, start int) (Value, error) {
 	n := len(run)
 	c0 := run[0]
 	if n > 3 && run[n-1] == '.' && run[n-2] == '.' && run[n-3] == '.' {
+		// The (... x) node nests x one level deeper.
+		if err := p.enter(start); err != nil {
+			return Value{}, err
+		}
 		inner, err := p.classify(run[:n-3], seen, start)
+		p.depth--
 		if err != nil {
 			return Value{}, err
 		}

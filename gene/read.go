@@ -106,6 +106,7 @@ type parser struct {
 	lenient  bool
 	partial  bool // data is a prefix of the input: its end is not the end of input
 	depth    int
+	maxDepth int // the deepest depth entered in the current node segment (see parseNode)
 	valStart int // offset where the current top-level value began
 	base     position
 	open     []openRec
@@ -141,6 +142,7 @@ func (p *parser) reset(data []byte, o ReadOptions) {
 	p.lenient = o.Lenient
 	p.partial = false
 	p.depth = 0
+	p.maxDepth = 0
 	p.valStart = 0
 	p.base = position{data: data, baseLine: 1, baseCol: 1}
 	p.open = p.open[:0]
@@ -344,6 +346,7 @@ func (p *parser) operand(start int, what string) (Value, error) {
 // enter counts one more level of nesting, refusing to pass MaxDepth.
 func (p *parser) enter(off int) error {
 	p.depth++
+	p.maxDepth = max(p.maxDepth, p.depth)
 	if p.depth > p.lim.MaxDepth {
 		return p.limit("MaxDepth", p.lim.MaxDepth, off)
 	}
@@ -525,6 +528,14 @@ func (p *parser) parseNode(start int, delim string) (Value, error) {
 	var pidx, midx map[string]int
 	var head, prev Value
 	hasHead, piped := false, false
+	// Pipes nest: in (a; b; c) the first segment ends up two levels below
+	// the node, so what it holds is deeper than the parser counted when it
+	// read it. Track the deepest level each segment reached, less its
+	// index; with k pipes, the value's deepest level is the largest of
+	// those plus k.
+	outerMax := p.maxDepth
+	p.maxDepth = p.depth
+	stages, deepest := 0, 0
 	for {
 		if err := p.skipSpace(); err != nil {
 			return Value{}, err
@@ -555,6 +566,9 @@ func (p *parser) parseNode(start int, delim string) (Value, error) {
 			}
 			prev, piped = seg, true
 			hasHead, head, pidx, midx = false, Value{}, nil, nil
+			deepest = max(deepest, p.maxDepth-stages)
+			stages++
+			p.maxDepth = p.depth
 			p.pos++
 			continue
 		}
@@ -582,6 +596,14 @@ func (p *parser) parseNode(start int, delim string) (Value, error) {
 	}
 	end := p.pos
 	var v Value
+	if piped {
+		deepest = max(deepest, p.maxDepth-stages) + stages
+		if deepest > p.lim.MaxDepth {
+			return Value{}, p.limit("MaxDepth", p.lim.MaxDepth, start)
+		}
+		p.maxDepth = deepest
+	}
+	p.maxDepth = max(outerMax, p.maxDepth)
 	if piped {
 		seg, err := p.segment(end, hasHead, head, vbase, pbase, mbase)
 		if err != nil {

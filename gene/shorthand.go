@@ -27,6 +27,16 @@ import "bytes"
 // segments inside a path collapse (a//b is a/b); a trailing '/' is an
 // error.
 func (p *parser) path(run []byte, start int, root bool) (Value, error) {
+	// The path node nests its segments one level deeper.
+	if err := p.enter(start); err != nil {
+		return Value{}, err
+	}
+	v, err := p.pathNode(run, start, root)
+	p.depth--
+	return v, err
+}
+
+func (p *parser) pathNode(run []byte, start int, root bool) (Value, error) {
 	head := symPath
 	rest := run
 	base := len(p.vs)
@@ -79,6 +89,10 @@ func (p *parser) pathSegment(seg []byte, start int) (Value, error) {
 		if len(seg) == 1 {
 			return Value{}, p.fail(start, "'%'", "", "empty '%' segment in a path")
 		}
+		if err := p.enter(start); err != nil {
+			return Value{}, err
+		}
+		p.depth--
 		name, err := p.symbol(seg[1:], start)
 		if err != nil {
 			return Value{}, err

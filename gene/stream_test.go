@@ -350,12 +350,16 @@ func TestFeederMaxValueBytes(t *testing.T) {
 type scriptReader struct {
 	chunks [][]byte
 	read   int
+	end    error // returned after the chunks instead of errBlocked
 }
 
 var errBlocked = errors.New("test: the reader would block")
 
 func (r *scriptReader) Read(p []byte) (int, error) {
 	if len(r.chunks) == 0 {
+		if r.end != nil {
+			return 0, r.end
+		}
 		return 0, errBlocked
 	}
 	n := copy(p, r.chunks[0])
