@@ -269,6 +269,15 @@ func isSigil(run []byte) bool {
 	return false
 }
 
+func allDots(b []byte) bool {
+	for _, c := range b {
+		if c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
 func allSlashes(b []byte) bool {
 	for _, c := range b {
 		if c != '/' {

@@ -451,6 +451,9 @@ func (p *parser) regex(start int) (Value, error) {
 	if p.partial && i >= len(data) {
 		return Value{}, p.incomplete(len(data), "the regex flags may continue")
 	}
+	if p.partial && i+3 >= len(data) && allDots(data[i:]) {
+		return Value{}, p.incomplete(len(data), "the value may continue with '...'")
+	}
 	if !isTerm(data, i) && !(data[i] == '.' && i+2 < len(data) && data[i+1] == '.' && data[i+2] == '.' && isTerm(data, i+3)) {
 		return Value{}, p.fail(i, quoteFound(data, i), "", "unexpected "+quoteFound(data, i)+" after regex")
 	}

@@ -23,15 +23,17 @@ type boundary struct {
 	// "$\"" string) or 't' (of a "$\"\"\"" string) to return to.
 	stack   []byte
 	mode    uint8
-	kind    uint8 // for quote modes: what the quotes open (qString, qRegex, qInterp)
-	triple  bool  // for mString: triple-quoted
-	quotes  int   // mQuote: quotes seen; mString triple: closing quotes in a row; mBytes: 1 after the prefix's second '#'
-	esc     bool  // mString, mChar: the next byte is escaped
-	dollar  bool  // mString interp: the previous byte was '$'
-	depth   int   // mBlock: nesting of #< >#
-	prev    byte  // mBlock: the previous byte, when it may start a pair
-	char    int   // mChar: bytes of the char body seen
-	closer  byte  // mString: the closing byte ('"', or '/' for #/re/)
+	kind    uint8   // for quote modes: what the quotes open (qString, qRegex, qInterp)
+	triple  bool    // for mString: triple-quoted
+	quotes  int     // mQuote: quotes seen; mString triple: closing quotes in a row; mBytes: 1 after the prefix's second '#'
+	esc     bool    // mString, mChar: the next byte is escaped
+	dollar  bool    // mString interp: the previous byte was '$'
+	depth   int     // mBlock: nesting of #< >#
+	prev    byte    // mBlock: the previous byte, when it may start a pair
+	char    int     // mChar: bytes of the char body seen
+	closer  byte    // mString: the closing byte ('"', or '/' for #/re/)
+	pre     [2]byte // mBytes: the bytes after "#B" so far
+	post    int     // bytes after a top-level form that may still make it x... (or add regex flags)
 	lenient bool
 }
 
@@ -67,6 +69,12 @@ func (s *boundary) feed(b []byte) bool {
 	signal := false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
+		if s.post > 0 {
+			// The parser decides on a glued "..." only when it sees the
+			// bytes after the form, which may be atom bytes ("()..0").
+			s.post--
+			signal = true
+		}
 	again:
 		switch s.mode {
 		case mAtom:
@@ -87,6 +95,9 @@ func (s *boundary) feed(b []byte) bool {
 				// time's [Zone/Name]); other forms wait for one more byte.
 				if !s.close(c) || len(s.stack) == 0 {
 					signal = true
+				}
+				if len(s.stack) == 0 && s.mode == mCode {
+					s.formEnd()
 				}
 			case '"':
 				s.mode, s.kind, s.quotes = mQuote, qString, 1
@@ -137,7 +148,7 @@ func (s *boundary) feed(b []byte) bool {
 			case '(', '[', '{':
 				s.stack = append(s.stack, c)
 			case 'B':
-				s.mode, s.quotes = mBytes, 0
+				s.mode, s.quotes, s.char = mBytes, 0, 0
 			case '_', 'R', 'D':
 				// #_ discards the next form; #Ref and #Deref are atoms.
 			default:
@@ -156,7 +167,7 @@ func (s *boundary) feed(b []byte) bool {
 			}
 			if s.quotes == 2 {
 				// "" (or #"" or $""): an empty text, already closed.
-				s.mode = mCode
+				s.formEnd()
 				goto again
 			}
 			s.enterString(false)
@@ -184,12 +195,12 @@ func (s *boundary) feed(b []byte) bool {
 				s.quotes = 0
 			case c == s.closer:
 				if !s.triple {
-					s.mode = mCode
+					s.formEnd()
 					continue
 				}
 				s.quotes++
 				if s.quotes == 3 {
-					s.mode = mCode
+					s.formEnd()
 				}
 			default:
 				s.quotes = 0
@@ -202,7 +213,7 @@ func (s *boundary) feed(b []byte) bool {
 			case s.esc:
 				s.esc = false
 			case c == '\'' && s.char > 0:
-				s.mode = mCode
+				s.formEnd()
 				continue
 			case c == '\'' || c == '\n' || c == '\r':
 				// '' or a line break: the parser reports an error.
@@ -219,9 +230,23 @@ func (s *boundary) feed(b []byte) bool {
 				goto again
 			}
 		case mBytes:
-			if c == '#' && s.quotes == 0 {
-				s.quotes = 1
-				continue
+			if s.quotes == 0 {
+				// The prefix after "#B": "16#", "64#" or "#".
+				if c == '#' {
+					if s.char == 0 || s.char == 2 && (s.pre == [2]byte{'1', '6'} || s.pre == [2]byte{'6', '4'}) {
+						s.quotes = 1
+						continue
+					}
+				} else if s.char < 2 && class[c]&cTerm == 0 {
+					s.pre[s.char] = c
+					s.char++
+					continue
+				}
+				// Not a bytes literal: an atom (#Bx is a symbol in the older
+				// dialects) or an error.
+				signal = true
+				s.mode = mAtom
+				goto again
 			}
 			if class[c]&cTerm != 0 {
 				s.mode = mCode
@@ -244,6 +269,18 @@ func (s *boundary) feed(b []byte) bool {
 		}
 	}
 	return signal
+}
+
+// formEnd returns to code after a form that a glued "..." may follow: a
+// top-level one makes the next bytes signal.
+func (s *boundary) formEnd() {
+	s.mode = mCode
+	if len(s.stack) == 0 {
+		s.post = 4 // "..." and the byte after it
+		if s.kind == qRegex {
+			s.post += 4 // up to four flags first
+		}
+	}
 }
 
 // enterString starts the text a quote run opened.

@@ -170,8 +170,28 @@ func (p *parser) at(off int) string {
 	return where(l, c)
 }
 
-// fail returns a SyntaxError at offset off.
+// fail returns a SyntaxError at offset off. While partial input ends
+// inside a UTF-8 sequence, an error may quote the cut character, so it is
+// reported as incomplete: the next bytes decide how it reads.
 func (p *parser) fail(off int, found, expected, msg string) *SyntaxError {
+	if p.partial && cutRune(p.data) {
+		return p.incomplete(len(p.data), "the input ends inside a UTF-8 sequence")
+	}
+	return p.failAt(off, found, expected, msg)
+}
+
+// cutRune reports whether b ends with the first bytes of a UTF-8 sequence
+// that more bytes could complete.
+func cutRune(b []byte) bool {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-3; i-- {
+		if utf8.RuneStart(b[i]) {
+			return !utf8.FullRune(b[i:])
+		}
+	}
+	return false
+}
+
+func (p *parser) failAt(off int, found, expected, msg string) *SyntaxError {
 	l, c := p.base.lineCol(off)
 	e := &SyntaxError{
 		Source:   p.src,
@@ -193,7 +213,7 @@ func (p *parser) fail(off int, found, expected, msg string) *SyntaxError {
 // incomplete returns a SyntaxError for input that ends too early: more
 // input could still complete the value.
 func (p *parser) incomplete(off int, msg string) *SyntaxError {
-	e := p.fail(off, "end of input", "", msg)
+	e := p.failAt(off, "end of input", "", msg)
 	e.Incomplete = true
 	return e
 }
