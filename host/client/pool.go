@@ -312,10 +312,13 @@ func (p *Pool) Control(ctx context.Context, iface string, opts LinkOptions) (*Co
 // endpoint by its policy at every call.
 //
 // When the link dies before the reply comes (its host stopped, the
-// transport broke), Request sends v once more on a link to another
-// endpoint. Delivery is therefore at least once: the first host may have
-// acted on v before it went away, so requests that are not idempotent
-// should carry an id the service uses to drop repeats.
+// transport broke), Request sends v once more on a new link, on the
+// endpoint the policy picks then (another one, unless the same host is
+// back already). Delivery is therefore at least once: the first host may
+// have acted on v before it went away, so requests that are not
+// idempotent should carry an id the service uses to drop repeats. A link
+// reset for a reason about the request itself (HANDLER_ERROR,
+// SCHEMA_MISMATCH...) is not retried.
 func (p *Pool) Request(ctx context.Context, iface string, v gene.Value) (gene.Value, error) {
 	for attempt := 0; ; attempt++ {
 		var (

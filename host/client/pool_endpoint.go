@@ -103,6 +103,9 @@ func (ep *endpoint) failed(c *Conn, err error) bool {
 			// Health says whether it serves again, at the next poll.
 			ep.setLocked(StateFailed, c, err)
 		case refused:
+			// No health calls to lift a mark: leave the state, so the
+			// next Open tries this endpoint again.
+			ep.lastErr = err
 		default:
 			ep.setLocked(StateDown, c, err)
 		}

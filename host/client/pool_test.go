@@ -301,6 +301,42 @@ func TestPoolAvoidsAFailedHost(t *testing.T) {
 	assert.Equal(t, int64(6), b2.opens.Load())
 }
 
+func TestPoolWithoutHealthCallsRetriesRefusalsElsewhere(t *testing.T) {
+	ctx := testCtx(t)
+	p1, p2 := sockPath(t, "refuses"), sockPath(t, "takes")
+	b1, b2 := &backend{}, &backend{}
+	b1.health.Store(uint32(host.Failed)) // the host refuses links: PLUGIN_FAILED
+	s1 := start(t, p1, b1)
+	start(t, p2, b2)
+	p, err := client.NewPool(ctx, []string{"unix://" + p1, "unix://" + p2}, client.PoolConfig{
+		HealthInterval: -1,
+		Backoff:        client.Backoff{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond},
+	})
+	require.NoError(t, err)
+	defer func() {
+		require.NoError(t, p.Close())
+		requireNoPoolGoroutines(t)
+	}()
+	waitState(t, p, 0, client.StateReady) // no health calls: connected is ready
+	for range 3 {
+		openOn(t, ctx, p)
+	}
+	assert.Equal(t, int64(3), b2.opens.Load(), "refused by the first, opened on the second")
+	st := p.Endpoints()[0]
+	var oe *client.OpenError
+	require.ErrorAs(t, st.LastError, &oe)
+	assert.Equal(t, proto.CodePluginFailed, oe.Code())
+
+	b1.health.Store(uint32(host.Serving))
+	openOn(t, ctx, p)
+	assert.Equal(t, int64(1), b1.opens.Load(), "without health calls, the first is tried again by the next Open")
+
+	require.NoError(t, s1.Close())
+	waitState(t, p, 0, client.StateDown)
+	openOn(t, ctx, p)
+	assert.Equal(t, int64(4), b2.opens.Load(), "transport failures are seen without health calls")
+}
+
 func TestPoolReconnectsAfterARestart(t *testing.T) {
 	ctx := testCtx(t)
 	path := sockPath(t, "only")
