@@ -280,7 +280,3 @@ func genehostStreamRun(ctx context.Context, h *ghHost, conn *client.Conn, d time
 func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
 	return nil, nil, fmt.Errorf("the queue plugin and host/plugindir are %w", errPending)
 }
-
-func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) {
-	return 0, 0, fmt.Errorf("host/plugindir (hot reload) is %w", errPending)
-}
