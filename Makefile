@@ -8,7 +8,7 @@ serve:
 
 # test is the whole suite: static checks, the C guests, then every test with
 # the race detector.
-test: check wasm-c unit
+test: check wasm-c unit fuzz-short
 
 # check: formatting, vet, the import-direction rules of DESIGN.md section 8,
 # and the wasip1 cross-build of the packages the Wasm guest SDK reuses.
@@ -28,6 +28,14 @@ wasm-c:
 
 unit:
 	$(GO) test -race -count=1 -timeout 12m ./...
+
+# fuzz-short runs every fuzz target of the repository (found with go test
+# -list in the packages that declare one) for FUZZTIME each, and fails on
+# the first crash; the crasher is left in that package's testdata/fuzz/ as a
+# new regression case.
+FUZZTIME ?= 5s
+fuzz-short:
+	@set -e; for pkg in $$($(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read p d; do 	    if grep -qs '^func Fuzz' $$d/*_test.go; then echo $$p; fi; done); do 	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do 	    echo "fuzz $$pkg $$fz ($(FUZZTIME))"; 	    if ! out=$$($(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1); then 	      echo "$$out" | grep -v '^fuzz: elapsed'; exit 1; fi; 	  done; 	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./gene/
