@@ -113,6 +113,10 @@ type Dir struct {
 	entries map[string]*entry // by plugin name; guarded by mu
 	broken  map[string]error  // folders with no good version, and why; guarded by mu
 	closed  bool              // guarded by mu
+
+	// watching is closed once Run watches the directory (for tests).
+	watching     chan struct{}
+	watchingOnce sync.Once
 }
 
 // Status describes one plugin folder.
@@ -146,6 +150,7 @@ func Open(ctx context.Context, opts Options) (*Dir, error) {
 		opts: opts, log: opts.Logger.Named("plugins"),
 		ctx: base, cancel: cancel,
 		entries: map[string]*entry{}, broken: map[string]error{},
+		watching: make(chan struct{}),
 	}
 	names, err := d.folders()
 	if err != nil {
@@ -189,6 +194,7 @@ func (d *Dir) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("plugindir: %w", err)
 	}
+	d.watchingOnce.Do(func() { close(d.watching) })
 	return w.Run(ctx, func(names []string) {
 		for _, n := range names {
 			if !isPluginName(n) {

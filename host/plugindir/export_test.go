@@ -1,0 +1,4 @@
+package plugindir
+
+// Watching is closed once Run watches the directory.
+func (d *Dir) Watching() <-chan struct{} { return d.watching }
