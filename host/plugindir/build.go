@@ -329,7 +329,7 @@ func (b builder) build(ctx context.Context, dir, out string) error {
 	}
 	defer os.RemoveAll(scratch)
 	tmpOut := filepath.Join(scratch, "plugin.wasm")
-	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-o", tmpOut}
+	args := []string{"build", "-buildmode=c-shared", "-o", tmpOut}
 	workDir := dir
 	if kind != inRepo {
 		src, err := b.guestModule(ctx)
@@ -354,7 +354,7 @@ func (b builder) build(ctx context.Context, dir, out string) error {
 			}
 			gomod = fmt.Appendf(nil, "module genehost.plugin/%s\n\ngo %s\n", filepath.Base(dir), goLine(ver))
 		}
-		gomod = withGenehost(gomod, src)
+		gomod = withGenehost(gomod, src, goLine(ver))
 		modfile := filepath.Join(scratch, "go.mod")
 		if err := os.WriteFile(modfile, gomod, 0o644); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrBuild, dir, err)
@@ -386,23 +386,32 @@ func (b builder) build(ctx context.Context, dir, out string) error {
 }
 
 // withGenehost adds to a go.mod the require and replace that point
-// genehost at src, unless it already replaces genehost.
-func withGenehost(gomod []byte, src string) []byte {
+// genehost at src, unless it already replaces genehost. The embedded
+// sources' go.mod carries the toolchain's version goVer, so an older go
+// line is raised to it (the go command refuses a main module older than a
+// dependency).
+func withGenehost(gomod []byte, src, goVer string) []byte {
 	hasReq := false
+	var lines []string
 	sc := bufio.NewScanner(bytes.NewReader(gomod))
 	for sc.Scan() {
-		f := strings.Fields(strings.TrimSpace(sc.Text()))
+		line := sc.Text()
+		f := strings.Fields(strings.TrimSpace(line))
+		if len(f) == 2 && f[0] == "go" && versionLess(f[1], goVer) {
+			line = "go " + goVer
+		}
+		lines = append(lines, line)
 		for i, w := range f {
 			if w != genehost.ModulePath {
 				continue
 			}
-			if f[0] == "replace" || i == 0 && strings.Contains(sc.Text(), "=>") {
+			if f[0] == "replace" || i == 0 && strings.Contains(line, "=>") {
 				return gomod
 			}
 			hasReq = true
 		}
 	}
-	out := append(bytes.TrimRight(gomod, "\n"), '\n')
+	out := []byte(strings.Join(lines, "\n") + "\n")
 	if !hasReq {
 		out = fmt.Appendf(out, "\nrequire %s v0.0.0\n", genehost.ModulePath)
 	}
@@ -430,4 +439,22 @@ func copyGoFiles(from, to string) error {
 		}
 	}
 	return nil
+}
+
+// versionLess compares Go versions "1.24" and "1.26.1" numerically.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		var x, y int
+		if i < len(pa) {
+			fmt.Sscan(pa[i], &x)
+		}
+		if i < len(pb) {
+			fmt.Sscan(pb[i], &y)
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }
