@@ -5,11 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,95 +16,9 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/host/internal/rawclient"
 	"github.com/genehost/genehost/proto"
 )
-
-// rawConn is a client written from PROTOCOL.md with the proto package's
-// frame helpers only: it sends whatever frames a test wants, including
-// wrong ones, and reads the host's answers.
-type rawConn struct {
-	t       testing.TB
-	c       net.Conn
-	r       *proto.Reader
-	welcome proto.Welcome
-}
-
-func rawDial(t testing.TB, addr string, enc proto.Encoding) *rawConn {
-	t.Helper()
-	conn, err := net.Dial("unix", strings.TrimPrefix(addr, "unix://"))
-	require.NoError(t, err)
-	t.Cleanup(func() { conn.Close() })
-	r := proto.NewReader(conn)
-	hello := proto.NewHello(proto.Config{Encodings: []proto.Encoding{enc}, TransportWindow: 1 << 20})
-	w, err := proto.ClientHandshake(r, conn, hello)
-	require.NoError(t, err)
-	return &rawConn{t: t, c: conn, r: r, welcome: w}
-}
-
-func (rc *rawConn) write(b []byte) {
-	rc.t.Helper()
-	_, err := rc.c.Write(b)
-	require.NoError(rc.t, err)
-}
-
-// open sends OPEN for link id and returns the host's answer frame.
-func (rc *rawConn) open(id uint32, iface string, sub proto.Sub, dir proto.Direction) proto.Frame {
-	rc.t.Helper()
-	f, err := proto.AppendOpenFrame(nil, id, proto.Open{Interface: iface, Sub: sub, Direction: dir,
-		Credit: proto.Grant{Msgs: 64, Bytes: 1 << 20}})
-	require.NoError(rc.t, err)
-	rc.write(f)
-	return rc.next(func(f proto.Frame) bool { return f.Type == proto.TypeAccept || f.Type == proto.TypeReject })
-}
-
-// next reads frames until match accepts one (skipping CREDIT, PING...).
-func (rc *rawConn) next(match func(proto.Frame) bool) proto.Frame {
-	rc.t.Helper()
-	_ = rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		f, err := rc.r.ReadFrame()
-		require.NoError(rc.t, err)
-		if match(f) {
-			f.Payload = append([]byte(nil), f.Payload...)
-			return f
-		}
-	}
-}
-
-func (rc *rawConn) data(id uint32, payload []byte, flags proto.Flags) {
-	rc.write(proto.AppendFrame(nil, proto.TypeData, flags, id, payload))
-}
-
-// expectReset reads until the RESET of link id and returns its code.
-func (rc *rawConn) expectReset(id uint32) *proto.Error {
-	rc.t.Helper()
-	f := rc.next(func(f proto.Frame) bool { return f.Type == proto.TypeReset && f.Link == id })
-	e, err := proto.ParseReason(f.Payload)
-	require.NoError(rc.t, err)
-	return e
-}
-
-// expectGoAway reads until GOAWAY and then the end of the stream.
-func (rc *rawConn) expectGoAway() proto.GoAway {
-	rc.t.Helper()
-	f := rc.next(func(f proto.Frame) bool { return f.Type == proto.TypeGoAway })
-	g, err := proto.ParseGoAway(f.Payload)
-	require.NoError(rc.t, err)
-	_ = rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, err = io.Copy(io.Discard, rc.c)
-	if err != nil {
-		// The host closed with our unread frames in its buffer: the
-		// kernel resets the connection. Either way it is closed.
-		require.ErrorIs(rc.t, err, syscall.ECONNRESET, "the host closes the stream after GOAWAY")
-	}
-	return g
-}
-
-func encode(t testing.TB, enc proto.Encoding, text string) []byte {
-	b, err := proto.AppendValue(nil, enc, gene.MustParse(text))
-	require.NoError(t, err)
-	return b
-}
 
 // healthy checks that a fresh client still gets service from the host.
 func healthy(t *testing.T, addr string) {
@@ -140,9 +51,9 @@ func TestRawLinkErrorsResetOnlyTheLink(t *testing.T) {
 	ua := rawServer(t)
 	for _, enc := range []proto.Encoding{proto.EncodingBinary, proto.EncodingText} {
 		t.Run(string(enc), func(t *testing.T) {
-			rc := rawDial(t, ua, enc)
+			rc := rawclient.Dial(t, ua, enc)
 			good := uint32(1)
-			require.Equal(t, proto.TypeAccept, rc.open(good, "echo", proto.SubData, proto.DirSendRecv).Type)
+			require.Equal(t, proto.TypeAccept, rc.Open(good, "echo", proto.SubData, proto.DirSendRecv).Type)
 			id := uint32(3)
 			next := func() uint32 { id += 2; return id - 2 }
 			check := func(name string, code proto.Code, contains string, send func(id uint32)) {
@@ -150,14 +61,14 @@ func TestRawLinkErrorsResetOnlyTheLink(t *testing.T) {
 					l := next()
 					// "hold" keeps the host's direction open: its handler
 					// takes its time with the first value.
-					require.Equal(t, proto.TypeAccept, rc.open(l, "hold", proto.SubData, proto.DirSendRecv).Type)
+					require.Equal(t, proto.TypeAccept, rc.Open(l, "hold", proto.SubData, proto.DirSendRecv).Type)
 					send(l)
-					e := rc.expectReset(l)
+					e := rc.ExpectReset(l)
 					assert.Equal(t, code, e.Code, "%s", e.Msg)
 					assert.Contains(t, e.Msg, contains)
 					// The good link on the same transport still echoes.
-					rc.data(good, encode(t, enc, `(ping ^n 1)`), 0)
-					f := rc.next(func(f proto.Frame) bool { return f.Type == proto.TypeData && f.Link == good })
+					rc.Data(good, encode(t, enc, `(ping ^n 1)`), 0)
+					f := rc.Next(func(f proto.Frame) bool { return f.Type == proto.TypeData && f.Link == good })
 					v, err := proto.DecodeValue(enc, f.Payload, gene.Limits{})
 					require.NoError(t, err)
 					assert.Equal(t, "(ping ^n 1)", gene.Format(v))
@@ -165,9 +76,9 @@ func TestRawLinkErrorsResetOnlyTheLink(t *testing.T) {
 			}
 			check("malformed value", proto.CodeBadValue, "", func(l uint32) {
 				if enc == proto.EncodingText {
-					rc.data(l, []byte(`(unclosed "x"`), 0)
+					rc.Data(l, []byte(`(unclosed "x"`), 0)
 				} else {
-					rc.data(l, []byte{0xff, 0xfe, 0x00}, 0)
+					rc.Data(l, []byte{0xff, 0xfe, 0x00}, 0)
 				}
 			})
 			check("two values in one", proto.CodeBadValue, "", func(l uint32) {
@@ -176,7 +87,7 @@ func TestRawLinkErrorsResetOnlyTheLink(t *testing.T) {
 					p = append(p, ' ')
 				}
 				p = append(p, encode(t, enc, "2")...)
-				rc.data(l, p, 0)
+				rc.Data(l, p, 0)
 			})
 			check("too deep", proto.CodeBadValue, "epth", func(l uint32) {
 				v := gene.List()
@@ -185,17 +96,17 @@ func TestRawLinkErrorsResetOnlyTheLink(t *testing.T) {
 				}
 				p, err := proto.AppendValue(nil, enc, v)
 				require.NoError(t, err)
-				rc.data(l, p, 0)
+				rc.Data(l, p, 0)
 			})
 			check("credit overrun", proto.CodeFlowControl, "", func(l uint32) {
 				// The window is 256 values by default: send more.
 				for i := 0; i < 300; i++ {
-					rc.data(l, encode(t, enc, "[]"), 0)
+					rc.Data(l, encode(t, enc, "[]"), 0)
 				}
 			})
 			check("data after end", proto.CodeProtocolError, "after its END", func(l uint32) {
-				rc.data(l, encode(t, enc, "1"), proto.FlagEnd)
-				rc.data(l, encode(t, enc, "2"), 0)
+				rc.Data(l, encode(t, enc, "1"), proto.FlagEnd)
+				rc.Data(l, encode(t, enc, "2"), 0)
 			})
 		})
 	}
@@ -203,10 +114,10 @@ func TestRawLinkErrorsResetOnlyTheLink(t *testing.T) {
 
 func TestRawWrongDirectionIsAResetNamingIt(t *testing.T) {
 	ua := rawServer(t)
-	rc := rawDial(t, ua, proto.EncodingBinary)
-	require.Equal(t, proto.TypeAccept, rc.open(1, "feed", proto.SubData, proto.DirSend).Type)
-	rc.data(1, encode(t, proto.EncodingBinary, "(i am the client)"), 0)
-	e := rc.expectReset(1)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, proto.TypeAccept, rc.Open(1, "feed", proto.SubData, proto.DirSend).Type)
+	rc.Data(1, encode(t, proto.EncodingBinary, "(i am the client)"), 0)
+	e := rc.ExpectReset(1)
 	assert.Equal(t, proto.CodeWrongDirection, e.Code)
 	assert.Contains(t, e.Msg, `link 1 is "send" (host to client only); the client sent a value`)
 	healthy(t, ua)
@@ -214,7 +125,7 @@ func TestRawWrongDirectionIsAResetNamingIt(t *testing.T) {
 
 func TestRawRefusals(t *testing.T) {
 	ua := rawServer(t)
-	rc := rawDial(t, ua, proto.EncodingBinary)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
 	for i, tc := range []struct {
 		iface string
 		sub   proto.Sub
@@ -226,7 +137,7 @@ func TestRawRefusals(t *testing.T) {
 		{"$sys", proto.SubData, proto.DirSendRecv, proto.CodeUnknownSubInterface},
 	} {
 		id := uint32(1 + 2*i)
-		f := rc.open(id, tc.iface, tc.sub, tc.dir)
+		f := rc.Open(id, tc.iface, tc.sub, tc.dir)
 		require.Equal(t, proto.TypeReject, f.Type, "%s", tc.iface)
 		e, err := proto.ParseReason(f.Payload)
 		require.NoError(t, err)
@@ -234,8 +145,8 @@ func TestRawRefusals(t *testing.T) {
 	}
 	// An unknown sub-interface name is refused too.
 	payload := []byte(`{^interface "echo" ^sub "telemetry" ^direction "send+recv" ^msgs 1 ^bytes 1024}`)
-	rc.write(proto.AppendFrame(nil, proto.TypeOpen, 0, 21, payload))
-	f := rc.next(func(f proto.Frame) bool { return f.Link == 21 })
+	rc.Write(proto.AppendFrame(nil, proto.TypeOpen, 0, 21, payload))
+	f := rc.Next(func(f proto.Frame) bool { return f.Link == 21 })
 	require.Equal(t, proto.TypeReject, f.Type)
 	e, _ := proto.ParseReason(f.Payload)
 	assert.Equal(t, proto.CodeUnknownSubInterface, e.Code)
@@ -247,38 +158,38 @@ func TestRawTransportErrorsCloseOnlyThatTransport(t *testing.T) {
 	cases := []struct {
 		name string
 		code proto.Code
-		send func(rc *rawConn)
+		send func(rc *rawclient.Conn)
 	}{
-		{"oversized frame", proto.CodeFrameTooLarge, func(rc *rawConn) {
+		{"oversized frame", proto.CodeFrameTooLarge, func(rc *rawclient.Conn) {
 			var h [proto.HeaderSize]byte
-			binary.BigEndian.PutUint32(h[0:4], uint32(rc.welcome.Limits.MaxFrameBytes)+1)
+			binary.BigEndian.PutUint32(h[0:4], uint32(rc.Welcome.Limits.MaxFrameBytes)+1)
 			h[4] = byte(proto.TypeData)
 			binary.BigEndian.PutUint32(h[6:10], 1)
-			rc.write(h[:])
+			rc.Write(h[:])
 		}},
-		{"wrong parity", proto.CodeProtocolError, func(rc *rawConn) {
+		{"wrong parity", proto.CodeProtocolError, func(rc *rawclient.Conn) {
 			f, _ := proto.AppendOpenFrame(nil, 2, proto.Open{Interface: "echo", Direction: proto.DirSendRecv, Credit: proto.Grant{Msgs: 1, Bytes: 1024}})
-			rc.write(f)
+			rc.Write(f)
 		}},
-		{"frame for a link never opened", proto.CodeProtocolError, func(rc *rawConn) {
-			rc.data(99, []byte("1"), 0)
+		{"frame for a link never opened", proto.CodeProtocolError, func(rc *rawclient.Conn) {
+			rc.Data(99, []byte("1"), 0)
 		}},
-		{"hello after the handshake", proto.CodeProtocolError, func(rc *rawConn) {
-			rc.write(proto.AppendFrame(nil, proto.TypeHello, 0, 0, []byte("{}")))
+		{"hello after the handshake", proto.CodeProtocolError, func(rc *rawclient.Conn) {
+			rc.Write(proto.AppendFrame(nil, proto.TypeHello, 0, 0, []byte("{}")))
 		}},
-		{"control flood", proto.CodeCalm, func(rc *rawConn) {
+		{"control flood", proto.CodeCalm, func(rc *rawclient.Conn) {
 			var b []byte
 			for i := 0; i < 5000; i++ {
 				b = proto.AppendPingFrame(b, [8]byte{byte(i)})
 			}
-			go rc.c.Write(b) // the host may stop reading before the end
+			go rc.C.Write(b) // the host may stop reading before the end
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := rawDial(t, ua, proto.EncodingBinary)
+			rc := rawclient.Dial(t, ua, proto.EncodingBinary)
 			tc.send(rc)
-			g := rc.expectGoAway()
+			g := rc.ExpectGoAway()
 			assert.Equal(t, tc.code, g.Code, "%s", g.Text)
 			healthy(t, ua)
 		})
@@ -287,17 +198,17 @@ func TestRawTransportErrorsCloseOnlyThatTransport(t *testing.T) {
 		// Many links, each within its own credit, together beyond the
 		// host's transport window of 1 MiB.
 		_, ua2, _ := serve(t, host.Config{Proto: proto.Config{TransportWindow: 1 << 20}}, map[string]host.Handler{"hold": hold}, nil)
-		rc := rawDial(t, ua2, proto.EncodingBinary)
+		rc := rawclient.Dial(t, ua2, proto.EncodingBinary)
 		val := encode(t, proto.EncodingBinary, fmt.Sprintf("%q", strings.Repeat("x", 50000)))
 		var n uint64
-		for id := uint32(1); n <= rc.welcome.Window; id += 2 {
-			require.Equal(t, proto.TypeAccept, rc.open(id, "hold", proto.SubData, proto.DirSendRecv).Type)
-			for j := 0; j < 10 && n <= rc.welcome.Window; j++ {
-				rc.data(id, val, 0)
+		for id := uint32(1); n <= rc.Welcome.Window; id += 2 {
+			require.Equal(t, proto.TypeAccept, rc.Open(id, "hold", proto.SubData, proto.DirSendRecv).Type)
+			for j := 0; j < 10 && n <= rc.Welcome.Window; j++ {
+				rc.Data(id, val, 0)
 				n += uint64(len(val))
 			}
 		}
-		g := rc.expectGoAway()
+		g := rc.ExpectGoAway()
 		assert.Equal(t, proto.CodeFlowControl, g.Code, "%s", g.Text)
 		assert.Contains(t, g.Text, "transport window")
 	})
@@ -305,14 +216,10 @@ func TestRawTransportErrorsCloseOnlyThatTransport(t *testing.T) {
 
 func TestRawBadPrefaceGetsAPlainTextRefusal(t *testing.T) {
 	ua := rawServer(t)
-	conn, err := net.Dial("unix", strings.TrimPrefix(ua, "unix://"))
+	conn := rawclient.Connect(t, ua)
+	_, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-	require.NoError(t, err)
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b, err := io.ReadAll(conn)
-	require.NoError(t, err)
+	b := rawclient.ExpectClosed(t, conn)
 	assert.Contains(t, string(b), "genehost")
 	healthy(t, ua)
 }
@@ -324,11 +231,11 @@ func TestRawPeerVanishingMidFrameLosesNothingElse(t *testing.T) {
 		ClosedFunc:  func(l host.Link, err error) { closed <- err },
 	}
 	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": h}, nil)
-	rc := rawDial(t, ua, proto.EncodingBinary)
-	require.Equal(t, proto.TypeAccept, rc.open(1, "echo", proto.SubData, proto.DirSendRecv).Type)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, proto.TypeAccept, rc.Open(1, "echo", proto.SubData, proto.DirSendRecv).Type)
 	frame := proto.AppendFrame(nil, proto.TypeData, 0, 1, encode(t, proto.EncodingBinary, `"a value cut short"`))
-	rc.write(frame[:len(frame)-5])
-	rc.c.Close()
+	rc.Write(frame[:len(frame)-5])
+	rc.C.Close()
 	select {
 	case err := <-closed:
 		require.Error(t, err, "the link ends with an error, not as an orderly close")
@@ -345,14 +252,14 @@ func TestRawPeerVanishingMidFrameLosesNothingElse(t *testing.T) {
 func TestKeepaliveClosesAHalfOpenConnection(t *testing.T) {
 	_, ua, _ := serve(t, host.Config{Proto: proto.Config{Keepalive: time.Second}},
 		map[string]host.Handler{"echo": host.Echo}, nil)
-	rc := rawDial(t, ua, proto.EncodingBinary)
-	require.Equal(t, time.Second, rc.welcome.Keepalive)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, time.Second, rc.Welcome.Keepalive)
 	// Read (so the host can write its PINGs) but never answer.
 	start := time.Now()
 	var g proto.GoAway
 	for {
-		_ = rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		f, err := rc.r.ReadFrame()
+		_ = rc.C.SetReadDeadline(time.Now().Add(10 * time.Second))
+		f, err := rc.R.ReadFrame()
 		require.NoError(t, err)
 		if f.Type == proto.TypeGoAway {
 			g, err = proto.ParseGoAway(f.Payload)
@@ -422,4 +329,10 @@ func TestFloodKeepsHostMemoryBounded(t *testing.T) {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatal("timed out")
 	}
+}
+
+func encode(t testing.TB, enc proto.Encoding, text string) []byte {
+	b, err := proto.AppendValue(nil, enc, gene.MustParse(text))
+	require.NoError(t, err)
+	return b
 }
