@@ -42,12 +42,18 @@ func Connect(t testing.TB, addr string) net.Conn {
 // enc, with a transport window of 1 MiB.
 func Dial(t testing.TB, addr string, enc proto.Encoding) *Conn {
 	t.Helper()
+	return DialWith(t, addr, proto.Config{Encodings: []proto.Encoding{enc}, TransportWindow: 1 << 20})
+}
+
+// DialWith connects and runs the handshake with the HELLO of cfg.
+func DialWith(t testing.TB, addr string, cfg proto.Config) *Conn {
+	t.Helper()
 	conn := Connect(t, addr)
 	r := proto.NewReader(conn)
-	hello := proto.NewHello(proto.Config{Encodings: []proto.Encoding{enc}, TransportWindow: 1 << 20})
+	hello := proto.NewHello(cfg)
 	w, err := proto.ClientHandshake(r, conn, hello)
 	require.NoError(t, err)
-	return &Conn{T: t, C: conn, R: r, Welcome: w, Enc: enc}
+	return &Conn{T: t, C: conn, R: r, Welcome: w, Enc: w.Encoding}
 }
 
 // Write writes raw bytes.
