@@ -293,7 +293,9 @@ func TestOpenCases(t *testing.T) {
 		rc.Write(append(f, proto.AppendFrame(nil, proto.TypeData, 0, 1, rc.Encode("1"))...))
 		// The host either resets the link (its receiver was not ready)
 		// or had already accepted it: both are fine; it never crashes.
-		fr := rc.Next(func(f proto.Frame) bool { return f.Link == 1 && (f.Type == proto.TypeReset || f.Type == proto.TypeAccept) })
+		fr := rc.Next(func(f proto.Frame) bool {
+			return f.Link == 1 && (f.Type == proto.TypeReset || f.Type == proto.TypeAccept)
+		})
 		if fr.Type == proto.TypeReset {
 			e, _ := proto.ParseReason(fr.Payload)
 			assert.Equal(t, proto.CodeFlowControl, e.Code)
