@@ -2,6 +2,7 @@ package plugins_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -257,6 +258,50 @@ func TestServed(t *testing.T) {
 		require.NoError(t, bad.Send(ctxT(t), gene.MustParse(`(request ^method "GET" ^path "/")`)))
 		_, err = bad.Recv(ctxT(t))
 		require.ErrorContains(t, err, "^id")
+	})
+
+	t.Run("queue slow consumer", func(t *testing.T) {
+		// The consumer grants 4 values of credit and reads nothing for a
+		// while; the queue must neither fail nor read ahead for it.
+		cl, err := s.dial(t).Open(ctxT(t), "queue", proto.DirSendRecv, client.LinkOptions{
+			Window: proto.WindowConfig{InitialMsgs: 4, MaxMsgs: 4}})
+		require.NoError(t, err)
+		defer cl.Close(context.Background())
+		require.NoError(t, cl.Send(ctxT(t), gene.MustParse(`(subscribe ^topic "bulk" ^group "slow" ^prefetch 256)`)))
+		producer := openLink(t, c, "queue")
+		const n = 300
+		for i := 1; i <= n; i++ {
+			_, err := producer.Request(ctxT(t), gene.MustParse(fmt.Sprintf(`(publish ^topic "bulk" ^value %d)`, i)))
+			require.NoError(t, err)
+		}
+		ctl := control(t, c, "queue")
+		topics, err := ctl.Call(ctxT(t), "topics", gene.Void())
+		require.NoError(t, err)
+		var unacked int64 = -1
+		for _, tp := range topics.List() {
+			if name, _ := tp.Get("topic"); name.Str() == "bulk" {
+				gs, _ := tp.Get("groups")
+				u, _ := gs.List()[0].Get("unacked")
+				unacked, _ = u.AsInt()
+			}
+		}
+		require.GreaterOrEqual(t, unacked, int64(1))
+		require.LessOrEqual(t, unacked, int64(4), "only what the consumer's credit let through is in flight")
+
+		// The consumer reads and acknowledges: every message arrives, once
+		// each, in order.
+		next := 1
+		for next <= n {
+			v, err := cl.Recv(ctxT(t))
+			require.NoError(t, err)
+			if !v.Node().Head.IsSymbol("message") {
+				continue
+			}
+			seq, _ := v.Get("seq")
+			require.Equal(t, fmt.Sprint(next), gene.Format(seq))
+			require.NoError(t, cl.Send(ctxT(t), gene.MustParse(fmt.Sprintf(`(ack ^topic "bulk" ^group "slow" ^seq %d)`, next))))
+			next++
+		}
 	})
 
 	// A restart: data written through kv, queue and web is still there.

@@ -93,6 +93,10 @@ const conns = new Map(); // link id -> Conn
 // reply is sent, so a client gets the reply before the messages it
 // caused.
 const dirty = new Set();
+// unsaved holds the groups whose position moved during the batch being
+// served; it is written once at the end of the batch (one store commit
+// for a batch of acks, not one per ack).
+const unsaved = new Set();
 const groups = new Map(); // "T/G" -> Group
 const heads = new Map(); // topic -> last seq (cache of head/T)
 
@@ -174,7 +178,12 @@ function markAcked(g, seq) {
   }
   g.pos = seq;
   while (g.ackedAbove.delete(g.pos + 1)) g.pos++;
-  savePos(g);
+  unsaved.add(g);
+}
+
+function saveMoved() {
+  for (const g of unsaved) savePos(g);
+  unsaved.clear();
 }
 
 // dispatch sends what g's ready consumers have room for: redeliveries
@@ -245,6 +254,7 @@ function expire(g, seq, attempt) {
   f.consumer.unacked--;
   requeue(g, seq);
   dispatch(g);
+  saveMoved();
 }
 
 function requeue(g, seq) {
@@ -347,6 +357,7 @@ function retry() {
   }
   retryMs = moved ? MIN_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
   if (waiting) armRetry();
+  saveMoved();
 }
 
 // --- requests ---
@@ -493,6 +504,7 @@ function reset(arg) {
   g.next = seq;
   savePos(g);
   dispatch(g);
+  saveMoved();
   return { topic, group, seq };
 }
 
@@ -536,7 +548,11 @@ module.exports = {
       conn.blocked = false;
       for (const c of conn.consumers.values()) dirty.add(c.group);
     }
-    for (const v of values) serve(conn, v);
+    try {
+      for (const v of values) serve(conn, v);
+    } finally {
+      saveMoved();
+    }
     if (conn.out.length > 0) {
       conn.paused = true;
       return genehost.PAUSE;
@@ -553,6 +569,7 @@ module.exports = {
       release(c);
     }
     for (const g of gs) dispatch(g);
+    saveMoved();
   },
 
   control: {
