@@ -288,7 +288,7 @@ func (p *Pool) Endpoints() []EndpointStatus {
 // are returned as they are.
 func (p *Pool) Open(ctx context.Context, iface string, dir proto.Direction, opts LinkOptions) (*Link, error) {
 	var l *Link
-	err := p.do(ctx, "open "+iface, func(_ *endpoint, c *Conn) (err error) {
+	err := p.do(ctx, "open", iface, func(_ *endpoint, c *Conn) (err error) {
 		l, err = c.Open(ctx, iface, dir, opts)
 		return err
 	})
@@ -299,7 +299,7 @@ func (p *Pool) Open(ctx context.Context, iface string, dir proto.Direction, opts
 // chosen as Open chooses.
 func (p *Pool) Control(ctx context.Context, iface string, opts LinkOptions) (*Control, error) {
 	var ctl *Control
-	err := p.do(ctx, "control "+iface, func(_ *endpoint, c *Conn) (err error) {
+	err := p.do(ctx, "control", iface, func(_ *endpoint, c *Conn) (err error) {
 		ctl, err = c.Control(ctx, iface, opts)
 		return err
 	})
@@ -325,7 +325,7 @@ func (p *Pool) Request(ctx context.Context, iface string, v gene.Value) (gene.Va
 			ep *endpoint
 			l  *Link
 		)
-		err := p.do(ctx, "request "+iface, func(e *endpoint, c *Conn) (err error) {
+		err := p.do(ctx, "request", iface, func(e *endpoint, c *Conn) (err error) {
 			ep = e
 			l, err = e.requestLink(ctx, c, iface)
 			return err
@@ -367,15 +367,17 @@ func retryRequest(l *Link, err error) bool {
 
 // do runs f on a connection chosen by the policy, and again on another
 // while f fails in a way that is safe to retry, until ctx is done.
-func (p *Pool) do(ctx context.Context, what string, f func(*endpoint, *Conn) error) error {
-	tried := make(map[*endpoint]uint64)
-	var last error
+func (p *Pool) do(ctx context.Context, op, iface string, f func(*endpoint, *Conn) error) error {
+	var (
+		tried map[*endpoint]uint64 // made on the first failure
+		last  error
+	)
 	for {
 		p.mu.Lock()
 		closed, changed := p.closed, p.changed
 		p.mu.Unlock()
 		if closed {
-			return fmt.Errorf("client: pool: %s: %w", what, ErrPoolClosed)
+			return fmt.Errorf("client: pool: %s %s: %w", op, iface, ErrPoolClosed)
 		}
 		ep, c, gen := p.pick(tried)
 		if ep == nil {
@@ -384,9 +386,9 @@ func (p *Pool) do(ctx context.Context, what string, f func(*endpoint, *Conn) err
 				continue
 			case <-ctx.Done():
 				if last != nil {
-					return fmt.Errorf("client: pool: %s: no endpoint took it (last error: %v; endpoints: %s): %w", what, last, p.summary(), ctx.Err())
+					return fmt.Errorf("client: pool: %s %s: no endpoint took it (last error: %v; endpoints: %s): %w", op, iface, last, p.summary(), ctx.Err())
 				}
-				return fmt.Errorf("client: pool: %s: no endpoint ready (%s): %w", what, p.summary(), ctx.Err())
+				return fmt.Errorf("client: pool: %s %s: no endpoint ready (%s): %w", op, iface, p.summary(), ctx.Err())
 			}
 		}
 		err := f(ep, c)
@@ -396,7 +398,10 @@ func (p *Pool) do(ctx context.Context, what string, f func(*endpoint, *Conn) err
 		if ctx.Err() != nil || !ep.failed(c, err) {
 			return err
 		}
-		p.log.Debug("trying another endpoint", "what", what, "endpoint", ep.addr, "error", err)
+		p.log.Debug("trying another endpoint", "op", op, "interface", iface, "endpoint", ep.addr, "error", err)
+		if tried == nil {
+			tried = make(map[*endpoint]uint64)
+		}
 		tried[ep] = gen
 		last = err
 	}

@@ -60,14 +60,21 @@ func (b *backend) Health() (host.Health, string) {
 // start serves b as "echo" on the Unix socket path.
 func start(t testing.TB, path string, b *backend) *host.Server {
 	t.Helper()
+	s, _ := startAt(t, "unix://"+path, b)
+	return s
+}
+
+// startAt serves b as "echo" on address and returns the address bound.
+func startAt(t testing.TB, address string, b *backend) (*host.Server, string) {
+	t.Helper()
 	s := host.New(host.Config{Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: io.Discard})})
 	m, err := host.ParseManifest(gene.MustParse(`{^name "echo" ^version "1.0.0" ^direction "send+recv"}`))
 	require.NoError(t, err)
 	require.NoError(t, s.Register(m, b))
-	_, err = s.Listen(host.ListenerConfig{Address: "unix://" + path})
+	bound, err := s.Listen(host.ListenerConfig{Address: address})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	return s
+	return s, bound
 }
 
 func sockPath(t testing.TB, name string) string {
@@ -228,9 +235,12 @@ func TestPoolRoundRobinSpreadsLinks(t *testing.T) {
 	var bs []*backend
 	for i := range 3 {
 		b := &backend{}
-		path := sockPath(t, fmt.Sprint("rr", i))
-		start(t, path, b)
-		addrs = append(addrs, "unix://"+path)
+		addr := "unix://" + sockPath(t, fmt.Sprint("rr", i))
+		if i == 1 {
+			addr = "tcp://127.0.0.1:0"
+		}
+		_, bound := startAt(t, addr, b)
+		addrs = append(addrs, bound)
 		bs = append(bs, b)
 	}
 	p := fastPool(t, addrs, client.RoundRobin)
