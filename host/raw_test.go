@@ -336,3 +336,81 @@ func encode(t testing.TB, enc proto.Encoding, text string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestSlowlorisHandshakeIsCutOff: a peer that trickles its handshake is
+// closed after the handshake timeout, and others are served meanwhile.
+func TestSlowlorisHandshakeIsCutOff(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{HandshakeTimeout: 500 * time.Millisecond}, map[string]host.Handler{"echo": host.Echo}, nil)
+	conn := rawclient.Connect(t, ua)
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, b := range proto.Preface {
+			if _, err := conn.Write([]byte{b}); err != nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	healthy(t, ua)
+	rawclient.ExpectClosed(t, conn)
+	elapsed := time.Since(start)
+	assert.Less(t, elapsed, 5*time.Second)
+	assert.GreaterOrEqual(t, elapsed, 400*time.Millisecond)
+	<-done
+}
+
+// TestPeerThatNeverReadsIsClosed: a client that floods requests whose
+// answers it never reads fills the host's control queue or stalls its
+// sends; the host closes that transport (CALM or SLOW_CONSUMER) instead
+// of buffering without bound, and others are served.
+func TestPeerThatNeverReadsIsClosed(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{Proto: proto.Config{ControlQueue: 4096}},
+		map[string]host.Handler{"echo": host.Echo}, map[string]string{"echo": `{^name "echo" ^direction "send+recv" ^flow {^stall-timeout-ms 300}}`})
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, proto.TypeAccept, rc.Open(1, "echo", proto.SubData, proto.DirSendRecv).Type)
+	// Echo requests whose replies this client never reads, and PINGs
+	// whose PONGs it never reads.
+	val := rc.Encode(fmt.Sprintf("%q", strings.Repeat("z", 1000)))
+	stop := make(chan struct{})
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			b := proto.AppendFrame(nil, proto.TypeData, 0, 1, val)
+			b = proto.AppendPingFrame(b, [8]byte{byte(i)})
+			if _, err := rc.C.Write(b); err != nil {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	defer close(stop)
+	healthy(t, ua)
+	// Now read: the host has given up on this transport or link.
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		_ = rc.C.SetReadDeadline(deadline)
+		f, err := rc.R.ReadFrame()
+		if err != nil {
+			return // closed by the host
+		}
+		switch {
+		case f.Type == proto.TypeGoAway:
+			g, err := proto.ParseGoAway(f.Payload)
+			require.NoError(t, err)
+			assert.Equal(t, proto.CodeCalm, g.Code, "%s", g.Text)
+			return
+		case f.Type == proto.TypeReset && f.Link == 1:
+			e, err := proto.ParseReason(f.Payload)
+			require.NoError(t, err)
+			assert.Equal(t, proto.CodeSlowConsumer, e.Code, "%s", e.Msg)
+			return
+		}
+	}
+	t.Fatal("the host kept a peer that never reads")
+}
