@@ -106,11 +106,21 @@ func (c *cli) usageErr(format string, args ...any) int {
 	return exitUsage
 }
 
+// usageError is an error in the command line found late (an address
+// that does not parse): it exits with exitUsage.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
 // fail prints err and returns the exit code it deserves: exitTimeout for
-// a deadline, exitFailed otherwise.
+// a deadline, exitUsage for a usageError, exitFailed otherwise.
 func (c *cli) fail(err error) int {
 	fmt.Fprintf(c.stderr, "genehost %s: %v\n", c.name, err)
-	if errors.Is(err, context.DeadlineExceeded) {
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, context.DeadlineExceeded):
 		return exitTimeout
 	}
 	return exitFailed
@@ -160,7 +170,7 @@ func signalContext(timeout time.Duration) (context.Context, context.CancelFunc) 
 func dial(ctx context.Context, addr string) (*client.Conn, error) {
 	a, err := resolveAddr(addr)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	return client.Dial(ctx, a, client.Config{})
 }

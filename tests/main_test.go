@@ -1,0 +1,309 @@
+// Package tests holds the end-to-end tests of genehost: they build the
+// real genehost binary once, start 'genehost serve' on temporary sockets,
+// plugin copies and data directories, and drive it only through the CLI,
+// the Go client and an HTTP client.
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	// binary is the genehost binary built by TestMain.
+	binary string
+	// binDir holds it (put on PATH for shell lines).
+	binDir string
+	// cacheDir is shared by every daemon, so Go plugins are built once.
+	cacheDir string
+	// repoRoot is the root of the genehost repository.
+	repoRoot string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	var err error
+	if repoRoot, err = filepath.Abs(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "genehost-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	binDir = filepath.Join(tmp, "bin")
+	cacheDir = filepath.Join(tmp, "cache")
+	binary = filepath.Join(binDir, "genehost")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/genehost")
+	build.Dir = repoRoot
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building genehost:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// shortDir is a temporary directory with a short path (Unix socket paths
+// are limited to about 100 bytes), removed after the test.
+func shortDir(t testing.TB) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "gh")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// result is what one CLI run produced.
+type result struct {
+	out, err string
+	code     int
+}
+
+// env is the environment CLI runs and daemons get: the default socket is
+// under runtime ("-" addresses it), data and cache under the test's dirs.
+func env(runtime string) []string {
+	e := os.Environ()
+	e = append(e, "XDG_RUNTIME_DIR="+runtime, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return e
+}
+
+// gh runs the genehost binary with args and stdin, with the default
+// socket of d (when d is not nil).
+func gh(t testing.TB, d *daemon, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	if d != nil {
+		cmd.Env = env(d.runtime)
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		require.True(t, ok, "running genehost %v: %v", args, err)
+		code = ee.ExitCode()
+	}
+	return result{out: out.String(), err: errb.String(), code: code}
+}
+
+// ok runs the binary and requires exit code 0; it returns stdout.
+func ok(t testing.TB, d *daemon, stdin string, args ...string) string {
+	t.Helper()
+	r := gh(t, d, stdin, args...)
+	require.Equal(t, 0, r.code, "genehost %v: stdout %q stderr %q", args, r.out, r.err)
+	return r.out
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// daemon is a running 'genehost serve'.
+type daemon struct {
+	t       testing.TB
+	cmd     *exec.Cmd
+	runtime string // XDG_RUNTIME_DIR: the default socket is runtime/genehost/genehost.sock
+	plugins string
+	data    string
+	unix    string // unix:///...
+	tcp     string // tcp://127.0.0.1:PORT
+	http    string // http://127.0.0.1:PORT, when asked for
+	log     *syncBuffer
+	exited  chan struct{}
+	exitErr error
+}
+
+// serveOpts say how to start a daemon; zero fields are fresh temporary
+// directories and no HTTP.
+type serveOpts struct {
+	plugins string // plugin directory; default: a copy of the shipped plugins
+	data    string
+	runtime string // directory of the default socket
+	http    bool
+	args    []string
+}
+
+// copyPlugins copies the shipped plugins (without their Go tests and
+// README) and the test plugins under testdata into a new directory.
+func copyPlugins(t testing.TB, extra ...string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "plugins")
+	copyTree(t, filepath.Join(repoRoot, "plugins"), dst, func(rel string, d fs.DirEntry) bool {
+		return !d.IsDir() && (!strings.Contains(rel, string(filepath.Separator)) || strings.HasSuffix(rel, "_test.go"))
+	})
+	for _, name := range extra {
+		copyTree(t, filepath.Join("testdata", name), filepath.Join(dst, name), nil)
+	}
+	return dst
+}
+
+// copyTree copies src to dst, leaving out what skip says.
+func copyTree(t testing.TB, src, dst string, skip func(rel string, d fs.DirEntry) bool) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel != "." && skip != nil && skip(rel, d) {
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	require.NoError(t, err)
+}
+
+// serve starts 'genehost serve' and waits until it printed its addresses.
+func serve(t testing.TB, o serveOpts) *daemon {
+	t.Helper()
+	if o.plugins == "" {
+		o.plugins = copyPlugins(t)
+	}
+	if o.data == "" {
+		o.data = filepath.Join(t.TempDir(), "data")
+	}
+	if o.runtime == "" {
+		o.runtime = shortDir(t)
+	}
+	sock := filepath.Join(o.runtime, "genehost", "genehost.sock")
+	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
+	args := []string{"serve", "--plugins", o.plugins, "--data", o.data, "--cache", cacheDir,
+		"--listen", "unix://" + sock, "--listen", "tcp://127.0.0.1:0"}
+	if o.http {
+		args = append(args, "--http", "127.0.0.1:0")
+	}
+	args = append(args, o.args...)
+	d := &daemon{t: t, runtime: o.runtime, plugins: o.plugins, data: o.data, log: &syncBuffer{}, exited: make(chan struct{})}
+	d.cmd = exec.Command(binary, args...)
+	d.cmd.Env = env(o.runtime)
+	d.cmd.Stderr = d.log
+	stdout, err := d.cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, d.cmd.Start())
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	go func() {
+		d.exitErr = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-d.exited:
+		default:
+			d.cmd.Process.Kill()
+			<-d.exited
+		}
+		if t.Failed() {
+			t.Logf("genehost serve log:\n%s", d.log.String())
+		}
+	})
+	want := 2
+	if o.http {
+		want++
+	}
+	deadline := time.After(120 * time.Second)
+	for got := 0; got < want; {
+		select {
+		case l, open := <-lines:
+			require.True(t, open, "genehost serve exited before listening: %v\n%s", d.exitErr, d.log.String())
+			switch {
+			case strings.HasPrefix(l, "listening on unix://"):
+				d.unix = strings.TrimPrefix(l, "listening on ")
+			case strings.HasPrefix(l, "listening on tcp://"):
+				d.tcp = strings.TrimPrefix(l, "listening on ")
+			case strings.HasPrefix(l, "http gateway on "):
+				d.http = strings.Fields(strings.TrimPrefix(l, "http gateway on "))[0]
+			default:
+				t.Fatalf("unexpected line from genehost serve: %q", l)
+			}
+			got++
+		case <-deadline:
+			t.Fatalf("genehost serve did not print its addresses within 120s:\n%s", d.log.String())
+		}
+	}
+	require.Equal(t, "unix://"+sock, d.unix)
+	return d
+}
+
+// stop sends SIGTERM and requires a clean exit.
+func (d *daemon) stop() {
+	d.t.Helper()
+	require.NoError(d.t, d.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-d.exited:
+		require.NoError(d.t, d.exitErr, "genehost serve after SIGTERM:\n%s", d.log.String())
+	case <-time.After(20 * time.Second):
+		d.t.Fatalf("genehost serve did not stop within 20s of SIGTERM:\n%s", d.log.String())
+	}
+}
+
+// kill kills the daemon with SIGKILL, leaving its socket file behind.
+func (d *daemon) kill() {
+	d.t.Helper()
+	require.NoError(d.t, d.cmd.Process.Kill())
+	<-d.exited
+}
+
+// waitLog waits until the daemon's log holds s.
+func (d *daemon) waitLog(s string, timeout time.Duration) bool {
+	end := time.Now().Add(timeout)
+	for time.Now().Before(end) {
+		if strings.Contains(d.log.String(), s) {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
