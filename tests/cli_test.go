@@ -110,7 +110,9 @@ func TestClientCommands(t *testing.T) {
 
 		// A watch: the session waits for --count values after the input ends.
 		done := make(chan result, 1)
-		go func() { done <- gh(t, d, "(watch ^prefix \"w/\")\n", "connect", "-", "kv", "--count", "2", "--timeout", "30s") }()
+		go func() {
+			done <- gh(t, d, "(watch ^prefix \"w/\")\n", "connect", "-", "kv", "--count", "2", "--timeout", "30s")
+		}()
 		require.Eventually(t, func() bool {
 			st := ok(t, d, "", "ctl", "-", "kv", "stats")
 			return strings.Contains(st, "^send+recv 1")

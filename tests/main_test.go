@@ -306,4 +306,3 @@ func (d *daemon) waitLog(s string, timeout time.Duration) bool {
 	}
 	return false
 }
-
