@@ -324,8 +324,10 @@ GH_INLINE int gh__skip_time(const uint8_t **pp, const uint8_t *end) {
 	return 0;
 }
 
-/* GH_MAX_DEPTH bounds the nesting gh_skip follows (the host's default
- * MaxDepth is 256). */
+/* GH_MAX_DEPTH bounds the nesting of containers gh_skip follows, as the
+ * host's MaxDepth (default 256) does: a value inside 256 nested lists is
+ * read, one inside 257 is not. depth counts the containers around the
+ * value being skipped. */
 #ifndef GH_MAX_DEPTH
 #define GH_MAX_DEPTH 256
 #endif
@@ -397,7 +399,7 @@ GH_INLINE int gh__skip(const uint8_t **pp, const uint8_t *end, int depth) {
 }
 
 /* gh_skip moves past the next value, whatever its kind. */
-GH_INLINE int gh_skip(gh_reader *r) { return gh__skip(&r->p, r->end, 1); }
+GH_INLINE int gh_skip(gh_reader *r) { return gh__skip(&r->p, r->end, 0); }
 
 /* gh_read_raw moves past the next value and returns its encoded bytes,
  * ready to send, store or write into another value with gh_write_raw. */
@@ -600,22 +602,22 @@ GH_INLINE int gh_read_node(gh_reader *r, gh_node *n) {
 	memset(&v, 0, sizeof v);
 	v.flags = r->p[1];
 	v.head = c;
-	if ((v.flags & GH_NODE_HEAD) && gh_skip(&c) < 0) return -1;
+	if ((v.flags & GH_NODE_HEAD) && gh__skip(&c.p, c.end, 1) < 0) return -1;
 	if (v.flags & GH_NODE_PROPS) {
 		if (gh__len(&c.p, c.end, 2, &v.nprops) < 0) return -1;
 		v.props = c;
-		if (gh__skip_entries(&c.p, c.end, v.nprops, 2) < 0) return -1;
+		if (gh__skip_entries(&c.p, c.end, v.nprops, 1) < 0) return -1;
 	}
 	if (v.flags & GH_NODE_META) {
 		if (gh__len(&c.p, c.end, 2, &v.nmeta) < 0) return -1;
 		v.meta = c;
-		if (gh__skip_entries(&c.p, c.end, v.nmeta, 2) < 0) return -1;
+		if (gh__skip_entries(&c.p, c.end, v.nmeta, 1) < 0) return -1;
 	}
 	v.body = c;
 	if (v.flags & GH_NODE_BODY) {
 		if (gh__len(&c.p, c.end, 1, &v.nbody) < 0) return -1;
 		v.body = c;
-		if (gh__skip_values(&c.p, c.end, v.nbody, 2) < 0) return -1;
+		if (gh__skip_values(&c.p, c.end, v.nbody, 1) < 0) return -1;
 	}
 	*n = v;
 	r->p = c.p;

@@ -3,6 +3,8 @@ package c_test
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -17,7 +19,9 @@ import (
 )
 
 // vectors reads gene's binary test vectors: name and encoding.
-func vectors(t *testing.T) (names []string, encs [][]byte) {
+func vectors(t *testing.T) (names []string, encs [][]byte) { return vectorsOf(t) }
+
+func vectorsOf(t testing.TB) (names []string, encs [][]byte) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "..", "..", "gene", "testdata", "binary", "vectors.txt"))
 	require.NoError(t, err)
@@ -128,4 +132,54 @@ func TestLinkInfo(t *testing.T) {
 			require.True(t, gene.Equal(gene.MustParse(c.want), v), "got %s", v)
 		})
 	}
+}
+
+// FuzzReader runs the header's readers on arbitrary bytes inside the
+// guest. They must never trap or read out of bounds, must agree with
+// gene's decoder on where a valid value ends, must refuse input that ends
+// inside a value, and must rewrite a valid value to the same bytes.
+func FuzzReader(f *testing.F) {
+	requireToolchain(f)
+	_, encs := vectorsOf(f)
+	for _, b := range encs {
+		f.Add(b)
+		if len(b) > 1 {
+			f.Add(b[:len(b)-1])
+		}
+	}
+	f.Add(gene.AppendBinary(nil, gene.MustParse(compositeText)))
+	// The deepest value gene accepts, and one level more.
+	deep := func(n int) []byte {
+		return append(append(bytes.Repeat([]byte{0x81}, n-1), 0x91, 0x01, 'k'), 0x2A)
+	}
+	f.Add(deep(gene.DefaultMaxDepth))
+	f.Add(deep(gene.DefaultMaxDepth + 1))
+	h := plugintest.New(f, plugin.Grants{})
+	rt := newRuntime(f)
+	m, err := rt.Compile(f.Context(), source(f, "rewrite", plugin.Limits{}, plugin.Grants{}))
+	require.NoError(f, err)
+	f.Cleanup(func() { m.Close(context.Background()) })
+	in, err := m.Instantiate(f.Context(), h)
+	require.NoError(f, err)
+	f.Cleanup(func() { in.Close(context.Background()) })
+
+	f.Fuzz(func(t *testing.T, b []byte) {
+		res, err := in.OnControl(t.Context(), 0, "parse", gene.Bytes(b))
+		require.NoError(t, err, "input % X", b)
+		l := res.List()
+		require.Len(t, l, 2)
+		skipped, _ := l[0].AsInt()
+		v, n, derr := gene.DecodeBinary(b, gene.BinaryOptions{})
+		switch {
+		case derr == nil:
+			require.Equal(t, int64(n), skipped, "gh_skip on % X", b)
+			require.Equal(t, gene.KindBytes, l[1].Kind(), "the typed readers refused % X (%s)", b, v)
+			require.Equal(t, b[:n], l[1].Bytes(), "rewritten")
+		case errors.Is(derr, gene.ErrIncomplete):
+			require.Equal(t, int64(-1), skipped, "gh_skip accepted % X, which ends inside a value (%v)", b, derr)
+			require.True(t, l[1].IsNil(), "the typed readers accepted % X, which ends inside a value", b)
+		default:
+			require.LessOrEqual(t, skipped, int64(len(b)))
+		}
+	})
 }

@@ -3,26 +3,32 @@
  * header has no reader for (big integers below -2^63 or past 2^64-1,
  * regexes, dates and times) are copied whole. A lossless reader and a
  * canonical writer send back exactly the bytes they were given. Control
- * op "link" returns the link info gh_on_open decoded, as a prop map. */
+ * ops: "link" returns the link info gh_on_open decoded, as a prop map;
+ * "rewrite" returns its argument rewritten; "parse" runs the readers on
+ * arbitrary bytes. */
 #define GH_DEFAULT_ON_CLOSE
 #define GH_DEFAULT_ON_TIMER
 #define GENEHOST_IMPLEMENTATION
 #include "genehost.h"
 
-static int copy(gh_reader *r, gh_writer *w);
+static int copy(gh_reader *r, gh_writer *w, int depth);
 
-static int copy_entries(gh_reader *r, uint32_t n, gh_writer *w) {
+static int copy_entries(gh_reader *r, uint32_t n, gh_writer *w, int depth) {
 	for (uint32_t i = 0; i < n; i++) {
 		const char *k;
 		uint32_t kn;
 		if (gh_read_key(r, &k, &kn) < 0) return -1;
 		gh_write_key(w, k, kn);
-		if (copy(r, w) < 0) return -1;
+		if (copy(r, w, depth) < 0) return -1;
 	}
 	return 0;
 }
 
-static int copy(gh_reader *r, gh_writer *w) {
+/* copy recurses once per level of nesting, so it stops past GH_MAX_DEPTH
+ * containers as gh_skip does: the stack is small (64 KiB by default).
+ * depth counts the containers around the value. */
+static int copy(gh_reader *r, gh_writer *w, int depth) {
+	if (depth > GH_MAX_DEPTH) return -1;
 	int frozen = gh_frozen(r);
 	const char *s;
 	const uint8_t *b;
@@ -81,7 +87,7 @@ static int copy(gh_reader *r, gh_writer *w) {
 		else
 			gh_write_list(w, n);
 		for (uint32_t j = 0; j < n; j++)
-			if (copy(r, w) < 0) return -1;
+			if (copy(r, w, depth + 1) < 0) return -1;
 		return 0;
 	case GH_PROPS:
 		if (gh_read_props(r, &n) < 0) return -1;
@@ -89,12 +95,12 @@ static int copy(gh_reader *r, gh_writer *w) {
 			gh_write_props_frozen(w, n);
 		else
 			gh_write_props(w, n);
-		return copy_entries(r, n, w);
+		return copy_entries(r, n, w, depth + 1);
 	case GH_MAP:
 		if (gh_read_map(r, &n) < 0) return -1;
 		gh_write_map(w, n);
 		for (uint32_t j = 0; j < 2 * n; j++)
-			if (copy(r, w) < 0) return -1;
+			if (copy(r, w, depth + 1) < 0) return -1;
 		return 0;
 	case GH_NODE: {
 		gh_node nd;
@@ -104,14 +110,14 @@ static int copy(gh_reader *r, gh_writer *w) {
 			gh_write_node_frozen(w, head, nd.nprops, nd.nmeta, nd.nbody);
 		else
 			gh_write_node(w, head, nd.nprops, nd.nmeta, nd.nbody);
-		if (head && copy(&nd.head, w) < 0) return -1;
+		if (head && copy(&nd.head, w, depth + 1) < 0) return -1;
 		gh_write_part(w, nd.nprops);
-		if (copy_entries(&nd.props, nd.nprops, w) < 0) return -1;
+		if (copy_entries(&nd.props, nd.nprops, w, depth + 1) < 0) return -1;
 		gh_write_part(w, nd.nmeta);
-		if (copy_entries(&nd.meta, nd.nmeta, w) < 0) return -1;
+		if (copy_entries(&nd.meta, nd.nmeta, w, depth + 1) < 0) return -1;
 		gh_write_part(w, nd.nbody);
 		for (uint32_t j = 0; j < nd.nbody; j++)
-			if (copy(&nd.body, w) < 0) return -1;
+			if (copy(&nd.body, w, depth + 1) < 0) return -1;
 		return 0;
 	}
 	default:
@@ -128,7 +134,7 @@ int32_t gh_on_values(uint64_t link, uint32_t count, uint32_t len) {
 	gh_reader r = gh_reader_of(gh_input(), len);
 	for (uint32_t i = 0; i < count; i++) {
 		gh_writer_reset(&out);
-		if (copy(&r, &out) < 0) return gh_fail("rewrite: cannot read the value");
+		if (copy(&r, &out, 0) < 0) return gh_fail("rewrite: cannot read the value");
 		if (out.err) return gh_fail("rewrite: out of memory");
 		if (gh_send_w(link, &out) != GH_OK) {
 			char msg[256];
@@ -171,8 +177,30 @@ int32_t gh_on_control(uint64_t link, uint32_t len) {
 	if (gh_eq(op, n, "rewrite")) {
 		/* The argument, rewritten, as the result. */
 		gh_writer_reset(&out);
-		if (copy(&arg, &out) < 0) return gh_fail("rewrite: cannot read the argument");
+		if (copy(&arg, &out, 0) < 0) return gh_fail("rewrite: cannot read the argument");
 		return gh_result_w(&out);
+	}
+	if (gh_eq(op, n, "parse")) {
+		/* The argument is bytes that may not be a value: [skipped copied],
+		 * where skipped is what gh_skip consumed (-1: refused) and copied
+		 * the typed readers' and writers' copy of one value (nil: refused). */
+		const uint8_t *b;
+		uint32_t bn;
+		if (gh_read_bytes(&arg, &b, &bn) < 0) return gh_fail("rewrite: parse wants bytes");
+		gh_reader r1 = gh_reader_of(b, bn), r2 = r1;
+		int64_t skipped = gh_skip(&r1) < 0 ? -1 : (int64_t)(r1.p - b);
+		gh_writer_reset(&out);
+		int copied = copy(&r2, &out, 0) == 0 && !out.err;
+		gh_writer res = {0};
+		gh_write_list(&res, 2);
+		gh_write_int(&res, skipped);
+		if (copied)
+			gh_write_bytes(&res, out.buf, out.len);
+		else
+			gh_write_nil(&res);
+		int32_t st = gh_result_w(&res);
+		gh_writer_free(&res);
+		return st;
 	}
 	return gh_unknown_op(op, n);
 }
