@@ -1,14 +1,14 @@
 # genehost: the two commands of the README are `make serve` and `make test`.
 GO ?= go
 
-.PHONY: serve test check unit fuzz-short bench bench-peers wasm-c
+.PHONY: serve test check unit fuzz-short soak bench bench-peers wasm-c
 
 serve:
 	$(GO) run ./cmd/genehost serve
 
 # test is the whole suite: static checks, the C guests, then every test with
 # the race detector.
-test: check wasm-c unit fuzz-short
+test: check wasm-c unit fuzz-short soak
 
 # check: formatting, vet, the import-direction rules of DESIGN.md section 8,
 # and the wasip1 cross-build of the packages the Wasm guest SDK reuses.
@@ -36,6 +36,13 @@ unit:
 FUZZTIME ?= 5s
 fuzz-short:
 	@set -e; for pkg in $$($(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read p d; do 	    if grep -qs '^func Fuzz' $$d/*_test.go; then echo $$p; fi; done); do 	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do 	    echo "fuzz $$pkg $$fz ($(FUZZTIME))"; 	    if ! out=$$($(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1); then 	      echo "$$out" | grep -v '^fuzz: elapsed'; exit 1; fi; 	  done; 	done
+
+# soak: mixed load over the shipped plugins with hot reloads and client
+# churn for SOAKTIME (tests/soak); it reports values sent, received, lost
+# and the peak memory, and fails on any loss.
+SOAKTIME ?= 60s
+soak:
+	GENEHOST_SOAK=$(SOAKTIME) $(GO) test -count=1 -timeout 10m -run '^TestSoak$$' -v ./tests/soak/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./gene/
