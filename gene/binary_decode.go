@@ -43,8 +43,9 @@ func (e *BinaryError) Unwrap() error { return e.Err }
 // returns it with the number of bytes it spans. Bytes after the value are
 // left alone, so a stream of values decodes by repeated calls. The value
 // shares no memory with data, which the caller may reuse at once. Its
-// short strings share blocks of at most 8 KiB allocated for the call, so
-// keeping one of them alive keeps its block too.
+// short strings share blocks of at most 8 KiB allocated for the call, and
+// its containers share blocks of at most 1024 elements, so keeping one
+// small part of a large value alive keeps its blocks too.
 //
 // Every error is a *BinaryError matching ErrBinary. It wraps ErrIncomplete
 // when data ends before the value does (a stream reader waits for more
@@ -107,6 +108,13 @@ type binDecoder struct {
 	// allocation for all its strings rather than one each. A string keeps
 	// its whole chunk alive, which is why chunks stay small.
 	arena []byte
+	// Slabs that lists, prop maps and nodes are carved from, so a document
+	// costs a few allocations rather than one per container. Their size
+	// follows the bytes left in the input (every element takes at least
+	// one byte), so they never outgrow what the input could fill.
+	vslab []Value
+	pslab []Prop
+	nslab []Node
 }
 
 const (
@@ -331,6 +339,52 @@ func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
 	return unsafe.Pointer(&d.arena[i])
 }
 
+// binSlabMax is the most elements of one slab; larger containers get their
+// own allocation.
+const binSlabMax = 1024
+
+// slabLen picks the length of a new slab for n elements, given that each
+// takes about per bytes of the input left.
+func (d *binDecoder) slabLen(n, per int) int {
+	return max(n, min((len(d.data)-d.pos)/per, binSlabMax), 2)
+}
+
+// values returns n zeroed Values, cap n.
+func (d *binDecoder) values(n int) []Value {
+	if n > binSlabMax/4 {
+		return make([]Value, n)
+	}
+	if len(d.vslab) < n {
+		d.vslab = make([]Value, d.slabLen(n, 6))
+	}
+	s := d.vslab[:n:n]
+	d.vslab = d.vslab[n:]
+	return s
+}
+
+// propSlice returns n zeroed Props, cap n.
+func (d *binDecoder) propSlice(n int) Props {
+	if n > binSlabMax/4 {
+		return make(Props, n)
+	}
+	if len(d.pslab) < n {
+		d.pslab = make([]Prop, d.slabLen(n, 8))
+	}
+	s := d.pslab[:n:n]
+	d.pslab = d.pslab[n:]
+	return s
+}
+
+// node1 returns a zeroed Node.
+func (d *binDecoder) node1() *Node {
+	if len(d.nslab) == 0 {
+		d.nslab = make([]Node, d.slabLen(1, 48))
+	}
+	nd := &d.nslab[0]
+	d.nslab = d.nslab[1:]
+	return nd
+}
+
 // count reads an element count at d.pos for the container at off and
 // checks it against MaxElements and the bytes left (each element needs at
 // least minBytes).
@@ -370,7 +424,7 @@ func (d *binDecoder) list(off int, n uint64, frozen bool, depth int) (Value, err
 	if n == 0 {
 		return v, nil
 	}
-	elems := make([]Value, n)
+	elems := d.values(int(n))
 	for i := range elems {
 		e, err := d.value(depth + 1)
 		if err != nil {
@@ -404,7 +458,7 @@ func (d *binDecoder) propMap(off int, n uint64, frozen bool, depth int) (Value, 
 // props decodes n prop entries whose values are at the given depth,
 // refusing a key that repeats.
 func (d *binDecoder) props(n, depth int) (Props, error) {
-	ps := make(Props, n)
+	ps := d.propSlice(n)
 	var seen map[string]struct{}
 	if n > binQuadraticDupMax {
 		seen = make(map[string]struct{}, n)
@@ -492,7 +546,8 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 	if flags&^binNodeKnown != 0 {
 		return Value{}, d.fail(off, fmt.Sprintf("node flags %#02x set reserved bits", flags))
 	}
-	nd := &Node{HasHead: flags&binNodeHead != 0}
+	nd := d.node1()
+	nd.HasHead = flags&binNodeHead != 0
 	var err error
 	if nd.HasHead {
 		if nd.Head, err = d.value(depth + 1); err != nil {
@@ -521,7 +576,7 @@ func (d *binDecoder) node(off, depth int) (Value, error) {
 		return Value{}, err
 	}
 	if n > 0 {
-		nd.Body = make([]Value, n)
+		nd.Body = d.values(n)
 		for i := range nd.Body {
 			if nd.Body[i], err = d.value(depth + 1); err != nil {
 				return Value{}, err

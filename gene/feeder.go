@@ -47,14 +47,14 @@ type Feeder struct {
 	ended     bool
 	err       error
 
-	// While the value at buf[start:] is incomplete: the scanner over what
-	// arrived since, how far it has run, the pending length at the last
-	// attempt, and whether a byte since may let the parser finish.
-	waiting bool
-	scan    boundary
-	scanned int
-	tried   int
-	signal  bool
+	// While the value at buf[start:] is incomplete: the scanner, run
+	// lazily from buf[start] up to buf[scanned]; and the end of the buffer
+	// and the pending length at the parser's last attempt.
+	waiting  bool
+	scan     boundary
+	scanned  int
+	triedEnd int
+	tried    int
 
 	attempts int // parser runs, for tests of the retry policy
 }
@@ -101,18 +101,13 @@ func (f *Feeder) compact(n int) {
 	if f.start == 0 {
 		return
 	}
-	if f.start == len(f.buf) {
-		f.buf = f.buf[:0]
-		f.scanned -= f.start
-		f.start = 0
-		return
-	}
-	if cap(f.buf)-len(f.buf) >= n && f.start < len(f.buf)/2 {
+	if f.start != len(f.buf) && (cap(f.buf)-len(f.buf) >= n && f.start < len(f.buf)/2) {
 		return
 	}
 	m := copy(f.buf, f.buf[f.start:])
 	f.buf = f.buf[:m]
 	f.scanned -= f.start
+	f.triedEnd -= f.start
 	f.start = 0
 }
 
@@ -128,17 +123,8 @@ func (f *Feeder) Next() (v Value, ok bool, err error) {
 	if f.start == len(f.buf) && !f.ended {
 		return Value{}, false, nil
 	}
-	if f.waiting && !f.ended {
-		if f.scanned < len(f.buf) {
-			if f.scan.feed(f.buf[f.scanned:]) {
-				f.signal = true
-			}
-			f.scanned = len(f.buf)
-		}
-		pending := len(f.buf) - f.start
-		if !f.signal && pending > feederAlwaysRetry && pending < 2*f.tried && pending <= f.max {
-			return Value{}, false, nil
-		}
+	if f.waiting && !f.ended && !f.mayFinish() {
+		return Value{}, false, nil
 	}
 	p := f.p
 	f.attempts++
@@ -165,6 +151,7 @@ func (f *Feeder) Next() (v Value, ok bool, err error) {
 	// wait for more bytes.
 	if p.valStart > 0 {
 		f.advance(p.valStart)
+		f.waiting = false
 	}
 	pending := len(f.buf) - f.start
 	if pending > f.max {
@@ -175,12 +162,31 @@ func (f *Feeder) Next() (v Value, ok bool, err error) {
 	if !f.waiting {
 		f.waiting = true
 		f.scan.reset(f.o.Lenient)
-		f.scan.feed(f.buf[f.start:])
+		f.scanned = f.start
 	}
-	f.scanned = len(f.buf)
-	f.signal = false
+	f.triedEnd = len(f.buf)
 	f.tried = pending
 	return Value{}, false, nil
+}
+
+// mayFinish decides, while a value is incomplete, whether the bytes that
+// arrived since the last attempt are worth another run of the parser: a
+// small value always is; a large one when the scanner sees a byte that may
+// end it (or an error), or when it has doubled since, so that errors the
+// scanner cannot see are still found in time linear in the input.
+func (f *Feeder) mayFinish() bool {
+	pending := len(f.buf) - f.start
+	if pending <= feederAlwaysRetry || pending > f.max || pending >= 2*f.tried {
+		return true
+	}
+	if f.scanned < f.triedEnd {
+		// Bytes the parser has seen: they set the scanner's state only.
+		f.scan.feed(f.buf[f.scanned:f.triedEnd])
+		f.scanned = f.triedEnd
+	}
+	signal := f.scan.feed(f.buf[f.scanned:])
+	f.scanned = len(f.buf)
+	return signal
 }
 
 // isIncomplete reports whether err says more input could complete the

@@ -185,13 +185,13 @@ func putParser(p *parser) {
 	parserPool.Put(p)
 }
 
-// scrub clears a scratch stack so the pool holds no references, dropping
-// it when it grew large.
+// scrub empties a scratch stack so the pool holds no references, dropping
+// it when it grew large. Entries above len were cleared when they were
+// popped, so only what an error left on the stack needs clearing.
 func scrub[T any](s []T, keep int) []T {
 	if cap(s) > keep {
 		return nil
 	}
-	s = s[:cap(s)]
 	clear(s)
 	return s[:0]
 }
@@ -805,7 +805,7 @@ const slabMax = 4096
 // per per bytes of input remain.
 func (p *parser) slabSize(n, per int) int {
 	size := (len(p.data) - p.pos) / per
-	size = max(size, 8)
+	size = max(size, 2)
 	size = min(size, slabMax)
 	return max(size, n)
 }
@@ -853,6 +853,7 @@ func (p *parser) newNode() *Node {
 func (p *parser) takeValues(base int) []Value {
 	s := p.values(len(p.vs) - base)
 	copy(s, p.vs[base:])
+	clear(p.vs[base:])
 	p.vs = p.vs[:base]
 	return s
 }
@@ -874,6 +875,7 @@ func (p *parser) takeProps(st *[]Prop, base int) Props {
 			j++
 		}
 	}
+	clear(src)
 	*st = (*st)[:base]
 	return out
 }
@@ -905,6 +907,7 @@ func (p *parser) takeEntries(base int) []Entry {
 			j++
 		}
 	}
+	clear(src)
 	p.es = p.es[:base]
 	return out
 }
@@ -926,7 +929,8 @@ func (p *parser) reserve(n int) []byte {
 	if cap(p.arena)-len(p.arena) < n {
 		size := 0
 		if n <= 1024 {
-			size = min(max(len(p.data)-p.pos, 256), 32<<10)
+			// Every string still to come lies in the rest of the input.
+			size = min(max(len(p.data)-p.pos, 32), 32<<10)
 		}
 		p.arena = make([]byte, 0, max(size, n))
 	}

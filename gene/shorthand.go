@@ -56,16 +56,19 @@ func (p *parser) pathNode(run []byte, start int, root bool) (Value, error) {
 		}
 		if len(seg) == 0 {
 			if k < 0 {
+				clear(p.vs[base:])
 				p.vs = p.vs[:base]
 				return Value{}, p.fail(start, "'"+string(run)+"'", "", "path '"+string(run)+"' ends with '/'")
 			}
 		} else {
 			if len(p.vs)-base >= p.lim.MaxElements {
+				clear(p.vs[base:])
 				p.vs = p.vs[:base]
 				return Value{}, p.limit("MaxElements", p.lim.MaxElements, start)
 			}
 			v, err := p.pathSegment(seg, start)
 			if err != nil {
+				clear(p.vs[base:])
 				p.vs = p.vs[:base]
 				return Value{}, err
 			}

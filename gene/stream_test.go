@@ -493,13 +493,13 @@ func TestDecoderNoProgress(t *testing.T) {
 // arriving a few bytes at a time is read with the scanner deciding when to
 // retry, not by rereading it at every chunk.
 func TestDecoderLargeValueInSmallReads(t *testing.T) {
-	text := AppendText(nil, benchLargeGene())
+	text := AppendText(nil, benchLarge().value)
 	text = append(text, '\n')
 	r := &scriptReader{chunks: splitEvery(text, 512)}
 	d := NewDecoder(r, ReadOptions{})
 	v, err := d.Decode()
 	require.NoError(t, err)
-	require.True(t, sameValue(benchLargeGene(), v))
+	require.True(t, sameValue(benchLarge().value, v))
 	chunks := len(text) / 512
 	require.Less(t, d.f.attempts, 30, "%d chunks read with %d parser runs", chunks, d.f.attempts)
 	_, err = d.Decode()
