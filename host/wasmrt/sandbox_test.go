@@ -204,3 +204,72 @@ func TestSandboxNoClockUnlessGranted(t *testing.T) {
 	real := runProbe(t, rt, "clock", code, plugin.Grants{Clock: true})
 	require.InDelta(t, time.Now().UnixNano()>>32, real, 2, "with the grant it reads the host's clock")
 }
+
+// hostImport returns the import of a genehost host function.
+func hostImport(t *testing.T, name string) wimport {
+	t.Helper()
+	for _, f := range abi.Imports() {
+		if f.Name == name {
+			return wimport{mod: abi.HostModule, name: name, params: f.Params, results: f.Results}
+		}
+	}
+	t.Fatalf("no host function %s", name)
+	return wimport{}
+}
+
+// TestSandboxGuestPointersOutsideMemory: host functions given ranges
+// outside guest memory (past the end, or wrapping around 2^32) refuse
+// them with an error naming the function and the range; the host reads
+// and writes nothing outside the guest.
+func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
+	rt := newRuntime(t, wasmrt.Config{})
+	ranges := []struct {
+		ptr, n int32
+		want   string
+	}{
+		{65000, 4096, "range [65000, 69096) is outside guest memory of 65536 bytes"},
+		{-16, 32, "range [4294967280, 4294967312) is outside guest memory of 65536 bytes"},
+	}
+	for _, r := range ranges {
+		// Functions whose misuse fails the callback itself.
+		for _, fn := range []struct {
+			name string
+			args []byte
+		}{
+			{abi.ImportResult, cat(c32(r.ptr), c32(r.n))},
+			{abi.ImportLog, cat(c32(2), c64(0), c32(r.ptr), c32(r.n))},
+		} {
+			m := validModule(1, 0)
+			m.imports = []wimport{hostImport(t, fn.name)}
+			for _, e := range abi.Exports() {
+				switch e.Name {
+				case abi.ExportOnControl:
+					m = m.with(wfunc{export: e.Name, params: e.Params, results: e.Results, body: cat(fn.args, call(0), c32(0))})
+				case abi.ExportBuffer:
+					m = m.with(wfunc{export: e.Name, params: e.Params, results: e.Results, body: c32(32 << 10)})
+				}
+			}
+			mod, err := rt.Compile(t.Context(), source("ptr", m.bytes(), plugin.Limits{}, plugin.Grants{}))
+			require.NoError(t, err)
+			in, err := mod.Instantiate(t.Context(), plugintest.New(t, plugin.Grants{}))
+			require.NoError(t, err)
+			_, err = in.OnControl(t.Context(), 0, "probe", gene.Nil())
+			require.ErrorIs(t, err, wasmrt.ErrProtocol, fn.name)
+			require.Contains(t, err.Error(), fn.name+": "+r.want)
+			in.Close(context.Background())
+			mod.Close(context.Background())
+		}
+		// Functions that report misuse as a status to the guest.
+		for _, fn := range []struct {
+			name string
+			args []byte
+		}{
+			{abi.ImportSend, cat(c64(1), c32(r.ptr), c32(r.n))},
+			{abi.ImportTrySend, cat(c64(1), c32(r.ptr), c32(r.n))},
+			{abi.ImportCloseLink, cat(c64(1), c32(r.ptr), c32(r.n))},
+		} {
+			st := runProbe(t, rt, "ptr", probe(hostImport(t, fn.name), cat(fn.args, call(0))), plugin.Grants{})
+			require.Equal(t, int(abi.BadValue), st, "%s with [%d, +%d)", fn.name, r.ptr, r.n)
+		}
+	}
+}
