@@ -257,10 +257,9 @@ func (d *Dir) Close() error {
 	d.mu.Unlock()
 	for _, e := range es {
 		e.mu.Lock()
-		v := e.cur
 		e.cur = nil
 		e.mu.Unlock()
-		if v != nil {
+		for _, v := range e.versions() {
 			v.retire()
 			v.shutdown()
 		}
@@ -407,7 +406,7 @@ func (d *Dir) load(ctx context.Context, name, dir string, e *entry, old *version
 		return nil, fmt.Errorf("plugin %q (%s): %w", name, cfg.File, err)
 	}
 	if e == nil {
-		e = &entry{d: d, name: name, links: map[plugin.LinkID]*linkState{}}
+		e = &entry{d: d, name: name, links: map[plugin.LinkID]*linkState{}, live: map[*version]struct{}{}}
 	}
 	e.mu.RLock()
 	gen := e.gen + 1
@@ -419,6 +418,9 @@ func (d *Dir) load(ctx context.Context, name, dir string, e *entry, old *version
 		ctx: vctx, cancel: cancel,
 		crashes: crashes{limit: d.opts.CrashLimit, window: d.opts.CrashWindow},
 	}
+	e.mu.Lock()
+	e.live[v] = struct{}{}
+	e.mu.Unlock()
 	if err := v.start(ctx); err != nil {
 		v.retire()
 		return nil, fmt.Errorf("plugin %q (%s): %w", name, cfg.File, err)

@@ -24,6 +24,18 @@ type entry struct {
 	gen       uint64                       // generations loaded so far; guarded by mu
 	reloadErr string                       // last failed load, "" after a good one; guarded by mu
 	links     map[plugin.LinkID]*linkState // guarded by mu
+	live      map[*version]struct{}        // versions not shut down yet; guarded by mu
+}
+
+// versions returns the versions not shut down yet.
+func (e *entry) versions() []*version {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]*version, 0, len(e.live))
+	for v := range e.live {
+		out = append(out, v)
+	}
+	return out
 }
 
 func (e *entry) current() *version {

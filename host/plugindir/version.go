@@ -94,6 +94,9 @@ func (v *version) shutdown() {
 	ctl := v.ctl
 	v.ctl = nil
 	v.mu.Unlock()
+	v.e.mu.Lock()
+	delete(v.e.live, v)
+	v.e.mu.Unlock()
 	v.cancel()
 	v.wg.Wait()
 	if ctl != nil {
