@@ -122,7 +122,7 @@ func writePlugin(t *testing.T, dir, name string, files map[string]string) {
 }
 
 // runtimes returns the real JS and Wasm runtimes, closed at cleanup.
-func runtimes(t *testing.T) map[string]plugin.Runtime {
+func runtimes(t testing.TB) map[string]plugin.Runtime {
 	t.Helper()
 	wr, err := wasmrt.New(wasmrt.Config{CacheDir: filepath.Join(sharedCache(t), "wazero")})
 	require.NoError(t, err)
@@ -136,7 +136,7 @@ func runtimes(t *testing.T) map[string]plugin.Runtime {
 
 // sharedCache is a cache directory kept across test runs (Go builds and
 // wazero's compilation cache), under the user cache directory.
-func sharedCache(t *testing.T) string {
+func sharedCache(t testing.TB) string {
 	c, err := os.UserCacheDir()
 	if err != nil {
 		c = os.TempDir()
