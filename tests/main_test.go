@@ -27,7 +27,8 @@ var (
 	binary string
 	// binDir holds it (put on PATH for shell lines).
 	binDir string
-	// cacheDir is shared by every daemon, so Go plugins are built once.
+	// cacheDir is shared by every daemon, so Go plugins are built once; it
+	// is also the default cache of CLI runs (env sets XDG_CACHE_HOME).
 	cacheDir string
 	// repoRoot is the root of the genehost repository.
 	repoRoot string
@@ -50,7 +51,7 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	binDir = filepath.Join(tmp, "bin")
-	cacheDir = filepath.Join(tmp, "cache")
+	cacheDir = filepath.Join(tmp, "cache", "genehost") // what serve uses by default with XDG_CACHE_HOME=tmp/cache
 	binary = filepath.Join(binDir, "genehost")
 	build := exec.Command("go", "build", "-o", binary, "./cmd/genehost")
 	build.Dir = repoRoot
@@ -82,7 +83,8 @@ type result struct {
 // under runtime ("-" addresses it), data and cache under the test's dirs.
 func env(runtime string) []string {
 	e := os.Environ()
-	e = append(e, "XDG_RUNTIME_DIR="+runtime, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	e = append(e, "XDG_RUNTIME_DIR="+runtime, "XDG_CACHE_HOME="+filepath.Dir(cacheDir),
+		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return e
 }
 
@@ -158,6 +160,7 @@ type serveOpts struct {
 	runtime string // directory of the default socket
 	http    bool
 	args    []string
+	bin     string // the genehost binary; default the one TestMain built
 }
 
 // copyPlugins copies the shipped plugins (without their Go tests and
@@ -219,7 +222,10 @@ func serve(t testing.TB, o serveOpts) *daemon {
 	}
 	args = append(args, o.args...)
 	d := &daemon{t: t, runtime: o.runtime, plugins: o.plugins, data: o.data, log: &syncBuffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(binary, args...)
+	if o.bin == "" {
+		o.bin = binary
+	}
+	d.cmd = exec.Command(o.bin, args...)
 	d.cmd.Env = env(o.runtime)
 	d.cmd.Stderr = d.log
 	stdout, err := d.cmd.StdoutPipe()

@@ -1,0 +1,109 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tourStep is one command of the README tour and the output lines it
+// shows ("# => ..." under it).
+type tourStep struct {
+	line   string
+	expect []string
+}
+
+// readTour extracts the commands of the README's five-minute tour: the
+// lines of the sh code blocks between <!-- tour --> and <!-- /tour -->.
+func readTour(t *testing.T) []tourStep {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	_, rest, found := strings.Cut(string(b), "<!-- tour -->")
+	require.True(t, found, "README.md has no <!-- tour --> marker")
+	tour, _, found := strings.Cut(rest, "<!-- /tour -->")
+	require.True(t, found, "README.md has no <!-- /tour --> marker")
+	var steps []tourStep
+	inBlock := false
+	sc := bufio.NewScanner(strings.NewReader(tour))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		switch {
+		case l == "```sh":
+			inBlock = true
+		case l == "```":
+			inBlock = false
+		case !inBlock || l == "":
+		case strings.HasPrefix(l, "# => "):
+			require.NotEmpty(t, steps, "an expected output before any command")
+			steps[len(steps)-1].expect = append(steps[len(steps)-1].expect, strings.TrimPrefix(l, "# => "))
+		case strings.HasPrefix(l, "#"):
+		default:
+			steps = append(steps, tourStep{line: l})
+		}
+	}
+	return steps
+}
+
+// TestReadmeTour runs every line of the README tour, in order, as a
+// newcomer would paste it: go install into a temporary GOBIN, serve in the
+// background (on a free port instead of 8080, and a test socket and TCP
+// port instead of the defaults), the rest with sh in a copy of the
+// repository's plugin directory, checking the outputs the README shows.
+func TestReadmeTour(t *testing.T) {
+	steps := readTour(t)
+	require.Greater(t, len(steps), 10)
+	work := t.TempDir()
+	copyTree(t, filepath.Dir(copyPlugins(t)), work, nil)
+	tourBin := filepath.Join(t.TempDir(), "bin")
+	runtime := shortDir(t)
+	dataHome := t.TempDir()
+
+	var d *daemon
+	subst := func(l string) string {
+		if d != nil {
+			l = strings.ReplaceAll(l, "http://127.0.0.1:8080", d.http)
+			l = strings.ReplaceAll(l, "tcp://127.0.0.1:7470", d.tcp)
+		}
+		return l
+	}
+	for _, st := range steps {
+		t.Logf("$ %s", st.line)
+		switch {
+		case strings.HasPrefix(st.line, "go install "):
+			cmd := exec.Command("sh", "-c", st.line)
+			cmd.Dir = repoRoot
+			cmd.Env = append(os.Environ(), "GOBIN="+tourBin)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+		case strings.HasPrefix(st.line, "genehost serve"):
+			args := strings.Fields(strings.ReplaceAll(st.line, "127.0.0.1:8080", "127.0.0.1:0"))[2:]
+			d = serve(t, serveOpts{
+				plugins: filepath.Join(work, "plugins"), data: filepath.Join(dataHome, "genehost"),
+				runtime: runtime, http: strings.Contains(st.line, "--http"), args: args,
+				bin: filepath.Join(tourBin, "genehost"),
+			})
+		default:
+			require.NotNil(t, d, "the tour runs a client command before genehost serve")
+			cmd := exec.Command("sh", "-c", subst(st.line))
+			cmd.Dir = work
+			cmd.Env = append(env(runtime), "PATH="+tourBin+string(os.PathListSeparator)+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"XDG_DATA_HOME="+dataHome)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			require.NoError(t, cmd.Run(), "%s\nstdout: %s\nstderr: %s", st.line, out.String(), errb.String())
+			if len(st.expect) > 0 {
+				got := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+				assert.Equal(t, st.expect, got, "output of %s", st.line)
+			}
+		}
+	}
+	require.NotNil(t, d)
+	d.stop()
+}
