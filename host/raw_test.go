@@ -228,7 +228,12 @@ func TestRawPeerVanishingMidFrameLosesNothingElse(t *testing.T) {
 	var closed = make(chan error, 1)
 	h := host.HandlerFuncs{
 		ReceiveFunc: host.Echo.(host.HandlerFuncs).ReceiveFunc,
-		ClosedFunc:  func(l host.Link, err error) { closed <- err },
+		ClosedFunc: func(l host.Link, err error) {
+			select {
+			case closed <- err:
+			default:
+			}
+		},
 	}
 	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": h}, nil)
 	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
@@ -242,10 +247,6 @@ func TestRawPeerVanishingMidFrameLosesNothingElse(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the handler never heard the link close")
 	}
-	go func() {
-		for range closed {
-		}
-	}()
 	healthy(t, ua)
 }
 
@@ -408,7 +409,9 @@ func TestPeerThatNeverReadsIsClosed(t *testing.T) {
 		case f.Type == proto.TypeReset && f.Link == 1:
 			e, err := proto.ParseReason(f.Payload)
 			require.NoError(t, err)
-			assert.Equal(t, proto.CodeSlowConsumer, e.Code, "%s", e.Msg)
+			// SLOW_CONSUMER: the host waited for credit; FLOW_CONTROL:
+			// this client, which reads no CREDIT either, overran its own.
+			assert.Contains(t, []proto.Code{proto.CodeSlowConsumer, proto.CodeFlowControl}, e.Code, "%s", e.Msg)
 			return
 		}
 	}

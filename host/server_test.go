@@ -18,6 +18,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/host/internal/leakcheck"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -32,6 +33,10 @@ func manifest(t testing.TB, text string) *host.Manifest {
 // TCP port, and returns both addresses.
 func serve(t testing.TB, cfg host.Config, ifaces map[string]host.Handler, manifests map[string]string) (*host.Server, string, string) {
 	t.Helper()
+	// Every scenario ends with the goroutines and descriptors it started
+	// gone: the server, its transports and the clients' (checked last,
+	// after the cleanups registered below).
+	leakcheck.Verify(t)
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard})
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/host/internal/leakcheck"
 	"github.com/genehost/genehost/host/internal/rawclient"
 	"github.com/genehost/genehost/host/jsrt"
 	"github.com/genehost/genehost/host/plugin"
@@ -43,6 +44,7 @@ var hold = host.HandlerFuncs{ReceiveFunc: func(ctx context.Context, l host.Link,
 
 func server(t *testing.T) (*host.Server, string) {
 	t.Helper()
+	leakcheck.Verify(t)
 	s := host.New(host.Config{Logger: quiet})
 	reg := func(text string, h host.Handler) {
 		m, err := host.ParseManifest(gene.MustParse(text))
