@@ -1,6 +1,7 @@
 package plugindir_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -326,4 +327,35 @@ func TestAddedAndRemovedPlugins(t *testing.T) {
 	require.Equal(t, proto.CodeUnavailable, pe.Code)
 	_, err = e.open(t, "late")
 	require.Error(t, err)
+}
+
+// TestPauseAndResume: a handler that returns "pause" holds the link's
+// values back until it calls link.resume(), here from a control
+// operation.
+func TestPauseAndResume(t *testing.T) {
+	const js = `module.exports = {
+	  async values(link, vs) {
+	    for (const v of vs) {
+	      await link.sendAsync(v);
+	      if (v === 'hold') return genehost.PAUSE;
+	    }
+	  },
+	  control: { release: (arg, link) => { link.resume(); return true; } },
+	};`
+	dir := t.TempDir()
+	writePlugin(t, dir, "gate", map[string]string{"plugin.gene": `{^direction "send+recv" ^control {^release {^result bool}}}`, "handler.js": js})
+	e, err := openDir(t, dir, options{})
+	require.NoError(t, err)
+	l := e.mustOpen(t, "gate")
+	l.send(t, gene.String("hold"))
+	l.expect(t, `"hold"`)
+	l.send(t, gene.Int(1), gene.Int(2))
+	ctx, cancel := context.WithTimeout(ctxT(t), 300*time.Millisecond)
+	defer cancel()
+	v, err := l.Recv(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a paused link delivered %s", gene.Format(v))
+	_, err = e.control(t, "gate").Call(ctxT(t), "release", gene.Void(), client.OnLink(l.Link))
+	require.NoError(t, err)
+	l.expect(t, "1")
+	l.expect(t, "2")
 }

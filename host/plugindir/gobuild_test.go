@@ -87,7 +87,8 @@ func TestGoPluginOutsideRepoBuildsOffline(t *testing.T) {
 
 			// Served from a plugin directory, and rebuilt when the source
 			// changes.
-			e, err := openDir(t, dir, options{})
+			cache := t.TempDir()
+			e, err := openDir(t, dir, options{cacheDir: cache})
 			require.NoError(t, err)
 			l := e.mustOpen(t, "tagger")
 			l.send(t, gene.Int(1))
@@ -97,6 +98,19 @@ func TestGoPluginOutsideRepoBuildsOffline(t *testing.T) {
 			l2 := e.mustOpen(t, "tagger")
 			l2.send(t, gene.Int(1))
 			l2.expect(t, "(v2 1)")
+			// Back to v1: the build comes from the cache.
+			builds, err := filepath.Glob(filepath.Join(cache, "go", "*.wasm"))
+			require.NoError(t, err)
+			require.Len(t, builds, 2)
+			userPlugin(t, dir, "v1", withGoMod)
+			require.NoError(t, e.dir.Reload(t.Context(), "tagger"))
+			again, err := filepath.Glob(filepath.Join(cache, "go", "*.wasm"))
+			require.NoError(t, err)
+			require.Equal(t, builds, again)
+			l3 := e.mustOpen(t, "tagger")
+			l3.send(t, gene.Int(1))
+			l3.expect(t, "(v1 1)")
+			require.Equal(t, uint64(3), e.dir.Plugins()[0].Generation)
 		})
 	}
 }

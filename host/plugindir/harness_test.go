@@ -150,6 +150,7 @@ type options struct {
 	store       bool
 	crashLimit  int
 	crashWindow time.Duration
+	cacheDir    string // default sharedCache
 }
 
 // openDir opens dir with the real runtimes into a real server and dials
@@ -159,8 +160,11 @@ func openDir(t *testing.T, dir string, o options) (*env, error) {
 	lg := hclog.New(&hclog.LoggerOptions{Output: testWriter{t}, Level: hclog.Debug})
 	srv := host.New(host.Config{Logger: lg.Named("host")})
 	t.Cleanup(func() { srv.Close() })
+	if o.cacheDir == "" {
+		o.cacheDir = sharedCache(t)
+	}
 	opts := plugindir.Options{
-		Dir: dir, CacheDir: sharedCache(t), Runtimes: runtimes(t), Registry: srv,
+		Dir: dir, CacheDir: o.cacheDir, Runtimes: runtimes(t), Registry: srv,
 		Logger: lg, CrashLimit: o.crashLimit, CrashWindow: o.crashWindow, Debounce: 50 * time.Millisecond,
 	}
 	if o.store {
