@@ -291,6 +291,15 @@ func (d *Dir) reload(ctx context.Context, name string) error {
 	lg := d.log.With("interface", name)
 	v, err := d.load(ctx, name, dir, e, old)
 	if errors.Is(err, errUnchanged) {
+		// Back to the serving content after a failed edit: the error no
+		// longer describes the folder.
+		e.mu.Lock()
+		cleared := e.reloadErr != ""
+		e.reloadErr = ""
+		e.mu.Unlock()
+		if cleared {
+			lg.Info("plugin folder is back to the serving version", "generation", old.gen)
+		}
 		return nil
 	}
 	if err != nil {

@@ -313,3 +313,22 @@ func TestWatchAddsAndRemovesPlugins(t *testing.T) {
 	require.Eventually(t, func() bool { return len(e.srv.Interfaces()) == 0 }, 10*time.Second, 10*time.Millisecond)
 	require.Empty(t, e.dir.Plugins())
 }
+
+// TestRevertAfterBrokenEditClearsTheError: undoing a broken edit brings
+// the folder back to the serving version's content; the error goes and no
+// new generation is loaded.
+func TestRevertAfterBrokenEditClearsTheError(t *testing.T) {
+	dir := t.TempDir()
+	writePlugin(t, dir, "p", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": taggerJS("v1")})
+	e, err := openDir(t, dir, options{})
+	require.NoError(t, err)
+	writePlugin(t, dir, "p", map[string]string{"handler.js": "syntax error here ("})
+	require.Error(t, e.dir.Reload(t.Context(), "p"))
+	require.NotEmpty(t, e.dir.Plugins()[0].Err)
+	writePlugin(t, dir, "p", map[string]string{"handler.js": taggerJS("v1")})
+	require.NoError(t, e.dir.Reload(t.Context(), "p"))
+	st := e.dir.Plugins()[0]
+	require.Empty(t, st.Err)
+	require.Equal(t, uint64(1), st.Generation)
+	require.NotContains(t, e.stats(t, "p"), "reload-error")
+}
