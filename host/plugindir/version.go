@@ -83,7 +83,7 @@ func (v *version) start(ctx context.Context) error {
 }
 
 // shutdown closes every instance and the module. Links still open on the
-// version fail from now on.
+// version are reset.
 func (v *version) shutdown() {
 	v.mu.Lock()
 	if v.down {
@@ -91,6 +91,13 @@ func (v *version) shutdown() {
 		return
 	}
 	v.down = true
+	v.mu.Unlock()
+	v.finish()
+}
+
+// finish does the work of shutdown once down is set; it runs once.
+func (v *version) finish() {
+	v.mu.Lock()
 	ctl := v.ctl
 	v.ctl = nil
 	v.mu.Unlock()
@@ -113,24 +120,31 @@ func (v *version) shutdown() {
 }
 
 // retire marks the version replaced; it shuts down now if no link uses it,
-// otherwise when the last one closes.
+// otherwise when the last one closes. Deciding and marking it down happen
+// under one lock, so a link cannot open on a version being shut down.
 func (v *version) retire() {
 	v.mu.Lock()
 	v.retired = true
-	idle := v.links == 0
+	idle := v.links == 0 && !v.down
+	if idle {
+		v.down = true
+	}
 	v.mu.Unlock()
 	if idle {
-		v.shutdown()
+		v.finish()
 	}
 }
 
 func (v *version) release() {
 	v.mu.Lock()
 	v.links--
-	idle := v.retired && v.links == 0
+	idle := v.retired && v.links == 0 && !v.down
+	if idle {
+		v.down = true
+	}
 	v.mu.Unlock()
 	if idle {
-		v.shutdown()
+		v.finish()
 	}
 }
 
