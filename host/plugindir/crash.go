@@ -27,14 +27,16 @@ type crashes struct {
 	last  string      // the last crash's error; guarded by mu
 }
 
-// record notes a crash at now.
-func (c *crashes) record(now time.Time, err error) {
+// record notes a crash at now and reports whether it is the one that
+// makes the version failed.
+func (c *crashes) record(now time.Time, err error) (failedNow bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.prune(now)
 	c.times = append(c.times, now)
 	c.total++
 	c.last = err.Error()
+	return len(c.times) == c.limit
 }
 
 func (c *crashes) prune(now time.Time) {

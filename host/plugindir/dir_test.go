@@ -143,6 +143,7 @@ func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
 			e, err := openDir(t, dir, options{crashLimit: 3, crashWindow: time.Minute})
 			require.NoError(t, err)
 			other := e.mustOpen(t, "fragile")
+			events := e.control(t, "fragile")
 			for i := 1; i <= 3; i++ {
 				l := e.mustOpen(t, "fragile")
 				l.send(t, gene.Int(1))
@@ -154,6 +155,8 @@ func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
 				require.Contains(t, pe.Msg, "value()")
 				require.Contains(t, pe.Msg, "kaboom at handler.js:3")
 			}
+			ev := nextEvent(t, events, "failed")
+			require.Contains(t, gene.Format(ev), `(event ^type "failed" ^interface "fragile" ^generation 1 ^reason "3 crashes within 1m0s; last: `)
 			status, why, err := e.control(t, "fragile").Health(ctxT(t))
 			require.NoError(t, err)
 			require.Equal(t, "failed", status)

@@ -51,8 +51,9 @@
 // PerLink link's instance goes with the link). Instances are rebuilt after
 // a backoff that doubles with each crash in the window (10ms to 5s).
 // CrashLimit crashes within CrashWindow mark the interface failed: Health
-// reports it and new links are refused with PLUGIN_FAILED until the window
-// has passed or a new version loads. A failing control operation is an
+// reports it, (event ^type "failed" ^interface N ^generation G ^reason R)
+// is pushed on its control links, and new links are refused with
+// PLUGIN_FAILED until the window has passed or a new version loads. A failing control operation is an
 // answer to its caller, not a crash, unless it hit its deadline.
 //
 // # Capabilities

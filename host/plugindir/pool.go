@@ -88,8 +88,10 @@ func (p *pool) rebuild() {
 		if p.v.ctx.Err() != nil {
 			return
 		}
-		p.v.crashes.record(time.Now(), fmt.Errorf("rebuild a pool instance: %w", err))
 		p.v.log.Error("rebuilding a pool instance failed", "error", err)
+		if p.v.crashes.record(time.Now(), fmt.Errorf("rebuild a pool instance: %w", err)) {
+			p.v.failed()
+		}
 	}
 }
 

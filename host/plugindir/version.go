@@ -161,9 +161,23 @@ func (v *version) health() (host.Health, string) {
 // crash records a failed callback, logs it and returns the error the link
 // is reset with.
 func (v *version) crash(callback string, link plugin.LinkID, err error) error {
-	v.crashes.record(time.Now(), err)
+	failed := v.crashes.record(time.Now(), err)
 	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", err)
+	if failed {
+		v.failed()
+	}
 	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, link, err)
+}
+
+// failed logs and announces that the version crashed CrashLimit times
+// within CrashWindow: (event ^type "failed" ^interface N ^generation G
+// ^reason "...") on the interface's control links.
+func (v *version) failed() {
+	_, why := v.health()
+	v.log.Error("interface failed: new links are refused until the crash window passes or a new version loads", "reason", why)
+	v.e.d.opts.Registry.Emit(v.cfg.Name, event("failed", v.cfg.Name,
+		gene.Prop{Key: "generation", Value: gene.Int(int64(v.gen))},
+		gene.Prop{Key: "reason", Value: gene.String(why)}))
 }
 
 func linkInfo(l host.Link) plugin.LinkInfo {
