@@ -35,7 +35,14 @@ unit:
 # new regression case.
 FUZZTIME ?= 5s
 fuzz-short:
-	@set -e; for pkg in $$($(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read p d; do 	    if grep -qs '^func Fuzz' $$d/*_test.go; then echo $$p; fi; done); do 	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do 	    echo "fuzz $$pkg $$fz ($(FUZZTIME))"; 	    if ! out=$$($(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1); then 	      echo "$$out" | grep -v '^fuzz: elapsed'; exit 1; fi; 	  done; 	done
+	@set -e; for pkg in $$($(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read p d; do \
+	    if grep -qs '^func Fuzz' $$d/*_test.go; then echo $$p; fi; done); do \
+	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$fz ($(FUZZTIME))"; \
+	    if ! out=$$($(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1); then \
+	      echo "$$out" | grep -v '^fuzz: elapsed'; exit 1; fi; \
+	  done; \
+	done
 
 # soak: mixed load over the shipped plugins with hot reloads and client
 # churn for SOAKTIME (tests/soak); it reports values sent, received, lost

@@ -220,7 +220,7 @@ func isPrefix(clipped, text string) bool {
 
 func openEqual(a, b Open) bool {
 	return a.Interface == b.Interface && a.Sub == b.Sub && a.Direction == b.Direction && a.Credit == b.Credit &&
-		gene.Equal(gene.PropMap(a.Meta...), gene.PropMap(b.Meta...))
+		bytes.Equal(gene.AppendBinary(nil, gene.PropMap(a.Meta...)), gene.AppendBinary(nil, gene.PropMap(b.Meta...))) // NaN too
 }
 
 // FuzzHostHandshake runs the host's side of the handshake on an arbitrary
