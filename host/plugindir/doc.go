@@ -36,7 +36,7 @@
 // version is retired and shut down when its last link is gone), so values
 // in flight are never lost and per-link state stays consistent. A version
 // that fails to load leaves the last good one serving; the error is logged,
-// kept in the stats (^last-error, ^plugin/^reload-error) and pushed as
+// kept in the stats (^reload-error) and pushed as
 // (event ^type "reload-failed" ^interface N ^error "...") on the
 // interface's control links; success pushes (event ^type "reloaded"
 // ^interface N ^generation G). A folder whose content hash did not change

@@ -438,8 +438,10 @@ func (v *version) dropControl(x *inst) {
 // Options.CrashLimit crashes within Options.CrashWindow.
 func (v *version) Health() (host.Health, string) { return v.health() }
 
-// Stats is merged into the interface's stats: the reload generation, the
-// last reload or crash error, and the plugin's own counters.
+// Stats is merged into the interface's stats: the reload generation
+// (^generation), the error of the last failed reload while the folder
+// still holds it (^reload-error), and the plugin's own counters and last
+// crash under ^plugin.
 func (v *version) Stats() gene.Value {
 	failed, recent, total, last := v.crashes.state(time.Now())
 	v.mu.Lock()
@@ -449,12 +451,8 @@ func (v *version) Stats() gene.Value {
 	ps := gene.Props{
 		{Key: "generation", Value: gene.Int(int64(v.gen))},
 	}
-	lastErr := reloadErr
-	if lastErr == "" {
-		lastErr = last
-	}
-	if lastErr != "" {
-		ps = append(ps, gene.Prop{Key: "last-error", Value: gene.String(lastErr)})
+	if reloadErr != "" {
+		ps = append(ps, gene.Prop{Key: "reload-error", Value: gene.String(reloadErr)})
 	}
 	pp := gene.Props{
 		{Key: "runtime", Value: gene.String(v.cfg.Runtime)},
@@ -469,8 +467,8 @@ func (v *version) Stats() gene.Value {
 		{Key: "failed", Value: gene.Bool(failed)},
 		{Key: "hash", Value: gene.String(v.hash)},
 	}
-	if reloadErr != "" {
-		pp = append(pp, gene.Prop{Key: "reload-error", Value: gene.String(reloadErr)})
+	if last != "" {
+		pp = append(pp, gene.Prop{Key: "last-crash", Value: gene.String(last)})
 	}
 	ps = append(ps, gene.Prop{Key: "plugin", Value: gene.PropMap(pp...)})
 	return gene.PropMap(ps...)
