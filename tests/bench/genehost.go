@@ -18,10 +18,6 @@ import (
 	"github.com/genehost/genehost/proto"
 )
 
-// errPending: the genehost side of a scenario waits for a part of
-// genehost that is not on main yet.
-var errPending = errors.New("not on main yet")
-
 // ghHost is an in-process genehost host on a Unix socket with the Go
 // interfaces the scenarios use.
 type ghHost struct {
@@ -277,6 +273,3 @@ func genehostStreamRun(ctx context.Context, h *ghHost, conn *client.Conn, d time
 	return float64(sent) / elapsed.Seconds(), nil
 }
 
-func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
-	return nil, nil, fmt.Errorf("the queue plugin and host/plugindir are %w", errPending)
-}

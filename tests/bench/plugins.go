@@ -12,6 +12,7 @@ import (
 	"github.com/genehost/genehost/host/jsrt"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
+	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/host/wasmrt"
 )
 
@@ -40,6 +41,7 @@ func pluginSource(name string) string {
 // can edit them.
 type ghPlugins struct {
 	*ghHost
+	db       *store.DB
 	dir      *plugindir.Dir
 	path     string
 	runtimes map[string]plugin.Runtime
@@ -71,8 +73,12 @@ func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names .
 		return nil, err
 	}
 	p.runtimes = map[string]plugin.Runtime{"js": jsrt.New(), "wasm": wr}
+	if p.db, err = store.Open(filepath.Join(path, "..", "store-"+tag+".db"), store.Options{}); err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.dir, err = plugindir.Open(ctx, plugindir.Options{
-		Dir: path, Runtimes: p.runtimes, Registry: h.srv, Debounce: 50 * time.Millisecond,
+		Dir: path, Runtimes: p.runtimes, Registry: h.srv, Store: p.db, Debounce: 50 * time.Millisecond,
 	})
 	if err != nil {
 		p.Close()
@@ -107,6 +113,9 @@ func (p *ghPlugins) Close() error {
 	}
 	for _, rt := range p.runtimes {
 		rt.Close(context.Background())
+	}
+	if p.db != nil {
+		p.db.Close()
 	}
 	return err
 }

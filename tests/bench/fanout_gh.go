@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/proto"
+)
+
+// genehostFanOutTrials is scenario 4 on the shipped queue plugin: one
+// publisher, cfg.subs consumers each on its own transport and in its own
+// group (so every consumer gets every message), each acknowledging every
+// message it gets. The queue is durable (every publish and every
+// in-order ack is a store write) and at-least-once; NATS core, the peer,
+// keeps nothing.
+func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
+	p, err := startPlugins(ctx, b, "fanout", false, "queue")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := []func(){func() { p.Close() }}
+	pub, err := p.dial(ctx)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = append(cleanup, func() { pub.Close() })
+	subs := make([]*client.Conn, b.cfg.subs)
+	for i := range subs {
+		if subs[i], err = p.dial(ctx); err != nil {
+			return nil, cleanup, err
+		}
+		cleanup = append(cleanup, func() { subs[i].Close() })
+	}
+	var topics atomic.Int64
+	return []trial{{"genehost fan-out", func(ctx context.Context) (float64, error) {
+		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
+			return queueFanOutRun(ctx, pub, subs, fmt.Sprintf("bench-%d", topics.Add(1)), d)
+		})
+	}}}, cleanup, nil
+}
+
+// queueSub is one consumer of a fan-out run.
+type queueSub struct {
+	link *client.Link
+	got  atomic.Int64
+	last atomic.Int64 // wall clock (ns) of its latest message
+	acks chan int64
+	err  atomic.Value
+}
+
+func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn, topic string, d time.Duration) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup // the ack senders, stopped by cancel
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	subs := make([]*queueSub, len(conns))
+	for i, c := range conns {
+		l, err := c.Open(ctx, "queue", proto.DirSendRecv, client.LinkOptions{})
+		if err != nil {
+			return 0, err
+		}
+		s := &queueSub{link: l, acks: make(chan int64, 1024)}
+		subs[i] = s
+		defer l.Close(context.Background())
+		group := fmt.Sprintf("g%d", i)
+		l.Handle(func(v gene.Value) {
+			n := v.Node()
+			if n == nil || !n.HasHead || n.Head.String() != "message" {
+				return
+			}
+			sv, _ := n.Props.Get("seq")
+			seq, ok := sv.AsInt()
+			if !ok {
+				s.err.CompareAndSwap(nil, fmt.Errorf("a message without an integer ^seq: %s", gene.Format(sv)))
+				return
+			}
+			s.got.Add(1)
+			s.last.Store(time.Now().UnixNano())
+			s.acks <- seq
+		}, nil)
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case seq := <-s.acks:
+					ack := gene.MustParse(fmt.Sprintf(`(ack ^topic %q ^group %q ^seq %d)`, topic, group, seq))
+					if err := l.Send(ctx, ack); err != nil && ctx.Err() == nil {
+						s.err.CompareAndSwap(nil, err)
+						return
+					}
+				}
+			}
+		})
+		r, err := l.Request(ctx, gene.MustParse(fmt.Sprintf(`(subscribe ^topic %q ^group %q ^prefetch 256)`, topic, group)))
+		if err != nil {
+			return 0, fmt.Errorf("subscribe: %w", err)
+		}
+		if n := r.Node(); n == nil || n.Head.String() != "subscribed" {
+			return 0, fmt.Errorf("subscribe answered %s", gene.Format(r))
+		}
+	}
+	pl, err := pub.Open(ctx, "queue", proto.DirSendRecv, client.LinkOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer pl.Close(context.Background())
+	msg := gene.MustParse(fmt.Sprintf(`(publish ^topic %q)`, topic))
+	msg.Node().Props.Set("value", payload)
+	const inflight = 16
+	reqs := make([]gene.Value, inflight)
+	for i := range reqs {
+		reqs[i] = withID(msg, i)
+	}
+	start := time.Now()
+	published, _, err := loopFor(ctx, d, inflight, func(w int) error {
+		r, err := pl.Request(ctx, reqs[w])
+		if err != nil {
+			return err
+		}
+		if n := r.Node(); n == nil || n.Head.String() != "published" {
+			return fmt.Errorf("publish answered %s", gene.Format(r))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		done := true
+		for i, s := range subs {
+			if err, ok := s.err.Load().(error); ok {
+				return 0, fmt.Errorf("consumer %d: %w", i, err)
+			}
+			if s.got.Load() < int64(published) {
+				done = false
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return 0, fmt.Errorf("consumers did not get all %d messages within 60s", published)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var last int64
+	for _, s := range subs {
+		last = max(last, s.last.Load())
+	}
+	return float64(published) * float64(len(subs)) / time.Duration(last-start.UnixNano()).Seconds(), nil
+}
