@@ -272,4 +272,3 @@ func genehostStreamRun(ctx context.Context, h *ghHost, conn *client.Conn, d time
 	}
 	return float64(sent) / elapsed.Seconds(), nil
 }
-
