@@ -53,6 +53,10 @@ type queueSub struct {
 	err  atomic.Value
 }
 
+// fanOutWindow is how many messages the slowest consumer of the queue may
+// lag behind the publisher.
+const fanOutWindow = 64
+
 func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn, topic string, d time.Duration) (float64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup // the ack senders, stopped by cancel
@@ -119,8 +123,25 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 	for i := range reqs {
 		reqs[i] = withID(msg, i)
 	}
+	slowest := func() int64 {
+		low := subs[0].got.Load()
+		for _, s := range subs[1:] {
+			low = min(low, s.got.Load())
+		}
+		return low
+	}
+	// As for NATS, the slowest consumer may lag at most fanOutWindow
+	// messages, so a run ends with a bounded drain.
+	var ahead atomic.Int64
 	start := time.Now()
 	published, _, err := loopFor(ctx, d, inflight, func(w int) error {
+		for ahead.Load()-slowest() >= fanOutWindow {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		ahead.Add(1)
 		r, err := pl.Request(ctx, reqs[w])
 		if err != nil {
 			return err
