@@ -160,6 +160,15 @@ func (l *clientLink) noPush(t *testing.T, d time.Duration) {
 	}
 }
 
+// closeSoon closes l, resetting it if the host has not ended its side
+// within a second (a client that stopped reading may leave replies unsent,
+// and Close waits for them).
+func closeSoon(l *client.Link) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	l.Close(ctx)
+}
+
 func control(t *testing.T, c *client.Conn, iface string) *client.Control {
 	t.Helper()
 	ctl, err := c.Control(ctxT(t), iface, client.LinkOptions{})
@@ -222,6 +231,46 @@ func TestServed(t *testing.T) {
 		require.Equal(t, "1", gene.Format(n))
 	})
 
+	t.Run("kv slow watcher", func(t *testing.T) {
+		// The watcher grants 4 values of credit and reads nothing while
+		// 300 keys change: the writer is not held back, the plugin keeps
+		// at most 256 pushes for the watcher, and then says it lagged.
+		w, err := s.dial(t).Open(ctxT(t), "kv", proto.DirSendRecv, client.LinkOptions{
+			Window: proto.WindowConfig{InitialMsgs: 4, MaxMsgs: 4}})
+		require.NoError(t, err)
+		defer closeSoon(w)
+		require.NoError(t, w.Send(ctxT(t), gene.MustParse(`(watch ^prefix "slow/")`)))
+		v, err := w.Recv(ctxT(t))
+		require.NoError(t, err)
+		require.Equal(t, `(watching ^prefix "slow/")`, gene.Format(v))
+		writer := openLink(t, c, "kv")
+		const n = 300
+		for i := range n {
+			writer.request(t, fmt.Sprintf(`(set ^key "slow/%03d" ^value %d)`, i, i), fmt.Sprintf(`(ok ^key "slow/%03d")`, i))
+		}
+		var changes []string
+		for {
+			v, err := w.Recv(ctxT(t))
+			require.NoError(t, err)
+			if v.Node().Head.IsSymbol("lagged") {
+				require.Equal(t, `(lagged ^prefix "slow/")`, gene.Format(v))
+				break
+			}
+			k, _ := v.Get("key")
+			changes = append(changes, k.Str())
+		}
+		require.GreaterOrEqual(t, len(changes), 256, "the pushes kept for the watcher")
+		require.Less(t, len(changes), n, "not every push was kept")
+		for i, k := range changes {
+			require.Equal(t, fmt.Sprintf("slow/%03d", i), k, "the pushes kept are the first ones, in order")
+		}
+		// Pushes resume after the notice.
+		writer.request(t, `(set ^key "slow/new" ^value 1)`, `(ok ^key "slow/new")`)
+		v, err = w.Recv(ctxT(t))
+		require.NoError(t, err)
+		require.Equal(t, `(changed ^key "slow/new" ^value 1 ^prefix "slow/")`, gene.Format(v))
+	})
+
 	t.Run("queue", func(t *testing.T) {
 		producer := openLink(t, c, "queue")
 		consumer := openLink(t, s.dial(t), "queue")
@@ -266,7 +315,7 @@ func TestServed(t *testing.T) {
 		cl, err := s.dial(t).Open(ctxT(t), "queue", proto.DirSendRecv, client.LinkOptions{
 			Window: proto.WindowConfig{InitialMsgs: 4, MaxMsgs: 4}})
 		require.NoError(t, err)
-		defer cl.Close(context.Background())
+		defer closeSoon(cl)
 		require.NoError(t, cl.Send(ctxT(t), gene.MustParse(`(subscribe ^topic "bulk" ^group "slow" ^prefetch 256)`)))
 		producer := openLink(t, c, "queue")
 		const n = 300
