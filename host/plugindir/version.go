@@ -412,16 +412,19 @@ func (v *version) control(ctx context.Context) (*inst, error) {
 		return nil, err
 	}
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.down {
-		go x.close()
+	switch {
+	case v.down:
+		v.mu.Unlock()
+		x.close()
 		return nil, ErrClosed
-	}
-	if v.ctl != nil {
-		go x.close()
-		return v.ctl, nil
+	case v.ctl != nil: // another caller made one meanwhile
+		ctl := v.ctl
+		v.mu.Unlock()
+		x.close()
+		return ctl, nil
 	}
 	v.ctl = x
+	v.mu.Unlock()
 	return x, nil
 }
 
