@@ -758,10 +758,16 @@ func TestBinaryHostileAllocation(t *testing.T) {
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {
 			data := binUnhex(t, in.hex)
-			allocs := testing.AllocsPerRun(10, func() {
-				_, _, err := DecodeBinary(data, BinaryOptions{})
-				require.Error(t, err)
-			})
+			// AllocsPerRun counts every allocation of the process; the
+			// least of a few measurements leaves out the odd one the race
+			// detector or the runtime makes meanwhile.
+			allocs := math.Inf(1)
+			for range 5 {
+				allocs = min(allocs, testing.AllocsPerRun(10, func() {
+					_, _, err := DecodeBinary(data, BinaryOptions{})
+					require.Error(t, err)
+				}))
+			}
 			assert.LessOrEqual(t, allocs, in.allocs)
 			var before, after binRuntimeMem
 			before.read()
