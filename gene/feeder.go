@@ -95,6 +95,10 @@ func (f *Feeder) Buffered() []byte { return f.buf[f.start:] }
 // skipped since.
 func (f *Feeder) InputOffset() int64 { return f.off }
 
+// feederKeptBuffer is the buffer size a Feeder always keeps; a larger one
+// is given up once the bytes pending fill less than a quarter of it.
+const feederKeptBuffer = 1 << 20
+
 // compact makes room for n more bytes, moving the unconsumed bytes to the
 // front of the buffer when that frees enough space.
 func (f *Feeder) compact(n int) {
@@ -104,8 +108,17 @@ func (f *Feeder) compact(n int) {
 	if f.start != len(f.buf) && (cap(f.buf)-len(f.buf) >= n && f.start < len(f.buf)/2) {
 		return
 	}
-	m := copy(f.buf, f.buf[f.start:])
-	f.buf = f.buf[:m]
+	var m int
+	if rest := len(f.buf) - f.start; cap(f.buf) > feederKeptBuffer && rest+n < cap(f.buf)/4 {
+		// A large value has passed: do not pin its buffer for the life of
+		// the stream.
+		nb := make([]byte, rest, max(rest+n, feederKeptBuffer/16))
+		m = copy(nb, f.buf[f.start:])
+		f.buf = nb
+	} else {
+		m = copy(f.buf, f.buf[f.start:])
+		f.buf = f.buf[:m]
+	}
 	f.scanned -= f.start
 	f.triedEnd -= f.start
 	f.start = 0

@@ -505,3 +505,24 @@ func TestDecoderLargeValueInSmallReads(t *testing.T) {
 	_, err = d.Decode()
 	require.ErrorIs(t, err, errBlocked)
 }
+
+func TestFeederGivesUpALargeBuffer(t *testing.T) {
+	f := NewFeeder(ReadOptions{})
+	large := benchLarge().value
+	two := List(large, large) // about 2 MB of text
+	big := append(AppendText(nil, two), '\n')
+	f.Feed(big)
+	v, ok, err := f.Next()
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, sameValue(two, v))
+	require.GreaterOrEqual(t, cap(f.buf), len(big))
+	require.Greater(t, cap(f.buf), 2*feederKeptBuffer-(1<<18))
+	f.Feed([]byte("(small"))
+	f.Feed([]byte(")\n"))
+	v, ok, err = f.Next()
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "(small)", Format(v))
+	require.LessOrEqual(t, cap(f.buf), feederKeptBuffer, "the megabyte buffer is not kept")
+}
