@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
+	"github.com/genehost/genehost/host/internal/leakcheck"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -99,24 +99,8 @@ func fastPool(t testing.TB, addrs []string, policy client.Policy) *client.Pool {
 		Backoff:        client.Backoff{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond},
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() {
-		require.NoError(t, p.Close())
-		requireNoPoolGoroutines(t)
-	})
+	t.Cleanup(func() { require.NoError(t, p.Close()) })
 	return p
-}
-
-// requireNoPoolGoroutines fails when a goroutine of a Pool is still
-// running (Close waits for all of them).
-func requireNoPoolGoroutines(t testing.TB) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "client.(*endpoint)") || strings.Contains(g, "client.(*Pool)") {
-			t.Errorf("a pool goroutine outlived Close:\n%s", g)
-		}
-	}
 }
 
 func waitState(t testing.TB, p *client.Pool, i int, want ...client.State) {
@@ -148,6 +132,7 @@ func openOn(t testing.TB, ctx context.Context, p *client.Pool) {
 }
 
 func TestPoolFailsOverAndReturnsToTheFirst(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	for _, how := range []string{"Close", "Shutdown"} {
 		t.Run(how, func(t *testing.T) {
 			ctx := testCtx(t)
@@ -231,6 +216,7 @@ func TestPoolFailsOverAndReturnsToTheFirst(t *testing.T) {
 }
 
 func TestPoolRoundRobinSpreadsLinks(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	var addrs []string
 	var bs []*backend
@@ -284,6 +270,7 @@ func TestPoolRoundRobinSpreadsLinks(t *testing.T) {
 }
 
 func TestPoolAvoidsAFailedHost(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	p1, p2 := sockPath(t, "sick"), sockPath(t, "well")
 	b1, b2 := &backend{}, &backend{}
@@ -313,6 +300,7 @@ func TestPoolAvoidsAFailedHost(t *testing.T) {
 }
 
 func TestPoolWithoutHealthCallsRetriesRefusalsElsewhere(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	p1, p2 := sockPath(t, "refuses"), sockPath(t, "takes")
 	b1, b2 := &backend{}, &backend{}
@@ -324,10 +312,7 @@ func TestPoolWithoutHealthCallsRetriesRefusalsElsewhere(t *testing.T) {
 		Backoff:        client.Backoff{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond},
 	})
 	require.NoError(t, err)
-	defer func() {
-		require.NoError(t, p.Close())
-		requireNoPoolGoroutines(t)
-	}()
+	defer func() { require.NoError(t, p.Close()) }()
 	waitState(t, p, 0, client.StateReady) // no health calls: connected is ready
 	for range 3 {
 		openOn(t, ctx, p)
@@ -349,6 +334,7 @@ func TestPoolWithoutHealthCallsRetriesRefusalsElsewhere(t *testing.T) {
 }
 
 func TestPoolReconnectsAfterARestart(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	path := sockPath(t, "only")
 	s := start(t, path, &backend{})
@@ -380,6 +366,7 @@ func TestPoolReconnectsAfterARestart(t *testing.T) {
 }
 
 func TestPoolRequestIsRetriedOnAnotherHostWhenTheLinkDies(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	p1, p2 := sockPath(t, "dies"), sockPath(t, "lives")
 	b1, b2 := &backend{}, &backend{}
@@ -403,6 +390,7 @@ func TestPoolRequestIsRetriedOnAnotherHostWhenTheLinkDies(t *testing.T) {
 }
 
 func TestPoolRequestIsNotRetriedWhenTheHandlerFails(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	p1, p2 := sockPath(t, "a"), sockPath(t, "b")
 	b1, b2 := &backend{}, &backend{}
@@ -420,6 +408,7 @@ func TestPoolRequestIsNotRetriedWhenTheHandlerFails(t *testing.T) {
 }
 
 func TestPoolErrors(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ctx := testCtx(t)
 	_, err := client.NewPool(ctx, nil, client.PoolConfig{})
 	require.ErrorContains(t, err, "no address")
@@ -485,6 +474,7 @@ func TestBackoffCeilingAndJitter(t *testing.T) {
 // TestPoolBackoffGrowsAndIsJittered counts the connection attempts a pool
 // makes to a host that hangs up on every connection, over real time.
 func TestPoolBackoffGrowsAndIsJittered(t *testing.T) {
+	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ln, err := net.Listen("unix", sockPath(t, "hangup"))
 	require.NoError(t, err)
 	var (
@@ -515,7 +505,6 @@ func TestPoolBackoffGrowsAndIsJittered(t *testing.T) {
 	require.NoError(t, p.Close())
 	ln.Close()
 	<-acceptDone
-	requireNoPoolGoroutines(t)
 
 	mu.Lock()
 	defer mu.Unlock()
