@@ -111,7 +111,7 @@ func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) 
 			during = append(during, r.d)
 		}
 	}
-	if len(steady) < 100 || len(during) < 10 {
+	if len(steady) < 20 || len(during) < 5 {
 		return 0, 0, fmt.Errorf("too few probes: %d steady, %d during the reload", len(steady), len(during))
 	}
 	ps, pd := percentile(steady, 99), percentile(during, 99)
