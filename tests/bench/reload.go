@@ -14,8 +14,8 @@ func scenarioReload(ctx context.Context, b *bench) error {
 	for i := range b.cfg.runs {
 		l, r, err := genehostReloadRun(ctx, b)
 		if err != nil {
-			// A failed run is reported and the others still count: a
-			// loss or an error on a link fails the run, so it shows.
+			// A failed run (a link error, a reload that never served)
+			// is noted and the other runs still count.
 			b.note(fmt.Sprintf("scenario 7: genehost run %d: %v", i+1, err))
 			continue
 		}
