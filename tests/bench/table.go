@@ -132,8 +132,10 @@ func figure(x float64, unit string) string {
 		switch {
 		case x >= 1e6:
 			return fmt.Sprintf("%.2fM", x/1e6)
-		case x >= 1e3:
+		case x >= 1e4:
 			return fmt.Sprintf("%.0fk", x/1e3)
+		case x >= 1e3:
+			return fmt.Sprintf("%.2fk", x/1e3)
 		}
 		return fmt.Sprintf("%.0f", x)
 	case unit == "B" || strings.HasPrefix(unit, "B/"):
