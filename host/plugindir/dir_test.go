@@ -362,3 +362,40 @@ func TestPauseAndResume(t *testing.T) {
 	l.expect(t, "1")
 	l.expect(t, "2")
 }
+
+// TestPoolRefusalKeepsTheInstance: open() refusing a link is an answer,
+// not a crash; the pool instance and its memory stay.
+func TestPoolRefusalKeepsTheInstance(t *testing.T) {
+	const js = `let n = 0;
+	module.exports = {
+	  open(link) { if (!link.meta || !link.meta.user) throw new Error('who are you?'); },
+	  value(link, v) { n++; link.send(gene.node('count', n)); },
+	};`
+	dir := t.TempDir()
+	writePlugin(t, dir, "gate", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 1}`, "handler.js": js})
+	e, err := openDir(t, dir, options{crashLimit: 1})
+	require.NoError(t, err)
+	withMeta := func() *link {
+		l, err := e.conn.Open(ctxT(t), "gate", proto.DirSendRecv, client.LinkOptions{Meta: gene.Props{{Key: "user", Value: gene.String("ada")}}})
+		require.NoError(t, err)
+		t.Cleanup(func() { l.Close(context.Background()) })
+		return &link{Link: l, e: e}
+	}
+	a := withMeta()
+	a.send(t, gene.Int(0))
+	a.expect(t, "(count 1)")
+	// The host runs open() once the link is accepted, so a refusal
+	// arrives as the link's reset (or as a REJECT).
+	l, err := e.open(t, "gate")
+	var pe *proto.Error
+	if err == nil {
+		pe = l.recvErr(t)
+	} else {
+		require.ErrorAs(t, err, &pe)
+	}
+	require.Contains(t, pe.Msg, "who are you?")
+	b := withMeta()
+	b.send(t, gene.Int(0))
+	b.expect(t, "(count 2)")
+	require.Contains(t, e.stats(t, "gate"), "^crashes 0")
+}

@@ -224,7 +224,12 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 	v.e.addLink(id, ls)
 	err := v.call(ctx, x, id, "OnOpen", func(ctx context.Context) error { return x.in.OnOpen(ctx, linkInfo(l)) })
 	if v.pool != nil {
-		v.pool.put(x, err)
+		if err != nil && x.lock() { // a refused link is not the instance's to close
+			delete(x.seen, id)
+			x.mu.Unlock()
+		}
+		// A refusal is an answer; only a deadline breaks the instance.
+		v.pool.put(x, timedOut(err))
 	}
 	if err != nil {
 		v.e.removeLink(id)
