@@ -399,3 +399,26 @@ func TestPoolRefusalKeepsTheInstance(t *testing.T) {
 	b.expect(t, "(count 2)")
 	require.Contains(t, e.stats(t, "gate"), "^crashes 0")
 }
+
+// TestPoolCrashRebuildsTheInstance: after a crash the pool's instance is
+// a fresh one (its memory starts over), built after the backoff.
+func TestPoolCrashRebuildsTheInstance(t *testing.T) {
+	const js = `let n = 0;
+	module.exports = { value(link, v) {
+	  if (gene.is(v, 'boom')) throw new Error('kaboom');
+	  n++; link.send(gene.node('count', n));
+	} };`
+	dir := t.TempDir()
+	writePlugin(t, dir, "p", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 1}`, "handler.js": js})
+	e, err := openDir(t, dir, options{})
+	require.NoError(t, err)
+	a := e.mustOpen(t, "p")
+	a.send(t, gene.Int(0), gene.Int(0))
+	a.expect(t, "(count 1)")
+	a.expect(t, "(count 2)")
+	a.send(t, gene.MustParse("(boom)"))
+	require.Equal(t, proto.CodePluginFailed, a.recvErr(t).Code)
+	b := e.mustOpen(t, "p")
+	b.send(t, gene.Int(0))
+	b.expect(t, "(count 1)")
+}
