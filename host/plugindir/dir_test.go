@@ -203,7 +203,7 @@ func TestFailedRecoversAfterWindow(t *testing.T) {
 func TestTimeoutIsACrash(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "slow", map[string]string{
-		"plugin.gene": `{^direction "send+recv" ^limits {^call-timeout-ms 100}}`,
+		"plugin.gene": `{^direction "send+recv" ^limits {^call-timeout-ms 500}}`,
 		"handler.js":  `module.exports = { value(link, v) { if (v === 'loop') for (;;) {} link.send(v); } };`})
 	e, err := openDir(t, dir, options{})
 	require.NoError(t, err)
