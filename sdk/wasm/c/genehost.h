@@ -170,8 +170,8 @@ GH_INLINE int gh_eq(const char *s, uint32_t n, const char *lit) {
 #define GH_LIT(s) (s), (uint32_t)(sizeof(s) - 1)
 
 /* ---- Reading the binary Gene encoding (gene/BINARY.md) -----------------
- * A gh_reader is a cursor over encoded bytes; copy it freely (it is three
- * words) to look ahead or to come back. Each gh_read_* returns 0 and moves
+ * A gh_reader is a cursor over encoded bytes; copy it freely (it is two
+ * pointers) to look ahead or to come back. Each gh_read_* returns 0 and moves
  * past what it read, or returns -1 and leaves the reader as it was: when
  * the next value is of another kind (gh_peek tells the kind first) or is
  * cut short. Strings, symbols, keys and bytes are returned as pointers into
