@@ -361,7 +361,8 @@ declare namespace genehost {
    * value and read back exactly.
    */
   const kv: {
-    /** The value under key, or undefined when absent. */
+    /** The value under key, or undefined when absent (a stored void reads
+     * back as undefined too). */
     get(key: string | Uint8Array): GeneValue;
     put(key: string | Uint8Array, value: GeneInput): void;
     /** Whether the key was there. */
