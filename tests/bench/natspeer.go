@@ -14,7 +14,11 @@ type natsPeer struct {
 	srv *server.Server
 }
 
-func startNATS() (*natsPeer, error) {
+func startNATS() (*natsPeer, error) { return startNATSWith("") }
+
+// startNATSWith starts the server, with JetStream storing its files in
+// jsDir when jsDir is not empty.
+func startNATSWith(jsDir string) (*natsPeer, error) {
 	srv, err := server.NewServer(&server.Options{
 		Host:   "127.0.0.1",
 		Port:   server.RANDOM_PORT,
@@ -22,6 +26,8 @@ func startNATS() (*natsPeer, error) {
 		NoSigs: true,
 		// The default 64 MiB pending limit per client is kept; the
 		// subscribers below lift only their own client-side limits.
+		JetStream: jsDir != "",
+		StoreDir:  jsDir,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
