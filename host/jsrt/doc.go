@@ -4,7 +4,7 @@
 //
 // A plugin is a CommonJS module, handler.js, whose module.exports holds
 // the handler functions (open, values or value, control, close, timer);
-// sdk/js/README.md is the guide for handler authors and sdk/js/index.d.ts
+// sdk/js/README.md is the guide for handler authors and sdk/js/genehost.d.ts
 // declares the API and the mapping of Gene values to JavaScript values.
 //
 // # Compilation and instances

@@ -2,7 +2,7 @@
 // sees as globals. It is compiled once per process and run first in every
 // instance; native holds the instance's host functions (written in Go), and
 // the object it returns is what the Go side needs to convert values.
-// Keep it in step with sdk/js/index.d.ts and sdk/js/README.md.
+// Keep it in step with sdk/js/genehost.d.ts and sdk/js/README.md.
 (function (native, global) {
   'use strict';
 

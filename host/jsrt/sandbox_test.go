@@ -83,7 +83,7 @@ var ecmaGlobals = []string{
 	"GoError", // goja's error type for errors from Go functions
 }
 
-// genehostGlobals are what genehost adds (sdk/js/index.d.ts documents
+// genehostGlobals are what genehost adds (sdk/js/genehost.d.ts documents
 // them): nothing that reaches the host's files, network or environment.
 var genehostGlobals = []string{
 	"require", "console", "gene", "genehost", "Gene", "Sym", "Char", "Float", "GeneRegex", "GeneDate", "GeneTime",
