@@ -71,6 +71,7 @@ type iface struct {
 	valuesIn, bytesIn   atomic.Uint64
 	valuesOut, bytesOut atomic.Uint64
 	drops, stalls       atomic.Uint64
+	lost                atomic.Uint64 // links whose transport closed under them
 	eventsDropped       atomic.Uint64
 	errs                atomic.Uint64
 	handlerNanos        atomic.Int64
@@ -147,13 +148,15 @@ func (ifc *iface) addLink(l *link) {
 func (ifc *iface) removeLink(l *link, err error) {
 	ifc.mu.Lock()
 	delete(ifc.links, l.id)
-	if err != nil {
-		var pe *proto.Error
-		code := proto.CodeInternal
-		if errors.As(err, &pe) {
-			code = pe.Code
-		}
-		ifc.resets[code]++
+	var pe *proto.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &pe):
+		ifc.resets[pe.Code]++
+	default:
+		// The transport went away under the link (the client vanished
+		// or closed without ending it): not a reset with a code.
+		ifc.lost.Add(1)
 	}
 	ifc.mu.Unlock()
 	ifc.closed.Add(1)
@@ -243,6 +246,7 @@ func (ifc *iface) stats() gene.Value {
 			gene.Prop{Key: "control", Value: gene.Int(int64(controls))},
 			gene.Prop{Key: "opened", Value: gene.Int(int64(ifc.opened.Load()))},
 			gene.Prop{Key: "closed", Value: gene.Int(int64(ifc.closed.Load()))},
+			gene.Prop{Key: "lost", Value: gene.Int(int64(ifc.lost.Load()))},
 		)},
 		{Key: "values-in", Value: gene.Int(int64(ifc.valuesIn.Load()))},
 		{Key: "values-out", Value: gene.Int(int64(ifc.valuesOut.Load()))},

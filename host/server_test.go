@@ -548,3 +548,34 @@ func TestGracefulShutdownDrainsAcceptedValues(t *testing.T) {
 	<-c.Done()
 	require.NoError(t, c.Err())
 }
+
+func TestStatsTellLostLinksFromResets(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	ctx := ctxT(t)
+	// One transport vanishes under its link; another resets its link.
+	gone, err := client.Dial(ctx, ua, client.Config{})
+	require.NoError(t, err)
+	_, err = gone.Open(ctx, "echo", proto.DirSendRecv, client.LinkOptions{})
+	require.NoError(t, err)
+	gone.Close()
+	c := dial(t, ua, client.Config{})
+	l, err := c.Open(ctx, "echo", proto.DirSendRecv, client.LinkOptions{})
+	require.NoError(t, err)
+	l.Reset(proto.CodeCancelled, "changed my mind")
+	ctl, err := c.Control(ctx, "echo", client.LinkOptions{})
+	require.NoError(t, err)
+	var stats gene.Value
+	require.Eventually(t, func() bool {
+		stats, err = ctl.Stats(ctx)
+		require.NoError(t, err)
+		links, _ := stats.Get("links")
+		closed, _ := links.Get("closed")
+		n, _ := closed.AsInt()
+		return n == 2
+	}, 5*time.Second, 10*time.Millisecond)
+	links, _ := stats.Get("links")
+	lost, _ := links.Get("lost")
+	assert.Equal(t, "1", lost.String())
+	resets, _ := stats.Get("resets")
+	assert.Equal(t, `{^CANCELLED 1}`, resets.String())
+}

@@ -140,6 +140,10 @@ func (c *Conn) Err() error { return c.sess.Err() }
 // opens no new links; Pool reconnects).
 func (c *Conn) GoingAway() bool { return c.sess.GoingAway() }
 
+// GoingAwayC is closed when the host asked to drain the connection or the
+// connection closed: no new link can be opened on it.
+func (c *Conn) GoingAwayC() <-chan struct{} { return c.sess.GoingAwayC() }
+
 // NumLinks returns the links open on the connection.
 func (c *Conn) NumLinks() int { return c.sess.NumLinks() }
 

@@ -11,10 +11,6 @@ import (
 	"github.com/genehost/genehost/proto"
 )
 
-// goAwayPoll is how often an endpoint's manager looks for a GOAWAY on
-// its connection (Open also looks before every pick).
-const goAwayPoll = 50 * time.Millisecond
-
 // endpoint is one address of a Pool and the goroutine (run) that keeps a
 // connection to it.
 type endpoint struct {
@@ -223,8 +219,7 @@ func (ep *endpoint) serve(c *Conn) (wasReady bool) {
 	} else {
 		wasReady = true
 	}
-	poll := time.NewTicker(goAwayPoll)
-	defer poll.Stop()
+	away := c.GoingAwayC()
 	for {
 		var events <-chan gene.Value
 		if ctl != nil {
@@ -240,7 +235,8 @@ func (ep *endpoint) serve(c *Conn) (wasReady bool) {
 			}
 			ep.lost(c, StateDown, fmt.Errorf("connection lost: %w", err))
 			return wasReady
-		case <-poll.C:
+		case <-away:
+			away = nil // seen: do not spin on it while the transport closes
 		case <-ep.wake:
 		case <-events:
 			// An event (draining, reloaded, failed): ask at once.

@@ -330,6 +330,7 @@ func (s *Session) onGoAway(g proto.GoAway) {
 	}
 	s.mu.Lock()
 	s.recvGoAway = true
+	s.markAway()
 	var refused []*Link
 	for id, l := range s.links {
 		if l.opener == s.side && id > g.Last {

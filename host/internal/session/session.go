@@ -127,10 +127,12 @@ type Session struct {
 	pings       map[[proto.PingSize]byte]chan time.Time
 	pingSeq     uint64
 
-	wg     sync.WaitGroup
-	done   chan struct{}
-	closed chan struct{} // closed when close began
-	once   sync.Once
+	wg       sync.WaitGroup
+	away     chan struct{} // closed when either side sends GOAWAY
+	awayOnce sync.Once
+	done     chan struct{}
+	closed   chan struct{} // closed when close began
+	once     sync.Once
 }
 
 // New starts a Session on conn, whose handshake is done and whose frames
@@ -161,6 +163,7 @@ func New(conn net.Conn, r *proto.Reader, cfg Config) *Session {
 		links:      make(map[uint32]*Link),
 		retiredCtl: make(map[uint32]struct{}),
 		pings:      make(map[[proto.PingSize]byte]chan time.Time),
+		away:       make(chan struct{}),
 		done:       make(chan struct{}),
 		closed:     make(chan struct{}),
 	}
@@ -213,6 +216,12 @@ func (s *Session) GoingAway() bool {
 	defer s.mu.Unlock()
 	return s.sentGoAway || s.recvGoAway
 }
+
+// GoingAwayC is closed when either side sent GOAWAY (or the transport
+// closed): no new link may be opened on it.
+func (s *Session) GoingAwayC() <-chan struct{} { return s.away }
+
+func (s *Session) markAway() { s.awayOnce.Do(func() { close(s.away) }) }
 
 // NumLinks returns the number of links open on the transport.
 func (s *Session) NumLinks() int {
@@ -376,6 +385,7 @@ func (s *Session) GoAway(code proto.Code, text string) {
 		return
 	}
 	s.sentGoAway = true
+	s.markAway()
 	s.goAwayLast = s.peer.Highest()
 	last := s.goAwayLast
 	idle := len(s.links) == 0
@@ -458,6 +468,7 @@ func (s *Session) closeWith(err error, flush bool) {
 		}
 		s.mu.Unlock()
 		close(s.closed)
+		s.markAway()
 		linkErr := err
 		if linkErr == nil {
 			linkErr = errors.New("transport closed")
