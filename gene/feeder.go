@@ -17,6 +17,14 @@ import (
 // of the input is known: a final atom completes, a value cut short is an
 // error matching ErrIncomplete, and the clean end is io.EOF.
 //
+// The reader cannot resume in the middle of a value, so while a value
+// larger than 4 KiB arrives in pieces, Next reads it again only when a
+// piece may finish it (a light scan of the new bytes sees its outermost
+// form close) or when the bytes pending have doubled since the last try:
+// the total work stays linear in the input. A value is therefore returned
+// as soon as it is complete, but an error inside a large value that is
+// still open may be reported a little later than the bytes that make it.
+//
 // A top-level value is complete once one byte after it has arrived: an atom
 // such as 42 (or a form such as (f x), which a glued "..." could still
 // extend) may continue until a delimiter or whitespace follows it. Our
