@@ -54,7 +54,7 @@ type Server struct {
 	mu        sync.Mutex
 	ifaces    map[string]*iface
 	listeners map[net.Listener]string
-	sessions  map[*session.Session]struct{}
+	sessions  map[*int]*session.Session // by a key made per connection
 	draining  bool
 	closed    bool
 	nextLink  uint64
@@ -82,7 +82,7 @@ func New(cfg Config) *Server {
 		log:       cfg.Logger,
 		ifaces:    make(map[string]*iface),
 		listeners: make(map[net.Listener]string),
-		sessions:  make(map[*session.Session]struct{}),
+		sessions:  make(map[*int]*session.Session),
 	}
 }
 
@@ -252,11 +252,10 @@ func (s *Server) serve(ln net.Listener) error {
 			return fmt.Errorf("host: accept: %w", err)
 		}
 		delay = 0
+		// The count is released when the connection's handshake fails
+		// or, after it, when its session has closed (OnClose).
 		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.handleConn(conn)
-		}()
+		go s.handleConn(conn)
 	}
 }
 
@@ -266,7 +265,10 @@ func (s *Server) isClosing() bool {
 	return s.closed || s.draining
 }
 
-// handleConn runs the handshake and the session of one connection.
+// handleConn runs the handshake of one connection and starts its
+// session. It returns once the session runs: an idle transport costs the
+// session's reader and writer goroutines and nothing more. The server's
+// wait group counts the connection until its session has closed.
 func (s *Server) handleConn(conn net.Conn) {
 	peer := conn.RemoteAddr().String()
 	if peer == "" || peer == "@" {
@@ -279,10 +281,12 @@ func (s *Server) handleConn(conn net.Conn) {
 	if err != nil {
 		log.Warn("handshake failed", "error", err)
 		conn.Close()
+		s.wg.Done()
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
 	log.Debug("transport open", "client", hello.Name, "encoding", string(welcome.Encoding))
+	key := new(int) // the session's key in s.sessions, known before it runs
 	sess := session.New(conn, r, session.Config{
 		Side:   proto.SideHost,
 		Terms:  session.HostTerms(hello, welcome),
@@ -292,21 +296,27 @@ func (s *Server) handleConn(conn net.Conn) {
 			return s.accept(ctx, l)
 		},
 		Opened: func(l *session.Link) { s.opened(l) },
+		OnClose: func(err error) {
+			s.mu.Lock()
+			delete(s.sessions, key)
+			s.mu.Unlock()
+			if err != nil {
+				log.Debug("transport closed", "error", err)
+			}
+			s.wg.Done()
+		},
 	})
 	s.mu.Lock()
-	if s.closed || s.draining {
-		s.mu.Unlock()
-		sess.GoAway(proto.CodeShutdown, "the host is shutting down")
-	} else {
-		s.sessions[sess] = struct{}{}
-		s.mu.Unlock()
+	select {
+	case <-sess.Done():
+		// Closed already (OnClose ran or waits for the lock): not kept.
+	default:
+		s.sessions[key] = sess
 	}
-	<-sess.Done()
-	s.mu.Lock()
-	delete(s.sessions, sess)
+	closing := s.closed || s.draining
 	s.mu.Unlock()
-	if err := sess.Err(); err != nil {
-		log.Debug("transport closed", "error", err)
+	if closing {
+		sess.GoAway(proto.CodeShutdown, "the host is shutting down")
 	}
 }
 
@@ -362,7 +372,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		lns = append(lns, ln)
 	}
 	sessions := make([]*session.Session, 0, len(s.sessions))
-	for ss := range s.sessions {
+	for _, ss := range s.sessions {
 		sessions = append(sessions, ss)
 	}
 	ifaces := make([]*iface, 0, len(s.ifaces))
@@ -412,7 +422,7 @@ func (s *Server) Close() error {
 		lns = append(lns, ln)
 	}
 	sessions := make([]*session.Session, 0, len(s.sessions))
-	for ss := range s.sessions {
+	for _, ss := range s.sessions {
 		sessions = append(sessions, ss)
 	}
 	s.mu.Unlock()

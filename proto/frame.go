@@ -27,8 +27,10 @@ func AppendFrame(dst []byte, t Type, flags Flags, link uint32, payload []byte) [
 }
 
 // readerBufSize is the bufio buffer NewReader puts in front of a plain
-// io.Reader, so reading a header is not one system call per frame.
-const readerBufSize = 64 << 10
+// io.Reader, so reading a header is not one system call per frame. It is
+// kept small because every idle transport holds one; payloads larger than
+// it are read straight into the payload buffer.
+const readerBufSize = 16 << 10
 
 // Reader reads frames from a byte stream. It checks every header before it
 // reads the payload, and grows its payload buffer only as payload bytes

@@ -4,7 +4,7 @@
 // limits, GOAWAY and drain. It is symmetric: the host (package host) and
 // the Go client (package host/client) both run their transports on it.
 //
-// A Session owns three goroutines (reader, writer, keepalive) and one
+// A Session owns two goroutines (reader and writer), a keepalive timer, and one
 // short-lived delivery goroutine per link while that link has values
 // waiting for its handler. Close or a transport error stops them all;
 // Done is closed when they have.
@@ -78,6 +78,10 @@ type Config struct {
 	// link the peer opened is queued: the place to run application code
 	// that may already send on the link. Optional.
 	Opened func(l *Link)
+	// OnClose is called once, on the session's last goroutine, when the
+	// transport is closed and every goroutine of the session returned.
+	// Optional.
+	OnClose func(err error)
 	// StallTimeout resets a link whose sender waited this long for credit
 	// with SLOW_CONSUMER. 0: never.
 	StallTimeout time.Duration
@@ -113,6 +117,8 @@ type Session struct {
 	cancel context.CancelFunc
 
 	lastRecv atomic.Int64 // unix nanos of the last frame received
+	pinged   atomic.Int64 // lastRecv when the keepalive last pinged
+	kaTimer  *time.Timer  // keepalive; guarded by mu
 
 	mu          sync.Mutex
 	links       map[uint32]*Link
@@ -171,9 +177,10 @@ func New(conn net.Conn, r *proto.Reader, cfg Config) *Session {
 	s.wg.Add(2)
 	go s.writeLoop()
 	go s.readLoop()
-	if cfg.Terms.Keepalive > 0 {
-		s.wg.Add(1)
-		go s.keepalive(cfg.Terms.Keepalive)
+	if k := cfg.Terms.Keepalive; k > 0 {
+		s.mu.Lock()
+		s.kaTimer = time.AfterFunc(k/4, func() { s.keepalive(k) })
+		s.mu.Unlock()
 	}
 	return s
 }
@@ -462,6 +469,9 @@ func (s *Session) closeWith(err error, flush bool) {
 		s.mu.Lock()
 		s.closing = true
 		s.err = err
+		if s.kaTimer != nil {
+			s.kaTimer.Stop()
+		}
 		links := make([]*Link, 0, len(s.links))
 		for _, l := range s.links {
 			links = append(links, l)
@@ -497,6 +507,9 @@ func (s *Session) finish(flush bool) {
 	s.mu.Unlock()
 	s.wg.Wait()
 	close(s.done)
+	if s.cfg.OnClose != nil {
+		s.cfg.OnClose(s.Err())
+	}
 }
 
 // spawn runs f on a goroutine owned by the session, unless it is closing.
@@ -522,33 +535,33 @@ func (s *Session) writeLoop() {
 	}
 }
 
+// keepalive is the keepalive timer's tick (PROTOCOL.md section 7.1): it
+// runs every k/4 on a short-lived goroutine of the timer, so an idle
+// transport costs no goroutine for it.
 func (s *Session) keepalive(k time.Duration) {
-	defer s.wg.Done()
-	t := time.NewTicker(k / 4)
-	defer t.Stop()
-	var pinged int64
-	for {
-		select {
-		case <-s.ctx.Done():
+	if s.ctx.Err() != nil {
+		return
+	}
+	last := s.lastRecv.Load()
+	idle := time.Since(time.Unix(0, last))
+	switch {
+	case idle >= 2*k:
+		s.fail(proto.Errorf(proto.CodeKeepaliveTimeout, "nothing received for %s (keepalive %s)", idle.Round(time.Millisecond), k))
+		return
+	case idle >= k && s.pinged.Load() != last:
+		s.pinged.Store(last)
+		var data [proto.PingSize]byte
+		data[7] = 0x4b // 'K': keepalive
+		if err := s.sched.SendControl(proto.AppendPingFrame(nil, data)); err != nil {
+			s.fail(proto.Errorf(proto.CodeCalm, "cannot queue PING: %v", err))
 			return
-		case <-t.C:
-		}
-		last := s.lastRecv.Load()
-		idle := time.Since(time.Unix(0, last))
-		switch {
-		case idle >= 2*k:
-			s.fail(proto.Errorf(proto.CodeKeepaliveTimeout, "nothing received for %s (keepalive %s)", idle.Round(time.Millisecond), k))
-			return
-		case idle >= k && pinged != last:
-			pinged = last
-			var data [proto.PingSize]byte
-			data[7] = 0x4b // 'K': keepalive
-			if err := s.sched.SendControl(proto.AppendPingFrame(nil, data)); err != nil {
-				s.fail(proto.Errorf(proto.CodeCalm, "cannot queue PING: %v", err))
-				return
-			}
 		}
 	}
+	s.mu.Lock()
+	if !s.closing {
+		s.kaTimer.Reset(k / 4)
+	}
+	s.mu.Unlock()
 }
 
 // linkDone removes a finished link from the transport and closes the
