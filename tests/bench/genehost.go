@@ -123,7 +123,7 @@ func (s *sinkHandler) Closed(l host.Link, err error) {
 // genehostRoundTripTrials measures round trips on the in-process host:
 // with inflight 1, Send then Recv on one send+recv link; with more,
 // inflight goroutines share one link and correlate with Request (^id).
-// The JS and Wasm echo plugins join when host/plugindir is on main.
+// With inflight 1 the JS and Go-to-Wasm echo plugins are measured too.
 func genehostRoundTripTrials(ctx context.Context, b *bench, inflight int) ([]trial, []func(), error) {
 	h, err := startHost(filepath.Join(b.dir, fmt.Sprintf("gh-rt-%d.sock", inflight)), host.Config{})
 	if err != nil {
