@@ -122,7 +122,8 @@ func (s *sinkHandler) Closed(l host.Link, err error) {
 
 // genehostRoundTripTrials measures round trips on the in-process host:
 // with inflight 1, Send then Recv on one send+recv link; with more,
-// inflight goroutines share one link and correlate with Request (^id).
+// inflight goroutines share one link and correlate with Request (^id),
+// and, as a second trial, each has its own link of the same transport.
 // With inflight 1 the JS and Go-to-Wasm echo plugins are measured too.
 func genehostRoundTripTrials(ctx context.Context, b *bench, inflight int) ([]trial, []func(), error) {
 	h, err := startHost(filepath.Join(b.dir, fmt.Sprintf("gh-rt-%d.sock", inflight)), host.Config{})
@@ -142,6 +143,22 @@ func genehostRoundTripTrials(ctx context.Context, b *bench, inflight int) ([]tri
 	}
 	trials = append(trials, native)
 	if inflight > 1 {
+		links := make([]*client.Link, inflight)
+		for i := range links {
+			if links[i], err = conn.Open(ctx, ifaceEcho, proto.DirSendRecv, client.LinkOptions{}); err != nil {
+				return nil, cleanup, err
+			}
+		}
+		trials = append(trials, trial{"genehost native, link per worker", func(ctx context.Context) (float64, error) {
+			n, d, err := closedLoop(ctx, b.cfg.dur, inflight, func(w int) error {
+				if err := links[w].Send(ctx, payload); err != nil {
+					return err
+				}
+				_, err := links[w].Recv(ctx)
+				return err
+			})
+			return perSecond(n, d), err
+		}})
 		return trials, cleanup, nil
 	}
 	plugins, more, err := pluginRoundTripTrials(ctx, b)

@@ -157,5 +157,6 @@ func scenarioPipelined(ctx context.Context, b *bench) error {
 	const label, unit = "2 round trip, 32 in flight, one transport", "req/s"
 	b.add(row{label, unit, m.get("genehost native"), "gRPC raw unary", m.get("gRPC raw unary"), ratioAtLeast(2)})
 	b.add(row{label, unit, m.get("genehost native"), "gRPC protobuf unary", m.get("gRPC protobuf unary"), ratioAtLeast(2)})
+	b.add(row{"2 ... 32 links on the transport, one in flight each", unit, m.get("genehost native, link per worker"), "gRPC raw unary", m.get("gRPC raw unary"), ratioAtLeast(2)})
 	return nil
 }
