@@ -579,3 +579,31 @@ func TestStatsTellLostLinksFromResets(t *testing.T) {
 	resets, _ := stats.Get("resets")
 	assert.Equal(t, `{^CANCELLED 1}`, resets.String())
 }
+
+// TestConcurrentOpensKeepIDsIncreasing: link ids must reach the host in
+// increasing order however many goroutines open links at once.
+func TestConcurrentOpensKeepIDsIncreasing(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	ctx := ctxT(t)
+	c := dial(t, ua, client.Config{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := c.Open(ctx, "echo", proto.DirSendRecv, client.LinkOptions{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			l.Close(ctx)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	require.NoError(t, c.Err())
+}

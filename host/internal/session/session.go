@@ -300,9 +300,11 @@ func (s *Session) Open(ctx context.Context, o proto.Open, win proto.WindowConfig
 		return nil, proto.Accept{}, err
 	}
 	s.links[id] = l
+	// Queued under the lock: OPEN frames go out in the order of their
+	// ids, which must increase (PROTOCOL.md section 3).
+	err = s.sched.SendControl(frame)
 	s.mu.Unlock()
-
-	if err := s.sched.SendControl(frame); err != nil {
+	if err != nil {
 		s.fail(proto.Errorf(proto.CodeCalm, "cannot queue OPEN: %v", err))
 		return nil, proto.Accept{}, err
 	}

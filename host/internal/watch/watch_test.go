@@ -14,7 +14,7 @@ import (
 // run starts a watcher on dir and returns a channel of batches.
 func run(t *testing.T, dir string) <-chan []string {
 	t.Helper()
-	w, err := New(dir, 50*time.Millisecond)
+	w, err := New(dir, 150*time.Millisecond) // wide enough for a loaded machine
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan []string, 16)
