@@ -111,7 +111,7 @@ func jetStreamFanOutRun(ctx context.Context, pub nats.JetStreamContext, subs []*
 		for sent-slowest() >= window && ctx.Err() == nil {
 			time.Sleep(100 * time.Microsecond)
 		}
-		if _, err := pub.PublishAsync(subject, payloadBytes); err != nil {
+		if _, err := pub.PublishAsync(subject, payloadBytes, nats.StallWait(30*time.Second)); err != nil {
 			return 0, fmt.Errorf("jetstream publish: %w", err)
 		}
 		sent++
