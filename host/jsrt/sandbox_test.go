@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/genehost/genehost/host/internal/leakcheck"
 	"github.com/genehost/genehost/host/plugin"
 )
 
@@ -42,6 +43,7 @@ const hostModuleRefusal = `host modules are not available to genehost plugins`
 // at run time inside callbacks, even for core modules registered in the
 // binary.
 func TestSandboxRequireRefusedEverywhere(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	t.Setenv("GENEHOST_TEST_SECRET", "do not leak")
 	names := []string{"process", "node:process", "util", "console", "buffer", "url", "fs", "net", "http", "child_process", "worker_threads"}
 	for _, name := range names {
@@ -94,6 +96,7 @@ var genehostGlobals = []string{
 // genehost's own API; no Node or browser object that reaches the host
 // exists. A new global fails this test until it is reviewed and listed.
 func TestSandboxNoHostGlobals(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	p := load(t, evalHandler, plugin.Limits{}, plugin.Grants{})
 	names := evalJS(t, p, `Object.getOwnPropertyNames(globalThis).join(',')`)[0]
 	for _, n := range strings.Split(names, ",") {
@@ -107,6 +110,7 @@ func TestSandboxNoHostGlobals(t *testing.T) {
 // TestSandboxTimersUnlessGranted: setTimeout is refused with a clear
 // error unless timers are granted.
 func TestSandboxTimersUnlessGranted(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	p := load(t, evalHandler, plugin.Limits{}, plugin.Grants{})
 	got := evalJS(t, p, `(function(){ try { setTimeout(() => {}, 1); return 'scheduled' } catch (e) { return 'refused: ' + e.message } })()`)
 	assert.Contains(t, got[0], "refused: ")

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/genehost/genehost/host/internal/leakcheck"
+
 	"github.com/genehost/genehost/abi"
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
@@ -113,6 +115,7 @@ func runProbe(t *testing.T, rt *wasmrt.Runtime, name string, code []byte, g plug
 }
 
 func TestSandboxNoNetwork(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	rt := newRuntime(t, wasmrt.Config{})
 	// Preview 1 has no way to create a socket or connect: a guest can only
 	// use sockets it was given as descriptors, and the host gives none.
@@ -143,6 +146,7 @@ func TestSandboxNoNetwork(t *testing.T) {
 }
 
 func TestSandboxNoFilesystemUnlessGranted(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	rt := newRuntime(t, wasmrt.Config{})
 	prestat := wimport{mod: abi.WASIModule, name: "fd_prestat_get", params: []abi.ValueType{i32, i32}, results: []abi.ValueType{i32}}
 	// fd_prestat_get(3) asks for the first pre-opened directory.
@@ -181,6 +185,7 @@ func TestSandboxNoFilesystemUnlessGranted(t *testing.T) {
 }
 
 func TestSandboxNoEnvironmentUnlessGranted(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	rt := newRuntime(t, wasmrt.Config{})
 	t.Setenv("GENEHOST_TEST_SECRET", "do not leak")
 	sizes := wimport{mod: abi.WASIModule, name: "environ_sizes_get", params: []abi.ValueType{i32, i32}, results: []abi.ValueType{i32}}
@@ -190,6 +195,7 @@ func TestSandboxNoEnvironmentUnlessGranted(t *testing.T) {
 }
 
 func TestSandboxNoClockUnlessGranted(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	rt := newRuntime(t, wasmrt.Config{})
 	clock := wimport{mod: abi.WASIModule, name: "clock_time_get", params: []abi.ValueType{i32, i64, i32}, results: []abi.ValueType{i32}}
 	// Read the real-time clock (id 0) into 1024 and return its
@@ -222,6 +228,7 @@ func hostImport(t *testing.T, name string) wimport {
 // them with an error naming the function and the range; the host reads
 // and writes nothing outside the guest.
 func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
+	leakcheck.Verify(t) // instances and runtimes leave no goroutine or file behind
 	rt := newRuntime(t, wasmrt.Config{})
 	ranges := []struct {
 		ptr, n int32
