@@ -12,36 +12,54 @@ import (
 // functions find their instance by asserting the type of the ctx wazero
 // hands them.
 //
-// Done closes when the call's deadline passes (Limits.CallTimeout, or the
-// parent's deadline if earlier) or the parent is cancelled. Only the
-// instance's owner calls begin and end; Done, Err, Deadline and Value may
-// be called from any goroutine.
+// A call has two ends. Done closes when the call's deadline passes
+// (Limits.CallTimeout, the instantiation bound, or the parent's deadline
+// if earlier): that stops the guest. The parent's cancellation stops the
+// guest only for instantiation (begin's cancelStops); a callback runs on,
+// because stopping it would discard the guest and with it the memory it
+// keeps for every link it serves, while its caller (a link that went
+// away) only wants it to stop waiting. Blocking host calls (gh_send) run
+// under host(), which ends at either.
+//
+// Only the instance's owner calls begin and end; Done, Err, Deadline and
+// Value may be called from any goroutine.
 type callCtx struct {
-	in     *instance
-	timer  *time.Timer // fires c.expire; created once
-	stop   func() bool // stops the parent watch of this call, or nil
-	mu     sync.Mutex  // guards the fields below
-	parent context.Context
-	done   chan struct{}
-	err    error
-	dl     time.Time
-	armed  bool
+	in    *instance
+	timer *time.Timer // fires c.expire; created once
+	stop  func() bool // stops the parent watch of this call, or nil
+	mu    sync.Mutex  // guards the fields below
+	// The call in progress.
+	parent      context.Context
+	cancelStops bool // the parent's end stops the guest too
+	dl          time.Time
+	armed       bool
+	// done and err: the guest's end. hdone and herr: the end of host
+	// calls (the deadline or the parent's end). A closed channel is
+	// replaced by the next call.
+	done, hdone chan struct{}
+	err, herr   error
 }
 
 var _ context.Context = (*callCtx)(nil)
 
-// begin arms c for one call of at most timeout under parent.
-func (c *callCtx) begin(parent context.Context, timeout time.Duration) {
+// begin arms c for one call of at most timeout under parent. With
+// cancelStops, parent's cancellation stops the guest as its deadline
+// does.
+func (c *callCtx) begin(parent context.Context, timeout time.Duration, cancelStops bool) {
 	dl := time.Now().Add(timeout)
 	if pdl, ok := parent.Deadline(); ok && pdl.Before(dl) {
 		dl = pdl
 	}
 	c.mu.Lock()
 	c.parent = parent
+	c.cancelStops = cancelStops
 	c.dl = dl
 	c.armed = true
 	if c.done == nil {
 		c.done = make(chan struct{})
+	}
+	if c.hdone == nil {
+		c.hdone = make(chan struct{})
 	}
 	c.mu.Unlock()
 	if c.timer == nil {
@@ -55,10 +73,12 @@ func (c *callCtx) begin(parent context.Context, timeout time.Duration) {
 	}
 }
 
-// end disarms c after a call. It reports whether the call was cut short,
-// and by what: context.DeadlineExceeded for the deadline, or the parent's
-// error.
-func (c *callCtx) end() error {
+// end disarms c after a call. cut reports whether the guest was stopped
+// (or was to be stopped) and by what: context.DeadlineExceeded for the
+// deadline, or the parent's error when cancelStops. ended is the
+// parent's error when it ended during the call (nil otherwise, and when
+// cut says it all).
+func (c *callCtx) end() (cut, ended error) {
 	c.timer.Stop()
 	if c.stop != nil {
 		c.stop()
@@ -67,14 +87,19 @@ func (c *callCtx) end() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.armed = false
-	err := c.err
-	if err != nil {
-		// The channel is closed for good; the next call needs a new one.
-		c.done = nil
-		c.err = nil
+	cut = c.err
+	if c.herr != nil && cut == nil {
+		ended = c.herr
+	}
+	// A closed channel stays closed; the next call needs a new one.
+	if c.err != nil {
+		c.done, c.err = nil, nil
+	}
+	if c.herr != nil {
+		c.hdone, c.herr = nil, nil
 	}
 	c.parent = nil
-	return err
+	return cut, ended
 }
 
 // expire runs on the timer's goroutine.
@@ -82,27 +107,40 @@ func (c *callCtx) expire() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A late firing from an earlier call sees a later deadline, or no call.
-	if !c.armed || c.err != nil || time.Now().Before(c.dl) {
+	if !c.armed || time.Now().Before(c.dl) {
 		return
 	}
-	c.err = context.DeadlineExceeded
-	close(c.done)
+	if c.err == nil {
+		c.err = context.DeadlineExceeded
+		close(c.done)
+	}
+	if c.herr == nil {
+		c.herr = context.DeadlineExceeded
+		close(c.hdone)
+	}
 }
 
 // cancel runs when the parent is done.
 func (c *callCtx) cancel() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.armed || c.err != nil || c.parent == nil {
+	if !c.armed || c.parent == nil {
 		return
 	}
 	// Err, not Cause: wazero stops the guest only for the two standard
 	// errors.
-	c.err = c.parent.Err()
-	if c.err == nil {
-		c.err = context.Canceled
+	err := c.parent.Err()
+	if err == nil {
+		err = context.Canceled
 	}
-	close(c.done)
+	if c.herr == nil {
+		c.herr = err
+		close(c.hdone)
+	}
+	if c.cancelStops && c.err == nil {
+		c.err = err
+		close(c.done)
+	}
 }
 
 func (c *callCtx) Deadline() (time.Time, bool) {
@@ -132,3 +170,27 @@ func (c *callCtx) Value(key any) any {
 	}
 	return p.Value(key)
 }
+
+// host is the context of blocking host calls made during the call: done
+// at the deadline or when the parent ends, whichever comes first.
+func (c *callCtx) host() context.Context { return hostCtx{c} }
+
+// hostCtx is callCtx as host calls see it (callCtx.host). It holds one
+// pointer, so making one allocates nothing.
+type hostCtx struct{ c *callCtx }
+
+func (h hostCtx) Deadline() (time.Time, bool) { return h.c.Deadline() }
+
+func (h hostCtx) Done() <-chan struct{} {
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	return h.c.hdone
+}
+
+func (h hostCtx) Err() error {
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	return h.c.herr
+}
+
+func (h hostCtx) Value(key any) any { return h.c.Value(key) }

@@ -3,9 +3,19 @@ package wasmrt
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/genehost/genehost/gene"
 )
+
+// MinInitTimeout is the least time instantiating a guest may take:
+// wazero's instantiation plus the guest's _initialize (for a Go guest,
+// starting its runtime), which costs far more than a callback and varies
+// with the machine's load. Instantiation runs under the larger of the
+// plugin's Limits.CallTimeout and MinInitTimeout, so a plugin with a
+// short CallTimeout still starts on a loaded machine, while its callbacks
+// keep the short bound.
+const MinInitTimeout = 10 * time.Second
 
 // Config configures a Runtime. The zero Config is valid: an in-memory
 // compilation cache and the default value limits.

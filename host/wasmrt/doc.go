@@ -24,10 +24,17 @@
 // An Instance caches the guest's exported functions, its exchange buffer
 // and an encode buffer, so delivering values allocates nothing on the
 // host side beyond what wazero needs to watch the deadline. Every callback
-// runs under Limits.CallTimeout and the caller's context: when either
-// ends, wazero stops the guest (compiled code checks at loop heads and
-// calls) and the callback fails with an error matching plugin.ErrTimeout
-// (or the context's error).
+// runs under Limits.CallTimeout (and the caller's deadline, if earlier):
+// when it passes, wazero stops the guest (compiled code checks at loop
+// heads and calls) and the callback fails with an error matching
+// plugin.ErrTimeout, also when the guest returned only as the deadline
+// passed (gh_send gave up and the guest returned its own error). The
+// caller's context being cancelled (its link went away) does not stop
+// the guest, which would lose its memory: it makes blocking host calls
+// give up with TIMEOUT, and a callback that then fails matches the
+// context's error. Instantiation (_initialize) runs under the larger of
+// CallTimeout and MinInitTimeout, and stops when the caller's context
+// ends.
 //
 // # Failure
 //

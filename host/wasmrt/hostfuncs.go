@@ -166,7 +166,7 @@ func (in *instance) ghSend(stack []uint64, try bool) {
 	if try {
 		err = in.host.TrySend(link, v)
 	} else {
-		err = in.host.Send(&in.ctx, link, v)
+		err = in.host.Send(in.ctx.host(), link, v)
 	}
 	ret32(stack, in.fail0(fn, link, err))
 }

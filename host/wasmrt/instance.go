@@ -38,6 +38,7 @@ type instance struct {
 	link        plugin.LinkID
 	result      []byte // the last gh_result
 	hasResult   bool
+	ended       error  // the caller's context ended during the call (callCtx.end)
 	lastErr     string // message of the last failed host call (gh_error)
 	abuse       string // a misused host function: fails the callback
 	stderrFirst string // first stderr line, for exits
@@ -69,12 +70,21 @@ func (in *instance) start(ctx context.Context) error {
 	}
 	cfg := in.m.config.WithStdout(in.stdout).WithStderr(in.stderr)
 	in.reset("Instantiate", 0)
-	in.ctx.begin(ctx, in.m.limits.CallTimeout)
+	bound := max(in.m.limits.CallTimeout, MinInitTimeout)
+	in.ctx.begin(ctx, bound, true)
 	wm, err := in.m.wr.InstantiateModule(&in.ctx, in.m.compiled, cfg)
-	cut := in.ctx.end()
+	cut, _ := in.ctx.end()
+	if err == nil && cut != nil {
+		// _initialize returned as the bound passed; wazero may be closing
+		// the module, so it cannot be trusted.
+		err = cut
+	}
 	if err != nil {
 		if wm != nil {
 			wm.Close(context.WithoutCancel(ctx))
+		}
+		if cut != nil && errors.Is(cut, context.DeadlineExceeded) {
+			return in.errorf(plugin.ErrTimeout, err, "instantiation exceeded its deadline (%v: the larger of CallTimeout and %v)", bound, MinInitTimeout)
 		}
 		return in.failure(err, cut)
 	}
@@ -124,22 +134,40 @@ func (in *instance) reset(cb string, link plugin.LinkID) {
 	in.callback, in.link = cb, link
 	in.result = in.result[:0]
 	in.hasResult = false
+	in.ended = nil
 	in.lastErr = ""
 	in.abuse = ""
 	in.stderrFirst = ""
 }
 
 // call runs fn with in.stack as its parameters; results are left in
-// in.stack. A trap, exit or deadline discards the guest.
+// in.stack. A trap, exit or deadline discards the guest. ctx ending
+// does not stop the guest (see callCtx); it makes blocking host calls
+// give up, and is remembered in in.ended.
 func (in *instance) call(ctx context.Context, cb string, link plugin.LinkID, fn api.Function) error {
 	in.reset(cb, link)
-	in.ctx.begin(ctx, in.m.limits.CallTimeout)
+	in.ctx.begin(ctx, in.m.limits.CallTimeout, false)
 	err := fn.CallWithStack(&in.ctx, in.stack[:])
-	cut := in.ctx.end()
+	cut, ended := in.ctx.end()
+	if err == nil && cut != nil {
+		// The guest returned, but only as its deadline passed: typically
+		// gh_send gave up waiting for credit at the deadline and the
+		// guest returned its own error before wazero stopped it. Report
+		// the deadline whoever won that race, as a guest stopped a moment
+		// earlier would have; wazero may be closing the guest, so it is
+		// discarded.
+		msg := "returned only after its deadline"
+		if st := abi.Status(int32(uint32(in.stack[0]))); st == abi.Error && in.hasResult && fn != in.fBuffer {
+			msg += ", with ERROR: " + string(in.result)
+		}
+		in.discard(ctx)
+		return in.errorf(plugin.ErrTimeout, nil, "exceeded its deadline (CallTimeout %v): the guest %s; the instance was discarded", in.m.limits.CallTimeout, msg)
+	}
 	if err != nil {
 		in.discard(ctx)
 		return in.failure(err, cut)
 	}
+	in.ended = ended
 	if in.abuse != "" {
 		return in.errorf(ErrProtocol, nil, "%s", in.abuse)
 	}
@@ -208,10 +236,16 @@ func (in *instance) status(allowPause bool) (abi.Status, error) {
 	case st == abi.OK, st == abi.Pause && allowPause:
 		return st, nil
 	case st == abi.Error:
-		if !in.hasResult {
-			return st, in.errorf(ErrGuest, nil, "guest returned ERROR without a message")
+		msg := "guest returned ERROR without a message"
+		if in.hasResult {
+			msg = string(in.result)
 		}
-		return st, in.errorf(ErrGuest, nil, "%s", in.result)
+		if in.ended != nil {
+			// Most likely because a host call gave up as the caller went
+			// away: the error matches the caller's (context.Canceled).
+			return st, in.errorf(ErrGuest, in.ended, "%s (the caller's context ended during the call: %v)", msg, in.ended)
+		}
+		return st, in.errorf(ErrGuest, nil, "%s", msg)
 	}
 	return st, in.errorf(ErrProtocol, nil, "guest returned status %v, which %s may not return", st, in.callbackExport())
 }

@@ -75,7 +75,13 @@ func TestFailureReplacesInstance(t *testing.T) {
 		t.Run(c.fixture, func(t *testing.T) {
 			in, h := start(t, rt, c.fixture, c.limits, plugin.Grants{})
 			openLink(t, in, 1)
-			_, err := in.OnValues(t.Context(), 1, []gene.Value{gene.MustParse("x")})
+			// A parent deadline far past CallTimeout: if CallTimeout did not
+			// stop the loop, this would, too late for the check below.
+			ctx, cancel := context.WithTimeout(t.Context(), backstop)
+			defer cancel()
+			begin := time.Now()
+			_, err := in.OnValues(ctx, 1, []gene.Value{gene.MustParse("x")})
+			require.Less(t, time.Since(begin), backstop/2, "the call ended by CallTimeout, not by the parent's deadline")
 			require.Error(t, err)
 			require.ErrorIs(t, err, c.kind)
 			var ce *wasmrt.CallError
@@ -144,26 +150,113 @@ func TestMemoryLimit(t *testing.T) {
 	})
 }
 
+// backstop is a parent deadline far past the CallTimeouts under test, so
+// that a CallTimeout that does not work fails the test instead of hanging
+// it: calls must end well before it.
+const backstop = 20 * time.Second
+
 func TestTimeoutThenFreshInstance(t *testing.T) {
 	rt := newRuntime(t, wasmrt.Config{CacheDir: sharedCacheDir(t)})
 	const timeout = 150 * time.Millisecond
 	in, _ := start(t, rt, "loops", plugin.Limits{CallTimeout: timeout}, plugin.Grants{})
-	for i := range 2 {
-		openLink(t, in, 1)
+	loop := func(t *testing.T, ctx context.Context, round int) error {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(ctx, backstop)
+		defer cancel()
 		begin := time.Now()
-		_, err := in.OnValues(t.Context(), 1, []gene.Value{gene.Int(int64(i))})
+		_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(int64(round))})
+		took := time.Since(begin)
+		require.GreaterOrEqual(t, took, timeout, "round %d", round)
+		require.Less(t, took, backstop/2, "round %d: the call ended by CallTimeout, not by the parent's deadline", round)
+		return err
+	}
+	for i := range 2 {
+		// OnOpen starts a fresh guest after the failure: instantiation
+		// has its own, larger bound (MinInitTimeout), so it does not
+		// fail on a loaded machine however short CallTimeout is.
+		openLink(t, in, 1)
+		err := loop(t, t.Context(), i)
 		require.ErrorIs(t, err, plugin.ErrTimeout, "round %d", i)
-		require.GreaterOrEqual(t, time.Since(begin), timeout)
+		require.ErrorContains(t, err, "exceeded its deadline (CallTimeout 150ms)")
 		ping(t, in)
 	}
-	t.Run("cancelled context", func(t *testing.T) {
+	t.Run("cancelled context does not stop the guest", func(t *testing.T) {
+		// Stopping the guest would discard its memory, shared by every
+		// link it serves; the caller going away only makes blocking host
+		// calls give up (TestCancelledSendKeepsTheGuest). A loop still
+		// ends at CallTimeout.
 		ctx, cancel := context.WithCancel(t.Context())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(9)})
-		require.ErrorIs(t, err, context.Canceled)
-		require.NotErrorIs(t, err, plugin.ErrTimeout)
+		time.AfterFunc(20*time.Millisecond, cancel)
+		err := loop(t, ctx, 9)
+		require.ErrorIs(t, err, plugin.ErrTimeout)
 		ping(t, in)
 	})
+}
+
+// TestShortCallTimeoutStillInstantiates: instantiation (the Go runtime's
+// start in _initialize) runs under max(CallTimeout, MinInitTimeout), so a
+// CallTimeout far shorter than that start works, and still bounds the
+// callbacks.
+func TestShortCallTimeoutStillInstantiates(t *testing.T) {
+	rt := newRuntime(t, wasmrt.Config{CacheDir: sharedCacheDir(t)})
+	const timeout = 50 * time.Microsecond
+	in, _ := start(t, rt, "loops", plugin.Limits{CallTimeout: timeout}, plugin.Grants{})
+	for i := range 2 {
+		ctx, cancel := context.WithTimeout(t.Context(), backstop)
+		begin := time.Now()
+		// OnOpen (round 2: on a fresh guest) may itself time out at 50µs
+		// on a loaded machine; what matters is that the guest starts and
+		// that the loop stops at CallTimeout.
+		_ = in.OnOpen(ctx, plugin.LinkInfo{ID: 1, Interface: "test", Direction: "send+recv", Peer: "test"})
+		_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(int64(i))})
+		cancel()
+		require.ErrorIs(t, err, plugin.ErrTimeout, "round %d", i)
+		require.NotContains(t, err.Error(), "starting a fresh instance", "round %d: instantiation must not time out", i)
+		require.Less(t, time.Since(begin), backstop/2)
+	}
+}
+
+// TestBlockedSendAtDeadlineIsATimeout: a guest blocked in gh_send when
+// its deadline passes gets TIMEOUT and returns its own error at once,
+// racing wazero's stop; the callback fails with plugin.ErrTimeout
+// whichever wins, never with the guest's error alone.
+func TestBlockedSendAtDeadlineIsATimeout(t *testing.T) {
+	rt := newRuntime(t, wasmrt.Config{CacheDir: sharedCacheDir(t)})
+	const timeout = 100 * time.Millisecond
+	in, h := start(t, rt, "counter", plugin.Limits{CallTimeout: timeout}, plugin.Grants{})
+	h.SetCredit(1, 0)
+	for i := range 10 {
+		// The counter needs no open(); each round runs on a fresh guest.
+		_, err := in.OnValues(t.Context(), 1, []gene.Value{gene.Int(int64(i))})
+		require.ErrorIs(t, err, plugin.ErrTimeout, "round %d: %v", i, err)
+		require.ErrorContains(t, err, "exceeded its deadline (CallTimeout 100ms)", "round %d", i)
+	}
+}
+
+// TestCancelledSendKeepsTheGuest: when the caller's context ends while
+// the guest waits in gh_send, the send gives up (TIMEOUT), the guest
+// returns its error, which matches the context's, and the guest and its
+// memory stay.
+func TestCancelledSendKeepsTheGuest(t *testing.T) {
+	rt := newRuntime(t, wasmrt.Config{CacheDir: sharedCacheDir(t)})
+	in, h := start(t, rt, "counter", plugin.Limits{CallTimeout: backstop}, plugin.Grants{})
+	openLink(t, in, 1)
+	h.SetCredit(1, 0)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	begin := time.Now()
+	_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(1)})
+	require.Less(t, time.Since(begin), backstop/2)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, wasmrt.ErrGuest)
+	require.NotErrorIs(t, err, plugin.ErrTimeout)
+	require.ErrorContains(t, err, "the caller's context ended during the call: context canceled")
+	h.SetCredit(1, -1)
+	_, err = in.OnValues(t.Context(), 1, []gene.Value{gene.Int(2)})
+	require.NoError(t, err)
+	sent := h.Sent(1)
+	require.NotEmpty(t, sent)
+	require.True(t, gene.Equal(gene.MustParse("(count 2)"), sent[len(sent)-1]), "the guest kept its count: %v", sent)
 }
 
 func TestSandbox(t *testing.T) {
