@@ -12,9 +12,14 @@ import (
 // Check loads every plugin folder of dir as Open would (config, build,
 // compile, one test instance) without serving anything, and returns one
 // error per plugin that does not load. It is what `genehost check` runs.
-// Go plugins are built into the default cache directory.
-func Check(ctx context.Context, dir string, runtimes map[string]plugin.Runtime) []error {
-	d, err := Open(ctx, Options{Dir: dir, Runtimes: runtimes, Registry: discard{}})
+// Go plugins are built into the default cache directory
+// (Options.CacheDir) unless an option says otherwise.
+func Check(ctx context.Context, dir string, runtimes map[string]plugin.Runtime, opts ...CheckOption) []error {
+	o := Options{Dir: dir, Runtimes: runtimes, Registry: discard{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	d, err := Open(ctx, o)
 	var errs []error
 	if err != nil {
 		var j interface{ Unwrap() []error }
@@ -29,6 +34,13 @@ func Check(ctx context.Context, dir string, runtimes map[string]plugin.Runtime) 
 	}
 	return errs
 }
+
+// CheckOption is a setting of one Check call.
+type CheckOption func(*Options)
+
+// CheckCacheDir makes Check build Go plugins into dir (as
+// Options.CacheDir does for Open) instead of the default cache directory.
+func CheckCacheDir(dir string) CheckOption { return func(o *Options) { o.CacheDir = dir } }
 
 // discard is a Registry that keeps nothing.
 type discard struct{}
