@@ -41,8 +41,12 @@ type Link struct {
 	sends    bool // this side sends values on the link
 	receives bool // this side receives values on the link
 
-	sender *proto.Sender   // set before the link is usable for sending
-	recv   *proto.Receiver // set before ACCEPT/OPEN announces its window
+	// The sending and receiving directions, set once (atomically: the
+	// reader, the accepting goroutine and the application meet here)
+	// before the link is usable for sending, and before OPEN or ACCEPT
+	// announces the receiving window.
+	sendp atomic.Pointer[proto.Sender]
+	recvp atomic.Pointer[proto.Receiver]
 
 	accepted   chan struct{} // closed when the open is answered
 	acceptOnce sync.Once
@@ -94,7 +98,7 @@ func (l *Link) setupReceiver(w proto.WindowConfig) {
 	if l.open.Sub == proto.SubData {
 		tw = l.s.rxWin
 	}
-	l.recv = proto.NewReceiver(l.id, proto.NewWindow(w), tw, l.s.cfg.Terms.Limits.MaxMessageBytes, l.s.sched)
+	l.recvp.Store(proto.NewReceiver(l.id, proto.NewWindow(w), tw, l.s.cfg.Terms.Limits.MaxMessageBytes, l.s.sched))
 }
 
 func (l *Link) setupSender(g proto.Grant) {
@@ -102,8 +106,11 @@ func (l *Link) setupSender(g proto.Grant) {
 	if l.open.Sub == proto.SubData {
 		tc = l.s.txWin
 	}
-	l.sender = proto.NewSender(l.id, proto.NewCredit(g), tc, l.s.sched)
+	l.sendp.Store(proto.NewSender(l.id, proto.NewCredit(g), tc, l.s.sched))
 }
+
+func (l *Link) snd() *proto.Sender   { return l.sendp.Load() }
+func (l *Link) rcv() *proto.Receiver { return l.recvp.Load() }
 
 // ID returns the link id on its transport.
 func (l *Link) ID() uint32 { return l.id }
@@ -197,11 +204,11 @@ func (l *Link) Stats() LinkStats {
 	st.ValuesIn, st.BytesIn = l.valuesIn.Load(), l.bytesIn.Load()
 	st.ValuesOut, st.BytesOut = l.valuesOut.Load(), l.bytesOut.Load()
 	st.Stalls = l.stalls.Load()
-	if l.sender != nil && l.isAccepted() {
-		st.Send = l.sender.Credit().Stats()
+	if snd := l.snd(); snd != nil {
+		st.Send = snd.Credit().Stats()
 	}
-	if l.recv != nil {
-		st.Recv = l.recv.Window().Stats()
+	if rcv := l.rcv(); rcv != nil {
+		st.Recv = rcv.Window().Stats()
 	}
 	return st
 }
@@ -267,7 +274,7 @@ func (l *Link) SendEncoded(ctx context.Context, payload []byte) error {
 		return err
 	}
 	// Fast path: credit and queue room are there.
-	err := l.sender.TrySend(payload, false)
+	err := l.snd().TrySend(payload, false)
 	if err == nil {
 		l.sent(len(payload))
 		return nil
@@ -286,7 +293,7 @@ func (l *Link) SendStall(ctx context.Context, payload []byte, stall time.Duratio
 	if err := l.checkSize(len(payload)); err != nil {
 		return err
 	}
-	err := l.sender.TrySend(payload, false)
+	err := l.snd().TrySend(payload, false)
 	if err == nil {
 		l.sent(len(payload))
 		return nil
@@ -307,7 +314,7 @@ func (l *Link) sendSlow(ctx context.Context, payload []byte, stall time.Duration
 		sctx, cancel = context.WithTimeout(ctx, stall)
 		defer cancel()
 	}
-	err := l.sender.Send(sctx, payload, false)
+	err := l.snd().Send(sctx, payload, false)
 	if err == nil {
 		l.sent(len(payload))
 		return nil
@@ -338,7 +345,7 @@ func (l *Link) TrySendEncoded(payload []byte) error {
 	if err := l.checkSize(len(payload)); err != nil {
 		return err
 	}
-	err := l.sender.TrySend(payload, false)
+	err := l.snd().TrySend(payload, false)
 	if err == nil {
 		l.sent(len(payload))
 		return nil
@@ -360,7 +367,7 @@ func (l *Link) WaitCredit(ctx context.Context, n int) error {
 			return l.sendErr(err)
 		}
 	}
-	return l.sendErr(l.sender.Credit().Wait(ctx, n))
+	return l.sendErr(l.snd().Credit().Wait(ctx, n))
 }
 
 func (l *Link) sendErr(err error) error {
@@ -398,7 +405,7 @@ func (l *Link) CloseSend(ctx context.Context) error {
 	}
 	l.selfEnd = true
 	l.mu.Unlock()
-	if err := l.sender.End(ctx); err != nil {
+	if err := l.snd().End(ctx); err != nil {
 		return l.sendErr(err)
 	}
 	l.maybeFinish()
@@ -445,11 +452,11 @@ func (l *Link) terminate(err error, dropRecv bool) {
 	l.queue, l.head = nil, 0
 	l.mu.Unlock()
 	l.setAccepted(proto.Accept{}, err)
-	if l.sender != nil {
-		l.sender.Reset(err)
+	if snd := l.snd(); snd != nil {
+		snd.Reset(err)
 	}
-	if l.recv != nil {
-		if derr := l.recv.Drop(); derr != nil && dropRecv && !errors.Is(derr, proto.ErrClosed) {
+	if rcv := l.rcv(); rcv != nil {
+		if derr := rcv.Drop(); derr != nil && dropRecv && !errors.Is(derr, proto.ErrClosed) {
 			go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", derr))
 		}
 	}
@@ -569,7 +576,7 @@ func (l *Link) deliver() {
 			l.mu.Unlock()
 			h.Values(l, batch)
 			for _, n := range sizes {
-				if err := l.recv.Consume(n); err != nil && !errors.Is(err, proto.ErrClosed) {
+				if err := l.rcv().Consume(n); err != nil && !errors.Is(err, proto.ErrClosed) {
 					go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
 				}
 			}
@@ -658,7 +665,7 @@ func (l *Link) Recv(ctx context.Context) (gene.Value, error) {
 			if more {
 				l.signal()
 			}
-			if err := l.recv.Consume(q.n); err != nil && !errors.Is(err, proto.ErrClosed) {
+			if err := l.rcv().Consume(q.n); err != nil && !errors.Is(err, proto.ErrClosed) {
 				go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
 			}
 			l.maybeFinish()
@@ -698,7 +705,11 @@ func (s *Session) spawnDelivery(f func()) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.waiting {
-		return false
+		// The session is ending and waits for its goroutines: a link
+		// finished by it late (its accept was still running) still gets
+		// its Closed, on a goroutine of its own that ends right after.
+		go f()
+		return true
 	}
 	s.wg.Add(1)
 	go func() {

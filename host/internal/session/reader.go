@@ -122,13 +122,19 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 		}
 		return nil
 	}
-	if l.recv == nil {
-		// Our OPEN is not accepted yet and we do not receive on it: the
-		// peer sent DATA on a link with no credit.
+	if l.rcv() == nil {
+		// The peer opened the link and sent DATA before our ACCEPT gave
+		// it credit. Its bytes still count in the transport window, and
+		// are given back at once.
 		l.resetBy(proto.Errorf(proto.CodeFlowControl, "link %d: DATA before the link was accepted", l.id), true)
+		if l.open.Sub == proto.SubData {
+			if err := proto.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
+				return asProto(err)
+			}
+		}
 		return nil
 	}
-	value, done, end, err := l.recv.Data(f)
+	value, done, end, err := l.rcv().Data(f)
 	if err != nil {
 		perr := asProto(err)
 		if errors.Is(err, proto.ErrTransportWindow) || errors.Is(err, proto.ErrControlFull) {
@@ -173,7 +179,7 @@ func (s *Session) onCredit(f proto.Frame) *proto.Error {
 		l.resetBy(proto.Errorf(proto.CodeProtocolError, "CREDIT on link %d for a direction it does not carry", l.id), true)
 		return nil
 	}
-	if l.sender == nil || !l.sender.Credit().Grant(g) {
+	if snd := l.snd(); snd == nil || !snd.Credit().Grant(g) {
 		return s.takeToken()
 	}
 	return nil
@@ -244,7 +250,7 @@ func (s *Session) accept(l *Link) {
 	a.ManifestHash = opts.ManifestHash
 	if l.receives {
 		l.setupReceiver(s.windowConfig(l.open.Sub, opts.Window))
-		a.Credit = l.recv.Window().Limits()
+		a.Credit = l.rcv().Window().Limits()
 	}
 	if !l.markAnswered() {
 		return // reset meanwhile

@@ -290,7 +290,7 @@ func (s *Session) Open(ctx context.Context, o proto.Open, win proto.WindowConfig
 	l := s.newLink(id, o, s.side)
 	if l.receives {
 		l.setupReceiver(s.windowConfig(o.Sub, win))
-		o.Credit = l.recv.Window().Limits()
+		o.Credit = l.rcv().Window().Limits()
 	} else {
 		o.Credit = proto.Grant{}
 	}
