@@ -275,6 +275,9 @@ func (s *Server) handleConn(conn net.Conn) {
 		peer = "unix"
 	}
 	log := s.log.With("peer", peer)
+	if pc, err := PeerCred(conn); err == nil {
+		log = log.With("uid", pc.UID, "gid", pc.GID, "pid", pc.PID)
+	}
 	_ = conn.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 	r := proto.NewReader(conn)
 	hello, welcome, err := proto.HostHandshake(r, conn, s.cfg.Proto)

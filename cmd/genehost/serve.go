@@ -60,12 +60,15 @@ host/httpgw).
 
 Plain TCP is only allowed on loopback addresses unless --insecure is given;
 tls://HOST:PORT needs --cert and --key, and --client-ca to require client
-certificates.`, `
+certificates.`+accessHelp, `
   genehost serve
   genehost serve --plugins ./plugins --listen unix:///tmp/g.sock --listen tcp://127.0.0.1:0
   genehost serve --http 127.0.0.1:8080 --log-level debug
   genehost serve --http 127.0.0.1:8080=api --data /var/lib/genehost
-  genehost serve --listen tls://0.0.0.0:7443 --cert host.pem --key host.key --client-ca ca.pem`)
+  genehost serve --listen tls://0.0.0.0:7443 --cert host.pem --key host.key --client-ca ca.pem
+  genehost serve --socket-mode 0660 --socket-group genehost --allow-gid 1001 --token kv=@/etc/genehost/kv.token`)
+	var access accessFlags
+	access.register(fs)
 	var listens, https listFlag
 	pluginsDir := fs.String("plugins", "./plugins", "the plugin directory: one folder per interface")
 	fs.Var(&listens, "listen", "an address to listen on: unix:///path, tcp://host:port, tls://host:port (repeatable; default: the Unix socket and tcp://127.0.0.1:"+fmt.Sprint(DefaultTCPPort)+")")
@@ -113,6 +116,9 @@ certificates.`, `
 			Address: addr, AllowInsecure: *insecure, Warn: log.Warn,
 			CertFile: *cert, KeyFile: *key, ClientCAFile: *clientCA,
 		}
+		if err := access.apply(&lcs[i]); err != nil {
+			return c.usageErr("%v", err)
+		}
 		if err := lcs[i].Validate(); err != nil {
 			return c.usageErr("--listen: %v", err)
 		}
@@ -121,7 +127,11 @@ certificates.`, `
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv := host.New(host.Config{Logger: log})
+	authorize, err := access.authorize()
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
+	srv := host.New(host.Config{Logger: log, Authorize: authorize})
 	plugins, err := startPlugins(ctx, srv, pluginOptions{
 		dir: *pluginsDir, data: *dataDir, cache: *cacheDir, log: log,
 	})
