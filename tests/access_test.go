@@ -56,4 +56,3 @@ func TestServeAllowListRefusesOtherPeers(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
