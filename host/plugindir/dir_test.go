@@ -135,11 +135,11 @@ func TestPoolOrderUnderConcurrency(t *testing.T) {
 }
 
 func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
-	for _, model := range []string{"per-link", "pool"} {
+	for _, model := range []string{`"per-link"`, `"pool" ^pool 1`} {
 		t.Run(model, func(t *testing.T) {
 			dir := t.TempDir()
 			writePlugin(t, dir, "fragile", map[string]string{
-				"plugin.gene": `{^direction "send+recv" ^instances "` + model + `"}`, "handler.js": crashJS})
+				"plugin.gene": `{^direction "send+recv" ^instances ` + model + `}`, "handler.js": crashJS})
 			e, err := openDir(t, dir, options{crashLimit: 3, crashWindow: time.Minute})
 			require.NoError(t, err)
 			other := e.mustOpen(t, "fragile")
@@ -167,10 +167,19 @@ func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
 			require.ErrorAs(t, err, &pe)
 			require.Equal(t, proto.CodePluginFailed, pe.Code)
 
-			// A link that did not crash is untouched (pool: its values go
-			// to a rebuilt instance).
-			other.send(t, gene.Int(7))
-			other.expect(t, "7")
+			if model == `"per-link"` {
+				// A link that did not crash is untouched: its instance
+				// is its own.
+				other.send(t, gene.Int(7))
+				other.expect(t, "7")
+			} else {
+				// The crashed instance served it too, and what it kept
+				// for it is gone: it was reset at the first crash
+				// (TestPoolCrashResetsEveryLinkOfTheInstance).
+				pe := other.recvErr(t)
+				require.Equal(t, proto.CodePluginFailed, pe.Code, pe.Error())
+				require.Contains(t, pe.Msg, "the instance serving the link crashed while serving link ")
+			}
 
 			stats := e.stats(t, "fragile")
 			require.Contains(t, stats, "^crashes 3")

@@ -48,8 +48,21 @@
 // exception, a Go panic, a deadline) is a crash: the link is reset with
 // PLUGIN_FAILED and a reason naming plugin, generation, callback and link;
 // the instance is discarded (a pool rebuilds it in the background, a
-// PerLink link's instance goes with the link). Instances are rebuilt after
-// a backoff that doubles with each crash in the window (10ms to 5s).
+// PerLink link's instance goes with the link). A pool instance takes with
+// it what it kept for every link it served, so each other link it handled
+// that is still open is reset too, with PLUGIN_FAILED and a reason saying
+// that the instance serving the link crashed while serving link N (or a
+// control operation); a PerLink crash touches only its own link.
+// Instances are rebuilt after a backoff that doubles with each crash in
+// the window (10ms to 5s).
+//
+// A link going away (the client resets it or closes its transport) never
+// interrupts plugin code: callbacks run under the link's context without
+// its cancellation, bounded by their deadline, so no instance breaks and
+// no pool state is lost because a client was impatient. A callback that
+// fails after its link went away (typically a send on it) is not a crash:
+// it is not counted and is logged at debug level only; nor is an
+// instantiation the departed link no longer needs. A deadline still is.
 // CrashLimit crashes within CrashWindow mark the interface failed: Health
 // reports it, (event ^type "failed" ^interface N ^generation G ^reason R)
 // is pushed on its control links, and new links are refused with

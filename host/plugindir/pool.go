@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/genehost/genehost/host/plugin"
 )
 
 // pool is the instances of a Pool plugin version. A caller takes a free
@@ -53,8 +55,11 @@ func (p *pool) get(ctx context.Context) (*inst, error) {
 }
 
 // put gives x back; when its callback failed (failed != nil) x is
-// discarded and a replacement is built after the backoff.
-func (p *pool) put(x *inst, failed error) {
+// discarded and a replacement is built after the backoff. serving is what
+// x was doing when it failed ("link 7", "a control operation"); every
+// other link x handled that is still open is reset, since what x kept for
+// it is gone with x.
+func (p *pool) put(x *inst, serving string, crashed plugin.LinkID, failed error) {
 	if failed == nil {
 		p.free <- x
 		return
@@ -62,9 +67,19 @@ func (p *pool) put(x *inst, failed error) {
 	p.mu.Lock()
 	delete(p.all, x)
 	p.mu.Unlock()
+	var held []plugin.LinkID
+	if x.lock() {
+		for id := range x.seen {
+			if id != crashed {
+				held = append(held, id)
+			}
+		}
+		x.mu.Unlock()
+	}
 	x.close()
 	p.v.wg.Add(1)
 	go p.rebuild()
+	p.v.resetHeld(held, serving, failed)
 }
 
 // rebuild makes one instance to replace a discarded one, retrying with

@@ -59,6 +59,7 @@ var (
 type linkState struct {
 	l    host.Link
 	v    *version
+	ctx  context.Context      // the link's context without its cancellation: callbacks run under it (see gone)
 	inst atomic.Pointer[inst] // PerLink: the link's instance; nil once it crashed
 }
 
@@ -169,6 +170,48 @@ func (v *version) crash(callback string, link plugin.LinkID, err error) error {
 	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, link, err)
 }
 
+// resetHeld resets the links in ids (still open on v) because the pool
+// instance that kept their state was discarded: it crashed while serving
+// (a link, or a control operation) with cause.
+func (v *version) resetHeld(ids []plugin.LinkID, serving string, cause error) {
+	for _, id := range ids {
+		ls := v.e.linkState(id)
+		if ls == nil || ls.v != v {
+			continue
+		}
+		v.log.Warn("link reset: its instance crashed", "link", uint64(id), "crashed-serving", serving)
+		_ = ls.l.Close(proto.Errorf(proto.CodePluginFailed,
+			"plugin %q (generation %d) link %d: the instance serving the link crashed while serving %s, and what it kept for this link is lost: %v",
+			v.cfg.Name, v.gen, id, serving, cause))
+	}
+}
+
+// Callbacks run under context.WithoutCancel of the link's (or control
+// request's) context: a link going away, as when a client resets it while
+// open() runs, never interrupts plugin code, which would break an
+// instance (a JavaScript one) or lose the state it keeps for every link
+// (a pool's). The callback runs on, bounded by its deadline; its sends on
+// the gone link fail.
+
+// gone reports whether a callback's failure is put down to its link (ctx)
+// going away during it: anything but a deadline. That is no crash: it is
+// not counted, not logged as one, and the instance is kept. A deadline is
+// a crash even then: the callback ran for CallTimeout.
+func gone(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() != nil && !errors.Is(err, plugin.ErrTimeout)
+}
+
+func (v *version) goneDuring(callback string, link plugin.LinkID, err error) {
+	v.log.Debug("the link went away during a callback", "link", uint64(link), "callback", callback, "error", err)
+}
+
+func servingLink(link plugin.LinkID) string {
+	if link == 0 {
+		return "an interface-wide control operation"
+	}
+	return fmt.Sprintf("link %d", link)
+}
+
 // failed logs and announces that the version crashed CrashLimit times
 // within CrashWindow: (event ^type "failed" ^interface N ^generation G
 // ^reason "...") on the interface's control links.
@@ -205,12 +248,18 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 		return proto.Errorf(proto.CodePluginFailed, "plugin %q: %v: %s", v.cfg.Name, ErrFailed, why)
 	}
 	id := plugin.LinkID(l.ID())
-	ls := &linkState{l: l, v: v}
+	ls := &linkState{l: l, v: v, ctx: context.WithoutCancel(ctx)}
 	var x *inst
+	// A link that went away meanwhile is not an error: there is nothing
+	// left to reset, and the host calls Closed next.
 	if v.pool == nil {
 		var err error
 		if x, err = v.newInst(ctx); err != nil {
 			v.release()
+			if ctx.Err() != nil {
+				v.goneDuring("instantiate", id, err)
+				return nil
+			}
 			return v.crash("instantiate", id, err)
 		}
 		ls.inst.Store(x)
@@ -218,18 +267,22 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 		var err error
 		if x, err = v.pool.get(ctx); err != nil {
 			v.release()
+			if ctx.Err() != nil {
+				v.goneDuring("OnOpen", id, err)
+				return nil
+			}
 			return proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance: %v", v.cfg.Name, err)
 		}
 	}
 	v.e.addLink(id, ls)
-	err := v.call(ctx, x, id, "OnOpen", func(ctx context.Context) error { return x.in.OnOpen(ctx, linkInfo(l)) })
+	err := v.call(ls.ctx, x, id, "OnOpen", func(ctx context.Context) error { return x.in.OnOpen(ctx, linkInfo(l)) })
 	if v.pool != nil {
 		if err != nil && x.lock() { // a refused link is not the instance's to close
 			delete(x.seen, id)
 			x.mu.Unlock()
 		}
 		// A refusal is an answer; only a deadline breaks the instance.
-		v.pool.put(x, timedOut(err))
+		v.pool.put(x, servingLink(id), id, timedOut(err))
 	}
 	if err != nil {
 		v.e.removeLink(id)
@@ -237,12 +290,26 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 			x.close()
 		}
 		v.release()
+		if gone(ctx, err) {
+			// Most likely refused because of it (a send failed); there
+			// is no one left to tell.
+			v.goneDuring("OnOpen", id, err)
+			return nil
+		}
 		if errors.Is(err, plugin.ErrTimeout) {
 			return v.crash("OnOpen", id, err)
 		}
 		return err
 	}
 	v.opened.Add(1)
+	if ctx.Err() != nil {
+		// The link went away while it opened. The host does not call
+		// Closed for a link whose transport closed meanwhile, so do its
+		// work now (close() runs, the instance goes); a later Closed
+		// finds nothing left to do.
+		v.goneDuring("OnOpen", id, ctx.Err())
+		v.Closed(l, errors.New("the link went away while it opened"))
+	}
 	return nil
 }
 
@@ -284,14 +351,28 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 	default:
 		x = ls.inst.Load()
 	}
+	cctx := context.WithoutCancel(ctx)
+	if ls != nil {
+		cctx = ls.ctx // made once per link
+	}
 	var flow plugin.Flow
-	err := v.call(ctx, x, id, "OnValues", func(ctx context.Context) error {
+	err := v.call(cctx, x, id, "OnValues", func(ctx context.Context) error {
 		var err error
 		flow, err = x.in.OnValues(ctx, id, values)
 		return err
 	})
+	if gone(ctx, err) {
+		// The link went away during the call, most likely the reason it
+		// failed (a send on it): not a crash, and the instance stays
+		// (Closed runs close() on it).
+		v.goneDuring("OnValues", id, err)
+		if v.pool != nil {
+			v.pool.put(x, "", 0, nil)
+		}
+		return nil
+	}
 	if v.pool != nil {
-		v.pool.put(x, err)
+		v.pool.put(x, servingLink(id), id, err)
 	} else if err != nil {
 		ls.inst.Store(nil)
 		x.close()
@@ -360,9 +441,17 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 			}
 		}
 	}
+	// The operation keeps the host's deadline for it, not the request's
+	// cancellation (see gone).
+	cctx := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithDeadline(cctx, dl)
+		defer cancel()
+	}
 	var res gene.Value
 	run := func(x *inst) error {
-		return target.call(ctx, x, 0, "OnControl", func(ctx context.Context) error {
+		return target.call(cctx, x, 0, "OnControl", func(ctx context.Context) error {
 			var err error
 			res, err = x.in.OnControl(ctx, id, op, arg)
 			return err
@@ -375,11 +464,18 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 			return gene.Value{}, proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance: %v", v.cfg.Name, err)
 		}
 		err = run(x)
-		target.pool.put(x, timedOut(err))
+		what := "a control operation"
+		if id != 0 {
+			what += fmt.Sprintf(" on link %d", id)
+		}
+		target.pool.put(x, what, 0, timedOut(err))
 	case x != nil:
 		err = run(x)
 	default:
 		if x, err = target.control(ctx); err != nil {
+			if ctx.Err() != nil {
+				return gene.Value{}, err
+			}
 			return gene.Value{}, target.crash("instantiate", 0, err)
 		}
 		err = run(x)
