@@ -27,10 +27,19 @@ type Handler interface {
 // maxBatch bounds the values handed to one Handler.Values call.
 const maxBatch = 64
 
+// queued is a value received and not yet consumed, as its encoded bytes:
+// what the link holds stays within the window it granted (decoded values
+// can take ten times their wire size), and decoding happens on the
+// consumer's goroutine, not on the transport's reader.
 type queued struct {
-	v gene.Value
-	n int
+	p []byte
 }
+
+// deliverLinger is how long a link's delivery goroutine waits for more
+// values before it ends: long enough to serve the next request of a
+// client in a round-trip loop without starting a new goroutine (and
+// growing a new stack) for it; an idle link holds no goroutine.
+const deliverLinger = 2 * time.Millisecond
 
 // Link is one link of a Session.
 type Link struct {
@@ -69,6 +78,7 @@ type Link struct {
 	notified   bool // Handler.Closed called
 	done       chan struct{}
 	wake       chan struct{} // pollers
+	dwake      chan struct{} // the lingering delivery goroutine
 	attached   any
 	autoEnd    bool
 	onDone     func()
@@ -87,6 +97,7 @@ func (s *Session) newLink(id uint32, o proto.Open, opener proto.Side) *Link {
 		accepted: make(chan struct{}),
 		done:     make(chan struct{}),
 		wake:     make(chan struct{}, 1),
+		dwake:    make(chan struct{}, 1),
 	}
 	l.peerEnd = !l.receives
 	l.selfEnd = !l.sends
@@ -464,16 +475,17 @@ func (l *Link) terminate(err error, dropRecv bool) {
 	l.maybeFinish()
 }
 
-// enqueue adds a received value (reader goroutine).
-func (l *Link) enqueue(v gene.Value, n int) {
+// enqueue adds a received value, encoded (reader goroutine); the link
+// keeps p.
+func (l *Link) enqueue(p []byte) {
 	l.valuesIn.Add(1)
-	l.bytesIn.Add(uint64(n))
+	l.bytesIn.Add(uint64(len(p)))
 	l.mu.Lock()
 	if l.terminated {
 		l.mu.Unlock()
 		return
 	}
-	l.queue = append(l.queue, queued{v: v, n: n})
+	l.queue = append(l.queue, queued{p: p})
 	l.kickLocked()
 	l.mu.Unlock()
 	l.signal()
@@ -537,15 +549,28 @@ func (l *Link) Paused() bool {
 	return l.paused
 }
 
-// kickLocked starts the delivery goroutine when there is work for it.
+// workLocked reports whether the delivery goroutine has something to do.
+func (l *Link) workLocked() bool {
+	empty := len(l.queue) == l.head
+	return (!l.paused && !empty && !l.terminated) ||
+		(l.finished && !l.notified && (l.terminated || empty)) ||
+		(l.autoEnd && l.peerSaid && !l.selfEnd && !l.terminated && empty)
+}
+
+// kickLocked starts the delivery goroutine when there is work for it, or
+// wakes it when it lingers.
 func (l *Link) kickLocked() {
-	if l.handler == nil || l.delivering {
+	if l.handler == nil {
 		return
 	}
-	drained := l.terminated || len(l.queue) == l.head
-	work := (!l.paused && len(l.queue) > l.head) || (l.finished && !l.notified && drained) ||
-		(l.autoEnd && l.peerSaid && !l.selfEnd && len(l.queue) == l.head)
-	if !work {
+	if l.delivering {
+		select {
+		case l.dwake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if !l.workLocked() {
 		return
 	}
 	l.delivering = true
@@ -554,19 +579,38 @@ func (l *Link) kickLocked() {
 	}
 }
 
-// deliver runs on the link's delivery goroutine.
+func (l *Link) decode(p []byte) (gene.Value, error) {
+	return proto.DecodeValue(l.s.cfg.Terms.Encoding, p, l.s.glim)
+}
+
+// consumed returns the credit of n bytes to the peer.
+func (l *Link) consumed(n int) {
+	if err := l.rcv().Consume(n); err != nil && !errors.Is(err, proto.ErrClosed) {
+		go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
+	}
+}
+
+// deliver runs on the link's delivery goroutine: it decodes and hands
+// over batches of values, ends this side's direction for AutoEnd, calls
+// Closed last, and lingers a little when there is nothing to do.
 func (l *Link) deliver() {
 	batch := make([]gene.Value, 0, 8)
-	sizes := make([]int, 0, 8)
+	raws := make([][]byte, 0, 8)
+	var idle *time.Timer
+	defer func() {
+		if idle != nil {
+			idle.Stop()
+		}
+	}()
 	for {
 		l.mu.Lock()
 		h := l.handler
-		if !l.paused && len(l.queue) > l.head && !l.terminated {
+		switch {
+		case !l.paused && len(l.queue) > l.head && !l.terminated:
 			end := min(len(l.queue), l.head+maxBatch)
-			batch, sizes = batch[:0], sizes[:0]
+			raws = raws[:0]
 			for i := l.head; i < end; i++ {
-				batch = append(batch, l.queue[i].v)
-				sizes = append(sizes, l.queue[i].n)
+				raws = append(raws, l.queue[i].p)
 				l.queue[i] = queued{}
 			}
 			l.head = end
@@ -574,30 +618,65 @@ func (l *Link) deliver() {
 				l.queue, l.head = l.queue[:0], 0
 			}
 			l.mu.Unlock()
-			h.Values(l, batch)
-			for _, n := range sizes {
-				if err := l.rcv().Consume(n); err != nil && !errors.Is(err, proto.ErrClosed) {
-					go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
+			batch = batch[:0]
+			var bad error
+			for _, p := range raws {
+				v, err := l.decode(p)
+				if err != nil {
+					bad = err
+					break
+				}
+				batch = append(batch, v)
+			}
+			if len(batch) > 0 {
+				h.Values(l, batch)
+				for _, p := range raws[:len(batch)] {
+					l.consumed(len(p))
 				}
 			}
+			if bad != nil {
+				l.resetBy(asProto(bad), true)
+			}
 			clear(batch)
+			clear(raws)
 			continue
-		}
-		if l.autoEnd && l.peerSaid && !l.selfEnd && !l.terminated && len(l.queue) == l.head {
+		case l.autoEnd && l.peerSaid && !l.selfEnd && !l.terminated && len(l.queue) == l.head:
 			l.mu.Unlock()
 			_ = l.CloseSend(l.s.ctx)
 			continue
-		}
-		if l.finished && !l.notified && (l.terminated || len(l.queue) == l.head) {
+		case l.finished && !l.notified && (l.terminated || len(l.queue) == l.head):
 			l.notified = true
 			err := l.err
 			l.mu.Unlock()
 			h.Closed(l, err)
 			l.mu.Lock()
+			l.delivering = false
+			l.mu.Unlock()
+			return
+		case l.finished:
+			l.delivering = false
+			l.mu.Unlock()
+			return
 		}
-		l.delivering = false
 		l.mu.Unlock()
-		return
+		if idle == nil {
+			idle = time.NewTimer(deliverLinger)
+		} else {
+			idle.Reset(deliverLinger)
+		}
+		select {
+		case <-l.dwake:
+			idle.Stop()
+		case <-idle.C:
+			l.mu.Lock()
+			if l.workLocked() {
+				l.mu.Unlock()
+				continue
+			}
+			l.delivering = false
+			l.mu.Unlock()
+			return
+		}
 	}
 }
 
@@ -665,11 +744,14 @@ func (l *Link) Recv(ctx context.Context) (gene.Value, error) {
 			if more {
 				l.signal()
 			}
-			if err := l.rcv().Consume(q.n); err != nil && !errors.Is(err, proto.ErrClosed) {
-				go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
+			v, err := l.decode(q.p)
+			if err != nil {
+				l.resetBy(asProto(err), true)
+				return gene.Value{}, err
 			}
+			l.consumed(len(q.p))
 			l.maybeFinish()
-			return q.v, nil
+			return v, nil
 		}
 		if l.terminated {
 			err := l.err

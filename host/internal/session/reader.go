@@ -144,12 +144,9 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 		return nil
 	}
 	if done {
-		v, err := proto.DecodeValue(s.cfg.Terms.Encoding, value, s.glim)
-		if err != nil {
-			l.resetBy(asProto(err), true)
-			return nil
-		}
-		l.enqueue(v, len(value))
+		// Decoded by the consumer (Link.deliver, Link.Recv); value is
+		// the reader's buffer, so the link keeps a copy.
+		l.enqueue(append([]byte(nil), value...))
 	}
 	if end {
 		l.peerEnded()
