@@ -12,12 +12,24 @@ import (
 // fixture: the callback hand-off to the event loop, both conversions and
 // the host send.
 func BenchmarkJSEcho(b *testing.B) {
+	benchEcho(b, "echo")
+}
+
+// BenchmarkJSEchoAsync is BenchmarkJSEcho with a handler that awaits
+// link.sendAsync for every value.
+func BenchmarkJSEchoAsync(b *testing.B) {
+	benchEcho(b, "echoasync")
+}
+
+func benchEcho(b *testing.B, fixture string) {
 	for _, c := range []struct{ name, value string }{
 		{"symbol", "ping"},
 		{"request", `(set ^key "user/42" ^value {^name "Ada" ^age 36 ^tags [admin ops]})`},
+		// tests/bench's payload (scenario 1).
+		{"order", `(order ^id 4711 ^user "ada" ^items [(item ^sku "A-1001" ^qty 2) (item ^sku "B-2002" ^qty 1)] ^total 59.9 ^at 2026-11-24T09:30:15Z)`},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			src := loadFixture(b, "echo", plugin.Limits{}, plugin.Grants{})
+			src := loadFixture(b, fixture, plugin.Limits{}, plugin.Grants{})
 			m, err := New().Compile(b.Context(), src)
 			if err != nil {
 				b.Fatal(err)
