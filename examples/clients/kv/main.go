@@ -104,6 +104,7 @@ func run(ctx context.Context, address string, timeout time.Duration, args []stri
 		return err
 	}
 	s := &session{l: l, timeout: timeout}
+	defer s.close()
 
 	switch cmd {
 	case "set":
@@ -175,6 +176,14 @@ func (s *session) request(ctx context.Context, head string, props ...any) (gene.
 	return r, nil
 }
 
+// close ends the link in order, the client's direction and then the
+// host's, so the host sees a link that was done rather than one cut short.
+func (s *session) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	return s.l.Close(ctx)
+}
+
 // scan prints every entry under prefix, a page at a time: a page with
 // ^more true is followed by the same scan ^after its ^next key.
 func (s *session) scan(ctx context.Context, prefix string) error {
@@ -221,10 +230,8 @@ func (s *session) watch(ctx context.Context, prefix string) error {
 	fmt.Printf("watching %q (Ctrl-C to stop)\n", prefix)
 	select {
 	case <-ctx.Done():
-		// The host keeps a watching link open for its pushes, so there is
-		// no orderly end to wait for: cancel the link.
-		s.l.Reset(proto.CodeCancelled, "watch stopped")
-		return nil
+		_, err := s.request(context.Background(), "unwatch", "prefix", gene.String(prefix))
+		return err
 	case err := <-lost:
 		if err == nil {
 			err = errors.New("the host closed the link")

@@ -87,6 +87,7 @@ func run(ctx context.Context, address string, timeout time.Duration, count int, 
 		return err
 	}
 	q := &queue{l: l, timeout: timeout}
+	defer q.close()
 	if args[0] == "publish" {
 		r, err := q.request(ctx, "publish", "topic", gene.String(args[1]), "value", value)
 		if err != nil {
@@ -159,8 +160,7 @@ func (q *queue) consume(ctx context.Context, topic, group string, count int) err
 			}
 			return fmt.Errorf("consume: %w", err)
 		case <-ctx.Done():
-			q.l.Reset(proto.CodeCancelled, "consumer stopped")
-			return nil
+			return q.leave(topic, group)
 		}
 		seq, _ := m.Get("seq")
 		v, _ := m.Get("value")
@@ -169,14 +169,28 @@ func (q *queue) consume(ctx context.Context, topic, group string, count int) err
 			line += fmt.Sprintf(" (attempt %d)", mustInt(attempt))
 		}
 		fmt.Println(line)
-		if _, err := q.request(ctx, "ack", "topic", gene.String(topic), "group", gene.String(group), "seq", seq); err != nil {
+		// A message printed is acknowledged even when Ctrl-C comes
+		// meanwhile: the ack does not end with ctx.
+		if _, err := q.request(context.WithoutCancel(ctx), "ack", "topic", gene.String(topic), "group", gene.String(group), "seq", seq); err != nil {
 			return err
 		}
 	}
-	// Leave the group in order: messages pushed but not printed go back
-	// to the group for its other members.
-	_, err = q.request(ctx, "unsubscribe", "topic", gene.String(topic), "group", gene.String(group))
+	return q.leave(topic, group)
+}
+
+// leave leaves the group in order, also after Ctrl-C: the messages pushed
+// but not printed go back to the group for its other members.
+func (q *queue) leave(topic, group string) error {
+	_, err := q.request(context.Background(), "unsubscribe", "topic", gene.String(topic), "group", gene.String(group))
 	return err
+}
+
+// close ends the link in order, the client's direction and then the
+// host's, so the host sees a link that was done rather than one cut short.
+func (q *queue) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
+	defer cancel()
+	return q.l.Close(ctx)
 }
 
 func mustInt(v gene.Value) int64 {

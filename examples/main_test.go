@@ -1,0 +1,341 @@
+// Package examples_test runs the examples for real: it builds the genehost
+// binary and every client program under clients/, starts 'genehost serve'
+// on temporary sockets with the shipped plugins (../plugins) and the
+// example plugins (plugins/) in one plugin directory, runs each client and
+// checks what it prints, and drives the example plugins over the Go
+// client, control operations included.
+package examples_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	// binDir holds genehost and the example clients, built by TestMain.
+	binDir string
+	// cacheDir is shared by every daemon, so the Go plugins are built once.
+	cacheDir string
+	// repoRoot is the root of the genehost repository.
+	repoRoot string
+)
+
+// clients are the example client programs, by name (examples/clients/NAME).
+var clients = []string{"echo", "kv", "queue", "web"}
+
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	var err error
+	if repoRoot, err = filepath.Abs(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "genehost-examples-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	binDir = filepath.Join(tmp, "bin") + string(filepath.Separator)
+	cacheDir = filepath.Join(tmp, "cache")
+	pkgs := []string{"build", "-o", binDir, "./cmd/genehost"}
+	for _, c := range clients {
+		pkgs = append(pkgs, "./examples/clients/"+c)
+	}
+	build := exec.Command("go", pkgs...)
+	build.Dir = repoRoot
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building genehost and the example clients:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// pluginDir makes a plugin directory holding the shipped plugins (without
+// their Go tests and README) and the example plugins.
+func pluginDir(t testing.TB) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "plugins")
+	// The shipped plugins are the folders of ../plugins; the files at its
+	// top are its README and its tests.
+	copyTree(t, filepath.Join(repoRoot, "plugins"), dst, func(rel string, d fs.DirEntry) bool {
+		return !d.IsDir() && !strings.Contains(rel, string(filepath.Separator))
+	})
+	copyTree(t, "plugins", dst, nil)
+	return dst
+}
+
+// copyTree copies src into dst, leaving out what skip says.
+func copyTree(t testing.TB, src, dst string, skip func(rel string, d fs.DirEntry) bool) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if rel != "." && skip != nil && skip(rel, d) {
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	require.NoError(t, err)
+}
+
+// shortDir is a temporary directory with a short path (Unix socket paths
+// are limited to about 100 bytes).
+func shortDir(t testing.TB) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "ghx")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// daemon is a running 'genehost serve'.
+type daemon struct {
+	t       testing.TB
+	cmd     *exec.Cmd
+	runtime string // XDG_RUNTIME_DIR: its genehost/genehost.sock is the default socket
+	unix    string // unix:///...
+	tcp     string // tcp://127.0.0.1:PORT
+	http    string // http://127.0.0.1:PORT
+	log     *syncBuffer
+	exited  chan struct{}
+	exitErr error
+}
+
+// env is the environment of the daemon and of the clients run against it:
+// "-" addresses the daemon's default socket.
+func (d *daemon) env() []string {
+	return append(os.Environ(), "XDG_RUNTIME_DIR="+d.runtime)
+}
+
+// serve starts 'genehost serve' on plugins and data with the HTTP gateway,
+// listening on the default socket of a new runtime directory and on a
+// free TCP port, and waits until it printed its addresses.
+func serve(t testing.TB, plugins, data string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, runtime: shortDir(t), log: &syncBuffer{}, exited: make(chan struct{})}
+	sock := filepath.Join(d.runtime, "genehost", "genehost.sock")
+	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
+	d.cmd = exec.Command(filepath.Join(binDir, "genehost"), "serve", "--plugins", plugins, "--data", data,
+		"--cache", cacheDir, "--listen", "unix://"+sock, "--listen", "tcp://127.0.0.1:0", "--http", "127.0.0.1:0")
+	d.cmd.Env = d.env()
+	d.cmd.Stderr = d.log
+	stdout, err := d.cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, d.cmd.Start())
+	lines := make(chan string, 8)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	go func() {
+		d.exitErr = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-d.exited:
+		default:
+			_ = d.cmd.Process.Kill()
+			<-d.exited
+		}
+		if t.Failed() {
+			t.Logf("genehost serve log:\n%s", d.log.String())
+		}
+	})
+	deadline := time.After(120 * time.Second)
+	for d.unix == "" || d.tcp == "" || d.http == "" {
+		select {
+		case l, open := <-lines:
+			require.True(t, open, "genehost serve exited before listening:\n%s", d.log.String())
+			switch {
+			case strings.HasPrefix(l, "listening on unix://"):
+				d.unix = strings.TrimPrefix(l, "listening on ")
+			case strings.HasPrefix(l, "listening on tcp://"):
+				d.tcp = strings.TrimPrefix(l, "listening on ")
+			case strings.HasPrefix(l, "http gateway on "):
+				d.http = strings.Fields(strings.TrimPrefix(l, "http gateway on "))[0]
+			}
+		case <-deadline:
+			t.Fatalf("genehost serve did not print its addresses within 120s:\n%s", d.log.String())
+		}
+	}
+	require.Equal(t, "unix://"+sock, d.unix)
+	return d
+}
+
+// stop sends SIGTERM and requires a clean exit.
+func (d *daemon) stop() {
+	d.t.Helper()
+	require.NoError(d.t, d.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-d.exited:
+		require.NoError(d.t, d.exitErr, "genehost serve after SIGTERM:\n%s", d.log.String())
+	case <-time.After(20 * time.Second):
+		d.t.Fatalf("genehost serve did not stop within 20s of SIGTERM")
+	}
+}
+
+// result is what one client run produced.
+type result struct {
+	out, err string
+	code     int
+}
+
+// run runs the example client name with args and stdin against d.
+func (d *daemon) run(t testing.TB, stdin, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, name), args...)
+	cmd.Env = d.env()
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out: out.String(), err: errb.String()}
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		require.True(t, ok, "running %s %v: %v", name, args, err)
+		r.code = ee.ExitCode()
+	}
+	return r
+}
+
+// ok runs a client, requires exit code 0 and returns its standard output.
+func (d *daemon) ok(t testing.TB, stdin, name string, args ...string) string {
+	t.Helper()
+	r := d.run(t, stdin, name, args...)
+	require.Equal(t, 0, r.code, "%s %v: stdout %q stderr %q", name, args, r.out, r.err)
+	return r.out
+}
+
+// proc is a client program left running, its output read line by line.
+type proc struct {
+	t      testing.TB
+	name   string
+	cmd    *exec.Cmd
+	lines  chan string // standard output, closed at its end
+	stderr *syncBuffer
+	done   chan struct{} // closed when the process exited; err is then set
+	err    error
+}
+
+// start starts a client that runs until interrupted (watch, consume).
+func (d *daemon) start(t testing.TB, name string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, name: name, lines: make(chan string, 1024), stderr: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(filepath.Join(binDir, name), args...)
+	p.cmd.Env = d.env()
+	p.cmd.Stderr = p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, p.cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		// Wait only once the output is read: it closes the pipe.
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// next returns the next line of output, failing the test when none comes
+// within 10 seconds.
+func (p *proc) next() string {
+	p.t.Helper()
+	select {
+	case l, ok := <-p.lines:
+		require.True(p.t, ok, "%s ended its output; stderr: %s", p.name, p.stderr.String())
+		return l
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("%s printed nothing within 10s; stderr: %s", p.name, p.stderr.String())
+		return ""
+	}
+}
+
+// interrupt sends SIGINT (Ctrl-C) and requires a clean exit with no more
+// output than want.
+func (p *proc) interrupt(want ...string) {
+	p.t.Helper()
+	require.NoError(p.t, p.cmd.Process.Signal(os.Interrupt))
+	p.wait(want...)
+}
+
+// wait requires the process to exit with code 0 within 10 seconds,
+// printing exactly the lines want before its end.
+func (p *proc) wait(want ...string) {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("%s did not exit within 10s", p.name)
+	}
+	require.NoError(p.t, p.err, "%s: stderr: %s", p.name, p.stderr.String())
+	var rest []string
+	for l := range p.lines {
+		rest = append(rest, l)
+	}
+	require.Equal(p.t, want, rest, "%s: output before its end", p.name)
+}
