@@ -193,4 +193,3 @@ func mustInt(t testing.TB, v gene.Value, key string) int64 {
 	require.True(t, ok, "^%s of %s is not an integer", key, gene.Format(v))
 	return n
 }
-
