@@ -26,7 +26,7 @@ type conv struct {
 	symProto, charProto, floatProto, geneProto, regexProto *goja.Object
 	dateProto, timeProto, dateTimeProto, linkProto         *goja.Object
 	objectProto, mapProto, uint8Proto, jsDateProto         *goja.Object
-	regExpProto, promiseProto                              *goja.Object
+	regExpProto, promiseProto, arrayProto                  *goja.Object
 
 	mapCtor, uint8Ctor          goja.Value
 	hostErrorCtor, noCreditCtor goja.Value
@@ -36,6 +36,10 @@ type conv struct {
 	// path holds the objects being converted, outermost first, to refuse
 	// cycles.
 	path []*goja.Object
+
+	// sources maps the objects toJS made for the callback in progress to
+	// the values they came from (see convert_same.go).
+	sources map[*goja.Object]gene.Value
 }
 
 func newConv(vm *goja.Runtime, pre *goja.Object) *conv {
@@ -62,6 +66,7 @@ func newConv(vm *goja.Runtime, pre *goja.Object) *conv {
 		jsDateProto:      proto(global("Date")),
 		regExpProto:      proto(global("RegExp")),
 		promiseProto:     proto(global("Promise")),
+		arrayProto:       proto(global("Array")),
 		mapCtor:          global("Map"),
 		uint8Ctor:        global("Uint8Array"),
 		hostErrorCtor:    pre.Get("HostError"),

@@ -46,6 +46,9 @@ func convErrorf(format string, args ...any) *convError {
 // of the prelude's classes are refused with an error that names where in
 // the value the problem is.
 func (c *conv) fromJS(v goja.Value) (gene.Value, error) {
+	if g, ok := c.source(v); ok {
+		return g, nil
+	}
 	c.path = c.path[:0]
 	g, err := c.from(v)
 	if err != nil {

@@ -206,6 +206,9 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 			if in.cur.cancel != nil {
 				in.cur.cancel()
 			}
+			if in.c != nil {
+				in.c.forget()
+			}
 			in.cur = callState{}
 			if r := recover(); r != nil {
 				in.done <- fmt.Errorf("jsrt: plugin %s: %s: internal error: %v", in.m.name, handler, r)
@@ -326,6 +329,7 @@ func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []g
 			items := make([]any, len(values))
 			for i, v := range values {
 				items[i] = in.c.toJS(v)
+				in.c.remember(items[i].(goja.Value), v)
 			}
 			ret, err := in.call(in.onValues, l, in.vm.NewArray(items...))
 			if err != nil {
@@ -335,7 +339,9 @@ func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []g
 			return err
 		}
 		for _, v := range values {
-			ret, err := in.call(in.onValue, l, in.c.toJS(v))
+			x := in.c.toJS(v)
+			in.c.remember(x, v)
+			ret, err := in.call(in.onValue, l, x)
 			if err != nil {
 				return err
 			}
