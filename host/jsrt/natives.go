@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/dop251/goja"
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/store"
 )
 
 // natives returns the host functions the prelude wraps (Link methods,
@@ -27,6 +29,7 @@ func (in *instance) natives() *goja.Object {
 		"kvPut":       in.nativeKVPut,
 		"kvDelete":    in.nativeKVDelete,
 		"kvScan":      in.nativeKVScan,
+		"kvBatch":     in.nativeKVBatch,
 		"setTimer":    in.nativeSetTimer,
 		"cancelTimer": in.nativeCancelTimer,
 	} {
@@ -185,6 +188,62 @@ func (in *instance) nativeKVDelete(call goja.FunctionCall) goja.Value {
 		in.throw("genehost.kv.delete", err)
 	}
 	return in.vm.ToValue(ok)
+}
+
+// nativeKVBatch takes [['put', key, value] | ['delete', key], ...] and
+// applies every operation in one store transaction: one durable commit
+// for all of them, or none applied when any fails. It returns one boolean
+// per operation: true for a put, whether the key was present for a delete.
+func (in *instance) nativeKVBatch(call goja.FunctionCall) goja.Value {
+	const what = "genehost.kv.batch"
+	s := in.store(what)
+	arr, ok := call.Argument(0).(*goja.Object)
+	if !ok || arr.ClassName() != "Array" {
+		panic(in.vm.NewTypeError(what + ": want an array of operations, got " + typeName(call.Argument(0))))
+	}
+	type op struct {
+		key, val []byte
+		del      bool
+	}
+	n := int(arr.Get("length").ToInteger())
+	ops := make([]op, n)
+	for i := range ops {
+		at := fmt.Sprintf("%s: operation %d", what, i)
+		o, ok := arr.Get(strconv.Itoa(i)).(*goja.Object)
+		if !ok || o.ClassName() != "Array" {
+			panic(in.vm.NewTypeError(at + ": want ['put', key, value] or ['delete', key]"))
+		}
+		switch kind := o.Get("0"); {
+		case kind != nil && kind.String() == "put" && o.Get("length").ToInteger() == 3:
+			ops[i] = op{key: in.key(at, o.Get("1")), val: gene.AppendBinaryDoc(nil, in.gene(at, o.Get("2")))}
+		case kind != nil && kind.String() == "delete" && o.Get("length").ToInteger() == 2:
+			ops[i] = op{key: in.key(at, o.Get("1")), del: true}
+		default:
+			panic(in.vm.NewTypeError(at + ": want ['put', key, value] or ['delete', key]"))
+		}
+	}
+	done := make([]any, n)
+	err := s.Update(func(tx *store.Tx) error {
+		for i, o := range ops {
+			if !o.del {
+				if err := tx.Put(o.key, o.val); err != nil {
+					return fmt.Errorf("operation %d: %w", i, err)
+				}
+				done[i] = true
+				continue
+			}
+			found, err := tx.Delete(o.key)
+			if err != nil {
+				return fmt.Errorf("operation %d: %w", i, err)
+			}
+			done[i] = found
+		}
+		return nil
+	})
+	if err != nil {
+		in.throw(what, err)
+	}
+	return in.vm.NewArray(done...)
 }
 
 // nativeKVScan takes {prefix, after, limit} and returns [[key, value], ...]

@@ -142,6 +142,7 @@
       put: (key, value) => native.kvPut(key, value),
       delete: (key) => native.kvDelete(key),
       scan: (opts) => native.kvScan(opts ?? {}),
+      batch: (ops) => native.kvBatch(ops),
     }),
     setTimer(ms) { const id = native.setTimer(ms); hostTimers.add(id); return id; },
     cancelTimer(id) { if (hostTimers.delete(id)) native.cancelTimer(id); },

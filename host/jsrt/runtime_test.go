@@ -366,6 +366,35 @@ func TestKV(t *testing.T) {
 	assert.Contains(t, err.Error(), "TypeError: genehost.kv.get: a key must be a string or a Uint8Array, got a number")
 }
 
+// TestKVBatch: kv.batch applies puts and deletes in one transaction, and
+// none of them when one fails.
+func TestKVBatch(t *testing.T) {
+	p := load(t, `module.exports = { control: {
+  batch: (ops) => genehost.kv.batch(ops),
+  scan: () => genehost.kv.scan({}),
+  bad(ops) { try { genehost.kv.batch(ops); } catch (e) { return [e.name, e.code ?? null, e.message]; } },
+} };`, plugin.Limits{}, plugin.Grants{KV: true})
+	call := func(op, arg string) string {
+		t.Helper()
+		v, err := p.in.OnControl(t.Context(), 0, op, gene.MustParse(arg))
+		require.NoError(t, err)
+		return gene.Format(v)
+	}
+	assert.Equal(t, `[true true true]`, call("batch", `[["put" "a" 1] ["put" "b" (v ^x 2)] ["put" "c" "three"]]`))
+	assert.Equal(t, `[true false true]`, call("batch", `[["delete" "a"] ["delete" "nope"] ["put" "a" 4]]`))
+	assert.Equal(t, `[]`, call("batch", `[]`))
+	assert.Equal(t, `[["a" 4] ["b" (v ^x 2)] ["c" "three"]]`, call("scan", "nil"))
+
+	// A key the store refuses (empty) fails the whole batch: the put
+	// before it is not applied.
+	assert.Equal(t, `["HostError" "host" "genehost.kv.batch: operation 1: store: invalid key: empty key"]`,
+		call("bad", `[["put" "d" 5] ["put" "" 6]]`))
+	assert.Equal(t, `["TypeError" nil "genehost.kv.batch: operation 0: want ['put', key, value] or ['delete', key]"]`,
+		call("bad", `[["put" "d"]]`))
+	assert.Equal(t, `["TypeError" nil "genehost.kv.batch: want an array of operations, got a string"]`, call("bad", `"x"`))
+	assert.Equal(t, `[["a" 4] ["b" (v ^x 2)] ["c" "three"]]`, call("scan", "nil"))
+}
+
 func TestKVNotGranted(t *testing.T) {
 	p := load(t, `module.exports = { control: { get() {
   try { genehost.kv.get('k'); } catch (e) { return [e.name, e.code, e.message]; }

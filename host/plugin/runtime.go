@@ -108,13 +108,19 @@ type Host interface {
 }
 
 // Store is the key-value capability: ordered byte keys, durable writes.
-// It is implemented by host/store.Namespace.
+// It is implemented by host/store.Namespace. Each Put and Delete is its
+// own durable commit (an fsync); Update groups any number of writes into
+// one, which is how a plugin that answers a batch of requests pays for
+// one commit instead of one per request.
 type Store interface {
 	Get(key []byte) ([]byte, error) // ErrNotFound when absent
 	Put(key, val []byte) error
 	Delete(key []byte) (bool, error)
 	Scan(prefix, after []byte, limit int, fn func(k, v []byte) bool) error
 	Reset() error
+	// Update runs fn in one read-write transaction: all its writes commit
+	// together, durably, when Update returns nil, or none do.
+	Update(fn func(tx *store.Tx) error) error
 }
 
 // Source is one version of a plugin's code, as found in the plugin

@@ -13,6 +13,13 @@
 //                     keys sort by number)
 //   pos/T/G           G's acknowledged position: every seq <= it is acked
 //
+// Commits: a store commit is an fsync, so writes are grouped. The
+// publishes of one batch of requests commit together (kv.batch) before
+// any of their replies is sent; positions are written behind, every
+// POS_DELAY_MS for all the groups that moved (or with the next batch of
+// publishes, whichever comes first): a crash before that redelivers what
+// was acknowledged meanwhile, which at-least-once delivery allows.
+//
 // Flow control: nothing is read from the log ahead of a consumer. A
 // message is read (one store scan) only when a consumer has room for it:
 // fewer than its prefetch messages unacknowledged, nothing waiting in its
@@ -33,6 +40,8 @@ const MAX_UNACKED = 1000; // per group: how far delivery may run ahead of the ac
 const HEAD_EVERY = 32; // publishes between writes of head/T (a publish costs one write)
 const MIN_RETRY_MS = 2;
 const MAX_RETRY_MS = 200;
+const POS_DELAY_MS = 5; // positions are written at most this long after they move
+const POS_RETRY_MS = 1000; // after a failed write of positions
 
 const kv = genehost.kv;
 const seqKey = (topic, seq) => `log/${topic}/${String(seq).padStart(16, '0')}`;
@@ -93,10 +102,17 @@ const conns = new Map(); // link id -> Conn
 // reply is sent, so a client gets the reply before the messages it
 // caused.
 const dirty = new Set();
-// unsaved holds the groups whose position moved during the batch being
-// served; it is written once at the end of the batch (one store commit
-// for a batch of acks, not one per ack).
+// unsaved holds the groups whose position moved since it was last
+// written; posTimer writes them all in one commit.
 const unsaved = new Set();
+let posTimer = null;
+// pending holds the store writes of the publishes of the batch being
+// served (kv.batch operations), and held the replies waiting for their
+// commit, in order: [conn, reply, isPublished]. Both are empty between
+// callbacks.
+let pending = [];
+const pendingTopics = new Set();
+let held = [];
 const groups = new Map(); // "T/G" -> Group
 const heads = new Map(); // topic -> last seq (cache of head/T)
 
@@ -128,15 +144,55 @@ function head(topic) {
   return h;
 }
 
-// publish appends value to topic's log with one store write (the head is
-// written now and then; see the store layout above). The write is
-// durable before the producer is answered.
+// publish appends value to topic's log: one store write (the head is
+// written now and then; see the store layout above), pending until
+// commit, which makes it durable before the producer is answered.
 function publish(topic, value) {
   const seq = head(topic) + 1;
-  kv.put(seqKey(topic, seq), value);
-  if (seq === 1 || seq % HEAD_EVERY === 0) kv.put(`head/${topic}`, seq);
+  pending.push(['put', seqKey(topic, seq), value]);
+  if (seq === 1 || seq % HEAD_EVERY === 0) pending.push(['put', `head/${topic}`, seq]);
+  pendingTopics.add(topic);
   heads.set(topic, seq);
   return seq;
+}
+
+// commit makes the pending publishes durable in one store commit (with
+// the positions waiting to be written), then sends the held replies and
+// dispatches the groups the requests changed, so a client gets its
+// replies before the messages they caused. If the commit fails, the
+// publishes are answered with errors and the topics' heads are read
+// again from the store.
+function commit() {
+  if (pending.length > 0) {
+    const ops = pending;
+    pending = [];
+    const saving = [...unsaved];
+    for (const g of saving) ops.push(['put', posKey(g), g.pos]);
+    try {
+      kv.batch(ops);
+      for (const g of saving) unsaved.delete(g);
+      if (unsaved.size === 0 && posTimer !== null) {
+        clearTimeout(posTimer);
+        posTimer = null;
+      }
+    } catch (e) {
+      if (!(e instanceof genehost.HostError)) throw e;
+      for (const t of pendingTopics) heads.delete(t);
+      const code = e.code === 'not-granted' ? 'not-granted' : 'store';
+      for (const h of held) {
+        if (!h[2]) continue;
+        const err = node('error', { code, message: e.message });
+        if (has(h[1].props, 'id')) err.props.id = h[1].props.id;
+        h[1] = err;
+      }
+    }
+    pendingTopics.clear();
+  }
+  const replies = held;
+  held = [];
+  for (const [conn, out] of replies) reply(conn, out);
+  for (const g of dirty) dispatch(g);
+  dirty.clear();
 }
 
 // readFrom returns the first entry at or after seq, or undefined.
@@ -163,8 +219,37 @@ function groupOf(topic, name, from = 'earliest') {
   return g;
 }
 
+const posKey = (g) => `pos/${g.topic}/${g.name}`;
+
 function savePos(g) {
-  kv.put(`pos/${g.topic}/${g.name}`, g.pos);
+  kv.put(posKey(g), g.pos);
+  unsaved.delete(g);
+}
+
+// moved notes that g's position changed; it is written within
+// POS_DELAY_MS.
+function moved(g) {
+  unsaved.add(g);
+  if (posTimer === null) posTimer = setTimeout(savePositions, POS_DELAY_MS);
+}
+
+// savePositions writes the position of every group that moved, in one
+// commit. After a failure it tries again later (and the positions ride
+// along with the next commit of publishes).
+function savePositions() {
+  if (posTimer !== null) {
+    clearTimeout(posTimer);
+    posTimer = null;
+  }
+  if (unsaved.size === 0) return;
+  const saving = [...unsaved];
+  try {
+    kv.batch(saving.map((g) => ['put', posKey(g), g.pos]));
+  } catch (e) {
+    posTimer = setTimeout(savePositions, POS_RETRY_MS);
+    throw e;
+  }
+  for (const g of saving) unsaved.delete(g);
 }
 
 // markAcked records seq as acknowledged and advances the position over
@@ -178,12 +263,7 @@ function markAcked(g, seq) {
   }
   g.pos = seq;
   while (g.ackedAbove.delete(g.pos + 1)) g.pos++;
-  unsaved.add(g);
-}
-
-function saveMoved() {
-  for (const g of unsaved) savePos(g);
-  unsaved.clear();
+  moved(g);
 }
 
 // dispatch sends what g's ready consumers have room for: redeliveries
@@ -212,7 +292,7 @@ function dispatch(g) {
         // A gap: entries trimmed before this group reached them.
         if (g.pos === g.next - 1) {
           g.pos = e.seq - 1;
-          savePos(g);
+          moved(g);
         } else {
           console.error(`queue: ${g.topic}/${g.name}: log entries ${g.next}..${e.seq - 1} are missing`);
           for (let s = g.next; s < e.seq; s++) g.ackedAbove.add(s);
@@ -254,7 +334,6 @@ function expire(g, seq, attempt) {
   f.consumer.unacked--;
   requeue(g, seq);
   dispatch(g);
-  saveMoved();
 }
 
 function requeue(g, seq) {
@@ -357,7 +436,6 @@ function retry() {
   }
   retryMs = moved ? MIN_RETRY_MS : Math.min(retryMs * 2, MAX_RETRY_MS);
   if (waiting) armRetry();
-  saveMoved();
 }
 
 // --- requests ---
@@ -446,13 +524,19 @@ const handlers = {
   },
 };
 
+// serve answers one request. Publishes stay pending (their replies held)
+// until commit, at the end of the batch or before the next request of
+// another kind, which thus sees every publish before it durable.
 function serve(conn, v) {
   const props = v instanceof Gene ? v.props : {};
   let out;
+  let published = false;
+  const h = v instanceof Gene && v.head instanceof Sym && has(handlers, v.head.name) ? handlers[v.head.name] : null;
+  if (h !== handlers.publish) commit();
   try {
-    const h = v instanceof Gene && v.head instanceof Sym && has(handlers, v.head.name) ? handlers[v.head.name] : null;
     if (!h) throw new RequestError('bad-request', 'want (publish ...), (subscribe ...), (ack ...) or (unsubscribe ...)');
     out = h(conn, props);
+    published = h === handlers.publish;
   } catch (e) {
     let code = 'store';
     if (e instanceof RequestError) code = e.code;
@@ -461,9 +545,8 @@ function serve(conn, v) {
     out = node('error', { code, message: e.message });
   }
   if (has(props, 'id')) out.props.id = props.id;
-  reply(conn, out);
-  for (const g of dirty) dispatch(g);
-  dirty.clear();
+  held.push([conn, out, published]);
+  if (pending.length === 0) commit();
 }
 
 // --- control operations ---
@@ -504,7 +587,6 @@ function reset(arg) {
   g.next = seq;
   savePos(g);
   dispatch(g);
-  saveMoved();
   return { topic, group, seq };
 }
 
@@ -514,6 +596,7 @@ function trim(arg) {
   const topic = name(arg, 'topic');
   let through = int(arg, 'through', undefined, 0, Number.MAX_SAFE_INTEGER);
   if (through === undefined) throw new RequestError('bad-request', 'trim needs ^through');
+  savePositions(); // so the bound below is durable
   for (const [k, pos] of kv.scan({ prefix: `pos/${topic}/` })) {
     const g = groups.get(k.slice('pos/'.length));
     through = Math.min(through, g ? g.pos : pos);
@@ -551,7 +634,7 @@ module.exports = {
     try {
       for (const v of values) serve(conn, v);
     } finally {
-      saveMoved();
+      commit();
     }
     if (conn.out.length > 0) {
       conn.paused = true;
@@ -569,7 +652,7 @@ module.exports = {
       release(c);
     }
     for (const g of gs) dispatch(g);
-    saveMoved();
+    savePositions(); // a consumer that leaves in order finds its position written
   },
 
   control: {
