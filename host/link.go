@@ -143,12 +143,9 @@ func (l *link) Send(ctx context.Context, v gene.Value) error {
 	if !l.sl.Sends() {
 		return proto.WrongDirection(l.sl.ID(), l.Direction(), proto.SideHost)
 	}
-	p, err := l.sl.Encode(v)
+	p, err := l.encode(v)
 	if err != nil {
-		return fmt.Errorf("link %d: %w", l.id, err)
-	}
-	if max := l.m.Flow.MaxMessageBytes; max > 0 && len(p) > max {
-		return proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds the interface's max-message-bytes %d", l.id, len(p), max)
+		return err
 	}
 	switch l.m.Flow.Overflow {
 	case DropNewest:
@@ -171,12 +168,30 @@ func (l *link) sent(err error) error {
 	return err
 }
 
-// TrySend implements Link.
+// encode encodes v for the link, within the interface's max-message-bytes.
+func (l *link) encode(v gene.Value) ([]byte, error) {
+	p, err := l.sl.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("link %d: %w", l.id, err)
+	}
+	if max := l.m.Flow.MaxMessageBytes; max > 0 && len(p) > max {
+		return nil, proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds the interface's max-message-bytes %d", l.id, len(p), max)
+	}
+	return p, nil
+}
+
+// TrySend implements Link. It never waits, whatever the overflow policy:
+// without credit it fails with ErrNoCredit (nothing is dropped or
+// queued), so the caller decides.
 func (l *link) TrySend(v gene.Value) error {
 	if !l.sl.Sends() {
 		return proto.WrongDirection(l.sl.ID(), l.Direction(), proto.SideHost)
 	}
-	return l.sent(l.sl.TrySend(v))
+	p, err := l.encode(v)
+	if err != nil {
+		return err
+	}
+	return l.sent(l.sl.TrySendEncoded(p))
 }
 
 // sendQueued implements DropOldest and LatestOnly: values wait in a short

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -606,4 +607,23 @@ func TestConcurrentOpensKeepIDsIncreasing(t *testing.T) {
 		t.Error(err)
 	}
 	require.NoError(t, c.Err())
+}
+
+func TestInterfaceMaxMessageBytesBoundsEverySend(t *testing.T) {
+	got := make(chan [2]error, 1)
+	h := host.HandlerFuncs{OpenFunc: func(ctx context.Context, l host.Link) error {
+		big := gene.String(strings.Repeat("x", 2000))
+		got <- [2]error{l.Send(ctx, big), l.TrySend(big)}
+		return nil
+	}}
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"small": h},
+		map[string]string{"small": `{^name "small" ^direction "send" ^flow {^max-message-bytes 1024}}`})
+	ctx := ctxT(t)
+	c := dial(t, ua, client.Config{})
+	_, err := c.Open(ctx, "small", proto.DirSend, client.LinkOptions{})
+	require.NoError(t, err)
+	errs := <-got
+	for _, err := range errs {
+		assert.Equal(t, proto.CodeMessageTooLarge, proto.CodeOf(err), "%v", err)
+	}
 }
