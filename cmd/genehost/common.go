@@ -8,8 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -126,34 +124,11 @@ func (c *cli) fail(err error) int {
 	return exitFailed
 }
 
-// DefaultSocket returns the Unix socket path `serve` uses by default:
-// $XDG_RUNTIME_DIR/genehost/genehost.sock, or
-// os.TempDir()/genehost-$UID/genehost.sock.
-func DefaultSocket() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "genehost", "genehost.sock")
-	}
-	return filepath.Join(os.TempDir(), "genehost-"+strconv.Itoa(os.Getuid()), "genehost.sock")
-}
+// DefaultSocket is the Unix socket serve listens on without --listen.
+func DefaultSocket() string { return client.DefaultSocket() }
 
 // resolveAddr turns the ADDR argument into an address client.Dial takes.
-func resolveAddr(a string) (string, error) {
-	switch {
-	case a == "":
-		return "", errors.New("empty address")
-	case a == "-":
-		return "unix://" + DefaultSocket(), nil
-	case strings.Contains(a, "://"):
-		return a, nil
-	case strings.HasPrefix(a, "/") || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../"):
-		abs, err := filepath.Abs(a)
-		if err != nil {
-			return "", err
-		}
-		return "unix://" + abs, nil
-	}
-	return "", fmt.Errorf("address %q: want unix:///path, tcp://host:port, tls://host:port, a socket path, or - for the default socket", a)
-}
+func resolveAddr(a string) (string, error) { return client.ResolveAddress(a) }
 
 // signalContext is ctx cancelled on SIGINT or SIGTERM, and also bounded
 // by timeout when it is positive.
