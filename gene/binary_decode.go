@@ -45,7 +45,8 @@ func (e *BinaryError) Unwrap() error { return e.Err }
 // shares no memory with data, which the caller may reuse at once. Its
 // short strings share blocks of at most 8 KiB allocated for the call, and
 // its containers share blocks of at most 1024 elements, so keeping one
-// small part of a large value alive keeps its blocks too.
+// small part of a large value alive keeps its blocks too. A small value's
+// blocks are sized exactly to it by a quick count before the decode.
 //
 // Every error is a *BinaryError matching ErrBinary. It wraps ErrIncomplete
 // when data ends before the value does (a stream reader waits for more
@@ -54,6 +55,7 @@ func (e *BinaryError) Unwrap() error { return e.Err }
 // allocated for it.
 func DecodeBinary(data []byte, o BinaryOptions) (Value, int, error) {
 	d := newBinDecoder(data, 0, o.Limits)
+	d.plan()
 	v, err := d.value(0)
 	if err != nil {
 		return Value{}, 0, err
@@ -85,6 +87,7 @@ func DecodeBinaryDoc(data []byte, o BinaryOptions) (Value, int, error) {
 			Msg: fmt.Sprintf("unsupported binary encoding version %d (this decoder reads version %d)", ver, BinaryVersion)}
 	}
 	d := newBinDecoder(data, hdr, o.Limits)
+	d.plan()
 	v, err := d.value(0)
 	if err != nil {
 		return Value{}, 0, err
@@ -115,6 +118,7 @@ type binDecoder struct {
 	vslab []Value
 	pslab []Prop
 	nslab []Node
+	tslab []Temporal // filled only by plan; otherwise each Temporal is allocated alone
 }
 
 const (
@@ -383,6 +387,16 @@ func (d *binDecoder) node1() *Node {
 	nd := &d.nslab[0]
 	d.nslab = d.nslab[1:]
 	return nd
+}
+
+// temporal1 returns a zeroed Temporal.
+func (d *binDecoder) temporal1() *Temporal {
+	if len(d.tslab) == 0 {
+		return new(Temporal)
+	}
+	t := &d.tslab[0]
+	d.tslab = d.tslab[1:]
+	return t
 }
 
 // count reads an element count at d.pos for the container at off and
@@ -693,7 +707,7 @@ func (d *binDecoder) regex(off int) (Value, error) {
 }
 
 func (d *binDecoder) temporal(off int, tag byte) (Value, error) {
-	t := &Temporal{}
+	t := d.temporal1()
 	kind := KindDate
 	switch tag {
 	case binTagTime:
