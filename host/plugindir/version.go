@@ -251,7 +251,7 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 	ls := &linkState{l: l, v: v, ctx: context.WithoutCancel(ctx)}
 	var x *inst
 	// A link that went away meanwhile is not an error: there is nothing
-	// left to reset, and the host calls Closed next.
+	// left to reset, and nothing of it to clean up.
 	if v.pool == nil {
 		var err error
 		if x, err = v.newInst(ctx); err != nil {
