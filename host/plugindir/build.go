@@ -21,7 +21,11 @@ import (
 
 // Go plugins are built with the Go toolchain found on PATH:
 //
-//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o OUT .
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -o OUT .
+//
+// (-trimpath: no host path ends up in the module, so the same sources give
+// the same module wherever the cache is, and the Wasm compilation cache,
+// keyed by content, is hit.)
 //
 // in the plugin folder, one of three ways:
 //
@@ -329,7 +333,7 @@ func (b builder) build(ctx context.Context, dir, out string) error {
 	}
 	defer os.RemoveAll(scratch)
 	tmpOut := filepath.Join(scratch, "plugin.wasm")
-	args := []string{"build", "-buildmode=c-shared", "-o", tmpOut}
+	args := []string{"build", "-buildmode=c-shared", "-trimpath", "-o", tmpOut}
 	workDir := dir
 	if kind != inRepo {
 		src, err := b.guestModule(ctx)
