@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // BinaryVersion is the version of the binary encoding this package writes
@@ -284,7 +285,7 @@ func binGrow(dst []byte, n int) []byte {
 }
 
 func binAppendTagged(dst []byte, fixTag, longTag byte, s string) []byte {
-	if !utf8.ValidString(s) {
+	if !binValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	if len(s) <= binFixStrMax {
@@ -297,10 +298,14 @@ func binAppendTagged(dst []byte, fixTag, longTag byte, s string) []byte {
 
 // binAppendStr writes a str (BINARY.md section 1): uvarint length and UTF-8.
 func binAppendStr(dst []byte, s string) []byte {
-	if !utf8.ValidString(s) {
+	if !binValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	dst = binAppendUvarint(dst, uint64(len(s)))
+	if len(s) < 0x80 {
+		dst = append(dst, byte(len(s)))
+	} else {
+		dst = binAppendUvarint(dst, uint64(len(s)))
+	}
 	return append(dst, s...)
 }
 
@@ -436,9 +441,15 @@ func binScalar(r rune) rune {
 	return r
 }
 
+// binValidString is utf8.ValidString with binValidUTF8's fast path for
+// short ASCII strings.
+func binValidString(s string) bool {
+	return binValidUTF8(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
 // binValidLen is the length of s after invalid UTF-8 is replaced.
 func binValidLen(s string) int {
-	if utf8.ValidString(s) {
+	if binValidString(s) {
 		return len(s)
 	}
 	return len(strings.ToValidUTF8(s, "\uFFFD"))
