@@ -190,6 +190,39 @@ func TestBatch(t *testing.T) {
 	require.ErrorIs(t, err, gene.ErrBinary)
 }
 
+func TestBatchEnds(t *testing.T) {
+	vs := []gene.Value{gene.Int(1), gene.MustParse(`(a ^b c)`), gene.String("d"), gene.Nil()}
+	data, ends := abi.AppendBatchEnds([]byte{0xff}, []int{99}, vs)
+	require.Equal(t, byte(0xff), data[0], "AppendBatchEnds appends")
+	require.Equal(t, 99, ends[0], "AppendBatchEnds appends")
+	data, ends = data[1:], ends[1:]
+	require.Equal(t, abi.AppendBatch(nil, vs), data)
+	require.Len(t, ends, len(vs))
+	start := 0
+	for i, v := range vs {
+		// Each span is exactly the value's own encoding, offset by
+		// what came before it in dst.
+		require.Equal(t, gene.AppendBinary(nil, v), data[start:ends[i]-1], "value %d", i)
+		start = ends[i] - 1
+	}
+
+	got, gotEnds, err := abi.DecodeBatchEnds(nil, nil, data, len(vs), gene.BinaryOptions{})
+	require.NoError(t, err)
+	require.Len(t, got, len(vs))
+	start = 0
+	for i := range vs {
+		require.True(t, gene.Equal(vs[i], got[i]))
+		require.Equal(t, gene.AppendBinary(nil, vs[i]), data[start:gotEnds[i]], "value %d", i)
+		start = gotEnds[i]
+	}
+	require.Equal(t, len(data), gotEnds[len(gotEnds)-1])
+
+	_, _, err = abi.DecodeBatchEnds(nil, nil, data, len(vs)-1, gene.BinaryOptions{})
+	require.ErrorContains(t, err, "batch of 3 values: 1 bytes after the last value")
+	_, _, err = abi.DecodeBatchEnds(nil, nil, data, len(vs)+1, gene.BinaryOptions{})
+	require.ErrorContains(t, err, "value 5 of 5")
+}
+
 func TestScanRecords(t *testing.T) {
 	recs := [][2]string{{"a", "1"}, {"", ""}, {"key", string(make([]byte, 300))}}
 	var data []byte

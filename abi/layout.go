@@ -125,22 +125,49 @@ func AppendBatch(dst []byte, vs []gene.Value) []byte {
 	return dst
 }
 
+// AppendBatchEnds is AppendBatch that also appends to ends, for each
+// value, the offset in dst just past its encoding, so that the value's
+// bytes can be found again (see DecodeBatchEnds).
+func AppendBatchEnds(dst []byte, ends []int, vs []gene.Value) ([]byte, []int) {
+	for _, v := range vs {
+		dst = gene.AppendBinary(dst, v)
+		ends = append(ends, len(dst))
+	}
+	return dst, ends
+}
+
 // DecodeBatch decodes count values from data, appending them to dst. It
 // fails unless data holds exactly count values.
 func DecodeBatch(dst []gene.Value, data []byte, count int, o gene.BinaryOptions) ([]gene.Value, error) {
+	dst, _, err := decodeBatch(dst, nil, false, data, count, o)
+	return dst, err
+}
+
+// DecodeBatchEnds is DecodeBatch that also appends to ends, for each value,
+// the offset in data just past it: value i spans data[ends[i-1]:ends[i]]
+// (from 0 for the first). A guest uses them to send a value it received
+// back as the bytes it arrived in, without encoding it again.
+func DecodeBatchEnds(dst []gene.Value, ends []int, data []byte, count int, o gene.BinaryOptions) ([]gene.Value, []int, error) {
+	return decodeBatch(dst, ends, true, data, count, o)
+}
+
+func decodeBatch(dst []gene.Value, ends []int, withEnds bool, data []byte, count int, o gene.BinaryOptions) ([]gene.Value, []int, error) {
 	pos := 0
 	for i := 0; i < count; i++ {
 		v, n, err := gene.DecodeBinary(data[pos:], o)
 		if err != nil {
-			return dst, fmt.Errorf("abi: value %d of %d at byte %d: %w", i+1, count, pos, err)
+			return dst, ends, fmt.Errorf("abi: value %d of %d at byte %d: %w", i+1, count, pos, err)
 		}
 		dst = append(dst, v)
 		pos += n
+		if withEnds {
+			ends = append(ends, pos)
+		}
 	}
 	if pos != len(data) {
-		return dst, fmt.Errorf("abi: batch of %d values: %d bytes after the last value", count, len(data)-pos)
+		return dst, ends, fmt.Errorf("abi: batch of %d values: %d bytes after the last value", count, len(data)-pos)
 	}
-	return dst, nil
+	return dst, ends, nil
 }
 
 // ScanRecordSize is the size of one gh_kv_scan record.

@@ -155,10 +155,7 @@ func (in *instance) ghSend(stack []uint64, try bool) {
 		ret32(stack, abi.BadValue)
 		return
 	}
-	v, n, err := gene.DecodeBinary(b, in.m.rt.opts)
-	if err == nil && n != len(b) {
-		err = fmt.Errorf("%w: %d bytes after the value", gene.ErrBinary, len(b)-n)
-	}
+	v, err := in.sentValue(b)
 	if err != nil {
 		ret32(stack, in.fail(fn, link, err))
 		return
@@ -169,6 +166,19 @@ func (in *instance) ghSend(stack []uint64, try bool) {
 		err = in.host.Send(in.ctx.host(), link, v)
 	}
 	ret32(stack, in.fail0(fn, link, err))
+}
+
+// sentValue decodes the value a guest sends, or passes on the delivered
+// value it is the encoding of (reuse.go).
+func (in *instance) sentValue(b []byte) (gene.Value, error) {
+	if v, ok := in.deliveredValue(b); ok {
+		return v, nil
+	}
+	v, n, err := gene.DecodeBinary(b, in.m.rt.opts)
+	if err == nil && n != len(b) {
+		err = fmt.Errorf("%w: %d bytes after the value", gene.ErrBinary, len(b)-n)
+	}
+	return v, err
 }
 
 // fail0 is fail for an error that may be nil.

@@ -30,8 +30,9 @@ type instance struct {
 	// The exchange buffer the guest last gave (ABI.md section 4).
 	bufPtr, bufCap uint32
 
-	enc   []byte    // encode buffer, reused
-	stack [3]uint64 // params and results of CallWithStack, reused
+	enc   []byte         // encode buffer, reused
+	batch deliveredBatch // during OnValues: the values in enc (reuse.go)
+	stack [3]uint64      // params and results of CallWithStack, reused
 
 	// State of the current call, reset by call.
 	callback    string
@@ -295,12 +296,15 @@ func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []g
 	if err := in.ensure(ctx, cb, link); err != nil {
 		return plugin.Continue, err
 	}
-	in.enc = abi.AppendBatch(in.enc[:0], values)
+	in.enc, in.batch.ends = abi.AppendBatchEnds(in.enc[:0], in.batch.ends[:0], values)
 	if err := in.deliver(ctx, cb, link, in.enc); err != nil {
 		return plugin.Continue, err
 	}
 	in.stack[0], in.stack[1], in.stack[2] = uint64(link), uint64(len(values)), uint64(len(in.enc))
-	if err := in.call(ctx, cb, link, in.fValues); err != nil {
+	in.batch.vals, in.batch.next = values, 0
+	err := in.call(ctx, cb, link, in.fValues)
+	in.batch.vals = nil // the caller owns values once OnValues returns
+	if err != nil {
 		return plugin.Continue, err
 	}
 	st, err := in.status(true)

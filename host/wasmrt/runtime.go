@@ -19,6 +19,9 @@ type Runtime struct {
 	cfg   Config
 	cache wazero.CompilationCache
 	opts  gene.BinaryOptions
+	// reuseMax is the longest delivered value gh_send may pass on
+	// without decoding it (reuse.go).
+	reuseMax int
 
 	// compileMu serialises compilations: wazero's compiler holds the
 	// whole module's intermediate form in memory, so compiling a
@@ -51,10 +54,11 @@ func New(cfg Config) (*Runtime, error) {
 		cache = wazero.NewCompilationCache()
 	}
 	return &Runtime{
-		cfg:     cfg,
-		cache:   cache,
-		opts:    gene.BinaryOptions{Limits: cfg.ValueLimits},
-		modules: map[*Module]struct{}{},
+		cfg:      cfg,
+		cache:    cache,
+		opts:     gene.BinaryOptions{Limits: cfg.ValueLimits},
+		reuseMax: reuseMax(cfg.ValueLimits),
+		modules:  map[*Module]struct{}{},
 	}, nil
 }
 

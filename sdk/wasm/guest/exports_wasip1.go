@@ -14,8 +14,11 @@ import (
 // inbuf is the exchange buffer the host writes callback input into.
 var inbuf []byte
 
-// batch is reused across gh_on_values calls.
-var batch []gene.Value
+// batch and batchEnds are reused across gh_on_values calls.
+var (
+	batch     []gene.Value
+	batchEnds []int
+)
 
 // resultbuf holds an encoded control result until gh_result copies it.
 var resultbuf []byte
@@ -86,16 +89,18 @@ func ghOnValues(link uint64, count, n uint32) int32 {
 	if !ok {
 		return badInput(n)
 	}
-	vs, err := abi.DecodeBatch(batch[:0], in, int(count), decodeOptions)
+	vs, ends, err := abi.DecodeBatchEnds(batch[:0], batchEnds[:0], in, int(count), decodeOptions)
+	batch, batchEnds = vs[:0], ends[:0]
 	if err != nil {
 		return failErr(err)
 	}
 	if handler == nil {
 		return fail(noHandler)
 	}
+	received.set(vs, ends, in)
 	flow, err := handler.Values(linkOf(link), vs)
+	received.reset()
 	clear(vs) // drop references so the values can be collected
-	batch = vs[:0]
 	switch {
 	case err != nil:
 		return failErr(err)

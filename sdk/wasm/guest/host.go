@@ -37,16 +37,29 @@ func hostErr(st abi.Status) error {
 // Send sends v toward the client, waiting for credit until the callback's
 // deadline. It fails with an error matching abi.ErrLinkClosed,
 // abi.ErrDirection, abi.ErrTimeout or abi.ErrBadValue.
+//
+// A value received in the batch that Handler.Values is handling, sent
+// during that call, goes back as the bytes it arrived in rather than
+// being encoded again (an echo costs a copy, not an encode).
 func (l Link) Send(v gene.Value) error {
-	outbuf = gene.AppendBinary(outbuf[:0], v)
-	return hostErr(callSend(l.id, outbuf, false))
+	return hostErr(callSend(l.id, encode(v), false))
 }
 
 // TrySend sends v without waiting; it fails with an error matching
-// abi.ErrNoCredit when the peer has not granted room for it.
+// abi.ErrNoCredit when the peer has not granted room for it. Like Send,
+// it reuses the bytes of a value received in the current batch.
 func (l Link) TrySend(v gene.Value) error {
+	return hostErr(callSend(l.id, encode(v), true))
+}
+
+// encode returns the binary encoding of v: the bytes it arrived in when v
+// is a value of the batch being handled, else outbuf encoded afresh.
+func encode(v gene.Value) []byte {
+	if b := received.bytesOf(v); b != nil {
+		return b
+	}
 	outbuf = gene.AppendBinary(outbuf[:0], v)
-	return hostErr(callSend(l.id, outbuf, true))
+	return outbuf
 }
 
 // Close closes the link; reason "" is an orderly close.
