@@ -153,7 +153,9 @@ func buildGo(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	out := filepath.Join(buildDir, name+".wasm")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, "./"+name)
+	// The flags host/plugindir builds with, so that the served plugin is
+	// the same module and the Wasm runtime compiles it once.
+	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./"+name)
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		buildErr[name] = fmt.Errorf("build plugin %s: %v\n%s", name, err, msg)
