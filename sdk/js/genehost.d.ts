@@ -369,6 +369,12 @@ declare namespace genehost {
     delete(key: string | Uint8Array): boolean;
     /** [key, value] pairs in key order; keys come back as strings. */
     scan(opts?: ScanOptions): Array<[string, GeneValue]>;
+    /**
+     * Applies every operation in one durable commit (one fsync), or none
+     * when any fails. Returns one boolean per operation: true for a put,
+     * whether the key was there for a delete.
+     */
+    batch(ops: Array<["put", string | Uint8Array, GeneInput] | ["delete", string | Uint8Array]>): boolean[];
   };
 
   /**
