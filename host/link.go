@@ -84,8 +84,15 @@ func (l *link) call(what string, f func() error) (err error) {
 	return f()
 }
 
-// fail resets the link because the handler failed.
+// fail resets the link because the handler failed. A handler that fails
+// because its link is already gone (the client left) is no handler error.
 func (l *link) fail(what string, err error) {
+	select {
+	case <-l.sl.Done():
+		l.log.Debug("handler failed after its link closed", "callback", what, "error", err)
+		return
+	default:
+	}
 	l.ifc.recordError(err)
 	var pe *proto.Error
 	if !errors.As(err, &pe) {

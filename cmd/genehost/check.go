@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/genehost/genehost/host/plugindir"
@@ -25,6 +26,7 @@ reason. Exit 0 when every plugin loads, 1 otherwise.`, `
   genehost check ./plugins
   genehost new js hello --dir /tmp/p && genehost check /tmp/p`)
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up (exit 3) after this long")
+	cacheDir := fs.String("cache", defaultCacheDir(), "where compiled plugins are cached (Wasm compilation, Go builds), as serve's --cache")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -37,7 +39,7 @@ reason. Exit 0 when every plugin loads, 1 otherwise.`, `
 	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
-	rts, err := runtimes("")
+	rts, err := runtimes(filepath.Join(*cacheDir, "wasm"))
 	if err != nil {
 		return c.fail(err)
 	}
@@ -46,7 +48,7 @@ reason. Exit 0 when every plugin loads, 1 otherwise.`, `
 			_ = rt.Close(context.Background())
 		}
 	}()
-	errs := plugindir.Check(ctx, pos[0], rts)
+	errs := plugindir.Check(ctx, pos[0], rts, plugindir.CheckCacheDir(filepath.Join(*cacheDir, "plugins")))
 	for _, e := range errs {
 		fmt.Fprintln(stdout, e)
 	}
