@@ -29,6 +29,8 @@ type link struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	delivered uint64 // values handed to Receive; the delivery goroutine's
+
 	// The overflow queue of DropOldest and LatestOnly.
 	qmu      sync.Mutex
 	q        [][]byte
@@ -106,10 +108,11 @@ func (l *link) fail(what string, err error) {
 func (l *link) Values(_ *session.Link, values []gene.Value) {
 	for i, v := range values {
 		if err := l.m.CheckIncoming(v); err != nil {
-			l.sl.Reset(proto.Errorf(proto.CodeSchemaMismatch, "interface %q, link %d: value %d does not match the manifest: %v", l.m.Name, l.id, l.sl.Stats().ValuesIn-uint64(len(values)-i)+1, err))
+			l.sl.Reset(proto.Errorf(proto.CodeSchemaMismatch, "interface %q, link %d: value %d does not match the manifest: %v", l.m.Name, l.id, l.delivered+uint64(i)+1, err))
 			return
 		}
 	}
+	l.delivered += uint64(len(values))
 	l.ifc.valuesIn.Add(uint64(len(values)))
 	if err := l.call("receive", func() error { return l.h.Receive(l.ctx, l, values) }); err != nil {
 		l.fail("receive", err)

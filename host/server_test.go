@@ -519,6 +519,7 @@ func TestSchemaValidationNamesThePath(t *testing.T) {
 	<-l.Done()
 	require.Equal(t, proto.CodeSchemaMismatch, proto.CodeOf(l.Err()))
 	assert.Contains(t, l.Err().Error(), "^value")
+	assert.Contains(t, l.Err().Error(), "value 2 does not match", "the position counts the values delivered")
 }
 
 func TestGracefulShutdownDrainsAcceptedValues(t *testing.T) {

@@ -278,39 +278,15 @@ func (l *Link) Send(ctx context.Context, v gene.Value) error {
 // SendEncoded is Send for a value already encoded with Encode. The link
 // owns payload from then on.
 func (l *Link) SendEncoded(ctx context.Context, payload []byte) error {
-	if err := l.checkSend(); err != nil {
-		return err
-	}
-	if err := l.checkSize(len(payload)); err != nil {
-		return err
-	}
-	// Fast path: credit and queue room are there.
-	err := l.snd().TrySend(payload, false)
-	if err == nil {
-		l.sent(len(payload))
-		return nil
-	}
-	if !errors.Is(err, proto.ErrNoCredit) && !errors.Is(err, proto.ErrQueueFull) {
-		return l.sendErr(err)
-	}
-	return l.sendSlow(ctx, payload, l.s.cfg.StallTimeout)
+	return l.SendStall(ctx, payload, l.s.cfg.StallTimeout)
 }
 
 // SendStall is SendEncoded with its own stall timeout (0: none).
 func (l *Link) SendStall(ctx context.Context, payload []byte, stall time.Duration) error {
-	if err := l.checkSend(); err != nil {
+	// Fast path: credit and queue room are there.
+	err := l.TrySendEncoded(payload)
+	if !errors.Is(err, proto.ErrNoCredit) {
 		return err
-	}
-	if err := l.checkSize(len(payload)); err != nil {
-		return err
-	}
-	err := l.snd().TrySend(payload, false)
-	if err == nil {
-		l.sent(len(payload))
-		return nil
-	}
-	if !errors.Is(err, proto.ErrNoCredit) && !errors.Is(err, proto.ErrQueueFull) {
-		return l.sendErr(err)
 	}
 	return l.sendSlow(ctx, payload, stall)
 }
