@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/genehost/genehost/gene"
-	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -74,15 +73,11 @@ A VALUE that starts with "-" goes after "--".`, `
 // call sends v on a fresh send+recv link and returns the first value the
 // host sends back.
 func call(ctx context.Context, addr, iface string, v gene.Value, meta gene.Props) (gene.Value, error) {
-	conn, err := dial(ctx, addr)
+	conn, l, _, err := openLink(ctx, addr, iface, proto.DirSendRecv, true, meta, nil)
 	if err != nil {
 		return gene.Value{}, err
 	}
 	defer closeConn(conn)
-	l, err := conn.Open(ctx, iface, proto.DirSendRecv, client.LinkOptions{Meta: meta})
-	if err != nil {
-		return gene.Value{}, err
-	}
 	if err := l.Send(ctx, v); err != nil {
 		return gene.Value{}, fmt.Errorf("send: %w", err)
 	}

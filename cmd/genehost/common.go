@@ -152,6 +152,31 @@ func dial(ctx context.Context, addr string) (*client.Conn, error) {
 
 // closeConn closes a connection gracefully (GOAWAY, then what is in
 // flight finishes), for at most two seconds.
+// openLink dials addr and opens a data link on iface. Unless fixed, the
+// link takes the interface's own direction (from its manifest), which
+// check, when not nil, may refuse. On error nothing is left open; on
+// success the caller closes conn with closeConn.
+func openLink(ctx context.Context, addr, iface string, dir proto.Direction, fixed bool, meta gene.Props, check func(proto.Direction) error) (*client.Conn, *client.Link, proto.Direction, error) {
+	conn, err := dial(ctx, addr)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if !fixed {
+		if dir, err = interfaceDirection(ctx, conn, iface); err == nil && check != nil {
+			err = check(dir)
+		}
+	}
+	var l *client.Link
+	if err == nil {
+		l, err = conn.Open(ctx, iface, dir, client.LinkOptions{Meta: meta})
+	}
+	if err != nil {
+		closeConn(conn)
+		return nil, nil, 0, err
+	}
+	return conn, l, dir, nil
+}
+
 func closeConn(conn *client.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -66,20 +66,11 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	conn, l, dir, err := openLink(ctx, pos[0], pos[1], dir, fixed, md, nil)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	if !fixed {
-		if dir, err = interfaceDirection(ctx, conn, pos[1]); err != nil {
-			return c.fail(err)
-		}
-	}
-	l, err := conn.Open(ctx, pos[1], dir, client.LinkOptions{Meta: md})
-	if err != nil {
-		return c.fail(err)
-	}
 	p := printer{w: stdout, format: *format}
 
 	max := *count

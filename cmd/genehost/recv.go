@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -57,15 +56,11 @@ interrupted (SIGINT, SIGTERM: exit 0).
 	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	conn, l, _, err := openLink(ctx, pos[0], pos[1], dir, true, md, nil)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	l, err := conn.Open(ctx, pos[1], dir, client.LinkOptions{Meta: md})
-	if err != nil {
-		return c.fail(err)
-	}
 	max := *count
 	if max == 0 {
 		max = -1

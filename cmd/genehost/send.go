@@ -59,23 +59,16 @@ until the host ends the link. --dir chooses the link direction instead.
 	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	conn, l, dir, err := openLink(ctx, pos[0], pos[1], dir, fixed, md, func(d proto.Direction) error {
+		if d == proto.DirSend {
+			return fmt.Errorf(`interface %q only sends (it is a feed); use 'genehost recv'`, pos[1])
+		}
+		return nil
+	})
 	if err != nil {
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	if !fixed {
-		if dir, err = interfaceDirection(ctx, conn, pos[1]); err != nil {
-			return c.fail(err)
-		}
-		if dir == proto.DirSend {
-			return c.fail(fmt.Errorf(`interface %q only sends (it is a feed); use 'genehost recv'`, pos[1]))
-		}
-	}
-	l, err := conn.Open(ctx, pos[1], dir, client.LinkOptions{Meta: md})
-	if err != nil {
-		return c.fail(err)
-	}
 	p := printer{w: stdout, format: *format}
 	recvDone := make(chan error, 1)
 	if dir == proto.DirSendRecv {
