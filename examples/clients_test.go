@@ -14,6 +14,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 // TestClients runs every client program against one daemon serving the
@@ -29,7 +30,7 @@ func TestClients(t *testing.T) {
 		assert.Equal(t, want, d.ok(t, in, "echo", "-addr", d.tcp))
 		assert.Equal(t, "", d.ok(t, "", "echo", "-addr", d.unix))
 
-		r := d.run(t, "x\n", "echo", "-addr", "unix://"+filepath.Join(shortDir(t), "none.sock"))
+		r := d.run(t, "x\n", "echo", "-addr", "unix://"+filepath.Join(e2e.ShortDir(t), "none.sock"))
 		assert.Equal(t, 1, r.code)
 		assert.Contains(t, r.err, "none.sock")
 		r = d.run(t, "x\n", "echo", "-iface", "no-such")

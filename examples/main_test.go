@@ -16,12 +16,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 var (
@@ -73,66 +74,11 @@ func pluginDir(t testing.TB) string {
 	dst := filepath.Join(t.TempDir(), "plugins")
 	// The shipped plugins are the folders of ../plugins; the files at its
 	// top are its README and its tests.
-	copyTree(t, filepath.Join(repoRoot, "plugins"), dst, func(rel string, d fs.DirEntry) bool {
+	e2e.CopyTree(t, filepath.Join(repoRoot, "plugins"), dst, func(rel string, d fs.DirEntry) bool {
 		return !d.IsDir() && !strings.Contains(rel, string(filepath.Separator))
 	})
-	copyTree(t, "plugins", dst, nil)
+	e2e.CopyTree(t, "plugins", dst, nil)
 	return dst
-}
-
-// copyTree copies src into dst, leaving out what skip says.
-func copyTree(t testing.TB, src, dst string, skip func(rel string, d fs.DirEntry) bool) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		if rel != "." && skip != nil && skip(rel, d) {
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	require.NoError(t, err)
-}
-
-// shortDir is a temporary directory with a short path (Unix socket paths
-// are limited to about 100 bytes).
-func shortDir(t testing.TB) string {
-	t.Helper()
-	d, err := os.MkdirTemp("", "ghx")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // daemon is a running 'genehost serve'.
@@ -143,7 +89,7 @@ type daemon struct {
 	unix    string // unix:///...
 	tcp     string // tcp://127.0.0.1:PORT
 	http    string // http://127.0.0.1:PORT
-	log     *syncBuffer
+	log     *e2e.SyncBuffer
 	exited  chan struct{}
 	exitErr error
 }
@@ -159,7 +105,7 @@ func (d *daemon) env() []string {
 // free TCP port, and waits until it printed its addresses.
 func serve(t testing.TB, plugins, data string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, runtime: shortDir(t), log: &syncBuffer{}, exited: make(chan struct{})}
+	d := &daemon{t: t, runtime: e2e.ShortDir(t), log: &e2e.SyncBuffer{}, exited: make(chan struct{})}
 	sock := filepath.Join(d.runtime, "genehost", "genehost.sock")
 	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
 	d.cmd = exec.Command(filepath.Join(binDir, "genehost"), "serve", "--plugins", plugins, "--data", data,
@@ -265,7 +211,7 @@ type proc struct {
 	name   string
 	cmd    *exec.Cmd
 	lines  chan string // standard output, closed at its end
-	stderr *syncBuffer
+	stderr *e2e.SyncBuffer
 	done   chan struct{} // closed when the process exited; err is then set
 	err    error
 }
@@ -273,7 +219,7 @@ type proc struct {
 // start starts a client that runs until interrupted (watch, consume).
 func (d *daemon) start(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, name: name, lines: make(chan string, 1024), stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, name: name, lines: make(chan string, 1024), stderr: &e2e.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(filepath.Join(binDir, name), args...)
 	p.cmd.Env = d.env()
 	p.cmd.Stderr = p.stderr

@@ -14,12 +14,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 var (
@@ -61,16 +62,6 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
-}
-
-// shortDir is a temporary directory with a short path (Unix socket paths
-// are limited to about 100 bytes), removed after the test.
-func shortDir(t testing.TB) string {
-	t.Helper()
-	d, err := os.MkdirTemp("", "gh")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
 }
 
 // result is what one CLI run produced.
@@ -119,24 +110,6 @@ func ok(t testing.TB, d *daemon, stdin string, args ...string) string {
 	return r.out
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // daemon is a running 'genehost serve'.
 type daemon struct {
 	t       testing.TB
@@ -147,7 +120,7 @@ type daemon struct {
 	unix    string // unix:///...
 	tcp     string // tcp://127.0.0.1:PORT
 	http    string // http://127.0.0.1:PORT, when asked for
-	log     *syncBuffer
+	log     *e2e.SyncBuffer
 	exited  chan struct{}
 	exitErr error
 }
@@ -168,37 +141,13 @@ type serveOpts struct {
 func copyPlugins(t testing.TB, extra ...string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "plugins")
-	copyTree(t, filepath.Join(repoRoot, "plugins"), dst, func(rel string, d fs.DirEntry) bool {
+	e2e.CopyTree(t, filepath.Join(repoRoot, "plugins"), dst, func(rel string, d fs.DirEntry) bool {
 		return !d.IsDir() && (!strings.Contains(rel, string(filepath.Separator)) || strings.HasSuffix(rel, "_test.go"))
 	})
 	for _, name := range extra {
-		copyTree(t, filepath.Join("testdata", name), filepath.Join(dst, name), nil)
+		e2e.CopyTree(t, filepath.Join("testdata", name), filepath.Join(dst, name), nil)
 	}
 	return dst
-}
-
-// copyTree copies src to dst, leaving out what skip says.
-func copyTree(t testing.TB, src, dst string, skip func(rel string, d fs.DirEntry) bool) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if rel != "." && skip != nil && skip(rel, d) {
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	require.NoError(t, err)
 }
 
 // serve starts 'genehost serve' and waits until it printed its addresses.
@@ -211,7 +160,7 @@ func serve(t testing.TB, o serveOpts) *daemon {
 		o.data = filepath.Join(t.TempDir(), "data")
 	}
 	if o.runtime == "" {
-		o.runtime = shortDir(t)
+		o.runtime = e2e.ShortDir(t)
 	}
 	sock := filepath.Join(o.runtime, "genehost", "genehost.sock")
 	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
@@ -221,7 +170,7 @@ func serve(t testing.TB, o serveOpts) *daemon {
 		args = append(args, "--http", "127.0.0.1:0")
 	}
 	args = append(args, o.args...)
-	d := &daemon{t: t, runtime: o.runtime, plugins: o.plugins, data: o.data, log: &syncBuffer{}, exited: make(chan struct{})}
+	d := &daemon{t: t, runtime: o.runtime, plugins: o.plugins, data: o.data, log: &e2e.SyncBuffer{}, exited: make(chan struct{})}
 	if o.bin == "" {
 		o.bin = binary
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 func ctxT(t testing.TB, d time.Duration) context.Context {
@@ -33,7 +34,7 @@ func ctxT(t testing.TB, d time.Duration) context.Context {
 func TestKVSurvivesKillAndRestart(t *testing.T) {
 	plugins := copyPlugins(t)
 	data := filepath.Join(t.TempDir(), "data")
-	runtime := shortDir(t)
+	runtime := e2e.ShortDir(t)
 	d1 := serve(t, serveOpts{plugins: plugins, data: data, runtime: runtime})
 	ok(t, d1, "", "call", "-", "kv", `(set ^key "durable" ^value {^n 42 ^tags ["a"]})`)
 	d1.kill()

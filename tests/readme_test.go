@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 // tourStep is one command of the README tour and the output lines it
@@ -60,9 +62,9 @@ func TestReadmeTour(t *testing.T) {
 	steps := readTour(t)
 	require.Greater(t, len(steps), 10)
 	work := t.TempDir()
-	copyTree(t, filepath.Dir(copyPlugins(t)), work, nil)
+	e2e.CopyTree(t, filepath.Dir(copyPlugins(t)), work, nil)
 	tourBin := filepath.Join(t.TempDir(), "bin")
-	runtime := shortDir(t)
+	runtime := e2e.ShortDir(t)
 	dataHome := t.TempDir()
 
 	var d *daemon

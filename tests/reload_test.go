@@ -16,6 +16,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 // TestScaffoldsServeAndReload: plugins made by 'genehost new' are picked
@@ -44,7 +45,7 @@ func TestScaffoldsServeAndReload(t *testing.T) {
 
 	// The scaffold's own test.
 	sh := exec.Command("sh", filepath.Join(d.plugins, "hello", "test.sh"))
-	sh.Env = append(env(shortDir(t)), "GENEHOST="+binary)
+	sh.Env = append(env(e2e.ShortDir(t)), "GENEHOST="+binary)
 	shOut, err := sh.CombinedOutput()
 	require.NoError(t, err, "%s", shOut)
 	assert.Contains(t, string(shOut), "PASS")

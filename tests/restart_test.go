@@ -15,6 +15,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 // TestKillAndRestartWhileClientsSend: the host is killed (SIGKILL) and
@@ -25,7 +26,7 @@ import (
 func TestKillAndRestartWhileClientsSend(t *testing.T) {
 	plugins := copyPlugins(t)
 	data := filepath.Join(t.TempDir(), "data")
-	runtime := shortDir(t)
+	runtime := e2e.ShortDir(t)
 	d := serve(t, serveOpts{plugins: plugins, data: data, runtime: runtime})
 	addr := d.unix
 
