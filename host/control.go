@@ -8,7 +8,6 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/internal/session"
-	"github.com/genehost/genehost/proto"
 )
 
 // Control error codes, carried as strings in (error ^code ...) replies
@@ -344,5 +343,3 @@ func (c *controlLink) sysOp(req request) (gene.Value, error) {
 	}
 	return gene.Value{}, ctlErrorf(CtlUnknownOp, "%s has no operation %q (it has interfaces, addresses, ping, health, manifest)", SysInterface, req.op)
 }
-
-var _ = proto.CodeNoError

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -340,13 +339,11 @@ func (s *Session) onGoAway(g proto.GoAway) {
 			refused = append(refused, l)
 		}
 	}
-	idle := len(s.links) == len(refused) && s.sentGoAway
 	s.mu.Unlock()
 	for _, l := range refused {
 		l.setAccepted(proto.Accept{}, ErrGoingAway)
 		l.terminate(ErrGoingAway, false)
 	}
-	_ = idle
 }
 
 // PeerReset is the error of a link the peer reset.
@@ -363,5 +360,3 @@ func (e *PeerGoAway) Error() string {
 	return "peer closed the transport: " + e.GoAway.Code.String() + ": " + e.GoAway.Text
 }
 func (e *PeerGoAway) Unwrap() error { return e.GoAway.Err() }
-
-var _ = context.Background
