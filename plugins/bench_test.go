@@ -23,7 +23,7 @@ func benchValues(b *testing.B, r *rig, v gene.Value) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := r.in.OnValues(b.Context(), 1, vs); err != nil {
+		if _, err := r.in.Receive(b.Context(), 1, vs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -36,7 +36,7 @@ func runDueTimers(b *testing.B, r *rig) {
 	for {
 		select {
 		case id := <-r.h.Timers:
-			r.in.OnTimer(b.Context(), id)
+			r.in.Timer(b.Context(), id)
 		default:
 			return
 		}
@@ -52,7 +52,7 @@ func BenchmarkEchoJS(b *testing.B) {
 
 func BenchmarkKVGet(b *testing.B) {
 	r := benchRig(b, "kv")
-	if _, err := r.in.OnValues(b.Context(), 1, []gene.Value{gene.MustParse(`(set ^key "user/ada" ^value {^name "Ada" ^born 1815})`)}); err != nil {
+	if _, err := r.in.Receive(b.Context(), 1, []gene.Value{gene.MustParse(`(set ^key "user/ada" ^value {^name "Ada" ^born 1815})`)}); err != nil {
 		b.Fatal(err)
 	}
 	benchValues(b, r, gene.MustParse(`(get ^key "user/ada" ^id 1)`))
@@ -79,7 +79,7 @@ func BenchmarkQueuePublishBatch(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := r.in.OnValues(b.Context(), 1, batch); err != nil {
+		if _, err := r.in.Receive(b.Context(), 1, batch); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -98,14 +98,14 @@ func BenchmarkQueueDeliver(b *testing.B) {
 	}
 	published := int64(0)
 	publish := func() {
-		if _, err := r.in.OnValues(b.Context(), 1, batch); err != nil {
+		if _, err := r.in.Receive(b.Context(), 1, batch); err != nil {
 			b.Fatal(err)
 		}
 		published += int64(len(batch))
 	}
 	publish()
 	r.open(2)
-	if _, err := r.in.OnValues(b.Context(), 2, []gene.Value{gene.MustParse(`(subscribe ^topic "t" ^group "g" ^prefetch 1)`)}); err != nil {
+	if _, err := r.in.Receive(b.Context(), 2, []gene.Value{gene.MustParse(`(subscribe ^topic "t" ^group "g" ^prefetch 1)`)}); err != nil {
 		b.Fatal(err)
 	}
 	seq := int64(1)
@@ -119,7 +119,7 @@ func BenchmarkQueueDeliver(b *testing.B) {
 		}
 		ack := gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 1)`)
 		ack.Node().Props.Set("seq", gene.Int(seq))
-		if _, err := r.in.OnValues(b.Context(), 2, []gene.Value{ack}); err != nil {
+		if _, err := r.in.Receive(b.Context(), 2, []gene.Value{ack}); err != nil {
 			b.Fatal(err)
 		}
 		runDueTimers(b, r)
@@ -139,7 +139,7 @@ func BenchmarkQueueAckBatch(b *testing.B) {
 	}
 	published := int64(0)
 	publish := func() {
-		if _, err := r.in.OnValues(b.Context(), 1, batch); err != nil {
+		if _, err := r.in.Receive(b.Context(), 1, batch); err != nil {
 			b.Fatal(err)
 		}
 		published += n
@@ -147,7 +147,7 @@ func BenchmarkQueueAckBatch(b *testing.B) {
 	publish()
 	publish()
 	r.open(2)
-	if _, err := r.in.OnValues(b.Context(), 2, []gene.Value{gene.MustParse(`(subscribe ^topic "t" ^group "g" ^prefetch 16)`)}); err != nil {
+	if _, err := r.in.Receive(b.Context(), 2, []gene.Value{gene.MustParse(`(subscribe ^topic "t" ^group "g" ^prefetch 16)`)}); err != nil {
 		b.Fatal(err)
 	}
 	seq := int64(1)
@@ -165,7 +165,7 @@ func BenchmarkQueueAckBatch(b *testing.B) {
 			acks[i].Node().Props.Set("seq", gene.Int(seq))
 			seq++
 		}
-		if _, err := r.in.OnValues(b.Context(), 2, acks); err != nil {
+		if _, err := r.in.Receive(b.Context(), 2, acks); err != nil {
 			b.Fatal(err)
 		}
 		runDueTimers(b, r)

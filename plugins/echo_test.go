@@ -48,7 +48,7 @@ func TestEchoGivesUpAtTheDeadline(t *testing.T) {
 	r.h.SetCredit(1, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err := r.in.OnValues(ctx, 1, []gene.Value{gene.Int(1)})
+	_, err := r.in.Receive(ctx, 1, []gene.Value{gene.Int(1)})
 	require.Error(t, err)
 	require.True(t, errors.Is(err, plugin.ErrTimeout), "%v", err)
 }

@@ -220,7 +220,7 @@ func (h *testHost) Store() (plugin.Store, error) {
 	}
 	h.db.mu.Lock()
 	defer h.db.mu.Unlock()
-	return h.db.db.Namespace(h.name), nil
+	return h.db.db.Namespace(h.name).ForPlugin(), nil
 }
 
 // rig is one instance of a plugin on its own recording host, called as
@@ -246,8 +246,8 @@ func newRig(t testing.TB, p *shippedPlugin, m plugin.Module, d *db) *rig {
 
 func (r *rig) open(id plugin.LinkID) {
 	r.t.Helper()
-	require.NoError(r.t, r.in.OnOpen(r.t.Context(), plugin.LinkInfo{
-		ID: id, Interface: r.p.name, Direction: "send+recv", Peer: "test",
+	require.NoError(r.t, r.in.Open(r.t.Context(), plugin.LinkInfo{
+		ID: id, Interface: r.p.name, Direction: proto.DirSendRecv, Peer: "test",
 	}), "open link %d", id)
 }
 
@@ -260,14 +260,14 @@ func (r *rig) send(link plugin.LinkID, text string) plugin.Flow {
 	for _, v := range vs {
 		require.NoError(r.t, r.p.manifest.CheckIncoming(v), "test value %s", gene.Format(v))
 	}
-	flow, err := r.in.OnValues(r.t.Context(), link, vs)
-	require.NoError(r.t, err, "OnValues(%s) on link %d", text, link)
+	flow, err := r.in.Receive(r.t.Context(), link, vs)
+	require.NoError(r.t, err, "Receive(%s) on link %d", text, link)
 	return flow
 }
 
 // sendRaw delivers values the host would not have checked.
 func (r *rig) sendRaw(link plugin.LinkID, vs ...gene.Value) (plugin.Flow, error) {
-	return r.in.OnValues(r.t.Context(), link, vs)
+	return r.in.Receive(r.t.Context(), link, vs)
 }
 
 func (r *rig) control(link plugin.LinkID, op string, arg string) (gene.Value, error) {
@@ -279,7 +279,7 @@ func (r *rig) control(link plugin.LinkID, op string, arg string) (gene.Value, er
 	if o, ok := r.p.manifest.Operation(op); ok && o.Args != nil {
 		require.NoError(r.t, o.Args.Validate(a), "control %s argument %s", op, arg)
 	}
-	v, err := r.in.OnControl(r.t.Context(), link, op, a)
+	v, err := r.in.Control(r.t.Context(), link, op, a)
 	if err == nil {
 		if o, ok := r.p.manifest.Operation(op); ok && o.Result != nil {
 			require.NoError(r.t, o.Result.Validate(v), "control %s result %s", op, gene.Format(v))
@@ -294,7 +294,7 @@ func (r *rig) fireTimers(d time.Duration) {
 	for {
 		select {
 		case id := <-r.h.Timers:
-			r.in.OnTimer(r.t.Context(), id)
+			r.in.Timer(r.t.Context(), id)
 		case <-end:
 			return
 		}
@@ -312,7 +312,7 @@ func (r *rig) waitSent(link plugin.LinkID, n int) []gene.Value {
 		}
 		select {
 		case id := <-r.h.Timers:
-			r.in.OnTimer(r.t.Context(), id)
+			r.in.Timer(r.t.Context(), id)
 		case <-time.After(5 * time.Millisecond):
 		case <-deadline:
 			r.t.Fatalf("link %d: want %d values sent, got %d: %s", link, n, len(r.h.Sent(link)), texts(r.h.Sent(link)))

@@ -1,6 +1,7 @@
 package plugins_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -106,7 +107,7 @@ func TestQueueRedeliveryWhenConsumerLeaves(t *testing.T) {
 	r.send(2, `(subscribe ^topic "t" ^group "g")`)
 	r.send(3, `(subscribe ^topic "t" ^group "g")`)
 	requireValues(t, msg("t", "g", 1, 1, 1), r.sent(2)[1:])
-	r.in.OnClose(t.Context(), 2, "gone")
+	r.in.Closed(t.Context(), 2, errors.New("gone"))
 	requireValues(t, `(subscribed ^topic "t" ^group "g" ^acked 0)`+msg("t", "g", 1, 1, 2), r.sent(3))
 
 	r.send(3, `(unsubscribe ^topic "t" ^group "g") (unsubscribe ^topic "t" ^group "g")`)
@@ -138,7 +139,7 @@ func TestQueueReset(t *testing.T) {
 	requireValues(t, `(acked ^topic "t" ^group "g" ^seq 3)`+msg("t", "g", 4, 4, 1), r.sent(2)[9:])
 
 	// The host checks arguments against the manifest; the plugin too.
-	_, err = r.in.OnControl(t.Context(), 0, "reset", gene.MustParse(`{^topic "t" ^group "g"}`))
+	_, err = r.in.Control(t.Context(), 0, "reset", gene.MustParse(`{^topic "t" ^group "g"}`))
 	require.ErrorContains(t, err, "bad-request: reset needs ^seq")
 }
 

@@ -40,13 +40,13 @@ func benchEcho(b *testing.B, fixture string) {
 				b.Fatal(err)
 			}
 			defer in.Close(b.Context())
-			if err := in.OnOpen(b.Context(), plugin.LinkInfo{ID: 1}); err != nil {
+			if err := in.Open(b.Context(), plugin.LinkInfo{ID: 1}); err != nil {
 				b.Fatal(err)
 			}
 			vs := []gene.Value{gene.MustParse(c.value)}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := in.OnValues(b.Context(), 1, vs); err != nil {
+				if _, err := in.Receive(b.Context(), 1, vs); err != nil {
 					b.Fatal(err)
 				}
 			}

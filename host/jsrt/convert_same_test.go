@@ -48,7 +48,7 @@ func TestSentBackUnchanged(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := load(t, `module.exports = { values(link, [v]) { `+c.change+`; link.send(v); } };`, plugin.Limits{}, plugin.Grants{})
 			in := gene.MustParse(c.in)
-			_, err := p.in.OnValues(t.Context(), 1, []gene.Value{in})
+			_, err := p.in.Receive(t.Context(), 1, []gene.Value{in})
 			require.NoError(t, err)
 			sent := p.host.Sent(1)
 			require.Len(t, sent, 1)

@@ -77,7 +77,7 @@ func TestGeneAsJavaScript(t *testing.T) {
 	} {
 		t.Run(c.gene, func(t *testing.T) {
 			link := plugin.LinkID(100 + i)
-			_, err := p.in.OnValues(t.Context(), link, []gene.Value{gene.MustParse(c.gene)})
+			_, err := p.in.Receive(t.Context(), link, []gene.Value{gene.MustParse(c.gene)})
 			require.NoError(t, err)
 			sent := p.host.Sent(link)
 			require.Len(t, sent, 1)
@@ -126,7 +126,7 @@ func TestJavaScriptAsGene(t *testing.T) {
 		{"GeneDateTime.fromDate(new Date(0))", "1970-01-01T00:00:00Z"},
 	} {
 		t.Run(c.js, func(t *testing.T) {
-			v, err := p.in.OnControl(t.Context(), 0, "make", gene.String(c.js))
+			v, err := p.in.Control(t.Context(), 0, "make", gene.String(c.js))
 			require.NoError(t, err)
 			want := gene.Symbol(c.gene) // a symbol the text cannot write
 			if c.gene != "a b" {
@@ -159,14 +159,14 @@ func TestJavaScriptWithoutGeneForm(t *testing.T) {
 		{"new Gene(1, {}, [() => 1])", "TypeError: link.send: at .body[0]: a function has no Gene form"},
 	} {
 		t.Run(c.js, func(t *testing.T) {
-			v, err := p.in.OnControl(t.Context(), 1, "send", gene.String(c.js))
+			v, err := p.in.Control(t.Context(), 1, "send", gene.String(c.js))
 			require.NoError(t, err)
 			assert.Equal(t, c.want, v.Str())
 		})
 	}
 
 	t.Run("too deep", func(t *testing.T) {
-		v, err := p.in.OnControl(t.Context(), 1, "send", gene.String("(() => { let a = []; for (let i = 0; i < 300; i++) a = [a]; return a; })()"))
+		v, err := p.in.Control(t.Context(), 1, "send", gene.String("(() => { let a = []; for (let i = 0; i < 300; i++) a = [a]; return a; })()"))
 		require.NoError(t, err)
 		assert.Contains(t, v.Str(), fmt.Sprintf("nested deeper than %d", gene.DefaultMaxDepth))
 	})

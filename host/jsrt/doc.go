@@ -39,7 +39,7 @@
 // require loads only files inside the plugin folder and refuses host
 // modules ("fs", "net", ...) with a clear error. setTimeout and
 // clearTimeout are built on Host.SetTimer, so they work only with the
-// Timers grant and fire as OnTimer callbacks; setInterval and setImmediate
+// Timers grant and fire as Timer callbacks; setInterval and setImmediate
 // do not exist. Without the Clock grant, Date.now() and new Date() see the
 // fixed instant 1970-01-01T00:00:00Z. genehost.kv works only with the KV
 // grant.

@@ -292,8 +292,8 @@ func (in *instance) deadlineError(cause error, handler string, link plugin.LinkI
 	return err
 }
 
-// OnOpen creates the link object and calls open(link).
-func (in *instance) OnOpen(ctx context.Context, info plugin.LinkInfo) error {
+// Open creates the link object and calls open(link).
+func (in *instance) Open(ctx context.Context, info plugin.LinkInfo) error {
 	return in.run(ctx, "open()", info.ID, func() error {
 		l, err := in.newLink(info)
 		if err != nil {
@@ -308,8 +308,8 @@ func (in *instance) OnOpen(ctx context.Context, info plugin.LinkInfo) error {
 	})
 }
 
-// OnValues calls values(link, array) once, or value(link, v) per value.
-func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []gene.Value) (plugin.Flow, error) {
+// Receive calls values(link, array) once, or value(link, v) per value.
+func (in *instance) Receive(ctx context.Context, link plugin.LinkID, values []gene.Value) (plugin.Flow, error) {
 	handler := "values()"
 	if in.onValue != nil {
 		handler = "value()"
@@ -374,8 +374,8 @@ func (in *instance) flow(ret goja.Value) (plugin.Flow, error) {
 	return plugin.Continue, in.fail(fmt.Sprintf("returned %s; a values handler returns nothing, or \"pause\" (genehost.PAUSE) to hold the link until link.resume()", describe(ret)))
 }
 
-// OnControl calls control[op](arg, link).
-func (in *instance) OnControl(ctx context.Context, link plugin.LinkID, op string, arg gene.Value) (gene.Value, error) {
+// Control calls control[op](arg, link).
+func (in *instance) Control(ctx context.Context, link plugin.LinkID, op string, arg gene.Value) (gene.Value, error) {
 	var out gene.Value
 	err := in.run(ctx, "control."+op+"()", link, func() error {
 		var f goja.Value
@@ -410,9 +410,13 @@ func (in *instance) OnControl(ctx context.Context, link plugin.LinkID, op string
 	return out, err
 }
 
-// OnClose calls close(link, reason) and forgets the link. An error from
+// Closed calls close(link, reason) and forgets the link. An error from
 // the handler is logged: there is no one left to report it to.
-func (in *instance) OnClose(ctx context.Context, link plugin.LinkID, reason string) {
+func (in *instance) Closed(ctx context.Context, link plugin.LinkID, cause error) {
+	reason := ""
+	if cause != nil {
+		reason = cause.Error()
+	}
 	err := in.run(ctx, "close()", link, func() error {
 		l := in.link(link)
 		delete(in.links, link)
@@ -427,9 +431,9 @@ func (in *instance) OnClose(ctx context.Context, link plugin.LinkID, reason stri
 	}
 }
 
-// OnTimer runs the setTimeout callback registered under id, or
+// Timer runs the setTimeout callback registered under id, or
 // timer(id) for timers set with genehost.setTimer. Errors are logged.
-func (in *instance) OnTimer(ctx context.Context, id uint64) {
+func (in *instance) Timer(ctx context.Context, id uint64) {
 	err := in.run(ctx, "timer()", 0, func() error {
 		t, err := in.c.takeTimer(goja.Undefined(), in.vm.ToValue(id))
 		if err != nil {
@@ -557,7 +561,7 @@ func (in *instance) newLink(info plugin.LinkInfo) (*goja.Object, error) {
 	l := in.vm.CreateObject(in.c.linkProto)
 	l.Set("id", uint64(info.ID))
 	l.Set("interface", info.Interface)
-	l.Set("direction", info.Direction)
+	l.Set("direction", info.Direction.String())
 	l.Set("peer", info.Peer)
 	meta := goja.Null()
 	if !info.Meta.IsNil() {

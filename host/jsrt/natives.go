@@ -12,7 +12,6 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
-	"github.com/genehost/genehost/host/store"
 )
 
 // natives returns the host functions the prelude wraps (Link methods,
@@ -201,12 +200,8 @@ func (in *instance) nativeKVBatch(call goja.FunctionCall) goja.Value {
 	if !ok || arr.ClassName() != "Array" {
 		panic(in.vm.NewTypeError(what + ": want an array of operations, got " + typeName(call.Argument(0))))
 	}
-	type op struct {
-		key, val []byte
-		del      bool
-	}
 	n := int(arr.Get("length").ToInteger())
-	ops := make([]op, n)
+	ops := make([]plugin.StoreOp, n)
 	for i := range ops {
 		at := fmt.Sprintf("%s: operation %d", what, i)
 		o, ok := arr.Get(strconv.Itoa(i)).(*goja.Object)
@@ -215,31 +210,18 @@ func (in *instance) nativeKVBatch(call goja.FunctionCall) goja.Value {
 		}
 		switch kind := o.Get("0"); {
 		case kind != nil && kind.String() == "put" && o.Get("length").ToInteger() == 3:
-			ops[i] = op{key: in.key(at, o.Get("1")), val: gene.AppendBinaryDoc(nil, in.gene(at, o.Get("2")))}
+			ops[i] = plugin.StoreOp{Key: in.key(at, o.Get("1")), Value: gene.AppendBinaryDoc(nil, in.gene(at, o.Get("2")))}
 		case kind != nil && kind.String() == "delete" && o.Get("length").ToInteger() == 2:
-			ops[i] = op{key: in.key(at, o.Get("1")), del: true}
+			ops[i] = plugin.StoreOp{Key: in.key(at, o.Get("1")), Delete: true}
 		default:
 			panic(in.vm.NewTypeError(at + ": want ['put', key, value] or ['delete', key]"))
 		}
 	}
-	done := make([]any, n)
-	err := s.Update(func(tx *store.Tx) error {
-		for i, o := range ops {
-			if !o.del {
-				if err := tx.Put(o.key, o.val); err != nil {
-					return fmt.Errorf("operation %d: %w", i, err)
-				}
-				done[i] = true
-				continue
-			}
-			found, err := tx.Delete(o.key)
-			if err != nil {
-				return fmt.Errorf("operation %d: %w", i, err)
-			}
-			done[i] = found
-		}
-		return nil
-	})
+	res, err := s.Batch(ops)
+	done := make([]any, len(res))
+	for i, r := range res {
+		done[i] = r
+	}
 	if err != nil {
 		in.throw(what, err)
 	}

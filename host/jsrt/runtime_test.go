@@ -16,6 +16,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
+	"github.com/genehost/genehost/proto"
 )
 
 // plug is one instance of an inline handler, with its recording host.
@@ -66,7 +67,7 @@ func tryLoad(t *testing.T, dir string, l plugin.Limits, g plugin.Grants) (*plug,
 	}
 	t.Cleanup(func() { in.Close(context.Background()) })
 	p := &plug{t: t, mod: m, in: in, host: h}
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "inline", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "inline", Direction: proto.DirSendRecv}))
 	return p, nil
 }
 
@@ -74,7 +75,7 @@ func tryLoad(t *testing.T, dir string, l plugin.Limits, g plugin.Grants) (*plug,
 func (p *plug) values(text string) (plugin.Flow, error) {
 	vs, err := gene.ParseAll([]byte(text), gene.ReadOptions{})
 	require.NoError(p.t, err)
-	return p.in.OnValues(p.t.Context(), 1, vs)
+	return p.in.Receive(p.t.Context(), 1, vs)
 }
 
 // sent returns what was sent on link 1, as Gene text, one value a line.
@@ -187,7 +188,7 @@ func TestExceptionNamesPluginHandlerLinkAndLine(t *testing.T) {
 	assert.Contains(t, he.Stack, "helper (handler.js:8:9)")
 	assert.Contains(t, he.Stack, "values (handler.js:3:")
 
-	_, err = p.in.OnControl(t.Context(), 1, "op", gene.Nil())
+	_, err = p.in.Control(t.Context(), 1, "op", gene.Nil())
 	require.Error(t, err)
 	assert.Equal(t, "jsrt: plugin inline: control.op() on link 1: RangeError: too far at handler.js:5:27", err.Error())
 
@@ -232,7 +233,7 @@ module.exports = {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "returned a promise that is still pending")
 
-	v, err := p.in.OnControl(t.Context(), 0, "later", gene.MustParse("1.0"))
+	v, err := p.in.Control(t.Context(), 0, "later", gene.MustParse("1.0"))
 	require.NoError(t, err)
 	assert.Equal(t, "[1.0 1.0]", gene.Format(v))
 }
@@ -253,7 +254,7 @@ func TestSendAsyncWaitsForCredit(t *testing.T) {
 	_, err := p.values("x")
 	require.NoError(t, err)
 	assert.Equal(t, "waited\n", p.sent())
-	note, err := p.in.OnControl(t.Context(), 1, "note", gene.Nil())
+	note, err := p.in.Control(t.Context(), 1, "note", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, `"NoCreditError no-credit true"`, gene.Format(note))
 
@@ -261,7 +262,7 @@ func TestSendAsyncWaitsForCredit(t *testing.T) {
 	p.host.SetCredit(1, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	_, err = p.in.OnValues(ctx, 1, []gene.Value{gene.Symbol("y")})
+	_, err = p.in.Receive(ctx, 1, []gene.Value{gene.Symbol("y")})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "link.sendAsync")
 }
@@ -298,7 +299,7 @@ func TestInputCap(t *testing.T) {
 	assert.Contains(t, err.Error(), "value 1 is 102 bytes encoded, refused before conversion")
 	assert.Equal(t, small+"\n", p.sent(), "nothing of a refused batch reaches the handler")
 
-	_, err = p.in.OnControl(t.Context(), 0, "echo", gene.MustParse(big))
+	_, err = p.in.Control(t.Context(), 0, "echo", gene.MustParse(big))
 	require.ErrorIs(t, err, gene.ErrLimit)
 }
 
@@ -308,7 +309,7 @@ func TestTimeoutBreaksTheInstance(t *testing.T) {
 	require.ErrorIs(t, err, plugin.ErrTimeout)
 	assert.Contains(t, err.Error(), "values() on link 1: interrupted after CallTimeout 100ms")
 
-	_, err = p.in.OnControl(t.Context(), 0, "ping", gene.Nil())
+	_, err = p.in.Control(t.Context(), 0, "ping", gene.Nil())
 	require.ErrorIs(t, err, ErrBroken)
 	require.NoError(t, p.in.Close(t.Context()))
 	require.NoError(t, p.in.Close(t.Context()), "Close is idempotent")
@@ -326,15 +327,15 @@ func TestSandboxGlobals(t *testing.T) {
   now: () => Date.now(),
 } };`
 	p := load(t, code, plugin.Limits{}, plugin.Grants{})
-	v, err := p.in.OnControl(t.Context(), 0, "globals", gene.Nil())
+	v, err := p.in.Control(t.Context(), 0, "globals", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, `["undefined" "undefined" "undefined" "function" "function"]`, gene.Format(v))
-	v, err = p.in.OnControl(t.Context(), 0, "now", gene.Nil())
+	v, err = p.in.Control(t.Context(), 0, "now", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, "0", gene.Format(v), "without the Clock grant time stands at the epoch")
 
 	p = load(t, code, plugin.Limits{}, plugin.Grants{Clock: true})
-	v, err = p.in.OnControl(t.Context(), 0, "now", gene.Nil())
+	v, err = p.in.Control(t.Context(), 0, "now", gene.Nil())
 	require.NoError(t, err)
 	ms, _ := v.AsInt()
 	assert.InDelta(t, time.Now().UnixMilli(), ms, float64(time.Minute.Milliseconds()))
@@ -350,7 +351,7 @@ func TestKV(t *testing.T) {
 } };`, plugin.Limits{}, plugin.Grants{KV: true})
 	call := func(op, arg string) string {
 		t.Helper()
-		v, err := p.in.OnControl(t.Context(), 0, op, gene.MustParse(arg))
+		v, err := p.in.Control(t.Context(), 0, op, gene.MustParse(arg))
 		require.NoError(t, err)
 		return gene.Format(v)
 	}
@@ -361,7 +362,7 @@ func TestKV(t *testing.T) {
 	assert.Equal(t, `[true void]`, call("del", `"a/1"`))
 	assert.Equal(t, `[false void]`, call("del", `"a/1"`))
 	assert.Equal(t, `1.5`, call("bin", "nil"))
-	_, err := p.in.OnControl(t.Context(), 0, "badKey", gene.Nil())
+	_, err := p.in.Control(t.Context(), 0, "badKey", gene.Nil())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "TypeError: genehost.kv.get: a key must be a string or a Uint8Array, got a number")
 }
@@ -376,7 +377,7 @@ func TestKVBatch(t *testing.T) {
 } };`, plugin.Limits{}, plugin.Grants{KV: true})
 	call := func(op, arg string) string {
 		t.Helper()
-		v, err := p.in.OnControl(t.Context(), 0, op, gene.MustParse(arg))
+		v, err := p.in.Control(t.Context(), 0, op, gene.MustParse(arg))
 		require.NoError(t, err)
 		return gene.Format(v)
 	}
@@ -399,7 +400,7 @@ func TestKVNotGranted(t *testing.T) {
 	p := load(t, `module.exports = { control: { get() {
   try { genehost.kv.get('k'); } catch (e) { return [e.name, e.code, e.message]; }
 } } };`, plugin.Limits{}, plugin.Grants{})
-	v, err := p.in.OnControl(t.Context(), 0, "get", gene.Nil())
+	v, err := p.in.Control(t.Context(), 0, "get", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, `["HostError" "not-granted" "genehost.kv.get: the key-value store is not granted to this plugin (grant kv in its config): plugin: capability not granted"]`, gene.Format(v))
 }
@@ -414,8 +415,8 @@ module.exports = {
     link.send([link.id, link.interface, link.direction, link.peer, link.meta, seen.get(link.id) === link]);
   },
 };`, plugin.Limits{}, plugin.Grants{})
-	require.NoError(t, p.in.OnOpen(t.Context(), plugin.LinkInfo{ID: 9, Interface: "kv", Direction: "recv", Peer: "unix:@", Meta: gene.MustParse(`{^user "ada"}`)}))
-	_, err := p.in.OnValues(t.Context(), 9, parse(t, "x (resume) (close)"))
+	require.NoError(t, p.in.Open(t.Context(), plugin.LinkInfo{ID: 9, Interface: "kv", Direction: proto.DirRecv, Peer: "unix:@", Meta: gene.MustParse(`{^user "ada"}`)}))
+	_, err := p.in.Receive(t.Context(), 9, parse(t, "x (resume) (close)"))
 	require.NoError(t, err)
 	sent := p.host.Sent(9)
 	require.Len(t, sent, 1)
@@ -463,12 +464,12 @@ module.exports = {
 	for range 3 {
 		select {
 		case id := <-p.host.Timers:
-			p.in.OnTimer(t.Context(), id)
+			p.in.Timer(t.Context(), id)
 		case <-time.After(10 * time.Second):
 			t.Fatal("timer did not fire")
 		}
 	}
-	v, err := p.in.OnControl(t.Context(), 0, "fired", gene.Nil())
+	v, err := p.in.Control(t.Context(), 0, "fired", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, `["ab" "timer number"]`, gene.Format(v))
 }
@@ -477,7 +478,7 @@ func TestTimerErrorsAreLogged(t *testing.T) {
 	p := load(t, `module.exports = { values() { setTimeout(() => { throw new Error('late boom'); }, 1); } };`, plugin.Limits{}, plugin.Grants{Timers: true})
 	_, err := p.values("x")
 	require.NoError(t, err)
-	p.in.OnTimer(t.Context(), <-p.host.Timers)
+	p.in.Timer(t.Context(), <-p.host.Timers)
 	logs := p.host.Logs()
 	require.Len(t, logs, 1)
 	assert.Contains(t, logs[0], "error 0 jsrt: plugin inline: setTimeout callback: Error: late boom at handler.js:1:")
@@ -493,7 +494,7 @@ func TestUnhandledRejectionIsLogged(t *testing.T) {
 
 func TestCloseCallback(t *testing.T) {
 	p := load(t, `module.exports = { close(link, reason) { throw new Error('close failed: ' + reason); } };`, plugin.Limits{}, plugin.Grants{})
-	p.in.OnClose(t.Context(), 1, "reset")
+	p.in.Closed(t.Context(), 1, errors.New("reset"))
 	require.Len(t, p.host.Logs(), 1)
 	assert.Contains(t, p.host.Logs()[0], "error 1 jsrt: plugin inline: close() on link 1: Error: close failed: reset")
 }

@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/genehost/genehost/gene"
-	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/proto"
 )
 
 // LinkID identifies a link within one host process (unique across
@@ -35,9 +35,9 @@ type LinkID uint64
 type LinkInfo struct {
 	ID        LinkID
 	Interface string
-	// Direction is "send", "recv" or "send+recv", named from the server's
-	// side (see DESIGN.md section 2).
-	Direction string
+	// Direction is what the link carries, named from the server's side
+	// (proto.DirSend, DirRecv or DirSendRecv; see PROTOCOL.md).
+	Direction proto.Direction
 	// Peer is the remote address, for logs.
 	Peer string
 	// Meta is the metadata the client sent when opening (a prop map, or
@@ -62,22 +62,32 @@ const (
 // pool. Errors returned from callbacks are reported to the peer of the
 // link concerned as a HANDLER_ERROR reset naming plugin, handler and link.
 type Instance interface {
-	// OnOpen is called when a data link opens. An error rejects the link.
-	OnOpen(ctx context.Context, link LinkInfo) error
-	// OnValues delivers one or more values received on a data link, in
+	// Open is called when a data link opens. An error rejects the link.
+	Open(ctx context.Context, link LinkInfo) error
+	// Receive delivers one or more values received on a data link, in
 	// order. Returning means they were consumed (their credit goes back to
 	// the peer) unless Flow is Pause.
-	OnValues(ctx context.Context, link LinkID, values []gene.Value) (Flow, error)
-	// OnControl runs a plugin-declared control operation. link is the data
+	Receive(ctx context.Context, link LinkID, values []gene.Value) (Flow, error)
+	// Control runs a plugin-declared control operation. link is the data
 	// link the operation names, or 0 for interface-wide operations.
-	OnControl(ctx context.Context, link LinkID, op string, arg gene.Value) (gene.Value, error)
-	// OnClose is called when a data link closes, for any reason. reason is
-	// "" for an orderly close.
-	OnClose(ctx context.Context, link LinkID, reason string)
-	// OnTimer is called when a timer set with Host.SetTimer fires.
-	OnTimer(ctx context.Context, id uint64)
+	Control(ctx context.Context, link LinkID, op string, arg gene.Value) (gene.Value, error)
+	// Closed is called when a data link closes, for any reason. err is nil
+	// for an orderly close; otherwise it says why (errors.Is and
+	// proto.CodeOf work on it: a client's RESET, the plugin's own close).
+	Closed(ctx context.Context, link LinkID, err error)
+	// Timer is called when a timer set with Host.SetTimer fires.
+	Timer(ctx context.Context, id uint64)
 	// Close frees the instance. No callback follows.
 	Close(ctx context.Context) error
+}
+
+// Lost is implemented by instances that can become unusable between
+// callbacks, as an instance in a worker process that died: Lost returns
+// why once that happened, nil before. The host checks it before handing
+// the instance a callback and replaces a lost instance without failing
+// the callback it was about to run.
+type Lost interface {
+	Lost() error
 }
 
 // Host is the part of genehost a plugin instance can reach. Every method
@@ -93,7 +103,7 @@ type Host interface {
 	TrySend(link LinkID, v gene.Value) error
 	// CloseLink closes a data link (reason "" for orderly).
 	CloseLink(link LinkID, reason string) error
-	// Resume undoes a Pause returned from OnValues.
+	// Resume undoes a Pause returned from Receive.
 	Resume(link LinkID)
 	// Log writes to the host log, tagged with plugin, version and link.
 	// level is one of "trace", "debug", "info", "warn", "error".
@@ -101,26 +111,10 @@ type Host interface {
 	// Store returns the plugin's durable key-value namespace, or
 	// ErrNotGranted.
 	Store() (Store, error)
-	// SetTimer arranges for OnTimer(id) after d; it fails with
+	// SetTimer arranges for Timer(id) after d; it fails with
 	// ErrNotGranted unless timers are granted. CancelTimer stops it.
 	SetTimer(d time.Duration) (id uint64, err error)
 	CancelTimer(id uint64)
-}
-
-// Store is the key-value capability: ordered byte keys, durable writes.
-// It is implemented by host/store.Namespace. Each Put and Delete is its
-// own durable commit (an fsync); Update groups any number of writes into
-// one, which is how a plugin that answers a batch of requests pays for
-// one commit instead of one per request.
-type Store interface {
-	Get(key []byte) ([]byte, error) // ErrNotFound when absent
-	Put(key, val []byte) error
-	Delete(key []byte) (bool, error)
-	Scan(prefix, after []byte, limit int, fn func(k, v []byte) bool) error
-	Reset() error
-	// Update runs fn in one read-write transaction: all its writes commit
-	// together, durably, when Update returns nil, or none do.
-	Update(fn func(tx *store.Tx) error) error
 }
 
 // Source is one version of a plugin's code, as found in the plugin
@@ -162,8 +156,18 @@ type Module interface {
 
 // Limits bound a plugin's resources. Zero means the default.
 type Limits struct {
-	// MemoryPages caps a Wasm instance's linear memory in 64 KiB pages.
-	// Default 256 (16 MiB).
+	// MemoryMB is the plugin's memory budget in MiB (^limits
+	// {^memory-mb N}), default DefaultMemoryMB. For a Wasm guest, when
+	// given, it is the ceiling of each instance's linear memory (unless
+	// MemoryPages is set; the Wasm default stays DefaultMemoryPages); for
+	// JavaScript in the host it bounds the size of any one
+	// buffer, string or array a script can ask a built-in for; in a worker
+	// process it is the process's memory ceiling on top of its own base
+	// (see SECURITY.md).
+	MemoryMB int
+	// MemoryPages caps a Wasm instance's linear memory in 64 KiB pages,
+	// the older spelling of MemoryMB for Wasm. Default: MemoryMB's worth
+	// when MemoryMB is given, else DefaultMemoryPages (16 MiB).
 	MemoryPages uint32
 	// CallTimeout bounds one callback. Default 5s.
 	CallTimeout time.Duration
@@ -174,6 +178,7 @@ type Limits struct {
 
 // Defaults.
 const (
+	DefaultMemoryMB      = 64
 	DefaultMemoryPages   = 256
 	DefaultCallTimeout   = 5 * time.Second
 	DefaultMaxInputBytes = 1 << 20
@@ -181,6 +186,12 @@ const (
 
 // WithDefaults fills zero fields.
 func (l Limits) WithDefaults() Limits {
+	if l.MemoryPages == 0 && l.MemoryMB > 0 {
+		l.MemoryPages = uint32(l.MemoryMB * 16)
+	}
+	if l.MemoryMB == 0 {
+		l.MemoryMB = DefaultMemoryMB
+	}
 	if l.MemoryPages == 0 {
 		l.MemoryPages = DefaultMemoryPages
 	}
@@ -213,6 +224,7 @@ var (
 	ErrTimeout    = errors.New("plugin: callback exceeded its deadline")
 	ErrLinkClosed = errors.New("plugin: link is closed")
 	ErrDirection  = errors.New("plugin: link direction does not allow sending")
-	// ErrNotFound is the Store's "no such key".
-	ErrNotFound = store.ErrNotFound
+	// ErrInstanceLost: the instance is gone with what ran it (its worker
+	// process died or was killed); the host replaces it.
+	ErrInstanceLost = errors.New("plugin: instance lost")
 )

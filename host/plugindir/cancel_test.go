@@ -112,7 +112,7 @@ func TestPoolCrashResetsEveryLinkOfTheInstance(t *testing.T) {
 }
 
 // linkIDIn returns the host's link id named in a PLUGIN_FAILED reason
-// ("... OnValues link N: ...").
+// ("... Receive link N: ...").
 func linkIDIn(t *testing.T, msg string) uint64 {
 	t.Helper()
 	var id uint64

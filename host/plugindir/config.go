@@ -63,10 +63,22 @@ type Config struct {
 	PoolSize int
 	Grants   plugin.Grants
 	Limits   plugin.Limits
+	// Isolation is where the plugin's code runs: IsolationProcess (in
+	// worker processes the host supervises) or IsolationNone (inside the
+	// host, for trusted code). The default is "process" for JavaScript and
+	// "none" for WebAssembly (wazero bounds a guest's memory and traps its
+	// stack overflow itself).
+	Isolation string
 }
 
+// Isolation modes a plugin config may give in ^isolation.
+const (
+	IsolationProcess = "process"
+	IsolationNone    = "none"
+)
+
 // configKeys are the keys plugin.gene may hold besides the manifest's.
-var configKeys = []string{"runtime", "entry", "instances", "pool", "grants", "limits"}
+var configKeys = []string{"runtime", "entry", "instances", "pool", "grants", "limits", "isolation"}
 
 type grantsDoc struct {
 	KV     bool       `gene:"kv"`
@@ -77,6 +89,7 @@ type grantsDoc struct {
 }
 
 type limitsDoc struct {
+	MemoryMB      int64 `gene:"memory-mb"`
 	MemoryPages   int64 `gene:"memory-pages"`
 	CallTimeoutMS int64 `gene:"call-timeout-ms"`
 	MaxInputBytes int64 `gene:"max-input-bytes"`
@@ -221,6 +234,20 @@ func ReadConfig(dir string) (*Config, error) {
 	if c.Instances == Pool && c.PoolSize == 0 {
 		c.PoolSize = runtime.GOMAXPROCS(0)
 	}
+	iso, hasIso, err := str("isolation")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !hasIso && c.Runtime == RuntimeJS:
+		c.Isolation = IsolationProcess
+	case !hasIso:
+		c.Isolation = IsolationNone
+	case iso == IsolationProcess || iso == IsolationNone:
+		c.Isolation = iso
+	default:
+		return fail("^isolation", `%q: want "process" (worker processes the host supervises) or "none" (inside the host, for trusted code)`, iso)
+	}
 
 	if g, ok := props.Get("grants"); ok {
 		var d grantsDoc
@@ -266,17 +293,21 @@ func ReadConfig(dir string) (*Config, error) {
 			return fail("^limits", "want a prop map {^memory-pages 256 ...}, got %s", l.Kind())
 		}
 		if err := gene.UnmarshalWith(l, &d, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
-			return nil, &ConfigError{File: file, Path: "^limits", Msg: err.Error() + " (known limits: ^memory-pages ^call-timeout-ms ^max-input-bytes)", Err: err}
+			return nil, &ConfigError{File: file, Path: "^limits", Msg: err.Error() + " (known limits: ^memory-mb ^memory-pages ^call-timeout-ms ^max-input-bytes)", Err: err}
 		}
 		for _, x := range []struct {
 			key    string
 			v, max int64
-		}{{"memory-pages", d.MemoryPages, 65536}, {"call-timeout-ms", d.CallTimeoutMS, 3600_000}, {"max-input-bytes", d.MaxInputBytes, 1 << 30}} {
+		}{{"memory-mb", d.MemoryMB, 65536}, {"memory-pages", d.MemoryPages, 65536}, {"call-timeout-ms", d.CallTimeoutMS, 3600_000}, {"max-input-bytes", d.MaxInputBytes, 1 << 30}} {
 			if x.v < 0 || x.v > x.max {
 				return fail("^limits/^"+x.key, "want 0 (the default) to %d, got %d", x.max, x.v)
 			}
 		}
+		if d.MemoryMB > 0 && d.MemoryPages > 0 {
+			return fail("^limits", "give ^memory-mb or ^memory-pages, not both (^memory-pages is the older spelling of a Wasm guest's ceiling)")
+		}
 		c.Limits = plugin.Limits{
+			MemoryMB:      int(d.MemoryMB),
 			MemoryPages:   uint32(d.MemoryPages),
 			CallTimeout:   time.Duration(d.CallTimeoutMS) * time.Millisecond,
 			MaxInputBytes: int(d.MaxInputBytes),

@@ -151,7 +151,7 @@ func TestCrashClosesLinkAndMarksFailed(t *testing.T) {
 				l.send(t, gene.MustParse("(boom)"))
 				pe := l.recvErr(t)
 				require.Equal(t, proto.CodePluginFailed, pe.Code, pe.Error())
-				require.Contains(t, pe.Msg, `plugin "fragile" (generation 1) OnValues link `)
+				require.Contains(t, pe.Msg, `plugin "fragile" (generation 1) Receive link `)
 				require.Contains(t, pe.Msg, "value()")
 				require.Contains(t, pe.Msg, "kaboom at handler.js:3")
 			}

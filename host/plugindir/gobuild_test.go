@@ -39,7 +39,7 @@ func TestGoPluginInRepo(t *testing.T) {
 	l.send(t, gene.Symbol("panic"))
 	pe := l.recvErr(t)
 	require.Equal(t, proto.CodePluginFailed, pe.Code)
-	require.Contains(t, pe.Msg, `plugin "gotag" (generation 1) OnValues link `)
+	require.Contains(t, pe.Msg, `plugin "gotag" (generation 1) Receive link `)
 	require.Contains(t, pe.Msg, "asked to panic")
 	l2 := e.mustOpen(t, "gotag")
 	l2.send(t, gene.Int(3))

@@ -177,14 +177,14 @@ func (x *inst) Store() (plugin.Store, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: plugin %q: the key-value store is granted but this host runs without a store", plugin.ErrNotGranted, x.v.cfg.Name)
 	}
-	return db.Namespace(StoreNamespace(x.v.cfg.Name)), nil
+	return db.Namespace(StoreNamespace(x.v.cfg.Name)).ForPlugin(), nil
 }
 
 // StoreNamespace is the store namespace of the plugin called name.
 func StoreNamespace(name string) string { return "plugin/" + name }
 
 // SetTimer implements plugin.Host, only with the timers grant. The timer
-// belongs to this instance: it fires as OnTimer on it and is cancelled
+// belongs to this instance: it fires as Timer on it and is cancelled
 // when the instance closes.
 func (x *inst) SetTimer(d time.Duration) (uint64, error) {
 	if !x.v.cfg.Grants.Timers {
@@ -214,7 +214,7 @@ func (x *inst) CancelTimer(id uint64) {
 	}
 }
 
-// fire runs on the timer's goroutine: it calls OnTimer under the
+// fire runs on the timer's goroutine: it calls Timer under the
 // instance lock, unless the timer was cancelled or the instance closed
 // meanwhile.
 func (x *inst) fire(id uint64) {
@@ -227,5 +227,5 @@ func (x *inst) fire(id uint64) {
 		return
 	}
 	defer x.mu.Unlock()
-	x.in.OnTimer(x.v.ctx, id)
+	x.in.Timer(x.v.ctx, id)
 }

@@ -227,14 +227,14 @@ func linkInfo(l host.Link) plugin.LinkInfo {
 	return plugin.LinkInfo{
 		ID:        plugin.LinkID(l.ID()),
 		Interface: l.Interface(),
-		Direction: l.Direction().String(),
+		Direction: l.Direction(),
 		Peer:      l.Peer(),
 		Meta:      l.Meta(),
 	}
 }
 
 // Open implements host.Handler: it gives the link an instance (PerLink) and
-// calls OnOpen.
+// calls Open.
 func (v *version) Open(ctx context.Context, l host.Link) error {
 	v.mu.Lock()
 	if v.down {
@@ -268,14 +268,14 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 		if x, err = v.pool.get(ctx); err != nil {
 			v.release()
 			if ctx.Err() != nil {
-				v.goneDuring("OnOpen", id, err)
+				v.goneDuring("Open", id, err)
 				return nil
 			}
 			return proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance: %v", v.cfg.Name, err)
 		}
 	}
 	v.e.addLink(id, ls)
-	err := v.call(ls.ctx, x, id, "OnOpen", func(ctx context.Context) error { return x.in.OnOpen(ctx, linkInfo(l)) })
+	err := v.call(ls.ctx, x, id, "Open", func(ctx context.Context) error { return x.in.Open(ctx, linkInfo(l)) })
 	if v.pool != nil {
 		if err != nil && x.lock() { // a refused link is not the instance's to close
 			delete(x.seen, id)
@@ -293,11 +293,11 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 		if gone(ctx, err) {
 			// Most likely refused because of it (a send failed); there
 			// is no one left to tell.
-			v.goneDuring("OnOpen", id, err)
+			v.goneDuring("Open", id, err)
 			return nil
 		}
 		if errors.Is(err, plugin.ErrTimeout) {
-			return v.crash("OnOpen", id, err)
+			return v.crash("Open", id, err)
 		}
 		return err
 	}
@@ -307,14 +307,14 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 		// Closed for a link whose transport closed meanwhile, so do its
 		// work now (close() runs, the instance goes); a later Closed
 		// finds nothing left to do.
-		v.goneDuring("OnOpen", id, ctx.Err())
+		v.goneDuring("Open", id, ctx.Err())
 		v.Closed(l, errors.New("the link went away while it opened"))
 	}
 	return nil
 }
 
 // call runs one callback on x with its lock held, timing it. A pool
-// instance records the link so that OnClose reaches it later.
+// instance records the link so that Closed reaches it later.
 func (v *version) call(ctx context.Context, x *inst, link plugin.LinkID, callback string, fn func(context.Context) error) error {
 	if !x.lock() {
 		return fmt.Errorf("plugin %q %s link %d: %w", v.cfg.Name, callback, link, ErrClosed)
@@ -356,16 +356,16 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 		cctx = ls.ctx // made once per link
 	}
 	var flow plugin.Flow
-	err := v.call(cctx, x, id, "OnValues", func(ctx context.Context) error {
+	err := v.call(cctx, x, id, "Receive", func(ctx context.Context) error {
 		var err error
-		flow, err = x.in.OnValues(ctx, id, values)
+		flow, err = x.in.Receive(ctx, id, values)
 		return err
 	})
 	if gone(ctx, err) {
 		// The link went away during the call, most likely the reason it
 		// failed (a send on it): not a crash, and the instance stays
 		// (Closed runs close() on it).
-		v.goneDuring("OnValues", id, err)
+		v.goneDuring("Receive", id, err)
 		if v.pool != nil {
 			v.pool.put(x, "", 0, nil)
 		}
@@ -378,7 +378,7 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 		x.close()
 	}
 	if err != nil {
-		return v.crash("OnValues", id, err)
+		return v.crash("Receive", id, err)
 	}
 	v.values.Add(uint64(len(values)))
 	if flow == plugin.Pause {
@@ -387,17 +387,13 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 	return nil
 }
 
-// Closed implements host.Handler: OnClose on the instances that know the
+// Closed implements host.Handler: Closed on the instances that know the
 // link, then the link's instance is freed (PerLink).
 func (v *version) Closed(l host.Link, err error) {
 	id := plugin.LinkID(l.ID())
 	ls := v.e.removeLink(id)
-	reason := ""
-	if err != nil {
-		reason = err.Error()
-	}
 	onClose := func(x *inst) {
-		x.in.OnClose(v.ctx, id, reason)
+		x.in.Closed(v.ctx, id, err)
 	}
 	if v.pool != nil {
 		v.pool.each(func(x *inst) {
@@ -451,9 +447,9 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 	}
 	var res gene.Value
 	run := func(x *inst) error {
-		return target.call(cctx, x, 0, "OnControl", func(ctx context.Context) error {
+		return target.call(cctx, x, 0, "Control", func(ctx context.Context) error {
 			var err error
-			res, err = x.in.OnControl(ctx, id, op, arg)
+			res, err = x.in.Control(ctx, id, op, arg)
 			return err
 		})
 	}
@@ -484,7 +480,7 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 		}
 	}
 	if timedOut(err) != nil {
-		return gene.Value{}, target.crash("OnControl", id, err)
+		return gene.Value{}, target.crash("Control", id, err)
 	}
 	return res, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/proto"
 )
 
 // nopHost accepts every send and counts it, so benchmarks measure the
@@ -40,13 +41,13 @@ func benchEcho(b *testing.B, values []gene.Value, ctx context.Context) {
 		b.Fatal(err)
 	}
 	defer in.Close(context.Background())
-	if err := in.OnOpen(ctx, plugin.LinkInfo{ID: 1, Interface: "bench", Direction: "send+recv"}); err != nil {
+	if err := in.Open(ctx, plugin.LinkInfo{ID: 1, Interface: "bench", Direction: proto.DirSendRecv}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := in.OnValues(ctx, 1, values); err != nil {
+		if _, err := in.Receive(ctx, 1, values); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -58,7 +59,7 @@ func benchEcho(b *testing.B, values []gene.Value, ctx context.Context) {
 }
 
 // BenchmarkWasmEcho delivers one value and the guest sends it back: one
-// OnValues call, one gh_send host call and one decode on each side.
+// Receive call, one gh_send host call and one decode on each side.
 func BenchmarkWasmEcho(b *testing.B) {
 	v := gene.MustParse(`(msg ^id 1 42)`)
 	b.Run("background", func(b *testing.B) { benchEcho(b, []gene.Value{v}, context.Background()) })
@@ -69,7 +70,7 @@ func BenchmarkWasmEcho(b *testing.B) {
 	})
 }
 
-// BenchmarkWasmEchoBatch delivers 64 values per OnValues call.
+// BenchmarkWasmEchoBatch delivers 64 values per Receive call.
 func BenchmarkWasmEchoBatch(b *testing.B) {
 	batch := make([]gene.Value, 64)
 	for i := range batch {
@@ -124,7 +125,7 @@ func BenchmarkWasmCallOverhead(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := in.OnValues(ctx, 1, values); err != nil {
+		if _, err := in.Receive(ctx, 1, values); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -45,7 +45,7 @@ func (e *ModuleError) Is(target error) bool { return target == ErrInvalidModule 
 func (e *ModuleError) Unwrap() error { return e.Err }
 
 // CallError is a failed callback. It names the plugin, the callback (as
-// the plugin.Instance method: "OnValues") and the link (0 when none).
+// the plugin.Instance method: "Receive") and the link (0 when none).
 // errors.Is matches Kind (ErrGuest, ErrTrap, ErrProtocol, ErrClosed or
 // plugin.ErrTimeout) and the underlying cause, if any.
 type CallError struct {

@@ -31,7 +31,7 @@ type instance struct {
 	bufPtr, bufCap uint32
 
 	enc   []byte         // encode buffer, reused
-	batch deliveredBatch // during OnValues: the values in enc (reuse.go)
+	batch deliveredBatch // during Receive: the values in enc (reuse.go)
 	stack [3]uint64      // params and results of CallWithStack, reused
 
 	// State of the current call, reset by call.
@@ -253,28 +253,28 @@ func (in *instance) status(allowPause bool) (abi.Status, error) {
 
 func (in *instance) callbackExport() string {
 	switch in.callback {
-	case "OnOpen":
+	case "Open":
 		return abi.ExportOnOpen
-	case "OnValues":
+	case "Receive":
 		return abi.ExportOnValues
-	case "OnControl":
+	case "Control":
 		return abi.ExportOnControl
-	case "OnClose":
+	case "Closed":
 		return abi.ExportOnClose
-	case "OnTimer":
+	case "Timer":
 		return abi.ExportOnTimer
 	}
 	return in.callback
 }
 
-// OnOpen tells the guest about a new link.
-func (in *instance) OnOpen(ctx context.Context, li plugin.LinkInfo) error {
-	const cb = "OnOpen"
+// Open tells the guest about a new link.
+func (in *instance) Open(ctx context.Context, li plugin.LinkInfo) error {
+	const cb = "Open"
 	if err := in.ensure(ctx, cb, li.ID); err != nil {
 		return err
 	}
 	in.enc = abi.AppendLinkInfo(in.enc[:0], abi.LinkInfo{
-		ID: uint64(li.ID), Interface: li.Interface, Direction: li.Direction, Peer: li.Peer, Meta: li.Meta,
+		ID: uint64(li.ID), Interface: li.Interface, Direction: li.Direction.String(), Peer: li.Peer, Meta: li.Meta,
 	})
 	if err := in.deliver(ctx, cb, li.ID, in.enc); err != nil {
 		return err
@@ -287,9 +287,9 @@ func (in *instance) OnOpen(ctx context.Context, li plugin.LinkInfo) error {
 	return err
 }
 
-// OnValues delivers a batch of values in one call.
-func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []gene.Value) (plugin.Flow, error) {
-	const cb = "OnValues"
+// Receive delivers a batch of values in one call.
+func (in *instance) Receive(ctx context.Context, link plugin.LinkID, values []gene.Value) (plugin.Flow, error) {
+	const cb = "Receive"
 	if len(values) == 0 {
 		return plugin.Continue, nil
 	}
@@ -303,7 +303,7 @@ func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []g
 	in.stack[0], in.stack[1], in.stack[2] = uint64(link), uint64(len(values)), uint64(len(in.enc))
 	in.batch.vals, in.batch.next = values, 0
 	err := in.call(ctx, cb, link, in.fValues)
-	in.batch.vals = nil // the caller owns values once OnValues returns
+	in.batch.vals = nil // the caller owns values once Receive returns
 	if err != nil {
 		return plugin.Continue, err
 	}
@@ -314,9 +314,9 @@ func (in *instance) OnValues(ctx context.Context, link plugin.LinkID, values []g
 	return plugin.Continue, err
 }
 
-// OnControl runs a control operation and decodes its result.
-func (in *instance) OnControl(ctx context.Context, link plugin.LinkID, op string, arg gene.Value) (gene.Value, error) {
-	const cb = "OnControl"
+// Control runs a control operation and decodes its result.
+func (in *instance) Control(ctx context.Context, link plugin.LinkID, op string, arg gene.Value) (gene.Value, error) {
+	const cb = "Control"
 	if err := in.ensure(ctx, cb, link); err != nil {
 		return gene.Value{}, err
 	}
@@ -344,15 +344,18 @@ func (in *instance) OnControl(ctx context.Context, link plugin.LinkID, op string
 	return v, nil
 }
 
-// OnClose tells the guest a link closed. Failures are logged: a close
+// Closed tells the guest a link closed. Failures are logged: a close
 // cannot fail. A discarded guest is not restarted for it: a fresh one
 // never saw the link.
-func (in *instance) OnClose(ctx context.Context, link plugin.LinkID, reason string) {
-	const cb = "OnClose"
+func (in *instance) Closed(ctx context.Context, link plugin.LinkID, cause error) {
+	const cb = "Closed"
 	if in.wm == nil || in.closed {
 		return
 	}
-	in.enc = append(in.enc[:0], reason...)
+	in.enc = in.enc[:0]
+	if cause != nil {
+		in.enc = append(in.enc, cause.Error()...)
+	}
 	err := in.deliver(ctx, cb, link, in.enc)
 	if err == nil {
 		in.stack[0], in.stack[1] = uint64(link), uint64(len(in.enc))
@@ -366,9 +369,9 @@ func (in *instance) OnClose(ctx context.Context, link plugin.LinkID, reason stri
 	}
 }
 
-// OnTimer tells the guest a timer fired. Failures are logged.
-func (in *instance) OnTimer(ctx context.Context, id uint64) {
-	const cb = "OnTimer"
+// Timer tells the guest a timer fired. Failures are logged.
+func (in *instance) Timer(ctx context.Context, id uint64) {
+	const cb = "Timer"
 	err := in.ensure(ctx, cb, 0)
 	if err == nil {
 		in.stack[0] = id

@@ -10,6 +10,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/proto"
 )
 
 // requireValues requires got to hold exactly want, each gene.Equal and
@@ -36,11 +37,11 @@ func TestSendReceivedValues(t *testing.T) {
 	in, err := m.Instantiate(t.Context(), h)
 	require.NoError(t, err)
 	t.Cleanup(func() { in.Close(t.Context()) })
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "t", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "t", Direction: proto.DirSendRecv}))
 
 	first := gene.MustParse(`(order ^id 4711 ^user "ada" ^items [(item ^sku "A-1001" ^qty 2)] ^total 59.9 ^at 2026-11-24T09:30:15Z)`)
 	batch1 := []gene.Value{first, gene.Int(7), gene.MustParse(`#{^a [1 2] ^b "x"}`), gene.String("")}
-	_, err = in.OnValues(t.Context(), 1, batch1)
+	_, err = in.Receive(t.Context(), 1, batch1)
 	require.NoError(t, err)
 	want := []gene.Value{batch1[3], batch1[2], batch1[1], batch1[0], batch1[0], gene.List(batch1[0]), batch1[3]}
 	requireValues(t, want, h.Sent(1))
@@ -51,7 +52,7 @@ func TestSendReceivedValues(t *testing.T) {
 	for i := range 150 {
 		batch2 = append(batch2, gene.List(gene.Int(int64(i)), gene.String("v")))
 	}
-	_, err = in.OnValues(t.Context(), 1, batch2)
+	_, err = in.Receive(t.Context(), 1, batch2)
 	require.NoError(t, err)
 	for i := len(batch2) - 1; i >= 0; i-- {
 		want = append(want, batch2[i])
@@ -70,15 +71,15 @@ func TestSendReceivedValueOverLimits(t *testing.T) {
 	in, err := m.Instantiate(t.Context(), h)
 	require.NoError(t, err)
 	t.Cleanup(func() { in.Close(t.Context()) })
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "t", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "t", Direction: proto.DirSendRecv}))
 
 	ok := gene.MustParse(`[[1]]`)
-	_, err = in.OnValues(t.Context(), 1, []gene.Value{ok})
+	_, err = in.Receive(t.Context(), 1, []gene.Value{ok})
 	require.NoError(t, err)
 	requireValues(t, []gene.Value{ok}, h.Sent(1))
 
 	deep := gene.MustParse(`[[[[1]]]]`)
-	_, err = in.OnValues(t.Context(), 1, []gene.Value{deep})
+	_, err = in.Receive(t.Context(), 1, []gene.Value{deep})
 	require.ErrorContains(t, err, abi.ImportSend+": link 1: gene: binary: offset 3: nesting depth 4 exceeds MaxDepth (3)")
 	requireValues(t, []gene.Value{ok}, h.Sent(1))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/proto"
 )
 
 // start compiles the named fixture and instantiates it on a new test
@@ -35,12 +36,12 @@ func start(t *testing.T, rt *wasmrt.Runtime, name string, l plugin.Limits, g plu
 
 func openLink(t *testing.T, in plugin.Instance, id plugin.LinkID) {
 	t.Helper()
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: id, Interface: "test", Direction: "send+recv", Peer: "test"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: id, Interface: "test", Direction: proto.DirSendRecv, Peer: "test"}))
 }
 
 func ping(t *testing.T, in plugin.Instance) {
 	t.Helper()
-	v, err := in.OnControl(t.Context(), 0, "ping", gene.Nil())
+	v, err := in.Control(t.Context(), 0, "ping", gene.Nil())
 	require.NoError(t, err)
 	require.True(t, gene.Equal(gene.MustParse("pong"), v), "ping answered %#v", v)
 }
@@ -66,11 +67,11 @@ func TestFailureReplacesInstance(t *testing.T) {
 		want    []string
 	}{
 		{"panics", plugin.Limits{}, wasmrt.ErrTrap,
-			[]string{`wasmrt: plugin "panics" OnValues link 1: wasm error: unreachable (stderr: panic: kaboom); the instance was discarded`}},
+			[]string{`wasmrt: plugin "panics" Receive link 1: wasm error: unreachable (stderr: panic: kaboom); the instance was discarded`}},
 		{"loops", plugin.Limits{CallTimeout: 200 * time.Millisecond}, plugin.ErrTimeout,
-			[]string{`wasmrt: plugin "loops" OnValues link 1: exceeded its deadline (CallTimeout 200ms)`}},
+			[]string{`wasmrt: plugin "loops" Receive link 1: exceeded its deadline (CallTimeout 200ms)`}},
 		{"hog", plugin.Limits{MemoryPages: 64, CallTimeout: 5 * time.Second}, wasmrt.ErrTrap,
-			[]string{`wasmrt: plugin "hog" OnValues link 1: wasm error: unreachable (stderr: `, "out of memory"}},
+			[]string{`wasmrt: plugin "hog" Receive link 1: wasm error: unreachable (stderr: `, "out of memory"}},
 	} {
 		t.Run(c.fixture, func(t *testing.T) {
 			in, h := start(t, rt, c.fixture, c.limits, plugin.Grants{})
@@ -80,14 +81,14 @@ func TestFailureReplacesInstance(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), backstop)
 			defer cancel()
 			begin := time.Now()
-			_, err := in.OnValues(ctx, 1, []gene.Value{gene.MustParse("x")})
+			_, err := in.Receive(ctx, 1, []gene.Value{gene.MustParse("x")})
 			require.Less(t, time.Since(begin), backstop/2, "the call ended by CallTimeout, not by the parent's deadline")
 			require.Error(t, err)
 			require.ErrorIs(t, err, c.kind)
 			var ce *wasmrt.CallError
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, c.fixture, ce.Plugin)
-			assert.Equal(t, "OnValues", ce.Callback)
+			assert.Equal(t, "Receive", ce.Callback)
 			assert.Equal(t, plugin.LinkID(1), ce.Link)
 			for _, w := range c.want {
 				require.Contains(t, err.Error(), w)
@@ -106,15 +107,15 @@ func TestGuestErrorKeepsInstance(t *testing.T) {
 	rt := newRuntime(t, wasmrt.Config{CacheDir: sharedCacheDir(t)})
 	in, h := start(t, rt, "counter", plugin.Limits{}, plugin.Grants{})
 	openLink(t, in, 1)
-	_, err := in.OnValues(t.Context(), 1, []gene.Value{gene.MustParse("a")})
+	_, err := in.Receive(t.Context(), 1, []gene.Value{gene.MustParse("a")})
 	require.NoError(t, err)
 
 	// A control op the counter does not know fails without losing its
 	// state.
-	_, err = in.OnControl(t.Context(), 1, "nope", gene.Nil())
+	_, err = in.Control(t.Context(), 1, "nope", gene.Nil())
 	require.ErrorIs(t, err, wasmrt.ErrGuest)
-	require.EqualError(t, err, `wasmrt: plugin "counter" OnControl link 1: unknown op nope`)
-	_, err = in.OnValues(t.Context(), 1, []gene.Value{gene.MustParse("b")})
+	require.EqualError(t, err, `wasmrt: plugin "counter" Control link 1: unknown op nope`)
+	_, err = in.Receive(t.Context(), 1, []gene.Value{gene.MustParse("b")})
 	require.NoError(t, err)
 	sent := h.Sent(1)
 	require.Len(t, sent, 2)
@@ -142,7 +143,7 @@ func TestMemoryLimit(t *testing.T) {
 		for _, pages := range []uint32{64, 128} {
 			in, h := start(t, rt, "hog", plugin.Limits{MemoryPages: pages}, plugin.Grants{})
 			openLink(t, in, 1)
-			_, err := in.OnValues(t.Context(), 1, []gene.Value{gene.MustParse("x")})
+			_, err := in.Receive(t.Context(), 1, []gene.Value{gene.MustParse("x")})
 			require.ErrorIs(t, err, wasmrt.ErrTrap, "pages %d", pages)
 			require.NotErrorIs(t, err, plugin.ErrTimeout)
 			require.NotEmpty(t, h.Logs())
@@ -164,14 +165,14 @@ func TestTimeoutThenFreshInstance(t *testing.T) {
 		ctx, cancel := context.WithTimeout(ctx, backstop)
 		defer cancel()
 		begin := time.Now()
-		_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(int64(round))})
+		_, err := in.Receive(ctx, 1, []gene.Value{gene.Int(int64(round))})
 		took := time.Since(begin)
 		require.GreaterOrEqual(t, took, timeout, "round %d", round)
 		require.Less(t, took, backstop/2, "round %d: the call ended by CallTimeout, not by the parent's deadline", round)
 		return err
 	}
 	for i := range 2 {
-		// OnOpen starts a fresh guest after the failure: instantiation
+		// Open starts a fresh guest after the failure: instantiation
 		// has its own, larger bound (MinInitTimeout), so it does not
 		// fail on a loaded machine however short CallTimeout is.
 		openLink(t, in, 1)
@@ -204,11 +205,11 @@ func TestShortCallTimeoutStillInstantiates(t *testing.T) {
 	for i := range 2 {
 		ctx, cancel := context.WithTimeout(t.Context(), backstop)
 		begin := time.Now()
-		// OnOpen (round 2: on a fresh guest) may itself time out at 50µs
+		// Open (round 2: on a fresh guest) may itself time out at 50µs
 		// on a loaded machine; what matters is that the guest starts and
 		// that the loop stops at CallTimeout.
-		_ = in.OnOpen(ctx, plugin.LinkInfo{ID: 1, Interface: "test", Direction: "send+recv", Peer: "test"})
-		_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(int64(i))})
+		_ = in.Open(ctx, plugin.LinkInfo{ID: 1, Interface: "test", Direction: proto.DirSendRecv, Peer: "test"})
+		_, err := in.Receive(ctx, 1, []gene.Value{gene.Int(int64(i))})
 		cancel()
 		require.ErrorIs(t, err, plugin.ErrTimeout, "round %d", i)
 		require.NotContains(t, err.Error(), "starting a fresh instance", "round %d: instantiation must not time out", i)
@@ -227,7 +228,7 @@ func TestBlockedSendAtDeadlineIsATimeout(t *testing.T) {
 	h.SetCredit(1, 0)
 	for i := range 10 {
 		// The counter needs no open(); each round runs on a fresh guest.
-		_, err := in.OnValues(t.Context(), 1, []gene.Value{gene.Int(int64(i))})
+		_, err := in.Receive(t.Context(), 1, []gene.Value{gene.Int(int64(i))})
 		require.ErrorIs(t, err, plugin.ErrTimeout, "round %d: %v", i, err)
 		require.ErrorContains(t, err, "exceeded its deadline (CallTimeout 100ms)", "round %d", i)
 	}
@@ -245,14 +246,14 @@ func TestCancelledSendKeepsTheGuest(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	begin := time.Now()
-	_, err := in.OnValues(ctx, 1, []gene.Value{gene.Int(1)})
+	_, err := in.Receive(ctx, 1, []gene.Value{gene.Int(1)})
 	require.Less(t, time.Since(begin), backstop/2)
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, wasmrt.ErrGuest)
 	require.NotErrorIs(t, err, plugin.ErrTimeout)
 	require.ErrorContains(t, err, "the caller's context ended during the call: context canceled")
 	h.SetCredit(1, -1)
-	_, err = in.OnValues(t.Context(), 1, []gene.Value{gene.Int(2)})
+	_, err = in.Receive(t.Context(), 1, []gene.Value{gene.Int(2)})
 	require.NoError(t, err)
 	sent := h.Sent(1)
 	require.NotEmpty(t, sent)
@@ -267,7 +268,7 @@ func TestSandbox(t *testing.T) {
 
 	control := func(t *testing.T, in plugin.Instance, op string, arg gene.Value) (gene.Value, error) {
 		t.Helper()
-		return in.OnControl(t.Context(), 0, op, arg)
+		return in.Control(t.Context(), 0, op, arg)
 	}
 
 	t.Run("denied without grants", func(t *testing.T) {
@@ -313,7 +314,7 @@ func TestStdoutStderrToLog(t *testing.T) {
 	rt := newRuntime(t, wasmrt.Config{CacheDir: sharedCacheDir(t)})
 	in, h := start(t, rt, "sandbox", plugin.Limits{}, plugin.Grants{})
 	openLink(t, in, 4)
-	_, err := in.OnControl(t.Context(), 4, "print", gene.String("line one\nline two"))
+	_, err := in.Control(t.Context(), 4, "print", gene.String("line one\nline two"))
 	require.NoError(t, err)
 	for _, want := range []string{"info 4 line one", "info 4 line two", "warn 4 line one", "warn 4 line two"} {
 		require.True(t, hasLog(h, want), "no log %q in %q", want, h.Logs())
@@ -325,7 +326,7 @@ func TestKVAndCredit(t *testing.T) {
 	in, h := start(t, rt, "sandbox", plugin.Limits{}, plugin.Grants{KV: true})
 	ctl := func(op string, arg string) gene.Value {
 		t.Helper()
-		v, err := in.OnControl(t.Context(), 0, op, gene.MustParse(arg))
+		v, err := in.Control(t.Context(), 0, op, gene.MustParse(arg))
 		require.NoError(t, err, "%s %s", op, arg)
 		return v
 	}
@@ -370,7 +371,7 @@ func TestCompilationCacheAcrossRuntimes(t *testing.T) {
 		require.NoError(t, err)
 		in, err := m.Instantiate(t.Context(), plugintest.New(t, plugin.Grants{}))
 		require.NoError(t, err)
-		_, err = in.OnControl(t.Context(), 0, "ping", gene.Nil())
+		_, err = in.Control(t.Context(), 0, "ping", gene.Nil())
 		require.NoError(t, err)
 		return took
 	}
@@ -405,7 +406,7 @@ func TestClosed(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, in.Close(t.Context()))
 	require.NoError(t, in.Close(t.Context()), "Close is idempotent")
-	_, err = in.OnValues(t.Context(), 1, []gene.Value{gene.Int(1)})
+	_, err = in.Receive(t.Context(), 1, []gene.Value{gene.Int(1)})
 	require.ErrorIs(t, err, wasmrt.ErrClosed)
 
 	require.NoError(t, rt.Close(t.Context()))
@@ -445,9 +446,9 @@ func TestProtocolErrors(t *testing.T) {
 			in, err := m.Instantiate(t.Context(), plugintest.New(t, plugin.Grants{}))
 			require.NoError(t, err)
 			defer in.Close(t.Context())
-			_, err = in.OnValues(t.Context(), 5, []gene.Value{gene.Int(1)})
+			_, err = in.Receive(t.Context(), 5, []gene.Value{gene.Int(1)})
 			require.ErrorIs(t, err, c.kind)
-			require.Contains(t, err.Error(), `wasmrt: plugin "raw" OnValues link 5: `+c.want)
+			require.Contains(t, err.Error(), `wasmrt: plugin "raw" Receive link 5: `+c.want)
 			require.False(t, errors.Is(err, plugin.ErrTimeout))
 		})
 	}

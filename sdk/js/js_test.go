@@ -19,6 +19,7 @@ import (
 	"github.com/genehost/genehost/host/jsrt"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
+	"github.com/genehost/genehost/proto"
 )
 
 // TestTypecheck type-checks the declarations against the examples and
@@ -74,23 +75,23 @@ func parse(t *testing.T, text string) []gene.Value {
 
 func TestEchoExample(t *testing.T) {
 	in, h := load(t, "echo", plugin.Grants{})
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "echo", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "echo", Direction: proto.DirSendRecv}))
 	batch := parse(t, `1 1.0 "s" 'c' sym (n ^p 1 @m 2 x) {{1 : 2}} #B16#00ff 2026-11-24 #[1]`)
-	_, err := in.OnValues(t.Context(), 1, batch)
+	_, err := in.Receive(t.Context(), 1, batch)
 	require.NoError(t, err)
 	assert.Equal(t, texts(batch), texts(h.Sent(1)))
-	v, err := in.OnControl(t.Context(), 0, "ping", gene.Nil())
+	v, err := in.Control(t.Context(), 0, "ping", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, "pong", gene.Format(v))
 }
 
 func TestNotesExample(t *testing.T) {
 	in, h := load(t, "notes", plugin.Grants{KV: true, Timers: true})
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "notes", Direction: "send+recv"}))
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 2, Interface: "notes", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "notes", Direction: proto.DirSendRecv}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 2, Interface: "notes", Direction: proto.DirSendRecv}))
 	send := func(link plugin.LinkID, text string) plugin.Flow {
 		t.Helper()
-		flow, err := in.OnValues(t.Context(), link, parse(t, text))
+		flow, err := in.Receive(t.Context(), link, parse(t, text))
 		require.NoError(t, err)
 		return flow
 	}
@@ -98,7 +99,7 @@ func TestNotesExample(t *testing.T) {
 		t.Helper()
 		select {
 		case id := <-h.Timers:
-			in.OnTimer(t.Context(), id)
+			in.Timer(t.Context(), id)
 		case <-time.After(10 * time.Second):
 			t.Fatal("no timer fired")
 		}
@@ -124,17 +125,17 @@ func TestNotesExample(t *testing.T) {
 	assert.Equal(t, []plugin.LinkID{2}, h.Resumed())
 	assert.Equal(t, []string{`(later [1 2])`, `(resumed)`}, texts(h.Sent(2)))
 
-	v, err := in.OnControl(t.Context(), 0, "stats", gene.Nil())
+	v, err := in.Control(t.Context(), 0, "stats", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, `{^links 2 ^requests 14}`, gene.Format(v))
-	v, err = in.OnControl(t.Context(), 0, "clear", gene.String("a/"))
+	v, err = in.Control(t.Context(), 0, "clear", gene.String("a/"))
 	require.NoError(t, err)
 	assert.Equal(t, `1`, gene.Format(v))
-	_, err = in.OnControl(t.Context(), 0, "clear", gene.Int(1))
+	_, err = in.Control(t.Context(), 0, "clear", gene.Int(1))
 	require.ErrorContains(t, err, "TypeError: clear wants a prefix string")
 
-	in.OnClose(t.Context(), 2, "")
-	v, err = in.OnControl(t.Context(), 0, "stats", gene.Nil())
+	in.Closed(t.Context(), 2, nil)
+	v, err = in.Control(t.Context(), 0, "stats", gene.Nil())
 	require.NoError(t, err)
 	assert.Equal(t, `{^links 1 ^requests 14}`, gene.Format(v))
 	assert.Contains(t, h.Logs(), "info 1 open 1 notes send+recv")
@@ -142,8 +143,8 @@ func TestNotesExample(t *testing.T) {
 
 	t.Run("without the kv grant", func(t *testing.T) {
 		in, _ := load(t, "notes", plugin.Grants{})
-		require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "notes", Direction: "send+recv"}))
-		_, err := in.OnValues(t.Context(), 1, parse(t, `(get ^key "a")`))
+		require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "notes", Direction: proto.DirSendRecv}))
+		_, err := in.Receive(t.Context(), 1, parse(t, `(get ^key "a")`))
 		require.ErrorContains(t, err, "HostError: genehost.kv.get: the key-value store is not granted")
 	})
 }
@@ -177,8 +178,8 @@ func TestDeclarationsMatchRuntime(t *testing.T) {
 	in, err := m.Instantiate(t.Context(), plugintest.New(t, plugin.Grants{}))
 	require.NoError(t, err)
 	defer in.Close(context.Background())
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "probe", Direction: "send"}))
-	v, err := in.OnControl(t.Context(), 1, "probe", gene.Nil())
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "probe", Direction: proto.DirSend}))
+	v, err := in.Control(t.Context(), 1, "probe", gene.Nil())
 	require.NoError(t, err)
 	got := map[string][]string{}
 	for _, p := range v.Props() {

@@ -2,7 +2,7 @@
 // before a real genehost serves them: it records what instances send and
 // log, keeps links' credit as the test sets it, and backs Store with a real
 // host/store database in a temporary directory. Timers are reported on a
-// channel for the test to fire with Instance.OnTimer, because only an
+// channel for the test to fire with Instance.Timer, because only an
 // instance's owner may call into it.
 package plugintest
 
@@ -158,7 +158,7 @@ func (h *Host) Store() (plugin.Store, error) {
 	if h.store == nil {
 		return nil, plugin.ErrNotGranted
 	}
-	return h.store.Namespace("test"), nil
+	return h.store.Namespace("test").ForPlugin(), nil
 }
 
 // SetTimer reports id on Timers after d, if timers are granted.

@@ -16,6 +16,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/proto"
 )
 
 // RunSuite runs the behaviour suite every plugin runtime must pass against
@@ -26,35 +27,35 @@ import (
 // The fixtures a runtime provides, by name. "Sends" means Host.TrySend or
 // Host.Send on the link the values arrived on; values are Gene text.
 //
-//   - echo: OnValues sends each value back, in order, unchanged (meta
-//     included). OnControl op "ping" returns pong.
+//   - echo: Receive sends each value back, in order, unchanged (meta
+//     included). Control op "ping" returns pong.
 //   - counter: counts the values this instance has seen; after each one it
 //     sends (count N).
 //   - kv: (set ^key K ^value V) stores V under the string K in the Store and
 //     sends (ok); (get ^key K) sends (value V), or (missing) when K is
 //     absent. V may be any value and comes back identical. Without the KV
-//     grant OnValues fails with an error containing "not granted".
-//   - control: OnControl op "add" with arg [a b] (integers) returns a + b;
+//     grant Receive fails with an error containing "not granted".
+//   - control: Control op "add" with arg [a b] (integers) returns a + b;
 //     any other op fails with an error containing "unknown op NAME".
-//   - throws: OnValues fails with an error containing "boom". OnControl
+//   - throws: Receive fails with an error containing "boom". Control
 //     "ping" returns pong.
-//   - panics: OnValues panics (Wasm: the guest panics or traps; JS: a
-//     runtime TypeError); the call fails. OnControl "ping" returns pong.
-//   - loops: OnValues never returns (a busy loop), so Limits.CallTimeout
-//     interrupts it and the call fails with plugin.ErrTimeout. OnControl
+//   - panics: Receive panics (Wasm: the guest panics or traps; JS: a
+//     runtime TypeError); the call fails. Control "ping" returns pong.
+//   - loops: Receive never returns (a busy loop), so Limits.CallTimeout
+//     interrupts it and the call fails with plugin.ErrTimeout. Control
 //     "ping" returns pong.
-//   - hog: OnValues allocates memory without bound; the call must fail
-//     within Limits (Wasm: MemoryPages; JS: CallTimeout). OnControl "ping"
+//   - hog: Receive allocates memory without bound; the call must fail
+//     within Limits (Wasm: MemoryPages; JS: CallTimeout). Control "ping"
 //     returns pong.
-//   - lifecycle: OnOpen logs "open ID"; OnClose logs "close ID REASON";
+//   - lifecycle: Open logs "open ID"; Closed logs "close ID REASON";
 //     the value (info) sends (link ^interface I ^direction D) with the
 //     link's Interface and Direction as strings.
-//   - timer: every value sets a 10ms timer (Host.SetTimer); OnTimer(id)
+//   - timer: every value sets a 10ms timer (Host.SetTimer); Timer(id)
 //     sends (tick id) on the last link a value arrived on. Without the
 //     Timers grant, the value is answered with (error "MESSAGE") where
-//     MESSAGE contains "not granted", and OnValues succeeds.
-//   - paused: the first value makes OnValues return plugin.Pause and set a
-//     timer; OnTimer calls Host.Resume on that link. Later values return
+//     MESSAGE contains "not granted", and Receive succeeds.
+//   - paused: the first value makes Receive return plugin.Pause and set a
+//     timer; Timer calls Host.Resume on that link. Later values return
 //     plugin.Continue.
 //
 // A "ping" answered with pong proves that a fresh instance of a module
@@ -106,16 +107,16 @@ func instance(t *testing.T, m plugin.Module, h plugin.Host) plugin.Instance {
 // open opens a send+recv data link on in.
 func open(t *testing.T, in plugin.Instance, id plugin.LinkID) {
 	t.Helper()
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{
-		ID: id, Interface: "suite", Direction: "send+recv", Peer: "test",
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{
+		ID: id, Interface: "suite", Direction: proto.DirSendRecv, Peer: "test",
 	}), "open link %d", id)
 }
 
 // deliver hands values to in on link and requires success and Continue.
 func deliver(t *testing.T, in plugin.Instance, link plugin.LinkID, vs ...gene.Value) {
 	t.Helper()
-	flow, err := in.OnValues(t.Context(), link, vs)
-	require.NoError(t, err, "OnValues on link %d", link)
+	flow, err := in.Receive(t.Context(), link, vs)
+	require.NoError(t, err, "Receive on link %d", link)
 	require.Equal(t, plugin.Continue, flow)
 }
 
@@ -135,7 +136,7 @@ func requireSent(t *testing.T, h *Host, link plugin.LinkID, want ...gene.Value) 
 
 func ping(t *testing.T, in plugin.Instance) {
 	t.Helper()
-	v, err := in.OnControl(t.Context(), 0, "ping", gene.Nil())
+	v, err := in.Control(t.Context(), 0, "ping", gene.Nil())
 	require.NoError(t, err, "ping")
 	require.True(t, gene.Equal(gene.MustParse("pong"), v), "ping answered %#v", v)
 }
@@ -228,7 +229,7 @@ func (s *suite) kv(t *testing.T) {
 		h := New(t, plugin.Grants{})
 		in := instance(t, m, h)
 		open(t, in, 1)
-		_, err := in.OnValues(t.Context(), 1, []gene.Value{get("alpha")})
+		_, err := in.Receive(t.Context(), 1, []gene.Value{get("alpha")})
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "not granted")
 		require.Empty(t, h.Sent(1))
@@ -256,13 +257,13 @@ func (s *suite) control(t *testing.T) {
 		a, b int64
 	}{{"small", 2, 3}, {"negative", -7, 7}, {"large", 1 << 40, 1 << 41}} {
 		t.Run("add "+c.name, func(t *testing.T) {
-			v, err := in.OnControl(t.Context(), 0, "add", gene.MustParse(fmt.Sprintf("[%d %d]", c.a, c.b)))
+			v, err := in.Control(t.Context(), 0, "add", gene.MustParse(fmt.Sprintf("[%d %d]", c.a, c.b)))
 			require.NoError(t, err)
 			require.True(t, gene.Equal(gene.MustParse(fmt.Sprint(c.a+c.b)), v), "add %d %d returned %#v", c.a, c.b, v)
 		})
 	}
 	t.Run("unknown op", func(t *testing.T) {
-		_, err := in.OnControl(t.Context(), 0, "frobnicate", gene.Nil())
+		_, err := in.Control(t.Context(), 0, "frobnicate", gene.Nil())
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "unknown op frobnicate")
 	})
@@ -273,7 +274,7 @@ func (s *suite) throws(t *testing.T) {
 	h := New(t, plugin.Grants{})
 	in := instance(t, m, h)
 	open(t, in, 1)
-	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	_, err := in.Receive(t.Context(), 1, []gene.Value{sym("x")})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "boom")
 	require.Empty(t, h.Sent(1))
@@ -285,7 +286,7 @@ func (s *suite) panics(t *testing.T) {
 	h := New(t, plugin.Grants{})
 	in := instance(t, m, h)
 	open(t, in, 1)
-	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	_, err := in.Receive(t.Context(), 1, []gene.Value{sym("x")})
 	require.Error(t, err)
 	require.False(t, errors.Is(err, plugin.ErrTimeout), "a panic is not a timeout: %v", err)
 	ping(t, instance(t, m, h))
@@ -298,7 +299,7 @@ func (s *suite) loops(t *testing.T) {
 	in := instance(t, m, h)
 	open(t, in, 1)
 	start := time.Now()
-	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	_, err := in.Receive(t.Context(), 1, []gene.Value{sym("x")})
 	took := time.Since(start)
 	require.Error(t, err)
 	require.ErrorIs(t, err, plugin.ErrTimeout)
@@ -315,7 +316,7 @@ func (s *suite) loops(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), timeout)
 		defer cancel()
 		start := time.Now()
-		_, err := in.OnValues(ctx, 2, []gene.Value{sym("x")})
+		_, err := in.Receive(ctx, 2, []gene.Value{sym("x")})
 		require.Error(t, err)
 		assert.Less(t, time.Since(start), waitLong, "the callback outlived its context")
 	})
@@ -328,7 +329,7 @@ func (s *suite) hog(t *testing.T) {
 	in := instance(t, m, h)
 	open(t, in, 1)
 	start := time.Now()
-	_, err := in.OnValues(t.Context(), 1, []gene.Value{sym("x")})
+	_, err := in.Receive(t.Context(), 1, []gene.Value{sym("x")})
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), l.CallTimeout+waitLong)
 	ping(t, instance(t, m, h))
@@ -341,14 +342,14 @@ func (s *suite) lifecycle(t *testing.T) {
 	for _, c := range []struct {
 		id        plugin.LinkID
 		iface     string
-		direction string
-	}{{7, "life", "send+recv"}, {8, "feed", "send"}} {
-		t.Run(c.direction, func(t *testing.T) {
-			require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: c.id, Interface: c.iface, Direction: c.direction, Peer: "test"}))
+		direction proto.Direction
+	}{{7, "life", proto.DirSendRecv}, {8, "feed", proto.DirSend}} {
+		t.Run(c.direction.String(), func(t *testing.T) {
+			require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: c.id, Interface: c.iface, Direction: c.direction, Peer: "test"}))
 			requireLog(t, h, c.id, fmt.Sprintf("open %d", c.id))
 			deliver(t, in, c.id, gene.MustParse("(info)"))
-			requireSent(t, h, c.id, gene.MustParse(fmt.Sprintf("(link ^interface %q ^direction %q)", c.iface, c.direction)))
-			in.OnClose(t.Context(), c.id, "bye")
+			requireSent(t, h, c.id, gene.MustParse(fmt.Sprintf("(link ^interface %q ^direction %q)", c.iface, c.direction.String())))
+			in.Closed(t.Context(), c.id, errors.New("bye"))
 			requireLog(t, h, c.id, fmt.Sprintf("close %d bye", c.id))
 		})
 	}
@@ -388,14 +389,14 @@ func (s *suite) timer(t *testing.T) {
 		open(t, in, 2)
 		deliver(t, in, 1, sym("x"))
 		id := nextTimer(t, h)
-		in.OnTimer(t.Context(), id)
+		in.Timer(t.Context(), id)
 		requireSent(t, h, 1, tick(id))
 
 		// The tick goes to the last link a value arrived on.
 		deliver(t, in, 2, sym("y"))
 		id2 := nextTimer(t, h)
 		require.NotEqual(t, id, id2, "timer ids are unique")
-		in.OnTimer(t.Context(), id2)
+		in.Timer(t.Context(), id2)
 		requireSent(t, h, 2, tick(id2))
 		requireSent(t, h, 1, tick(id))
 	})
@@ -421,11 +422,11 @@ func (s *suite) paused(t *testing.T) {
 	h := New(t, plugin.Grants{Timers: true})
 	in := instance(t, m, h)
 	open(t, in, 5)
-	flow, err := in.OnValues(t.Context(), 5, []gene.Value{sym("first")})
+	flow, err := in.Receive(t.Context(), 5, []gene.Value{sym("first")})
 	require.NoError(t, err)
 	require.Equal(t, plugin.Pause, flow)
 	require.Empty(t, h.Resumed())
-	in.OnTimer(t.Context(), nextTimer(t, h))
+	in.Timer(t.Context(), nextTimer(t, h))
 	require.Equal(t, []plugin.LinkID{5}, h.Resumed())
 	deliver(t, in, 5, sym("second"))
 }

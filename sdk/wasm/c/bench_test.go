@@ -7,6 +7,7 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/proto"
 )
 
 // nopHost accepts every send and counts it, so the benchmarks measure the
@@ -38,13 +39,13 @@ func benchGuest(b *testing.B, name string, values []gene.Value) {
 	}
 	defer in.Close(context.Background())
 	ctx := context.Background()
-	if err := in.OnOpen(ctx, plugin.LinkInfo{ID: 1, Interface: "bench", Direction: "send+recv"}); err != nil {
+	if err := in.Open(ctx, plugin.LinkInfo{ID: 1, Interface: "bench", Direction: proto.DirSendRecv}); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := in.OnValues(ctx, 1, values); err != nil {
+		if _, err := in.Receive(ctx, 1, values); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -61,7 +62,7 @@ func BenchmarkCEcho(b *testing.B) {
 	benchGuest(b, "echo", []gene.Value{gene.MustParse(`(msg ^id 1 42)`)})
 }
 
-// BenchmarkCEchoBatch delivers 64 values per OnValues call.
+// BenchmarkCEchoBatch delivers 64 values per Receive call.
 func BenchmarkCEchoBatch(b *testing.B) {
 	batch := make([]gene.Value, 64)
 	for i := range batch {

@@ -21,6 +21,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/proto"
 )
 
 // The C toolchain: WASI_CC (default clang) targeting wasm32-wasi, with
@@ -146,12 +147,12 @@ func TestCounter(t *testing.T) {
 	requireToolchain(t)
 	h := plugintest.New(t, plugin.Grants{})
 	in := instantiate(t, "counter", h)
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 3, Interface: "counter", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 3, Interface: "counter", Direction: proto.DirSendRecv}))
 	ctl := func(link plugin.LinkID, op, arg string) (gene.Value, error) {
-		return in.OnControl(t.Context(), link, op, gene.MustParse(arg))
+		return in.Control(t.Context(), link, op, gene.MustParse(arg))
 	}
 
-	_, err := in.OnValues(t.Context(), 3, []gene.Value{gene.MustParse("a"), gene.MustParse("(b ^c 1)")})
+	_, err := in.Receive(t.Context(), 3, []gene.Value{gene.MustParse("a"), gene.MustParse("(b ^c 1)")})
 	require.NoError(t, err)
 	require.Equal(t, "(count 1) (count 2)", texts(h.Sent(3)))
 
@@ -170,7 +171,7 @@ func TestCounter(t *testing.T) {
 		for i := range vs {
 			vs[i] = gene.Int(int64(i))
 		}
-		_, err := in.OnValues(t.Context(), 3, vs)
+		_, err := in.Receive(t.Context(), 3, vs)
 		require.NoError(t, err)
 		sent := h.Sent(3)
 		require.Equal(t, "(count 70)", sent[len(sent)-1].String())
@@ -185,7 +186,7 @@ func TestCounter(t *testing.T) {
 		require.True(t, closed)
 		require.Equal(t, "done for today", reason)
 		// The link is closed now: sending on it fails, naming the link.
-		_, err = in.OnValues(t.Context(), 3, []gene.Value{gene.Int(1)})
+		_, err = in.Receive(t.Context(), 3, []gene.Value{gene.Int(1)})
 		require.ErrorContains(t, err, "link 3")
 		require.ErrorContains(t, err, "closed")
 	})
@@ -201,14 +202,14 @@ func TestCounter(t *testing.T) {
 		// a failed callback; the instance keeps its count), or the host
 		// stops the guest first (the instance is discarded and the count
 		// starts again on a fresh one).
-		require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 4, Interface: "counter", Direction: "send+recv"}))
+		require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 4, Interface: "counter", Direction: proto.DirSendRecv}))
 		base, err := ctl(0, "get", "nil")
 		require.NoError(t, err)
 		n, _ := base.AsInt()
 		h.SetCredit(4, 0)
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
-		_, err = in.OnValues(ctx, 4, []gene.Value{gene.Int(1)})
+		_, err = in.Receive(ctx, 4, []gene.Value{gene.Int(1)})
 		require.Error(t, err)
 		want := "(count 1)"
 		if !errors.Is(err, plugin.ErrTimeout) {
@@ -217,7 +218,7 @@ func TestCounter(t *testing.T) {
 		}
 		require.Empty(t, h.Sent(4))
 		h.SetCredit(4, -1)
-		_, err = in.OnValues(t.Context(), 4, []gene.Value{gene.Int(1)})
+		_, err = in.Receive(t.Context(), 4, []gene.Value{gene.Int(1)})
 		require.NoError(t, err)
 		require.Equal(t, want, texts(h.Sent(4)))
 	})
@@ -275,9 +276,9 @@ func TestSmallMemory(t *testing.T) {
 	in, err := m.Instantiate(t.Context(), h)
 	require.NoError(t, err)
 	t.Cleanup(func() { in.Close(context.Background()) })
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "echo", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "echo", Direction: proto.DirSendRecv}))
 	v := gene.MustParse(`(hello ^to "world" [1 2 3])`)
-	_, err = in.OnValues(t.Context(), 1, []gene.Value{v})
+	_, err = in.Receive(t.Context(), 1, []gene.Value{v})
 	require.NoError(t, err)
 	require.Equal(t, gene.Format(v), texts(h.Sent(1)))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
+	"github.com/genehost/genehost/proto"
 )
 
 // vectors reads gene's binary test vectors: name and encoding.
@@ -65,7 +66,7 @@ func TestRewrite(t *testing.T) {
 	requireToolchain(t)
 	h := plugintest.New(t, plugin.Grants{})
 	in := instantiate(t, "rewrite", h)
-	require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 1, Interface: "rw", Direction: "send+recv"}))
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "rw", Direction: proto.DirSendRecv}))
 
 	check := func(t *testing.T, want []byte, got gene.Value) {
 		t.Helper()
@@ -81,27 +82,27 @@ func TestRewrite(t *testing.T) {
 			require.NoError(t, err)
 			batch = append(batch, v)
 			before := len(h.Sent(1))
-			_, err = in.OnValues(t.Context(), 1, []gene.Value{v})
+			_, err = in.Receive(t.Context(), 1, []gene.Value{v})
 			require.NoError(t, err)
 			sent := h.Sent(1)
 			require.Len(t, sent, before+1)
 			check(t, encs[i], sent[before])
 
-			res, err := in.OnControl(t.Context(), 0, "rewrite", v)
+			res, err := in.Control(t.Context(), 0, "rewrite", v)
 			require.NoError(t, err)
 			check(t, encs[i], res)
 		})
 	}
 	t.Run("composite", func(t *testing.T) {
 		v := gene.MustParse(compositeText)
-		require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 2, Interface: "rw", Direction: "send+recv"}))
-		_, err := in.OnValues(t.Context(), 2, []gene.Value{v})
+		require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 2, Interface: "rw", Direction: proto.DirSendRecv}))
+		_, err := in.Receive(t.Context(), 2, []gene.Value{v})
 		require.NoError(t, err)
 		check(t, gene.AppendBinary(nil, v), h.Sent(2)[0])
 	})
 	t.Run("one batch", func(t *testing.T) {
-		require.NoError(t, in.OnOpen(t.Context(), plugin.LinkInfo{ID: 3, Interface: "rw", Direction: "send+recv"}))
-		_, err := in.OnValues(t.Context(), 3, batch)
+		require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 3, Interface: "rw", Direction: proto.DirSendRecv}))
+		_, err := in.Receive(t.Context(), 3, batch)
 		require.NoError(t, err)
 		sent := h.Sent(3)
 		require.Len(t, sent, len(batch))
@@ -120,14 +121,14 @@ func TestLinkInfo(t *testing.T) {
 		info plugin.LinkInfo
 		want string
 	}{
-		{"full", plugin.LinkInfo{ID: 7, Interface: "kv", Direction: "send+recv", Peer: "unix:@", Meta: gene.MustParse(`{^client "cli"}`)},
+		{"full", plugin.LinkInfo{ID: 7, Interface: "kv", Direction: proto.DirSendRecv, Peer: "unix:@", Meta: gene.MustParse(`{^client "cli"}`)},
 			`{^id 7 ^interface "kv" ^direction "send+recv" ^peer "unix:@" ^meta {^client "cli"}}`},
-		{"largest id, no meta", plugin.LinkInfo{ID: 1<<64 - 1, Interface: "feed", Direction: "send"},
+		{"largest id, no meta", plugin.LinkInfo{ID: 1<<64 - 1, Interface: "feed", Direction: proto.DirSend},
 			`{^id 18446744073709551615 ^interface "feed" ^direction "send" ^peer "" ^meta nil}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			require.NoError(t, in.OnOpen(t.Context(), c.info))
-			v, err := in.OnControl(t.Context(), 0, "link", gene.Nil())
+			require.NoError(t, in.Open(t.Context(), c.info))
+			v, err := in.Control(t.Context(), 0, "link", gene.Nil())
 			require.NoError(t, err)
 			require.True(t, gene.Equal(gene.MustParse(c.want), v), "got %s", v)
 		})
@@ -164,7 +165,7 @@ func FuzzReader(f *testing.F) {
 	f.Cleanup(func() { in.Close(context.Background()) })
 
 	f.Fuzz(func(t *testing.T, b []byte) {
-		res, err := in.OnControl(t.Context(), 0, "parse", gene.Bytes(b))
+		res, err := in.Control(t.Context(), 0, "parse", gene.Bytes(b))
 		require.NoError(t, err, "input % X", b)
 		l := res.List()
 		require.Len(t, l, 2)
