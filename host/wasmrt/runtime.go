@@ -76,15 +76,16 @@ func (r *Runtime) Compile(ctx context.Context, src *plugin.Source) (plugin.Modul
 	if limits.MemoryPages > 65536 {
 		return nil, fmt.Errorf("wasmrt: plugin %q: MemoryPages %d exceeds the WebAssembly maximum of 65536", src.Name, limits.MemoryPages)
 	}
+	r.compileMu.Lock()
+	defer r.compileMu.Unlock()
+	// Checked under compileMu: Close takes it before closing the cache,
+	// so a compilation that starts here finishes before the cache goes.
 	r.mu.Lock()
 	closed := r.closed
 	r.mu.Unlock()
 	if closed {
 		return nil, fmt.Errorf("wasmrt: plugin %q: compile: %w", src.Name, ErrClosed)
 	}
-
-	r.compileMu.Lock()
-	defer r.compileMu.Unlock()
 
 	// One wazero runtime per compiled plugin: the memory limit is a
 	// runtime setting, and closing the Module frees everything at once.
@@ -121,6 +122,12 @@ func (r *Runtime) Compile(ctx context.Context, src *plugin.Source) (plugin.Modul
 	}
 	m.config = m.moduleConfig()
 	r.mu.Lock()
+	if r.closed {
+		// Close ran while this module compiled: it did not see the
+		// module, so it is freed here instead of being kept.
+		r.mu.Unlock()
+		return fail(fmt.Errorf("wasmrt: plugin %q: compile: %w", src.Name, ErrClosed))
+	}
 	r.modules[m] = struct{}{}
 	r.mu.Unlock()
 	return m, nil
@@ -135,7 +142,9 @@ func entryName(src *plugin.Source) string {
 
 // Close closes every module compiled by r (and their instances) and the
 // in-memory part of the compilation cache; the on-disk cache stays. It is
-// idempotent.
+// idempotent and safe to call while Compile runs: a compilation in
+// progress is waited for (it uses the cache) and its module is discarded,
+// Compile returning an error matching ErrClosed.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.mu.Lock()
 	if r.closed {
@@ -149,6 +158,10 @@ func (r *Runtime) Close(ctx context.Context) error {
 	for m := range mods {
 		m.Close(ctx)
 	}
+	// A Compile that passed its closed check before r.closed was set
+	// still uses the cache: wait for it before closing the cache.
+	r.compileMu.Lock()
+	defer r.compileMu.Unlock()
 	return r.cache.Close(ctx)
 }
 

@@ -453,3 +453,43 @@ func TestProtocolErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseDuringCompile: Close while Compile runs (the plugin directory
+// shutting down while a plugin loads) neither panics nor leaks the
+// module: each Compile either returns a module that Close closed or an
+// error matching ErrClosed. Run with -race.
+func TestCloseDuringCompile(t *testing.T) {
+	code := validModule(1, 0).bytes()
+	for i := range 20 {
+		rt, err := wasmrt.New(wasmrt.Config{})
+		require.NoError(t, err)
+		const compilers = 4
+		type result struct {
+			m   plugin.Module
+			err error
+		}
+		results := make(chan result, compilers)
+		start := make(chan struct{})
+		for range compilers {
+			go func() {
+				<-start
+				m, err := rt.Compile(t.Context(), source("racer", code, plugin.Limits{}, plugin.Grants{}))
+				results <- result{m, err}
+			}()
+		}
+		close(start)
+		if i%2 == 1 {
+			time.Sleep(time.Duration(i) * 100 * time.Microsecond) // vary where Close lands
+		}
+		require.NoError(t, rt.Close(t.Context()))
+		for range compilers {
+			r := <-results
+			if r.err != nil {
+				require.ErrorIs(t, r.err, wasmrt.ErrClosed)
+				continue
+			}
+			_, err := r.m.Instantiate(t.Context(), plugintest.New(t, plugin.Grants{}))
+			require.ErrorIs(t, err, wasmrt.ErrClosed, "a module compiled before Close was closed by it")
+		}
+	}
+}
