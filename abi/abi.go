@@ -8,10 +8,10 @@ import (
 
 // The ABI version this package describes (ABI.md section 2). A host
 // accepts a guest of the same Major and any Minor whose imports it
-// provides.
+// provides. Minor 1 added gh_kv_cas and gh_kv_incr.
 const (
 	Major = 1
-	Minor = 0
+	Minor = 1
 )
 
 // Version returns "MAJOR.MINOR".
@@ -141,6 +141,8 @@ const (
 	ImportKVPut       = "gh_kv_put"
 	ImportKVDelete    = "gh_kv_delete"
 	ImportKVScan      = "gh_kv_scan"
+	ImportKVCAS       = "gh_kv_cas"  // since 1.1
+	ImportKVIncr      = "gh_kv_incr" // since 1.1
 	ImportTimerSet    = "gh_timer_set"
 	ImportTimerCancel = "gh_timer_cancel"
 )
@@ -185,10 +187,26 @@ func Imports() []Func {
 		sig(ImportKVPut, ts(I32, I32, I32, I32), I32),
 		sig(ImportKVDelete, ts(I32, I32), I32),
 		sig(ImportKVScan, ts(I32, I32, I32, I32, I32, I32, I32), I64),
+		sig(ImportKVCAS, ts(I32, I32, I32, I32, I32, I32, I32, I32, I32), I64),
+		sig(ImportKVIncr, ts(I32, I32, I64, I32), I32),
 		sig(ImportTimerSet, ts(I64), I64),
 		sig(ImportTimerCancel, ts(I64)),
 	}
 }
+
+// Flags of gh_kv_cas (ABI.md section 5).
+const (
+	// CASExpect: the key is expected to hold the bytes [eptr, +elen);
+	// without it the key is expected to be absent.
+	CASExpect int32 = 1 << 0
+	// CASPut: on a match, store [nptr, +nlen); without it a match deletes
+	// the key.
+	CASPut int32 = 1 << 1
+)
+
+// IncrOutSize is the size of gh_kv_incr's output: the new value, a
+// little-endian int64.
+const IncrOutSize = 8
 
 // Log levels of gh_log. Other numbers are logged as LevelInfo.
 const (

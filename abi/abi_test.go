@@ -13,8 +13,9 @@ import (
 )
 
 func TestMarker(t *testing.T) {
-	require.Equal(t, "genehost_abi_1_0", abi.MarkerName(abi.Major, abi.Minor))
+	require.Equal(t, "genehost_abi_1_1", abi.MarkerName(abi.Major, abi.Minor))
 	require.Equal(t, int32(1<<16), abi.MarkerValue(1, 0))
+	require.Equal(t, int32(1<<16|1), abi.MarkerValue(1, 1))
 	for _, c := range []struct {
 		name         string
 		major, minor int
@@ -61,6 +62,8 @@ func TestSignatures(t *testing.T) {
 	assert.Equal(t, "(i32, i64, i32, i32) -> ()", sigs[abi.ImportLog])
 	assert.Equal(t, "(i32, i32, i32, i32, i32, i32, i32) -> (i64)", sigs[abi.ImportKVScan])
 	assert.Equal(t, "(i64) -> (i64)", sigs[abi.ImportTimerSet])
+	assert.Equal(t, "(i32, i32, i32, i32, i32, i32, i32, i32, i32) -> (i64)", sigs[abi.ImportKVCAS])
+	assert.Equal(t, "(i32, i32, i64, i32) -> (i32)", sigs[abi.ImportKVIncr])
 	assert.Equal(t, "() -> (i32)", abi.Marker(1, 0).Signature())
 }
 

@@ -33,6 +33,8 @@ func instantiateHostModule(ctx context.Context, wr wazero.Runtime) error {
 		abi.ImportKVPut:       (*instance).ghKVPut,
 		abi.ImportKVDelete:    (*instance).ghKVDelete,
 		abi.ImportKVScan:      (*instance).ghKVScan,
+		abi.ImportKVCAS:       (*instance).ghKVCAS,
+		abi.ImportKVIncr:      (*instance).ghKVIncr,
 		abi.ImportTimerSet:    (*instance).ghTimerSet,
 		abi.ImportTimerCancel: (*instance).ghTimerCancel,
 	}
@@ -110,7 +112,7 @@ func statusOf(err error) abi.Status {
 		return abi.NotFound
 	case errors.Is(err, plugin.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return abi.Timeout
-	case errors.Is(err, gene.ErrBinary), errors.Is(err, gene.ErrLimit):
+	case errors.Is(err, gene.ErrBinary), errors.Is(err, gene.ErrLimit), errors.Is(err, plugin.ErrNotInteger):
 		return abi.BadValue
 	}
 	return abi.Error
@@ -336,6 +338,99 @@ func (in *instance) ghKVScan(stack []uint64) {
 		in.mem.Write(optr, in.scratch) // in range: checked above
 		ret64(stack, int64(len(in.scratch)))
 	}
+}
+
+// ghKVCAS is gh_kv_cas: compare-and-swap of one key, atomic with every
+// other store call of the plugin. The key, expected and next values are
+// views of guest memory; the store copies what it keeps.
+func (in *instance) ghKVCAS(stack []uint64) {
+	const fn = abi.ImportKVCAS
+	flags := int32(uint32(stack[6]))
+	if unknown := flags &^ (abi.CASExpect | abi.CASPut); unknown != 0 {
+		in.lastErr = fmt.Sprintf("%s: unknown flags %#x", fn, unknown)
+		ret64(stack, -int64(abi.BadValue))
+		return
+	}
+	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	if !ok {
+		ret64(stack, -int64(abi.BadValue))
+		return
+	}
+	var expect, next []byte
+	if flags&abi.CASExpect != 0 {
+		if expect, ok = in.read(fn, uint32(stack[2]), uint32(stack[3])); !ok {
+			ret64(stack, -int64(abi.BadValue))
+			return
+		}
+		if expect == nil {
+			expect = []byte{} // present and empty, not absent
+		}
+	}
+	if flags&abi.CASPut != 0 {
+		if next, ok = in.read(fn, uint32(stack[4]), uint32(stack[5])); !ok {
+			ret64(stack, -int64(abi.BadValue))
+			return
+		}
+		if next == nil {
+			next = []byte{}
+		}
+	}
+	cptr, ccap := uint32(stack[7]), uint32(stack[8])
+	if _, ok := in.read(fn, cptr, ccap); !ok {
+		ret64(stack, -int64(abi.BadValue))
+		return
+	}
+	st, err := in.kv()
+	if err != nil {
+		ret64(stack, -int64(in.fail(fn, 0, err)))
+		return
+	}
+	swapped, cur, err := st.CompareAndSwap(key, expect, next)
+	switch {
+	case err != nil:
+		ret64(stack, -int64(in.fail(fn, 0, err)))
+	case swapped:
+		ret64(stack, 0)
+	case cur == nil:
+		ret64(stack, -int64(abi.NotFound))
+	default:
+		if uint64(len(cur)) <= uint64(ccap) {
+			in.mem.Write(cptr, cur) // in range: checked above
+		}
+		ret64(stack, int64(len(cur))+1)
+	}
+}
+
+// ghKVIncr is gh_kv_incr: adds to the integer stored under a key (a
+// binary Gene document) and writes the new value to the guest, as a
+// little-endian int64.
+func (in *instance) ghKVIncr(stack []uint64) {
+	const fn = abi.ImportKVIncr
+	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	if !ok {
+		ret32(stack, abi.BadValue)
+		return
+	}
+	by := int64(stack[2])
+	out := uint32(stack[3])
+	// Check the output before changing anything, so a bad pointer never
+	// leaves an increment the guest cannot see.
+	if _, ok := in.read(fn, out, abi.IncrOutSize); !ok {
+		ret32(stack, abi.BadValue)
+		return
+	}
+	st, err := in.kv()
+	if err != nil {
+		ret32(stack, in.fail(fn, 0, err))
+		return
+	}
+	n, err := st.Incr(key, by)
+	if err != nil {
+		ret32(stack, in.fail(fn, 0, err))
+		return
+	}
+	in.mem.WriteUint64Le(out, uint64(n)) // in range: checked above
+	ret32(stack, abi.OK)
 }
 
 func (in *instance) ghTimerSet(stack []uint64) {

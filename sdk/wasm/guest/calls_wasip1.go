@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"github.com/genehost/genehost/abi"
@@ -44,6 +45,12 @@ func ghKVDelete(k unsafe.Pointer, kn uint32) int32
 //go:wasmimport genehost gh_kv_scan
 func ghKVScan(p unsafe.Pointer, pn uint32, a unsafe.Pointer, an uint32, limit uint32, o unsafe.Pointer, ocap uint32) int64
 
+//go:wasmimport genehost gh_kv_cas
+func ghKVCAS(k unsafe.Pointer, kn uint32, e unsafe.Pointer, en uint32, n unsafe.Pointer, nn uint32, flags int32, c unsafe.Pointer, ccap uint32) int64
+
+//go:wasmimport genehost gh_kv_incr
+func ghKVIncr(k unsafe.Pointer, kn uint32, by int64, out unsafe.Pointer) int32
+
 //go:wasmimport genehost gh_timer_set
 func ghTimerSet(delay int64) int64
 
@@ -86,4 +93,25 @@ func callKVPut(k, v []byte) abi.Status {
 
 func callKVScan(prefix, after, out []byte) int64 {
 	return ghKVScan(bp(prefix), uint32(len(prefix)), bp(after), uint32(len(after)), 0, bp(out), uint32(len(out)))
+}
+
+// callKVCAS passes expect and next as absent when nil (an empty, non-nil
+// slice is a present, empty value).
+func callKVCAS(k, expect, next, out []byte) int64 {
+	var flags int32
+	if expect != nil {
+		flags |= abi.CASExpect
+	}
+	if next != nil {
+		flags |= abi.CASPut
+	}
+	return ghKVCAS(bp(k), uint32(len(k)), bp(expect), uint32(len(expect)), bp(next), uint32(len(next)), flags, bp(out), uint32(len(out)))
+}
+
+// incrOut receives gh_kv_incr's result.
+var incrOut [abi.IncrOutSize]byte
+
+func callKVIncr(k []byte, by int64) (int64, abi.Status) {
+	st := abi.Status(ghKVIncr(bp(k), uint32(len(k)), by, unsafe.Pointer(&incrOut)))
+	return int64(binary.LittleEndian.Uint64(incrOut[:])), st
 }

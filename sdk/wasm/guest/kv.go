@@ -2,8 +2,11 @@ package guest
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 
 	"github.com/genehost/genehost/abi"
+	"github.com/genehost/genehost/gene"
 )
 
 // Store is the plugin's durable key-value namespace, shared by every
@@ -79,3 +82,80 @@ func (Store) Scan(prefix, after []byte, fn func(k, v []byte) bool) error {
 		}
 	}
 }
+
+// CompareAndSwap sets key to next if it holds exactly the bytes expect,
+// atomically with respect to every other instance and version of the
+// plugin. A nil expect means "the key is absent"; a nil next deletes the
+// key (an empty, non-nil slice is an empty value). It reports whether it
+// applied; when it did not, current is a copy of what the key holds (nil
+// when absent), to build the next attempt from.
+//
+// Values are compared byte for byte: a plugin that stores Gene values
+// (as gene.AppendBinaryDoc does) must pass the expected value in the same
+// encoding, most simply the bytes it read with Get.
+func (Store) CompareAndSwap(key, expect, next []byte) (swapped bool, current []byte, err error) {
+	for {
+		n := callKVCAS(key, expect, next, kvbuf)
+		switch {
+		case n == 0:
+			return true, nil, nil
+		case n == -int64(abi.NotFound):
+			return false, nil, nil
+		case n < 0:
+			return false, nil, hostErr(abi.Status(-n))
+		case n-1 <= int64(len(kvbuf)):
+			return false, bytes.Clone(kvbuf[:n-1]), nil
+		}
+		// The current value did not fit: nothing was changed, so try again
+		// with room for it (the value may have changed meanwhile, which is
+		// a new attempt like any other).
+		kvbuf = make([]byte, n-1)
+	}
+}
+
+// Incr adds by to the integer stored under key (absent counts as 0) and
+// returns the new value, atomically with respect to every other instance
+// and version of the plugin: concurrent increments are never lost.
+//
+// The stored form is a binary Gene document holding an integer (what
+// gene.AppendBinaryDoc(nil, gene.Int(n)) writes, and what the JavaScript
+// runtime's genehost.kv stores), so Int, a JavaScript plugin's
+// genehost.kv.get and a Gene client all read it back as a number. A key
+// holding anything else, or a sum past the int64 range, fails with an
+// error matching abi.ErrBadValue and leaves the key as it was.
+func (Store) Incr(key []byte, by int64) (int64, error) {
+	n, st := callKVIncr(key, by)
+	if st != abi.OK {
+		return 0, hostErr(st)
+	}
+	return n, nil
+}
+
+// Int reads the integer stored under key by Incr or PutInt: a binary
+// Gene document holding an integer. It fails with an error matching
+// abi.ErrNotFound when the key is absent, and with ErrNotInteger when it
+// holds something else.
+func (s Store) Int(key []byte) (int64, error) {
+	b, err := s.Get(key)
+	if err != nil {
+		return 0, err
+	}
+	v, _, err := gene.DecodeBinaryDoc(b, gene.BinaryOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("%w: key %q: %w", ErrNotInteger, key, err)
+	}
+	n, ok := v.AsInt()
+	if !ok {
+		return 0, fmt.Errorf("%w: key %q holds a %v", ErrNotInteger, key, v.Kind())
+	}
+	return n, nil
+}
+
+// PutInt stores n under key in the form Incr reads and writes.
+func (Store) PutInt(key []byte, n int64) error {
+	return hostErr(callKVPut(key, gene.AppendBinaryDoc(nil, gene.Int(n))))
+}
+
+// ErrNotInteger is returned by Store.Int for a key that does not hold a
+// binary Gene document of an integer.
+var ErrNotInteger = errors.New("guest: the stored value is not an integer")
