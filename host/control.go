@@ -36,6 +36,10 @@ func (c *controlLink) start() {
 		c.ifc.mu.Lock()
 		c.ifc.ctls[c] = struct{}{}
 		c.ifc.mu.Unlock()
+	} else {
+		c.s.mu.Lock()
+		c.s.sysCtls[c] = struct{}{}
+		c.s.mu.Unlock()
 	}
 	c.l.SetAutoEnd(true)
 	c.l.SetHandler(c)
@@ -47,6 +51,10 @@ func (c *controlLink) Closed(*session.Link, error) {
 		c.ifc.mu.Lock()
 		delete(c.ifc.ctls, c)
 		c.ifc.mu.Unlock()
+	} else {
+		c.s.mu.Lock()
+		delete(c.s.sysCtls, c)
+		c.s.mu.Unlock()
 	}
 }
 
@@ -315,15 +323,19 @@ func (c *controlLink) sysOp(req request) (gene.Value, error) {
 				continue
 			}
 			m, _ := ifc.current()
-			st, _ := ifc.health()
-			out = append(out, gene.PropMap(
-				gene.Prop{Key: "name", Value: gene.String(m.Name)},
-				gene.Prop{Key: "version", Value: gene.String(m.Version)},
-				gene.Prop{Key: "direction", Value: gene.String(m.Direction.String())},
-				gene.Prop{Key: "description", Value: gene.String(m.Description)},
-				gene.Prop{Key: "health", Value: gene.String(st.String())},
-				gene.Prop{Key: "hash", Value: gene.String(m.Hash())},
-			))
+			st, why := ifc.health()
+			ps := gene.Props{
+				{Key: "name", Value: gene.String(m.Name)},
+				{Key: "version", Value: gene.String(m.Version)},
+				{Key: "direction", Value: gene.String(m.Direction.String())},
+				{Key: "description", Value: gene.String(m.Description)},
+				{Key: "health", Value: gene.String(st.String())},
+				{Key: "hash", Value: gene.String(m.Hash())},
+			}
+			if why != "" {
+				ps = append(ps, gene.Prop{Key: "reason", Value: gene.String(why)})
+			}
+			out = append(out, gene.PropMap(ps...))
 		}
 		return gene.List(out...), nil
 	case "addresses":

@@ -55,6 +55,7 @@ type Server struct {
 	ifaces    map[string]*iface
 	listeners map[net.Listener]string
 	sessions  map[*int]*session.Session // by a key made per connection
+	sysCtls   map[*controlLink]struct{}  // open control links on $sys
 	draining  bool
 	closed    bool
 	nextLink  uint64
@@ -83,6 +84,7 @@ func New(cfg Config) *Server {
 		ifaces:    make(map[string]*iface),
 		listeners: make(map[net.Listener]string),
 		sessions:  make(map[*int]*session.Session),
+		sysCtls:   make(map[*controlLink]struct{}),
 	}
 }
 
@@ -136,11 +138,23 @@ func (s *Server) Unregister(name string) error {
 }
 
 // Emit pushes an event (a node such as (event ^type "reloaded" ...)) to
-// the control links open on the interface. Control links without credit
-// miss it; the drop is counted in stats.
+// the control links open on the interface name, when it is registered,
+// and to every control link open on $sys, which so follows the events of
+// all interfaces, and those about a name that is not (or no longer)
+// registered, such as a plugin folder removed. Control links without
+// credit miss it; the drop is counted in the interface's stats.
 func (s *Server) Emit(name string, ev gene.Value) {
 	if ifc := s.lookup(name); ifc != nil {
 		ifc.emit(ev)
+	}
+	s.mu.Lock()
+	ctls := make([]*controlLink, 0, len(s.sysCtls))
+	for c := range s.sysCtls {
+		ctls = append(ctls, c)
+	}
+	s.mu.Unlock()
+	for _, c := range ctls {
+		_ = c.l.TrySend(ev) // no credit: this $sys link misses the event
 	}
 }
 

@@ -628,3 +628,76 @@ func TestInterfaceMaxMessageBytesBoundsEverySend(t *testing.T) {
 		assert.Equal(t, proto.CodeMessageTooLarge, proto.CodeOf(err), "%v", err)
 	}
 }
+
+// failedHandler is a handler that reports itself failed, as a plugin that
+// did not load does.
+type failedHandler struct {
+	host.HandlerFuncs
+	reason string
+}
+
+func (h failedHandler) Health() (host.Health, string) { return host.Failed, h.reason }
+
+// TestSysFollowsEveryInterfaceAndFailedHealth: events emitted for an
+// interface reach its control links and $sys's, events for a name not
+// registered reach $sys only; $sys interfaces gives the reason of an
+// unhealthy interface, and its data links are refused with PLUGIN_FAILED
+// naming it.
+func TestSysFollowsEveryInterfaceAndFailedHealth(t *testing.T) {
+	s, ua, _ := serve(t, host.Config{}, map[string]host.Handler{
+		"echo":   host.Echo,
+		"broken": failedHandler{reason: "handler.js:3:7: SyntaxError"},
+	}, nil)
+	ctx := ctxT(t)
+	c := dial(t, ua, client.Config{})
+	sys, err := c.Control(ctx, host.SysInterface, client.LinkOptions{})
+	require.NoError(t, err)
+	echo, err := c.Control(ctx, "echo", client.LinkOptions{})
+	require.NoError(t, err)
+	// Both control links are registered once a call on each was answered.
+	_, err = sys.Ping(ctx)
+	require.NoError(t, err)
+	_, err = echo.Ping(ctx)
+	require.NoError(t, err)
+
+	next := func(ctl *client.Control) string {
+		t.Helper()
+		select {
+		case ev := <-ctl.Events():
+			return gene.Format(ev)
+		case <-ctx.Done():
+			t.Fatal("no event")
+			return ""
+		}
+	}
+	s.Emit("echo", gene.MustParse(`(event ^type "reloaded" ^interface "echo" ^generation 2)`))
+	s.Emit("gone", gene.MustParse(`(event ^type "removed" ^interface "gone")`))
+	assert.Equal(t, `(event ^type "reloaded" ^interface "echo" ^generation 2)`, next(echo))
+	assert.Equal(t, `(event ^type "reloaded" ^interface "echo" ^generation 2)`, next(sys))
+	assert.Equal(t, `(event ^type "removed" ^interface "gone")`, next(sys))
+	select {
+	case ev := <-echo.Events():
+		t.Fatalf("echo's control link got an event of another name: %s", gene.Format(ev))
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	list, err := sys.Call(ctx, "interfaces", gene.Void())
+	require.NoError(t, err)
+	byName := map[string]gene.Value{}
+	for _, i := range list.List() {
+		n, _ := i.Get("name")
+		byName[n.Str()] = i
+	}
+	h, _ := byName["broken"].Get("health")
+	assert.Equal(t, "failed", h.Str())
+	why, _ := byName["broken"].Get("reason")
+	assert.Equal(t, "handler.js:3:7: SyntaxError", why.Str())
+	_, has := byName["echo"].Get("reason")
+	assert.False(t, has, "a serving interface has no reason")
+
+	_, err = c.Open(ctx, "broken", proto.DirSendRecv, client.LinkOptions{})
+	var pe *proto.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, proto.CodePluginFailed, pe.Code)
+	assert.Contains(t, pe.Msg, "handler.js:3:7: SyntaxError")
+}
