@@ -55,7 +55,7 @@ type Server struct {
 	ifaces    map[string]*iface
 	listeners map[net.Listener]string
 	sessions  map[*int]*session.Session // by a key made per connection
-	sysCtls   map[*controlLink]struct{}  // open control links on $sys
+	sysCtls   map[*controlLink]struct{} // open control links on $sys
 	draining  bool
 	closed    bool
 	nextLink  uint64
