@@ -29,6 +29,8 @@ func (in *instance) natives() *goja.Object {
 		"kvDelete":    in.nativeKVDelete,
 		"kvScan":      in.nativeKVScan,
 		"kvBatch":     in.nativeKVBatch,
+		"kvCAS":       in.nativeKVCAS,
+		"kvIncr":      in.nativeKVIncr,
 		"setTimer":    in.nativeSetTimer,
 		"cancelTimer": in.nativeCancelTimer,
 	} {
@@ -65,6 +67,8 @@ func (in *instance) throw(what string, err error) {
 			code = "direction"
 		case errors.Is(err, plugin.ErrNotGranted):
 			code = "not-granted"
+		case errors.Is(err, plugin.ErrNotInteger):
+			code = "not-integer"
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 			code = "timeout"
 		}
@@ -226,6 +230,59 @@ func (in *instance) nativeKVBatch(call goja.FunctionCall) goja.Value {
 		in.throw(what, err)
 	}
 	return in.vm.NewArray(done...)
+}
+
+// nativeKVCAS takes (key, expected, next) and sets key to next if it
+// holds expected, atomically across every instance and version of the
+// plugin. undefined stands for "absent": an undefined expected matches
+// only an absent key, an undefined next deletes it. Values are compared
+// as their binary Gene document encodings, byte for byte: what put would
+// store. It returns whether it applied.
+func (in *instance) nativeKVCAS(call goja.FunctionCall) goja.Value {
+	const what = "genehost.kv.cas"
+	s := in.store(what)
+	k := in.key(what, call.Argument(0))
+	var expect, next []byte
+	if v := call.Argument(1); !goja.IsUndefined(v) {
+		expect = gene.AppendBinaryDoc(nil, in.gene(what+" expected", v))
+	}
+	if v := call.Argument(2); !goja.IsUndefined(v) {
+		next = gene.AppendBinaryDoc(nil, in.gene(what+" next", v))
+	}
+	swapped, _, err := s.CompareAndSwap(k, expect, next)
+	if err != nil {
+		in.throw(what, err)
+	}
+	return in.vm.ToValue(swapped)
+}
+
+// nativeKVIncr takes (key, by) and adds by (an integer, number or bigint,
+// default 1) to the integer stored under key, absent counting as 0. It
+// returns the new value: a number, or a bigint beyond 2^53-1, as kv.get
+// would read it. A stored value that is not an integer, or a sum past
+// the int64 range, throws HostError "not-integer" and changes nothing.
+func (in *instance) nativeKVIncr(call goja.FunctionCall) goja.Value {
+	const what = "genehost.kv.incr"
+	s := in.store(what)
+	k := in.key(what, call.Argument(0))
+	by := int64(1)
+	if v := call.Argument(1); !goja.IsUndefined(v) {
+		g := in.gene(what+" by", v)
+		n, ok := g.AsInt()
+		if !ok {
+			got := typeName(v)
+			if k := g.Kind(); k == gene.KindInt || k == gene.KindFloat {
+				got += " " + v.String()
+			}
+			panic(in.vm.NewTypeError(what + ": by must be an integer within the 64-bit range, got " + got))
+		}
+		by = n
+	}
+	n, err := s.Incr(k, by)
+	if err != nil {
+		in.throw(what, err)
+	}
+	return in.c.toJS(gene.Int(n))
 }
 
 // nativeKVScan takes {prefix, after, limit} and returns [[key, value], ...]

@@ -96,7 +96,8 @@
   }
 
   // HostError is thrown by host calls; code says why: "no-credit",
-  // "link-closed", "direction", "not-granted", "host".
+  // "link-closed", "direction", "not-granted", "timeout", "not-integer"
+  // (kv.incr), "host".
   class HostError extends Error {
     constructor(code, message) {
       super(message);
@@ -143,7 +144,18 @@
       delete: (key) => native.kvDelete(key),
       scan: (opts) => native.kvScan(opts ?? {}),
       batch: (ops) => native.kvBatch(ops),
+      cas: (key, expected, next) => native.kvCAS(key, expected, next),
+      incr: (key, by = 1) => native.kvIncr(key, by),
     }),
+    // error builds the standard error reply (error ^code C ^message M ^id X)
+    // for answering one bad request; ^id is left out when id is undefined.
+    error(code, message, id) {
+      if (typeof code !== 'string') throw new TypeError('genehost.error: code must be a string, got ' + typeof code);
+      if (typeof message !== 'string') throw new TypeError('genehost.error: message must be a string, got ' + typeof message);
+      const props = { code, message };
+      if (id !== undefined) props.id = id;
+      return new Gene(new Sym('error'), props);
+    },
     setTimer(ms) { const id = native.setTimer(ms); hostTimers.add(id); return id; },
     cancelTimer(id) { if (hostTimers.delete(id)) native.cancelTimer(id); },
   });

@@ -255,8 +255,9 @@ declare namespace genehost {
    */
   type Flow = void | undefined | null | 'pause' | 'continue';
 
-  /** Why a host call failed (HostError.code). */
-  type HostErrorCode = 'no-credit' | 'link-closed' | 'direction' | 'not-granted' | 'timeout' | 'host';
+  /** Why a host call failed (HostError.code); "not-integer": kv.incr found
+   * something else than an integer under the key, or the sum overflowed. */
+  type HostErrorCode = 'no-credit' | 'link-closed' | 'direction' | 'not-granted' | 'timeout' | 'not-integer' | 'host';
 
   /** Thrown by host calls; message names the call ("link.send: ..."). */
   class HostError extends Error {
@@ -375,7 +376,39 @@ declare namespace genehost {
      * whether the key was there for a delete.
      */
     batch(ops: Array<["put", string | Uint8Array, GeneInput] | ["delete", string | Uint8Array]>): boolean[];
+    /**
+     * Compare-and-swap, atomic across every instance and version of the
+     * plugin: if key holds expected, set it to next and return true;
+     * otherwise change nothing and return false. expected undefined means
+     * "key absent"; next undefined deletes the key. Values compare as their
+     * stored encodings (binary Gene documents), byte for byte, not with
+     * gene.equal: 1 and gene.float(1) differ, and so do {a: 1, b: 2} and
+     * {b: 2, a: 1} (prop order is kept). Pass what kv.get returned to
+     * update from it. A stored void cannot be expected (it reads as
+     * undefined, which means absent here).
+     */
+    cas(key: string | Uint8Array, expected: GeneInput | undefined, next: GeneInput | undefined): boolean;
+    /**
+     * Adds by (an integer, default 1) to the integer under key, atomically
+     * across every instance and version of the plugin, and returns the new
+     * value (a bigint beyond 2^53-1). An absent key counts as 0; kv.get
+     * reads the counter as a number.
+     * @throws HostError "not-integer" when the key holds anything else, or
+     * the sum leaves the 64-bit range (the key is left as it was).
+     * @throws TypeError when by is not an integer.
+     */
+    incr(key: string | Uint8Array, by?: number | bigint): number | bigint;
   };
+
+  /**
+   * The standard error reply (error ^code code ^message message ^id id),
+   * for answering one bad request while the link goes on; ^id is left out
+   * when id is undefined. Send it (link.send(genehost.error('bad-request',
+   * 'no ^key', v.props.id))) rather than throwing: a throw ends the link
+   * with HANDLER_ERROR.
+   * @throws TypeError when code or message is not a string.
+   */
+  function error(code: string, message: string, id?: GeneInput): gene.Gene;
 
   /**
    * Arranges handler.timer(id) after ms milliseconds (needs the timers

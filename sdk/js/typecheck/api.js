@@ -62,10 +62,16 @@ const valueHandler = {
     try {
       genehost.kv.put(new Uint8Array([0]), v);
       genehost.kv.delete('k');
+      if (!genehost.kv.cas('k', undefined, { n: 1 })) genehost.kv.cas(new Uint8Array([1]), genehost.kv.get('k'), undefined);
+      /** @type {number | bigint} */ const n = genehost.kv.incr('hits');
+      genehost.kv.incr('big', 10n);
+      link.send(genehost.error('bad-request', 'no ^key', n));
+      link.send(genehost.error('bad-request', 'no ^key'));
       link.send(received(v) === 1 ? gene.equal(v, 1) : 0);
     } catch (e) {
       if (e instanceof genehost.NoCreditError) await link.sendAsync(e.code);
       else if (e instanceof genehost.HostError && e.code === 'not-granted') link.send(e.message);
+      else if (e instanceof genehost.HostError && e.code === 'not-integer') link.send(genehost.error(e.code, e.message));
       else throw e;
     }
   },
@@ -106,6 +112,12 @@ function misuses() {
   link.send(new Error('x'));
   // @ts-expect-error keys are strings or Uint8Arrays
   genehost.kv.get(5);
+  // @ts-expect-error incr adds an integer, not a string
+  genehost.kv.incr('k', '1');
+  // @ts-expect-error cas needs expected and next (undefined for absent)
+  genehost.kv.cas('k', 1);
+  // @ts-expect-error an error's code is a string
+  genehost.error(404, 'not found');
   // @ts-expect-error timer delays are numbers of milliseconds
   genehost.setTimer('10');
   // @ts-expect-error setInterval does not exist in a handler
