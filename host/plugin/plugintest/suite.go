@@ -35,6 +35,14 @@ import (
 //     sends (ok); (get ^key K) sends (value V), or (missing) when K is
 //     absent. V may be any value and comes back identical. Without the KV
 //     grant Receive fails with an error containing "not granted".
+//   - kvatomic: the Store's atomic operations, values stored as binary
+//     Gene documents. (put ^key K ^value V) sends (ok); (get ^key K) sends
+//     (value V) or (missing); (cas ^key K ^expect E ^value W) compares
+//     and swaps (an absent ^expect: expect K absent; an absent ^value:
+//     delete on a match) and sends (cas B), whether it applied; (incr
+//     ^key K ^by N) (^by default 1) sends (n NEW); (cas-add ^key K) adds 1
+//     with a read-cas loop and sends (n NEW). A failed store call is
+//     answered with (error MESSAGE), the host's message.
 //   - control: Control op "add" with arg [a b] (integers) returns a + b;
 //     any other op fails with an error containing "unknown op NAME".
 //   - throws: Receive fails with an error containing "boom". Control
@@ -65,6 +73,7 @@ func RunSuite(t *testing.T, rt plugin.Runtime, fixture func(t *testing.T, name s
 	t.Run("echo", s.echo)
 	t.Run("counter", s.counter)
 	t.Run("kv", s.kv)
+	t.Run("kvatomic", s.kvatomic)
 	t.Run("control", s.control)
 	t.Run("throws", s.throws)
 	t.Run("panics", s.panics)
@@ -233,6 +242,127 @@ func (s *suite) kv(t *testing.T) {
 		require.Error(t, err)
 		require.Contains(t, err.Error(), "not granted")
 		require.Empty(t, h.Sent(1))
+	})
+}
+
+func (s *suite) kvatomic(t *testing.T) {
+	m := s.module(t, "kvatomic", plugin.Limits{}, plugin.Grants{KV: true})
+	h := New(t, plugin.Grants{KV: true})
+	in := instance(t, m, h)
+	open(t, in, 1)
+	// ask sends one request on link 1 and returns the reply as text.
+	ask := func(req string) string {
+		t.Helper()
+		before := len(h.Sent(1))
+		deliver(t, in, 1, gene.MustParse(req))
+		sent := h.Sent(1)
+		require.Len(t, sent, before+1, "one reply to %s", req)
+		return gene.Format(sent[before])
+	}
+	requireError := func(reply string, want ...string) {
+		t.Helper()
+		require.True(t, strings.HasPrefix(reply, "(error "), "want (error MESSAGE), got %s", reply)
+		for _, w := range want {
+			require.Contains(t, reply, w)
+		}
+	}
+
+	t.Run("incr", func(t *testing.T) {
+		require.Equal(t, "(n 1)", ask(`(incr ^key "c")`), "absent counts as 0")
+		require.Equal(t, "(n 6)", ask(`(incr ^key "c" ^by 5)`))
+		require.Equal(t, "(n -4)", ask(`(incr ^key "c" ^by -10)`))
+		require.Equal(t, "(n -4)", ask(`(incr ^key "c" ^by 0)`))
+		require.Equal(t, "(value -4)", ask(`(get ^key "c")`), "the counter reads back as an integer")
+		require.Equal(t, "(ok)", ask(`(put ^key "p" ^value 40)`))
+		require.Equal(t, "(n 42)", ask(`(incr ^key "p" ^by 2)`), "a put integer is a counter")
+	})
+	t.Run("incr refuses a non-integer and leaves it", func(t *testing.T) {
+		for i, v := range []string{`"x"`, `1.0`, `nil`, `[1]`, `123456789012345678901234567890`} {
+			key := fmt.Sprintf("bad%d", i)
+			require.Equal(t, "(ok)", ask(fmt.Sprintf(`(put ^key %q ^value %s)`, key, v)))
+			requireError(ask(fmt.Sprintf(`(incr ^key %q)`, key)), "not an integer", key)
+			require.Equal(t, "(value "+v+")", ask(fmt.Sprintf(`(get ^key %q)`, key)), "unchanged")
+		}
+	})
+	t.Run("incr overflow", func(t *testing.T) {
+		require.Equal(t, "(ok)", ask(`(put ^key "max" ^value 9223372036854775806)`))
+		require.Equal(t, "(n 9223372036854775807)", ask(`(incr ^key "max")`))
+		requireError(ask(`(incr ^key "max")`), "overflows")
+		require.Equal(t, "(value 9223372036854775807)", ask(`(get ^key "max")`), "unchanged")
+		require.Equal(t, "(ok)", ask(`(put ^key "min" ^value -9223372036854775807)`))
+		require.Equal(t, "(n -9223372036854775808)", ask(`(incr ^key "min" ^by -1)`))
+		requireError(ask(`(incr ^key "min" ^by -1)`), "overflows")
+		require.Equal(t, "(n -1)", ask(`(incr ^key "min" ^by 9223372036854775807)`), "-2^63 + 2^63-1")
+	})
+	t.Run("cas", func(t *testing.T) {
+		require.Equal(t, "(cas false)", ask(`(cas ^key "k" ^expect 1 ^value 2)`), "expecting a value of an absent key")
+		require.Equal(t, "(missing)", ask(`(get ^key "k")`))
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k" ^value 1)`), "expecting absent, absent")
+		require.Equal(t, "(cas false)", ask(`(cas ^key "k" ^value 5)`), "expecting absent, present")
+		require.Equal(t, "(cas false)", ask(`(cas ^key "k" ^expect 2 ^value 5)`), "conflict")
+		require.Equal(t, "(cas false)", ask(`(cas ^key "k" ^expect 1.0 ^value 5)`), "1.0 is not 1: encodings differ")
+		require.Equal(t, "(value 1)", ask(`(get ^key "k")`), "a conflict changes nothing")
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k" ^expect 1 ^value {^a [1 "two"]})`))
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k" ^expect {^a [1 "two"]} ^value 2)`), "structured values compare by encoding")
+		require.Equal(t, "(n 3)", ask(`(incr ^key "k")`), "cas writes the form incr reads")
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k" ^expect 3)`), "no ^value: delete on a match")
+		require.Equal(t, "(missing)", ask(`(get ^key "k")`))
+		require.Equal(t, "(cas false)", ask(`(cas ^key "k" ^expect 3)`))
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k")`), "absent to absent: applies, changes nothing")
+		require.Equal(t, "(missing)", ask(`(get ^key "k")`))
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k" ^value nil)`), "nil is a value")
+		require.Equal(t, "(cas false)", ask(`(cas ^key "k" ^value 1)`), "a stored nil is present")
+		require.Equal(t, "(cas true)", ask(`(cas ^key "k" ^expect nil ^value 1)`))
+	})
+	t.Run("not granted", func(t *testing.T) {
+		m := s.module(t, "kvatomic", plugin.Limits{}, plugin.Grants{})
+		h := New(t, plugin.Grants{})
+		in := instance(t, m, h)
+		open(t, in, 1)
+		deliver(t, in, 1, gene.MustParse(`(incr ^key "c")`), gene.MustParse(`(cas ^key "c" ^value 1)`))
+		sent := h.Sent(1)
+		require.Len(t, sent, 2)
+		for _, v := range sent {
+			requireError(gene.Format(v), "not granted")
+		}
+	})
+	t.Run("concurrent instances lose nothing", func(t *testing.T) {
+		// Two instances of one module (as a pool, or per-link instances)
+		// and an instance of another version of the plugin, each on its
+		// own goroutine, add to the same counters with incr and with a
+		// read-cas loop.
+		const each = 150
+		m2 := s.module(t, "kvatomic", plugin.Limits{}, plugin.Grants{KV: true})
+		ins := []plugin.Instance{instance(t, m, h), instance(t, m, h), instance(t, m2, h)}
+		errs := make(chan error, len(ins))
+		for i, in := range ins {
+			link := plugin.LinkID(10 + i)
+			open(t, in, link)
+			go func() {
+				errs <- func() error {
+					for j := range each {
+						for _, req := range []string{`(incr ^key "shared")`, `(cas-add ^key "shared-cas")`} {
+							if _, err := in.Receive(t.Context(), link, []gene.Value{gene.MustParse(req)}); err != nil {
+								return fmt.Errorf("instance %d request %d %s: %w", i, j, req, err)
+							}
+						}
+					}
+					return nil
+				}()
+			}()
+		}
+		for range ins {
+			require.NoError(t, <-errs)
+		}
+		want := fmt.Sprintf("(value %d)", each*len(ins))
+		require.Equal(t, want, ask(`(get ^key "shared")`))
+		require.Equal(t, want, ask(`(get ^key "shared-cas")`))
+		for i := range ins {
+			for _, v := range h.Sent(plugin.LinkID(10 + i)) {
+				n := v.Node()
+				require.True(t, n != nil && n.Head.IsSymbol("n"), "instance %d replied %s", i, gene.Format(v))
+			}
+		}
 	})
 }
 

@@ -1,5 +1,5 @@
 /*
- * genehost.h: the C SDK for genehost WebAssembly plugins, ABI version 1.0.
+ * genehost.h: the C SDK for genehost WebAssembly plugins, ABI version 1.1.
  *
  * A single-header library for clang and wasi-libc (Debian: clang, lld,
  * wasi-libc, libclang-rt-dev-wasm32; tools/wasi-toolchain.sh installs
@@ -17,7 +17,7 @@
  *     #include "genehost.h"
  *
  * which defines the exchange buffer (gh_buffer) and the version marker
- * (genehost_abi_1_0). The plugin defines the five callbacks gh_on_open,
+ * (genehost_abi_1_1). The plugin defines the five callbacks gh_on_open,
  * gh_on_values, gh_on_control, gh_on_close and gh_on_timer; to take the
  * default of one instead, define GH_DEFAULT_ON_OPEN (accept every link),
  * GH_DEFAULT_ON_VALUES (drop the values), GH_DEFAULT_ON_CONTROL (fail with
@@ -25,6 +25,15 @@
  * nothing) before the include. Build as a reactor:
  *
  *     clang --target=wasm32-wasi -mexec-model=reactor -O2 -o p.wasm p.c
+ *
+ * A request the plugin cannot serve is best answered with an error value
+ * (gh_write_error) on the link, which goes on. Returning GH_ERROR from
+ * gh_on_values ends the link with HANDLER_ERROR instead; the instance is
+ * kept, with its other links.
+ *
+ * A plugin that imports none of the functions ABI 1.1 added (gh_kv_cas,
+ * gh_kv_incr) also loads on a 1.0 host, whatever its marker says: hosts
+ * check the imports a plugin uses.
  *
  * The value helpers are static inline and need no implementation macro.
  * Nothing here is thread-safe, nor needs to be: the host calls an instance
@@ -44,7 +53,7 @@ extern "C" {
 
 /* The ABI version this header implements (ABI.md section 2). */
 #define GH_ABI_MAJOR 1
-#define GH_ABI_MINOR 0
+#define GH_ABI_MINOR 1
 
 #define GH__STR2(x) #x
 #define GH__STR(x) GH__STR2(x)
@@ -69,6 +78,12 @@ enum {
 	GH_BAD_VALUE = 8,     /* not one valid value, over a limit, or out of memory range */
 	GH_TIMEOUT = 9,       /* a blocking call gave up at the callback's deadline */
 	GH_SHORT_BUFFER = 10  /* the output does not fit; retry with more room */
+};
+
+/* Flags of gh_kv_cas. */
+enum {
+	GH_CAS_EXPECT = 1, /* the key must hold [expect, +elen); without it: must be absent */
+	GH_CAS_PUT = 2     /* on a match store [next, +nlen); without it: delete the key */
 };
 
 /* Log levels of gh_log. */
@@ -108,6 +123,21 @@ GH_IMPORT("gh_kv_delete") int32_t gh_kv_delete(const void *key, uint32_t klen);
  * gh_scan_next walks the records. */
 GH_IMPORT("gh_kv_scan") int64_t gh_kv_scan(const void *prefix, uint32_t plen, const void *after, uint32_t alen,
                                            uint32_t limit, void *out, uint32_t ocap);
+/* Since ABI 1.1. Compare-and-swap, atomic with every other key-value call
+ * of the plugin (all its instances and versions): if the key holds exactly
+ * [expect, +elen) (flag GH_CAS_EXPECT; without it: if it is absent), store
+ * [next, +nlen) (flag GH_CAS_PUT; without it: delete the key). Returns 0
+ * when it applied; n > 0 when it did not and the key holds n - 1 bytes,
+ * copied to cur when n - 1 <= ccap; -GH_NOT_FOUND when it did not and the
+ * key is absent; or -status. Bytes compare byte for byte. gh_cas wraps it. */
+GH_IMPORT("gh_kv_cas") int64_t gh_kv_cas(const void *key, uint32_t klen, const void *expect, uint32_t elen,
+                                         const void *next, uint32_t nlen, int32_t flags, void *cur, uint32_t ccap);
+/* Since ABI 1.1. Adds by to the integer stored under the key (absent: 0),
+ * atomically as gh_kv_cas, and writes the new value to *out. The stored
+ * form is a binary Gene document holding an integer (gh_kv_get_int reads
+ * it). GH_OK; GH_BAD_VALUE when the key holds anything else or the sum
+ * overflows (nothing changed); GH_NOT_GRANTED; GH_ERROR. */
+GH_IMPORT("gh_kv_incr") int32_t gh_kv_incr(const void *key, uint32_t klen, int64_t by, int64_t *out);
 /* Arranges gh_on_timer(id) after delay_ns; id > 0, or -status. */
 GH_IMPORT("gh_timer_set") int64_t gh_timer_set(int64_t delay_ns);
 /* Cancels a timer (no effect when it fired or is unknown). */
@@ -719,6 +749,54 @@ GH_INLINE int gh_scan_next(gh_reader *r, const uint8_t **key, uint32_t *klen, co
 	return 0;
 }
 
+/* gh_cas is gh_kv_cas with NULL for "absent": expect NULL expects the key
+ * to be absent, next NULL deletes it on a match (a non-NULL pointer with
+ * length 0 is an empty value). It returns 1 when the swap applied; 0 when
+ * it did not, with *curlen the length of the value the key holds (copied to
+ * cur when it fits in ccap) or -1 when the key is absent; or -status. For
+ * a read-modify-write loop: read, compute, gh_cas from what was read, and
+ * on 0 start again from cur. */
+GH_INLINE int32_t gh_cas(const void *key, uint32_t klen, const void *expect, uint32_t elen, const void *next,
+                         uint32_t nlen, void *cur, uint32_t ccap, int64_t *curlen) {
+	int32_t flags = (expect ? GH_CAS_EXPECT : 0) | (next ? GH_CAS_PUT : 0);
+	int64_t n = gh_kv_cas(key, klen, expect, elen, next, nlen, flags, cur, ccap);
+	*curlen = -1;
+	if (n == 0) return 1;
+	if (n == -GH_NOT_FOUND) return 0;
+	if (n < 0) return (int32_t)n;
+	*curlen = n - 1;
+	return 0;
+}
+
+/* ---- Binary Gene documents (gene/BINARY.md section 6) -------------------
+ * A document is the magic 89 47 4E 42, the version 01, then one value: the
+ * form JavaScript plugins (genehost.kv), the shipped kv plugin and
+ * gh_kv_incr store values in. */
+
+#define GH_DOC_HEADER_LEN 5
+
+/* gh_read_doc_header moves past a document header; -1 when r does not
+ * start with one of version 1. */
+GH_INLINE int gh_read_doc_header(gh_reader *r) {
+	static const uint8_t h[GH_DOC_HEADER_LEN] = {0x89, 0x47, 0x4E, 0x42, 0x01};
+	if (r->end - r->p < GH_DOC_HEADER_LEN || memcmp(r->p, h, GH_DOC_HEADER_LEN) != 0) return -1;
+	r->p += GH_DOC_HEADER_LEN;
+	return 0;
+}
+
+/* gh_kv_get_int reads a counter gh_kv_incr keeps (or any key holding a
+ * document of one integer in int64 range). GH_OK; GH_NOT_FOUND;
+ * GH_BAD_VALUE when the key holds something else; or gh_kv_get's status. */
+GH_INLINE int32_t gh_kv_get_int(const void *key, uint32_t klen, int64_t *v) {
+	uint8_t buf[GH_DOC_HEADER_LEN + 11];
+	int64_t n = gh_kv_get(key, klen, buf, sizeof buf);
+	if (n < 0) return (int32_t)-n;
+	if (n > (int64_t)sizeof buf) return GH_BAD_VALUE;
+	gh_reader r = gh_reader_of(buf, (uint32_t)n);
+	if (gh_read_doc_header(&r) < 0 || gh_read_int(&r, v) < 0 || gh_more(&r)) return GH_BAD_VALUE;
+	return GH_OK;
+}
+
 /* ---- Writing the binary Gene encoding ----------------------------------
  * A gh_writer appends encoded values to a buffer: a fixed one the caller
  * owns, or (buf NULL) one it grows with realloc. A zero gh_writer (a
@@ -960,6 +1038,49 @@ GH_INLINE int32_t gh_result_w(const gh_writer *w) {
 	if (w->err) return gh_fail("genehost.h: the control result did not fit in its writer");
 	gh_result(w->buf, w->len);
 	return GH_OK;
+}
+
+/* gh_write_doc_header starts a binary Gene document: write one value next
+ * (to store it in the form gh_kv_incr and JavaScript plugins read). */
+GH_INLINE void gh_write_doc_header(gh_writer *w) {
+	static const uint8_t h[GH_DOC_HEADER_LEN] = {0x89, 0x47, 0x4E, 0x42, 0x01};
+	gh__bytes(w, h, GH_DOC_HEADER_LEN);
+}
+
+/* ---- Error replies -----------------------------------------------------
+ * Answer a bad request with an error value; returning GH_ERROR ends the
+ * link with HANDLER_ERROR and keeps the instance. The standard error value
+ * is (error ^code "CODE" ^message "MESSAGE" ^id ID), ^id being the
+ * request's own, so the client can match the reply:
+ *
+ *     const uint8_t *id;
+ *     uint32_t idlen;
+ *     if (gh_request_id(&n, &id, &idlen) < 0) id = NULL;
+ *     gh_write_error(&w, "bad-request", "^key must be a string", id, idlen);
+ *     gh_send_w(link, &w);
+ */
+
+/* gh_request_id finds the ^id prop of a request node and returns its
+ * encoded bytes (0), or -1 when the request has none. */
+GH_INLINE int gh_request_id(const gh_node *n, const uint8_t **id, uint32_t *len) {
+	gh_reader v;
+	if (gh_find_prop(n->props, n->nprops, "id", &v) < 0) return -1;
+	return gh_read_raw(&v, id, len);
+}
+
+/* gh_write_error writes (error ^code code ^message message ^id ID), code
+ * and message being C strings and id an encoded value (gh_request_id,
+ * gh_read_raw), or NULL to leave ^id out. */
+GH_INLINE void gh_write_error(gh_writer *w, const char *code, const char *message, const uint8_t *id, uint32_t idlen) {
+	gh_write_gene(w, "error", id ? 3 : 2, 0);
+	gh_write_ckey(w, "code");
+	gh_write_cstring(w, code);
+	gh_write_ckey(w, "message");
+	gh_write_cstring(w, message);
+	if (id) {
+		gh_write_ckey(w, "id");
+		gh_write_raw(w, id, idlen);
+	}
 }
 
 /* ---- Implementation ----------------------------------------------------*/
