@@ -1,0 +1,278 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/genehost/genehost/gene"
+)
+
+// conn is one end of the pipe between the host and a worker. Both ends
+// make requests and serve the other's: requests carry ids, replies and
+// cancels name the id they are for, so any number of calls are in flight
+// at once. One goroutine (readLoop) reads; writers take wmu for one whole
+// frame.
+type conn struct {
+	rw       io.ReadWriteCloser
+	maxFrame int
+	limits   gene.Limits // bounds the values this end decodes
+
+	// serve handles a request or notification. It runs on the reader
+	// goroutine: it must hand anything that may block to a goroutine of
+	// its own (requests) or be quick (notifications).
+	serve func(f *frame)
+	// broken is called once, on the reader goroutine, when reading fails
+	// (the other end went away, a malformed frame); it must end with
+	// c.abort.
+	broken func(err error)
+
+	wmu sync.Mutex
+
+	mu       sync.Mutex
+	nextID   uint64
+	pending  map[uint64]*pendingCall
+	incoming map[uint64]context.CancelFunc // requests being served
+	err      error                         // why the conn is done; set before done closes
+	done     chan struct{}
+
+	encs sync.Pool
+}
+
+// frame is one request or notification received.
+type frame struct {
+	kind byte
+	id   uint64
+	op   byte
+	body []byte
+}
+
+type pendingCall struct {
+	done chan struct{}
+	op   byte // replyOK or replyErr
+	body []byte
+}
+
+func newConn(rw io.ReadWriteCloser, maxFrame int, limits gene.Limits) *conn {
+	return &conn{
+		rw: rw, maxFrame: maxFrame, limits: limits,
+		pending:  map[uint64]*pendingCall{},
+		incoming: map[uint64]context.CancelFunc{},
+		done:     make(chan struct{}),
+	}
+}
+
+// msg returns a buffer for a frame with the header space reserved; the
+// caller appends the body and hands it to call, notify or reply, which
+// recycle it.
+func (c *conn) msg() *enc {
+	if e, ok := c.encs.Get().(*enc); ok {
+		e.b = e.b[:frameHeader]
+		return e
+	}
+	return &enc{b: make([]byte, frameHeader, 512)}
+}
+
+func (c *conn) recycle(e *enc) {
+	if cap(e.b) <= 1<<20 {
+		c.encs.Put(e)
+	}
+}
+
+// write fills e's header and writes the frame. A write error closes the
+// pipe, so the reader sees it too.
+func (c *conn) write(kind byte, id uint64, op byte, e *enc) error {
+	b := e.b
+	if len(b)-4 > c.maxFrame {
+		return fmt.Errorf("worker: a %d-byte message exceeds the frame limit of %d bytes", len(b)-4, c.maxFrame)
+	}
+	binary.BigEndian.PutUint32(b[0:4], uint32(len(b)-4))
+	b[4] = kind
+	binary.BigEndian.PutUint64(b[5:13], id)
+	b[13] = op
+	c.wmu.Lock()
+	_, err := c.rw.Write(b)
+	c.wmu.Unlock()
+	if err != nil {
+		c.rw.Close()
+		return fmt.Errorf("worker: write to the pipe: %w", err)
+	}
+	return nil
+}
+
+// errHard is returned by call when its hard deadline passed and onHard
+// was called, together with the error that ended the wait.
+var errHard = errors.New("worker: hard deadline")
+
+// call sends a request and waits for its reply. ctx ending sends a cancel
+// to the other end and keeps waiting: the other end always answers (or
+// dies). With hard > 0, onHard is called once if no reply came by then,
+// and call keeps waiting; its error then also matches errHard.
+func (c *conn) call(ctx context.Context, op byte, e *enc, hard time.Duration, onHard func()) (*dec, error) {
+	p := &pendingCall{done: make(chan struct{})}
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		c.recycle(e)
+		return nil, err
+	}
+	c.nextID++
+	id := c.nextID
+	c.pending[id] = p
+	c.mu.Unlock()
+
+	var hardC <-chan time.Time
+	if hard > 0 {
+		t := time.NewTimer(hard)
+		defer t.Stop()
+		hardC = t.C
+	}
+	stop := context.AfterFunc(ctx, func() {
+		ce := c.msg()
+		_ = c.write(kindCancel, id, 0, ce) // a broken pipe fails the call anyway
+		c.recycle(ce)
+	})
+	defer stop()
+	err := c.write(kindRequest, id, op, e)
+	c.recycle(e)
+	if err != nil {
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+		return nil, err
+	}
+	fired := false
+	for {
+		select {
+		case <-p.done:
+			return c.result(p, fired)
+		case <-c.done:
+			select {
+			case <-p.done: // answered just before the end
+				return c.result(p, fired)
+			default:
+			}
+			if fired {
+				return nil, errors.Join(c.err, errHard)
+			}
+			return nil, c.err
+		case <-hardC:
+			hardC = nil
+			fired = true
+			onHard()
+		}
+	}
+}
+
+func (c *conn) result(p *pendingCall, fired bool) (*dec, error) {
+	d := &dec{b: p.body, limits: c.limits}
+	if p.op == replyErr {
+		err := d.remoteErr()
+		return nil, err
+	}
+	_ = fired // an answer that came in time for the reader wins over the kill
+	return d, nil
+}
+
+// notify sends a one-way message.
+func (c *conn) notify(op byte, e *enc) error {
+	err := c.write(kindNotify, 0, op, e)
+	c.recycle(e)
+	return err
+}
+
+// reply answers request id with e's body (err nil) or err.
+func (c *conn) reply(id uint64, e *enc, err error) {
+	c.mu.Lock()
+	if cancel, ok := c.incoming[id]; ok {
+		cancel()
+		delete(c.incoming, id)
+	}
+	c.mu.Unlock()
+	op := replyOK
+	if err != nil {
+		e.b = e.b[:frameHeader]
+		e.err(err)
+		op = replyErr
+	}
+	_ = c.write(kindReply, id, op, e) // a broken pipe ends the conn; nobody is left to tell
+	c.recycle(e)
+}
+
+// serving registers the cancel function of request id until it is
+// answered, so that a cancel frame reaches it.
+func (c *conn) serving(id uint64, cancel context.CancelFunc) {
+	c.mu.Lock()
+	c.incoming[id] = cancel
+	c.mu.Unlock()
+}
+
+// abort ends the conn: the pipe is closed, and every call waiting and
+// every later one fails with err. It runs once; later calls do nothing.
+func (c *conn) abort(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	for id, cancel := range c.incoming {
+		cancel()
+		delete(c.incoming, id)
+	}
+	c.mu.Unlock()
+	c.rw.Close()
+	close(c.done)
+}
+
+// readLoop reads frames until the pipe fails, then calls broken.
+func (c *conn) readLoop() {
+	br := bufio.NewReaderSize(c.rw, 64<<10)
+	var hdr [frameHeader]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			c.broken(fmt.Errorf("worker: read from the pipe: %w", err))
+			return
+		}
+		n := int(binary.BigEndian.Uint32(hdr[0:4]))
+		if n < frameHeader-4 || n > c.maxFrame {
+			c.broken(fmt.Errorf("worker: a frame of %d bytes is outside 10..%d", n, c.maxFrame))
+			return
+		}
+		f := &frame{kind: hdr[4], id: binary.BigEndian.Uint64(hdr[5:13]), op: hdr[13]}
+		f.body = make([]byte, n-(frameHeader-4))
+		if _, err := io.ReadFull(br, f.body); err != nil {
+			c.broken(fmt.Errorf("worker: read from the pipe: %w", err))
+			return
+		}
+		switch f.kind {
+		case kindReply:
+			c.mu.Lock()
+			p := c.pending[f.id]
+			delete(c.pending, f.id)
+			c.mu.Unlock()
+			if p != nil {
+				p.op, p.body = f.op, f.body
+				close(p.done)
+			}
+		case kindCancel:
+			c.mu.Lock()
+			cancel := c.incoming[f.id]
+			c.mu.Unlock()
+			if cancel != nil {
+				cancel()
+			}
+		case kindRequest, kindNotify:
+			c.serve(f)
+		default:
+			c.broken(fmt.Errorf("worker: unknown frame kind %d", f.kind))
+			return
+		}
+	}
+}
