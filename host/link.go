@@ -100,9 +100,23 @@ func (l *link) fail(what string, err error) {
 	if !errors.As(err, &pe) {
 		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d, %s: %v", l.m.Name, l.id, what, err)
 	}
-	l.log.Warn("handler failed; link reset", "callback", what, "error", err)
+	// A handler's own error is a client-visible answer that clients can
+	// provoke at will: it is counted in the stats and logged at debug, so
+	// a flood of them cannot flood the log; anything else is a warning.
+	msg := err.Error()
+	if len(msg) > maxLoggedError {
+		msg = fmt.Sprintf("%s... (%d bytes more)", msg[:maxLoggedError], len(msg)-maxLoggedError)
+	}
+	if pe.Code == proto.CodeHandlerError {
+		l.log.Debug("handler failed; link reset", "callback", what, "error", msg)
+	} else {
+		l.log.Warn("handler failed; link reset", "callback", what, "error", msg)
+	}
 	l.sl.Reset(pe)
 }
+
+// maxLoggedError bounds a handler error's text in the log.
+const maxLoggedError = 4 << 10
 
 // Values implements session.Handler.
 func (l *link) Values(_ *session.Link, values []gene.Value) {

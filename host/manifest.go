@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/genehost/genehost/gene"
@@ -269,6 +270,15 @@ func ParseManifest(v gene.Value) (*Manifest, error) {
 		}
 		m.Messages = append(m.Messages, msg)
 	}
+	if dir.Sends(proto.SideHost) && !slices.ContainsFunc(m.Messages, func(x Message) bool { return x.Name == ErrorMessage }) {
+		sv := gene.MustParse(errorReplySchema)
+		msg := Message{Name: ErrorMessage, From: proto.DirSend, Doc: errorReplyDoc, Examples: []gene.Value{gene.MustParse(errorReplyExample)}}
+		if msg.Schema, err = compile("^messages/^error", sv); err != nil {
+			return nil, err
+		}
+		send = append(send, sv)
+		m.Messages = append(m.Messages, msg)
+	}
 	if m.recv, err = unionSchema(recv, defs); err != nil {
 		return nil, fail("^messages", "%v", err)
 	}
@@ -333,6 +343,20 @@ func ParseManifest(v gene.Value) (*Manifest, error) {
 	m.hash = "sha256:" + hex.EncodeToString(sum[:])
 	return m, nil
 }
+
+// ErrorMessage is the name of the standard error reply, (error ^code C
+// ^message M ^id X): the value a handler answers a request it cannot
+// serve with, going on with the link. Every manifest whose server side
+// sends declares it; ParseManifest adds the declaration below when the
+// plugin does not declare its own (a plugin's own, narrower "error"
+// message is kept as written).
+const ErrorMessage = "error"
+
+const (
+	errorReplySchema  = `(gene ^head error ^props {^code string ^message string ^id (optional any)} ^body (tuple))`
+	errorReplyExample = `(error ^code "bad-request" ^message "^key is missing" ^id 7)`
+	errorReplyDoc     = "The standard error reply (declared by the host): a request this interface could not serve. ^code is a short machine-readable word, ^message says what was wrong for people, ^id is the request's ^id when it had one. The link stays open."
+)
 
 // sideOf returns the side that sends messages flowing in direction d.
 func sideOf(d proto.Direction) proto.Side {

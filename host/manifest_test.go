@@ -27,9 +27,14 @@ func TestParseManifest(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "kv", m.Name)
 	require.Equal(t, proto.DirSendRecv, m.Direction)
-	require.Len(t, m.Messages, 3)
+	require.Len(t, m.Messages, 4, "the three declared and the standard error reply")
 	require.Equal(t, proto.DirRecv, m.Messages[0].From)
 	require.Equal(t, proto.DirSend, m.Messages[2].From)
+	require.Equal(t, ErrorMessage, m.Messages[3].Name)
+	require.Equal(t, proto.DirSend, m.Messages[3].From)
+	require.NoError(t, m.Messages[3].Schema.Validate(gene.MustParse(`(error ^code "bad-request" ^message "no ^key" ^id 7)`)))
+	require.NoError(t, m.Messages[3].Schema.Validate(gene.MustParse(`(error ^code "x" ^message "y")`)))
+	require.Error(t, m.Messages[3].Schema.Validate(gene.MustParse(`(error ^message "no code")`)))
 	require.Equal(t, DropOldest, m.Flow.Overflow)
 	require.Equal(t, 8, m.Flow.Queue)
 	op, ok := m.Operation("reset")
@@ -50,6 +55,19 @@ func TestParseManifest(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, m.Hash(), again.Hash())
 	require.True(t, gene.Equal(m.Value(), again.Value()))
+}
+
+func TestParseManifestErrorReply(t *testing.T) {
+	// A sink's server sends nothing: no error reply is declared.
+	m, err := ParseManifest(gene.MustParse(`{^name "sink" ^direction "recv"}`))
+	require.NoError(t, err)
+	require.Empty(t, m.Messages)
+	// A plugin's own error message is kept as written.
+	m, err = ParseManifest(gene.MustParse(`{^name "q" ^direction "send"
+	  ^messages {^error {^from "server" ^schema (gene ^head error ^props {^code (enum "full")})}}}`))
+	require.NoError(t, err)
+	require.Len(t, m.Messages, 1)
+	require.Error(t, m.Messages[0].Schema.Validate(gene.MustParse(`(error ^code "other")`)))
 }
 
 func TestParseManifestMinimal(t *testing.T) {

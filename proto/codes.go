@@ -87,8 +87,8 @@ var codeTable = [...]codeInfo{
 	CodeBadValue:            {"BAD_VALUE", ScopeLink, "a payload is not exactly one valid Gene value within the Gene limits"},
 	CodeSchemaMismatch:      {"SCHEMA_MISMATCH", ScopeLink, "a value does not match the interface's schema; the text names the path"},
 	CodeSlowConsumer:        {"SLOW_CONSUMER", ScopeLink, "the peer did not return credit within the stall timeout"},
-	CodeHandlerError:        {"HANDLER_ERROR", ScopeLink, "the interface's handler failed on this link"},
-	CodePluginFailed:        {"PLUGIN_FAILED", ScopeLink, "the plugin behind the interface crashed or is failed"},
+	CodeHandlerError:        {"HANDLER_ERROR", ScopeLink, "the interface's handler failed on this link (its own error; the plugin instance is kept)"},
+	CodePluginFailed:        {"PLUGIN_FAILED", ScopeLink, "the plugin code serving the link crashed, or the plugin is failed (cannot load or start)"},
 	CodeCancelled:           {"CANCELLED", ScopeLink, "the sender no longer wants the link"},
 	CodeUnavailable:         {"UNAVAILABLE", ScopeLink, "the interface exists but is not serving now (paused, draining, reloading)"},
 }

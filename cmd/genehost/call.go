@@ -23,7 +23,10 @@ written as Gene text; read from standard input when omitted or "-"), print
 the first value that comes back as Gene text, and close the link.
 
 `+addrHelp+`
-A VALUE that starts with "-" goes after "--".`, `
+A VALUE that starts with "-" goes after "--".
+
+A reply that is the standard error reply, (error ^code C ^message M), is
+printed on standard error and the exit status is 1.`, `
   genehost call - echo '(hello ^to "world")'
   genehost call unix:///tmp/g.sock kv '(set ^key "a" ^value 1)'
   genehost call tcp://127.0.0.1:7470 kv '(get ^key "a")' --format json
@@ -64,6 +67,14 @@ A VALUE that starts with "-" goes after "--".`, `
 	if err != nil {
 		return c.fail(err)
 	}
+	if isErrorReply(reply) {
+		// The interface answered with its standard error reply: it goes
+		// to standard error, and the exit status says the call failed.
+		if err := (printer{w: stderr, format: *format}).print(reply); err != nil {
+			return c.fail(err)
+		}
+		return exitFailed
+	}
 	if err := (printer{w: stdout, format: *format}).print(reply); err != nil {
 		return c.fail(err)
 	}
@@ -96,4 +107,15 @@ func call(ctx context.Context, addr, iface string, v gene.Value, meta gene.Props
 	defer cancel()
 	_ = l.Close(cctx)
 	return reply, nil
+}
+
+// isErrorReply reports whether v is the standard error reply of
+// PROTOCOL.md, (error ^code C ^message M ...).
+func isErrorReply(v gene.Value) bool {
+	n := v.Node()
+	if n == nil || !n.HasHead || !n.Head.IsSymbol("error") {
+		return false
+	}
+	_, hasCode := n.Props.Get("code")
+	return hasCode
 }

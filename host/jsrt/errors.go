@@ -62,6 +62,12 @@ func (e *HandlerError) Error() string {
 // Unwrap returns the cause.
 func (e *HandlerError) Unwrap() error { return e.Err }
 
+// Is makes a HandlerError match plugin.ErrHandler unless it is a deadline
+// (the runtime was interrupted mid-way, so the instance is broken).
+func (e *HandlerError) Is(target error) bool {
+	return target == plugin.ErrHandler && !errors.Is(e.Err, plugin.ErrTimeout)
+}
+
 // jsError converts an error returned by goja into a HandlerError for the
 // callback in progress.
 func (in *instance) jsError(err error) error {

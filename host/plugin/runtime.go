@@ -224,6 +224,14 @@ var (
 	ErrTimeout    = errors.New("plugin: callback exceeded its deadline")
 	ErrLinkClosed = errors.New("plugin: link is closed")
 	ErrDirection  = errors.New("plugin: link direction does not allow sending")
+	// ErrHandler matches a callback that failed by the plugin's own
+	// doing while the instance stays intact: an exception thrown by
+	// JavaScript, an error returned by a Go or C guest, a value it
+	// produced that has no Gene form. The host answers it on the link
+	// concerned (HANDLER_ERROR) and keeps the instance and its state.
+	// Every other callback failure leaves the instance unusable (a trap, a
+	// deadline, a lost worker): a crash, and the instance is replaced.
+	ErrHandler = errors.New("plugin: handler failed")
 	// ErrInstanceLost: the instance is gone with what ran it (its worker
 	// process died or was killed); the host replaces it.
 	ErrInstanceLost = errors.New("plugin: instance lost")

@@ -1,76 +1,158 @@
 package plugindir
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/genehost/genehost/host/plugin"
 )
 
-// Crash policy defaults (Options.CrashLimit, Options.CrashWindow).
+// Fault policy defaults (Options.CrashLimit, Options.CrashWindow).
 const (
 	DefaultCrashLimit  = 5
 	DefaultCrashWindow = 30 * time.Second
-	// backoffMin and backoffMax bound the wait before an instance is
-	// rebuilt after a crash: backoffMin doubled per crash in the window.
-	backoffMin = 10 * time.Millisecond
-	backoffMax = 5 * time.Second
+	// backoffMin and backoffMax bound the wait before an instance is made
+	// again: backoffMin doubled per crash (or failed instantiation) in the
+	// window. A crash backs off only the rebuilding of the instance that
+	// crashed, at most crashBackoffMax; instantiation failures back off
+	// every instantiation of the version, at most backoffMax.
+	backoffMin      = 10 * time.Millisecond
+	crashBackoffMax = time.Second
+	backoffMax      = 5 * time.Second
 )
 
-// crashes counts one plugin version's crashes in a sliding window. It is
-// safe for concurrent use.
-type crashes struct {
+// broken reports whether a failed callback left its instance unusable (a
+// crash: a trap, a deadline, a lost worker, anything the runtime did not
+// mark as the handler's own error). A handler's own error (plugin.ErrHandler:
+// a thrown exception, an error returned by a guest) is an answer on its
+// link, not a crash.
+func broken(err error) bool {
+	return err != nil && (!errors.Is(err, plugin.ErrHandler) ||
+		errors.Is(err, plugin.ErrTimeout) || errors.Is(err, plugin.ErrInstanceLost))
+}
+
+// counts what one plugin version's instances did wrong: crashes (which
+// replace an instance) and failed instantiations (which, CrashLimit in a
+// row, mark the version failed). Clients can cause crashes (a value that
+// traps a guest, a request that runs past its deadline), so crashes never
+// make a version failed; only a module that cannot be instantiated does.
+// It is safe for concurrent use.
+type faults struct {
 	limit  int
 	window time.Duration
 
-	mu    sync.Mutex
-	times []time.Time // crashes within the window, oldest first; guarded by mu
-	total int         // every crash since load; guarded by mu
-	last  string      // the last crash's error; guarded by mu
+	mu            sync.Mutex
+	crashes       []time.Time // crashes within the window, oldest first; guarded by mu
+	total         int         // every crash since load; guarded by mu
+	last          string      // the last crash's error; guarded by mu
+	handlerErrors int         // handler errors since load; guarded by mu
+	instFails     int         // failed instantiations in a row; guarded by mu
+	instLast      time.Time   // when the last one failed; guarded by mu
+	instErr       string      // its error; guarded by mu
 }
 
-// record notes a crash at now and reports whether it is the one that
-// makes the version failed.
-func (c *crashes) record(now time.Time, err error) (failedNow bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.prune(now)
-	c.times = append(c.times, now)
-	c.total++
-	c.last = err.Error()
-	return len(c.times) == c.limit
+// crash notes a crash at now.
+func (f *faults) crash(now time.Time, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prune(now)
+	f.crashes = append(f.crashes, now)
+	f.total++
+	f.last = err.Error()
 }
 
-func (c *crashes) prune(now time.Time) {
+// handlerError counts a handler's own error.
+func (f *faults) handlerError() {
+	f.mu.Lock()
+	f.handlerErrors++
+	f.mu.Unlock()
+}
+
+// instantiated notes the outcome of an instantiation and reports whether
+// it is the failure that makes the version failed. Only failures of the
+// module itself count: a lost worker, a deadline (the machine may be
+// loaded by a client) or a cancelled context do not.
+func (f *faults) instantiated(now time.Time, err error) (failedNow bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err == nil {
+		f.instFails = 0
+		f.instErr = ""
+		return false
+	}
+	if errors.Is(err, plugin.ErrInstanceLost) || errors.Is(err, plugin.ErrTimeout) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrClosed) {
+		return false
+	}
+	if now.Sub(f.instLast) >= f.window {
+		f.instFails = 0
+	}
+	f.instFails++
+	f.instLast = now
+	f.instErr = err.Error()
+	return f.instFails == f.limit
+}
+
+func (f *faults) prune(now time.Time) {
 	i := 0
-	for i < len(c.times) && now.Sub(c.times[i]) >= c.window {
+	for i < len(f.crashes) && now.Sub(f.crashes[i]) >= f.window {
 		i++
 	}
-	c.times = c.times[i:]
+	f.crashes = f.crashes[i:]
 }
 
-// state reports whether the version is failed (limit crashes within the
-// window), the crashes in the window, the total and the last error.
-func (c *crashes) state(now time.Time) (failed bool, recent, total int, last string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.prune(now)
-	return len(c.times) >= c.limit, len(c.times), c.total, c.last
+// faultState is a snapshot of faults.
+type faultState struct {
+	failed        bool   // CrashLimit instantiations failed in a row, the last within the window
+	why           string // the last failed instantiation's error, when failed
+	recent, total int    // crashes within the window, since load
+	last          string // the last crash's error
+	handlerErrors int
 }
 
-// wait is how long to wait, from now, before building an instance again:
-// backoffMin doubled for each crash in the window after the first,
-// counted from the last crash, at most backoffMax.
-func (c *crashes) wait(now time.Time) time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.prune(now)
-	n := len(c.times)
+func (f *faults) state(now time.Time) faultState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prune(now)
+	s := faultState{recent: len(f.crashes), total: f.total, last: f.last, handlerErrors: f.handlerErrors}
+	if f.instFails >= f.limit && now.Sub(f.instLast) < f.window {
+		s.failed, s.why = true, f.instErr
+	}
+	return s
+}
+
+// instantiateWait is how long to wait, from now, before instantiating
+// again after failed instantiations: backoffMin doubled for each failure
+// in a row after the first, at most backoffMax.
+func (f *faults) instantiateWait(now time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.instFails == 0 || now.Sub(f.instLast) >= f.window {
+		return 0
+	}
+	return max(0, f.instLast.Add(backoff(f.instFails, backoffMax)).Sub(now))
+}
+
+// rebuildWait is how long a pool waits, from now, before rebuilding an
+// instance that crashed: backoffMin doubled for each crash in the window
+// after the first, at most crashBackoffMax.
+func (f *faults) rebuildWait(now time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.prune(now)
+	n := len(f.crashes)
 	if n == 0 {
 		return 0
 	}
+	return max(0, f.crashes[n-1].Add(backoff(n, crashBackoffMax)).Sub(now))
+}
+
+func backoff(n int, ceiling time.Duration) time.Duration {
 	d := backoffMin
-	for i := 1; i < n && d < backoffMax; i++ {
+	for i := 1; i < n && d < ceiling; i++ {
 		d *= 2
 	}
-	d = min(d, backoffMax)
-	return max(0, c.times[n-1].Add(d).Sub(now))
+	return min(d, ceiling)
 }

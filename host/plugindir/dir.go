@@ -59,8 +59,9 @@ type Options struct {
 	Debounce time.Duration
 	// Registry gets the interfaces; required.
 	Registry Registry
-	// CrashLimit crashes within CrashWindow mark an interface failed.
-	// Defaults DefaultCrashLimit and DefaultCrashWindow.
+	// CrashLimit failed instantiations in a row, the last within
+	// CrashWindow, mark an interface failed (crashes and handler errors
+	// never do). Defaults DefaultCrashLimit and DefaultCrashWindow.
 	CrashLimit  int
 	CrashWindow time.Duration
 }
@@ -425,7 +426,7 @@ func (d *Dir) load(ctx context.Context, name, dir string, e *entry, old *version
 		e: e, cfg: cfg, mod: mod, gen: gen, hash: src.Hash,
 		log: d.opts.Logger.Named("plugin").With("interface", name, "version", cfg.Manifest.Version, "generation", gen),
 		ctx: vctx, cancel: cancel,
-		crashes: crashes{limit: d.opts.CrashLimit, window: d.opts.CrashWindow},
+		faults: faults{limit: d.opts.CrashLimit, window: d.opts.CrashWindow},
 	}
 	e.mu.Lock()
 	e.live[v] = struct{}{}

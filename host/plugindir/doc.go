@@ -42,32 +42,55 @@
 // ^interface N ^generation G). A folder whose content hash did not change
 // is not reloaded.
 //
-// # Crashes
+// # Faults
 //
-// A callback that fails while handling a link's values (a trap, an
-// exception, a Go panic, a deadline) is a crash: the link is reset with
-// PLUGIN_FAILED and a reason naming plugin, generation, callback and link;
-// the instance is discarded (a pool rebuilds it in the background, a
-// PerLink link's instance goes with the link). A pool instance takes with
-// it what it kept for every link it served, so each other link it handled
-// that is still open is reset too, with PLUGIN_FAILED and a reason saying
-// that the instance serving the link crashed while serving link N (or a
-// control operation); a PerLink crash touches only its own link.
-// Instances are rebuilt after a backoff that doubles with each crash in
-// the window (10ms to 5s).
+// A fault stays where it starts. Clients are treated as hostile: nothing
+// a client does can make an interface failed.
+//
+// A handler's own error (plugin.ErrHandler: an exception thrown by
+// JavaScript, an error returned by a Go or C guest) ends that link only:
+// it is reset with HANDLER_ERROR carrying the handler's message and, for
+// JavaScript, the file:line of the throw. The instance and its state are
+// kept; the error is counted in the stats (^handler-errors) and logged at
+// debug level only. A handler that wants to answer a bad request and go
+// on sends the standard error reply (error ^code C ^message M ^id X)
+// instead of throwing. A refused open() and a failing control operation
+// are answers too.
+//
+// A plugin's blocking send waits for the client's credit only until
+// shortly before its callback's deadline: a client that returns no credit
+// for that long has its link reset SLOW_CONSUMER, the send fails with
+// plugin.ErrLinkClosed, and the handler goes on. A client that does not
+// read costs only its own link.
+//
+// A crash is a callback that leaves its instance unusable: a Wasm trap, a
+// deadline, a lost worker process, a Go panic in a runtime. The link is
+// reset with PLUGIN_FAILED and a reason naming plugin, generation,
+// callback and link; the instance is discarded (a pool rebuilds it in the
+// background after a backoff that doubles with each crash in CrashWindow,
+// 10ms to 1s; a PerLink link's instance goes with the link). A pool
+// instance takes with it what it kept for every link it served, so each
+// other link it handled that is still open is reset too, with
+// PLUGIN_FAILED and a reason saying that the instance serving the link
+// crashed while serving link N (or a control operation); a PerLink crash
+// touches only its own link. A pool instance found lost between callbacks
+// (its worker died) is replaced before it is handed a callback.
 //
 // A link going away (the client resets it or closes its transport) never
 // interrupts plugin code: callbacks run under the link's context without
 // its cancellation, bounded by their deadline, so no instance breaks and
 // no pool state is lost because a client was impatient. A callback that
-// fails after its link went away (typically a send on it) is not a crash:
-// it is not counted and is logged at debug level only; nor is an
-// instantiation the departed link no longer needs. A deadline still is.
-// CrashLimit crashes within CrashWindow mark the interface failed: Health
-// reports it, (event ^type "failed" ^interface N ^generation G ^reason R)
-// is pushed on its control links, and new links are refused with
-// PLUGIN_FAILED until the window has passed or a new version loads. A failing control operation is an
-// answer to its caller, not a crash, unless it hit its deadline.
+// fails after its link went away (typically a send on it) is neither a
+// crash nor a handler error: it is logged at debug level only.
+//
+// Only a module that cannot be instantiated makes an interface failed:
+// CrashLimit instantiations in a row that fail by the module's own doing
+// (its top level throws; not a lost worker or a deadline, which load can
+// cause), the last within CrashWindow. Health then reports failed,
+// (event ^type "failed" ^interface N ^generation G ^reason R) is pushed on
+// its control links, and new links are refused with PLUGIN_FAILED until
+// the window has passed or a new version loads. Instantiations after a
+// failed one wait a backoff (10ms doubling to 5s).
 //
 // # Capabilities
 //

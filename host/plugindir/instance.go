@@ -10,6 +10,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/proto"
 )
 
 // inst is one plugin.Instance with the plugin.Host it is bound to. Its
@@ -32,10 +33,11 @@ type inst struct {
 
 var _ plugin.Host = (*inst)(nil)
 
-// newInst instantiates the version's module, waiting first for the crash
-// backoff.
+// newInst instantiates the version's module, waiting first for the
+// backoff of failed instantiations. CrashLimit failures in a row make the
+// version failed.
 func (v *version) newInst(ctx context.Context) (*inst, error) {
-	if d := v.crashes.wait(time.Now()); d > 0 {
+	if d := v.faults.instantiateWait(time.Now()); d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
@@ -49,6 +51,9 @@ func (v *version) newInst(ctx context.Context) (*inst, error) {
 	}
 	x := &inst{v: v, timers: map[uint64]*time.Timer{}}
 	in, err := v.mod.Instantiate(ctx, x)
+	if v.faults.instantiated(time.Now(), err) {
+		v.failed()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plugin %q: instantiate: %w", v.cfg.Name, err)
 	}
@@ -83,6 +88,15 @@ func (x *inst) close() {
 	x.v.instances.Add(-1)
 }
 
+// lost returns why the instance became unusable between callbacks (see
+// plugin.Lost), or nil.
+func (x *inst) lost() error {
+	if l, ok := x.in.(plugin.Lost); ok {
+		return l.Lost()
+	}
+	return nil
+}
+
 // lock takes the instance for a callback; false when it was closed.
 func (x *inst) lock() bool {
 	x.mu.Lock()
@@ -93,14 +107,52 @@ func (x *inst) lock() bool {
 	return true
 }
 
-// Send implements plugin.Host: it sends on any open link of the plugin.
+// Send implements plugin.Host: it sends on any open link of the plugin,
+// waiting for the client's credit. The wait ends before the callback's
+// own deadline (see sendBudget): a client that returns no credit for that
+// long has its link reset SLOW_CONSUMER, and Send fails with
+// plugin.ErrLinkClosed, so the handler goes on and the instance is kept. A
+// client that does not read can cost only its own link, never the
+// instance or the interface.
 func (x *inst) Send(ctx context.Context, link plugin.LinkID, v gene.Value) error {
 	l, err := x.v.e.link(link)
 	if err != nil {
 		return err
 	}
-	return sendErr(link, l.Send(ctx, v))
+	sctx, cancel, budget := sendBudget(ctx)
+	defer cancel()
+	err = l.Send(sctx, v)
+	if err != nil && ctx.Err() == nil && sctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		perr := proto.Errorf(proto.CodeSlowConsumer, "plugin %q waited %s to send on link %d and the client returned no credit; the link is reset so the plugin can go on",
+			x.v.cfg.Name, budget.Round(time.Millisecond), link)
+		_ = l.Close(perr)
+		x.v.slowConsumers.Add(1)
+		return fmt.Errorf("%w: link %d: %v", plugin.ErrLinkClosed, link, perr)
+	}
+	return sendErr(link, err)
 }
+
+// sendBudget bounds a plugin's wait for credit to part of what is left of
+// its callback's deadline, so that the send gives up (and the handler
+// returns) before the deadline would break the instance: what remains
+// less a tenth of it, and less at least minSendMargin.
+func sendBudget(ctx context.Context) (context.Context, context.CancelFunc, time.Duration) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}, 0
+	}
+	left := time.Until(dl)
+	budget := left - max(left/10, minSendMargin)
+	if budget <= 0 {
+		budget = left / 2
+	}
+	sctx, cancel := context.WithTimeout(ctx, budget)
+	return sctx, cancel, budget
+}
+
+// minSendMargin is the least time a waiting send leaves its callback
+// before the deadline, to throw, unwind and return.
+const minSendMargin = 50 * time.Millisecond
 
 // TrySend implements plugin.Host.
 func (x *inst) TrySend(link plugin.LinkID, v gene.Value) error {

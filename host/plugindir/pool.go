@@ -2,7 +2,6 @@ package plugindir
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -37,20 +36,31 @@ func newPool(ctx context.Context, v *version, n int) (*pool, error) {
 	return p, nil
 }
 
-// get waits for a free instance.
+// get waits for a free instance. An instance found lost meanwhile (its
+// worker process died between callbacks) is discarded and rebuilt, and
+// get takes the next one: a crash already counted does not fail the
+// callback of whoever comes next.
 func (p *pool) get(ctx context.Context) (*inst, error) {
-	select {
-	case x := <-p.free:
-		return x, nil
-	default:
-	}
-	select {
-	case x := <-p.free:
-		return x, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-p.v.ctx.Done():
-		return nil, ErrClosed
+	for {
+		var x *inst
+		select {
+		case x = <-p.free:
+		default:
+			select {
+			case x = <-p.free:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-p.v.ctx.Done():
+				return nil, ErrClosed
+			}
+		}
+		lost := x.lost()
+		if lost == nil {
+			return x, nil
+		}
+		p.v.faults.crash(time.Now(), lost)
+		p.v.log.Warn("a pool instance was lost between callbacks; rebuilding it", "error", trimmed(lost))
+		p.put(x, "nothing (it was idle)", 0, lost)
 	}
 }
 
@@ -82,11 +92,22 @@ func (p *pool) put(x *inst, serving string, crashed plugin.LinkID, failed error)
 	p.v.resetHeld(held, serving, failed)
 }
 
-// rebuild makes one instance to replace a discarded one, retrying with
-// the crash backoff until it succeeds or the version shuts down.
+// rebuild makes one instance to replace a discarded one, after the crash
+// backoff, retrying with a doubling wait until it succeeds or the version
+// shuts down.
 func (p *pool) rebuild() {
 	defer p.v.wg.Done()
+	wait := p.v.faults.rebuildWait(time.Now())
 	for {
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-p.v.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		x, err := p.v.newInst(p.v.ctx)
 		if err == nil {
 			p.mu.Lock()
@@ -103,10 +124,8 @@ func (p *pool) rebuild() {
 		if p.v.ctx.Err() != nil {
 			return
 		}
-		p.v.log.Error("rebuilding a pool instance failed", "error", err)
-		if p.v.crashes.record(time.Now(), fmt.Errorf("rebuild a pool instance: %w", err)) {
-			p.v.failed()
-		}
+		p.v.log.Error("rebuilding a pool instance failed", "error", trimmed(err))
+		wait = min(max(2*wait, backoffMin), backoffMax)
 	}
 }
 

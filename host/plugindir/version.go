@@ -32,8 +32,8 @@ type version struct {
 	ctx    context.Context // done when the version is shut down
 	cancel context.CancelFunc
 
-	crashes crashes
-	pool    *pool // Pool instance model; nil for PerLink
+	faults faults
+	pool   *pool // Pool instance model; nil for PerLink
 
 	mu      sync.Mutex
 	ctl     *inst // PerLink: the instance that serves interface-wide control; guarded by mu
@@ -45,6 +45,7 @@ type version struct {
 
 	instances                   atomic.Int64
 	opened, closedLinks, values atomic.Uint64
+	slowConsumers               atomic.Uint64 // links reset because a plugin's send waited too long
 	handlerNanos                atomic.Int64
 }
 
@@ -149,25 +150,54 @@ func (v *version) release() {
 	}
 }
 
-// health reports failed when the version crashed CrashLimit times within
-// CrashWindow.
+// health reports failed when CrashLimit instantiations in a row failed,
+// the last within CrashWindow: the module cannot start. Crashes and
+// handler errors never make a version failed (clients can cause them).
 func (v *version) health() (host.Health, string) {
-	failed, recent, _, last := v.crashes.state(time.Now())
-	if failed {
-		return host.Failed, fmt.Sprintf("%d crashes within %s; last: %s", recent, v.crashes.window, last)
+	if st := v.faults.state(time.Now()); st.failed {
+		return host.Failed, fmt.Sprintf("%d instantiations in a row failed; last: %s", v.faults.limit, st.why)
 	}
 	return host.Serving, ""
 }
 
-// crash records a failed callback, logs it and returns the error the link
-// is reset with.
+// crash records a callback that left its instance unusable, logs it and
+// returns the error the link is reset with (PLUGIN_FAILED).
 func (v *version) crash(callback string, link plugin.LinkID, err error) error {
-	failed := v.crashes.record(time.Now(), err)
-	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", err)
-	if failed {
-		v.failed()
-	}
+	v.faults.crash(time.Now(), err)
+	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", trimmed(err))
 	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, link, err)
+}
+
+// handlerFailed records a handler's own error on a link and returns the
+// error the link is reset with: HANDLER_ERROR with the handler's message
+// (and file:line where the runtime knows it). The instance is kept.
+func (v *version) handlerFailed(callback string, link plugin.LinkID, err error) error {
+	v.faults.handlerError()
+	v.log.Debug("handler error: the link is reset", "link", uint64(link), "callback", callback, "error", trimmed(err))
+	return proto.Errorf(proto.CodeHandlerError, "plugin %q %s: %v", v.cfg.Name, callback, err)
+}
+
+// maxLoggedError bounds an error's text in the host log: a plugin chooses
+// its exception messages, and a huge one must not flood the log.
+const maxLoggedError = 4 << 10
+
+func trimmed(err error) string {
+	s := err.Error()
+	if len(s) > maxLoggedError {
+		s = fmt.Sprintf("%s... (%d bytes more)", s[:maxLoggedError], len(s)-maxLoggedError)
+	}
+	return s
+}
+
+// linkGone reports whether l has closed (reset by the client, by the
+// plugin, or by the host for a slow consumer).
+func linkGone(l host.Link) bool {
+	select {
+	case <-l.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // resetHeld resets the links in ids (still open on v) because the pool
@@ -212,12 +242,12 @@ func servingLink(link plugin.LinkID) string {
 	return fmt.Sprintf("link %d", link)
 }
 
-// failed logs and announces that the version crashed CrashLimit times
-// within CrashWindow: (event ^type "failed" ^interface N ^generation G
+// failed logs and announces that CrashLimit instantiations of the version
+// failed in a row: (event ^type "failed" ^interface N ^generation G
 // ^reason "...") on the interface's control links.
 func (v *version) failed() {
 	_, why := v.health()
-	v.log.Error("interface failed: new links are refused until the crash window passes or a new version loads", "reason", why)
+	v.log.Error("interface failed: it cannot instantiate; new links are refused until the crash window passes or a new version loads", "reason", why)
 	v.e.d.opts.Registry.Emit(v.cfg.Name, event("failed", v.cfg.Name,
 		gene.Prop{Key: "generation", Value: gene.Int(int64(v.gen))},
 		gene.Prop{Key: "reason", Value: gene.String(why)}))
@@ -281,8 +311,8 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 			delete(x.seen, id)
 			x.mu.Unlock()
 		}
-		// A refusal is an answer; only a deadline breaks the instance.
-		v.pool.put(x, servingLink(id), id, timedOut(err))
+		// A refusal is an answer; only a crash breaks the instance.
+		v.pool.put(x, servingLink(id), id, crashed(err))
 	}
 	if err != nil {
 		v.e.removeLink(id)
@@ -296,10 +326,10 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 			v.goneDuring("Open", id, err)
 			return nil
 		}
-		if errors.Is(err, plugin.ErrTimeout) {
+		if broken(err) {
 			return v.crash("Open", id, err)
 		}
-		return err
+		return v.handlerFailed("open()", id, err)
 	}
 	v.opened.Add(1)
 	if ctx.Err() != nil {
@@ -361,10 +391,11 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 		flow, err = x.in.Receive(ctx, id, values)
 		return err
 	})
-	if gone(ctx, err) {
-		// The link went away during the call, most likely the reason it
-		// failed (a send on it): not a crash, and the instance stays
-		// (Closed runs close() on it).
+	if !broken(err) && (gone(ctx, err) || err != nil && linkGone(l)) {
+		// The link went away during the call (the client reset it, or the
+		// host reset it because the client returned no credit while the
+		// handler waited to send), most likely the reason it failed: not a
+		// crash, and the instance stays (Closed runs close() on it).
 		v.goneDuring("Receive", id, err)
 		if v.pool != nil {
 			v.pool.put(x, "", 0, nil)
@@ -372,13 +403,16 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 		return nil
 	}
 	if v.pool != nil {
-		v.pool.put(x, servingLink(id), id, err)
-	} else if err != nil {
+		v.pool.put(x, servingLink(id), id, crashed(err))
+	} else if broken(err) {
 		ls.inst.Store(nil)
 		x.close()
 	}
-	if err != nil {
+	switch {
+	case broken(err):
 		return v.crash("Receive", id, err)
+	case err != nil:
+		return v.handlerFailed("values()", id, err)
 	}
 	v.values.Add(uint64(len(values)))
 	if flow == plugin.Pause {
@@ -464,9 +498,18 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 		if id != 0 {
 			what += fmt.Sprintf(" on link %d", id)
 		}
-		target.pool.put(x, what, 0, timedOut(err))
+		target.pool.put(x, what, 0, crashed(err))
 	case x != nil:
 		err = run(x)
+		if broken(err) {
+			// The link's own instance crashed: the link goes with it.
+			if ls := v.e.linkState(id); ls != nil && ls.inst.CompareAndSwap(x, nil) {
+				x.close()
+				cerr := target.crash("Control", id, err)
+				_ = ls.l.Close(cerr)
+				return gene.Value{}, cerr
+			}
+		}
 	default:
 		if x, err = target.control(ctx); err != nil {
 			if ctx.Err() != nil {
@@ -475,21 +518,21 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 			return gene.Value{}, target.crash("instantiate", 0, err)
 		}
 		err = run(x)
-		if timedOut(err) != nil {
+		if broken(err) {
 			target.dropControl(x)
 		}
 	}
-	if timedOut(err) != nil {
+	if broken(err) {
 		return gene.Value{}, target.crash("Control", id, err)
 	}
 	return res, err
 }
 
-// timedOut returns err when it is a deadline (the instance is then
-// broken), nil otherwise: a control operation that fails is an answer,
-// not a crash.
-func timedOut(err error) error {
-	if errors.Is(err, plugin.ErrTimeout) {
+// crashed returns err when it left the instance unusable, nil otherwise:
+// a handler's own error (a refused link, a failed control operation, an
+// exception) is an answer, not a crash.
+func crashed(err error) error {
+	if broken(err) {
 		return err
 	}
 	return nil
@@ -501,6 +544,11 @@ func (v *version) control(ctx context.Context) (*inst, error) {
 	v.mu.Lock()
 	x := v.ctl
 	v.mu.Unlock()
+	if x != nil && x.lost() != nil {
+		v.faults.crash(time.Now(), x.lost())
+		v.dropControl(x)
+		x = nil
+	}
 	if x != nil {
 		return x, nil
 	}
@@ -535,7 +583,7 @@ func (v *version) dropControl(x *inst) {
 }
 
 // Health is asked by the host for the interface's health: failed after
-// Options.CrashLimit crashes within Options.CrashWindow.
+// Options.CrashLimit failed instantiations in a row (see health).
 func (v *version) Health() (host.Health, string) { return v.health() }
 
 // Stats is merged into the interface's stats: the reload generation
@@ -543,7 +591,7 @@ func (v *version) Health() (host.Health, string) { return v.health() }
 // still holds it (^reload-error), and the plugin's own counters and last
 // crash under ^plugin.
 func (v *version) Stats() gene.Value {
-	failed, recent, total, last := v.crashes.state(time.Now())
+	st := v.faults.state(time.Now())
 	v.mu.Lock()
 	links := v.links
 	v.mu.Unlock()
@@ -562,13 +610,15 @@ func (v *version) Stats() gene.Value {
 		{Key: "opened", Value: gene.Int(int64(v.opened.Load()))},
 		{Key: "values", Value: gene.Int(int64(v.values.Load()))},
 		{Key: "handler-ns", Value: gene.Int(v.handlerNanos.Load())},
-		{Key: "crashes", Value: gene.Int(int64(total))},
-		{Key: "recent-crashes", Value: gene.Int(int64(recent))},
-		{Key: "failed", Value: gene.Bool(failed)},
+		{Key: "crashes", Value: gene.Int(int64(st.total))},
+		{Key: "recent-crashes", Value: gene.Int(int64(st.recent))},
+		{Key: "handler-errors", Value: gene.Int(int64(st.handlerErrors))},
+		{Key: "slow-consumer-resets", Value: gene.Int(int64(v.slowConsumers.Load()))},
+		{Key: "failed", Value: gene.Bool(st.failed)},
 		{Key: "hash", Value: gene.String(v.hash)},
 	}
-	if last != "" {
-		pp = append(pp, gene.Prop{Key: "last-crash", Value: gene.String(last)})
+	if st.last != "" {
+		pp = append(pp, gene.Prop{Key: "last-crash", Value: gene.String(st.last)})
 	}
 	ps = append(ps, gene.Prop{Key: "plugin", Value: gene.PropMap(pp...)})
 	return gene.PropMap(ps...)

@@ -67,6 +67,12 @@ func (e *CallError) Error() string {
 	return s + ": " + e.Msg
 }
 
+// Is makes a guest's own error (ErrGuest: the callback returned ERROR,
+// the guest instance intact) match plugin.ErrHandler.
+func (e *CallError) Is(target error) bool {
+	return target == plugin.ErrHandler && e.Kind == ErrGuest
+}
+
 // Unwrap returns Kind and Cause.
 func (e *CallError) Unwrap() []error {
 	if e.Cause == nil {
