@@ -224,6 +224,7 @@ var sentinels = []error{
 	context.Canceled,
 	context.DeadlineExceeded,
 	gene.ErrBinary,
+	plugin.ErrHandler, // a handler's own error: the instance is kept (not a crash)
 }
 
 // encErr writes err: the set of sentinels it matches, its proto code (0
