@@ -119,9 +119,14 @@ func (r *request) reply(head string, props ...gene.Prop) gene.Value {
 	return gene.NodeValue(&gene.Node{Head: gene.Symbol(head), HasHead: true, Props: props})
 }
 
-// fail builds (error ^code CODE ^message MSG ^id ID).
+// fail builds (error ^code CODE ^message MSG ^id ID), the SDK's standard
+// error reply.
 func (r *request) fail(code, format string, args ...any) gene.Value {
-	return r.reply("error", prop("code", gene.String(code)), prop("message", gene.String(fmt.Sprintf(format, args...))))
+	id := gene.Void()
+	if r.hasID {
+		id = r.id
+	}
+	return guest.Error(code, fmt.Sprintf(format, args...), id)
 }
 
 func prop(k string, v gene.Value) gene.Prop { return gene.Prop{Key: k, Value: v} }
@@ -162,8 +167,12 @@ func (k *kv) serve(c *conn, v gene.Value) {
 		out = k.watch(c, r)
 	case "unwatch":
 		out = k.unwatch(c, r)
+	case "incr":
+		out = k.incr(r)
+	case "cas":
+		out = k.cas(r)
 	default:
-		out = r.fail("bad-request", "unknown request %q (want set, get, del, scan, watch or unwatch)", r.op)
+		out = r.fail("bad-request", "unknown request %q (want set, get, del, incr, cas, scan, watch or unwatch)", r.op)
 	}
 	k.reply(c, r, out)
 	k.publish()
