@@ -278,5 +278,27 @@ func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
 			st := runProbe(t, rt, "ptr", probe(hostImport(t, fn.name), cat(fn.args, call(0))), plugin.Grants{})
 			require.Equal(t, int(abi.BadValue), st, "%s with [%d, +%d)", fn.name, r.ptr, r.n)
 		}
+		// The atomic store calls (ABI 1.1), granted the store so that only
+		// the range can fail them: a key, a current-value buffer or an
+		// output outside memory.
+		i32WrapI64 := []byte{0xa7}
+		for _, fn := range []struct {
+			name, what string
+			args       []byte
+			i64        bool
+		}{
+			{abi.ImportKVCAS, "key", cat(c32(r.ptr), c32(r.n), c32(0), c32(0), c32(0), c32(1), c32(abi.CASPut), c32(0), c32(0)), true},
+			{abi.ImportKVCAS, "current", cat(c32(0), c32(1), c32(0), c32(0), c32(0), c32(1), c32(abi.CASPut), c32(r.ptr), c32(r.n)), true},
+			{abi.ImportKVIncr, "key", cat(c32(r.ptr), c32(r.n), c64(1), c32(0)), false},
+			{abi.ImportKVIncr, "output", cat(c32(0), c32(1), c64(1), c32(65532)), false},
+		} {
+			body := cat(fn.args, call(0))
+			want := int(abi.BadValue)
+			if fn.i64 {
+				body, want = cat(body, i32WrapI64), -int(abi.BadValue)
+			}
+			st := runProbe(t, rt, "ptr", probe(hostImport(t, fn.name), body), plugin.Grants{KV: true})
+			require.Equal(t, want, st, "%s with its %s at [%d, +%d)", fn.name, fn.what, r.ptr, r.n)
+		}
 	}
 }
