@@ -30,7 +30,9 @@ func TestCheckReportsEveryBrokenPlugin(t *testing.T) {
 	require.Contains(t, text, `wasmrt: plugin "badwasm" (m.wasm)`)
 	require.NotContains(t, text, "good")
 
-	require.Empty(t, plugindir.Check(t.Context(), t.TempDir(), runtimes(t), plugindir.CheckCacheDir(cache)))
+	errs = plugindir.Check(t.Context(), t.TempDir(), runtimes(t), plugindir.CheckCacheDir(cache))
+	require.Len(t, errs, 1, "no plugin at all is an error")
+	require.ErrorIs(t, errs[0], plugindir.ErrNoPlugins)
 }
 
 // TestCheckBuildsIntoTheGivenCache: Go plugins are built into the cache

@@ -64,6 +64,10 @@ type Options struct {
 	// never do). Defaults DefaultCrashLimit and DefaultCrashWindow.
 	CrashLimit  int
 	CrashWindow time.Duration
+
+	// only, when set, is the one folder of Dir to load (Check of a
+	// single plugin folder).
+	only string
 }
 
 // Validate checks the options.
@@ -82,6 +86,12 @@ func (o *Options) Validate() error {
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
+	}
+	// Absolute, so that every path derived from it (errors, runtimes,
+	// worker processes) names the same file whatever the working
+	// directory.
+	if abs, err := filepath.Abs(o.Dir); err == nil {
+		o.Dir = abs
 	}
 	if o.CacheDir == "" {
 		if c, err := os.UserCacheDir(); err == nil {
@@ -114,6 +124,10 @@ type Dir struct {
 	entries map[string]*entry // by plugin name; guarded by mu
 	broken  map[string]error  // folders with no good version, and why; guarded by mu
 	closed  bool              // guarded by mu
+
+	// failedIfaces are the broken folders registered as failed
+	// interfaces (failed.go); guarded by mu.
+	failedIfaces map[string]bool
 
 	// watching is closed once Run watches the directory (for tests).
 	watching     chan struct{}
@@ -176,7 +190,7 @@ func (d *Dir) folders() ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if e.IsDir() && isPluginName(e.Name()) {
+		if e.IsDir() && isPluginName(e.Name()) && (d.opts.only == "" || e.Name() == d.opts.only) {
 			names = append(names, e.Name())
 		}
 	}
@@ -305,10 +319,8 @@ func (d *Dir) reload(ctx context.Context, name string) error {
 	}
 	if err != nil {
 		if e == nil || old == nil {
-			d.mu.Lock()
-			d.broken[name] = err
-			d.mu.Unlock()
-			lg.Error("plugin failed to load", "error", err)
+			lg.Error("plugin failed to load; it is listed as failed until its folder is fixed", "error", err)
+			d.setBroken(name, err)
 			return err
 		}
 		e.mu.Lock()
@@ -323,13 +335,12 @@ func (d *Dir) reload(ctx context.Context, name string) error {
 	d.mu.Unlock()
 	e = v.e
 	if old == nil {
-		if err := d.opts.Registry.Register(v.cfg.Manifest, v); err != nil {
+		if err := d.registerFirst(v); err != nil {
 			v.retire()
-			d.mu.Lock()
-			d.broken[name] = err
-			d.mu.Unlock()
+			err = fmt.Errorf("plugindir: register %q: %w", name, err)
 			lg.Error("registering the plugin failed", "error", err)
-			return fmt.Errorf("plugindir: register %q: %w", name, err)
+			d.setBroken(name, err)
+			return err
 		}
 	} else if err := d.opts.Registry.Replace(v.cfg.Manifest, v); err != nil {
 		v.retire()
@@ -353,18 +364,23 @@ func (d *Dir) reload(ctx context.Context, name string) error {
 		d.opts.Registry.Emit(name, event("reloaded", name, gene.Prop{Key: "generation", Value: gene.Int(int64(v.gen))}))
 	} else {
 		lg.Info("plugin loaded", "generation", v.gen, "version", v.cfg.Manifest.Version, "runtime", v.cfg.Runtime)
+		d.opts.Registry.Emit(name, event("loaded", name,
+			gene.Prop{Key: "generation", Value: gene.Int(int64(v.gen))},
+			gene.Prop{Key: "version", Value: gene.String(v.cfg.Manifest.Version)}))
 	}
 	return nil
 }
 
-// remove unregisters a plugin whose folder is gone.
+// remove unregisters a plugin whose folder is gone and emits (event
+// ^type "removed").
 func (d *Dir) remove(name string, e *entry) error {
 	d.mu.Lock()
+	_, broken := d.broken[name]
 	delete(d.broken, name)
 	delete(d.entries, name)
 	d.mu.Unlock()
 	if e == nil {
-		return nil
+		return d.removeBroken(name, broken)
 	}
 	e.mu.Lock()
 	v := e.cur
@@ -377,6 +393,7 @@ func (d *Dir) remove(name string, e *entry) error {
 	v.retire()
 	v.shutdown() // links still open on it are reset
 	d.log.Info("plugin removed", "interface", name)
+	d.opts.Registry.Emit(name, event("removed", name))
 	if err != nil {
 		return fmt.Errorf("plugindir: unregister %q: %w", name, err)
 	}

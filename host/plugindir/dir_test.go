@@ -44,7 +44,7 @@ func TestOpenLoadsGoodReportsBroken(t *testing.T) {
 	l := e.mustOpen(t, "echo")
 	l.send(t, gene.MustParse("(hi 1)"))
 	l.expect(t, "(hi 1)")
-	require.Equal(t, []string{"echo"}, e.srv.Interfaces())
+	require.Equal(t, []string{"bad", "echo", "syntax"}, e.srv.Interfaces(), "the broken plugins are listed as failed interfaces")
 
 	st := d.Plugins()
 	require.Len(t, st, 3)

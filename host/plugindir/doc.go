@@ -42,6 +42,17 @@
 // ^interface N ^generation G). A folder whose content hash did not change
 // is not reloaded.
 //
+// A folder that does not load and has no good version (a new folder, or
+// one that never loaded) is registered as a failed interface of its name
+// (failed.go): its health is failed with the load error as the reason,
+// data links are refused with PLUGIN_FAILED and that error, and it pushes
+// (event ^type "load-failed" ^interface N ^error "..."). When it loads,
+// it replaces the failed interface and pushes (event ^type "loaded"
+// ^interface N ^generation G ^version V); a removed folder is
+// unregistered with (event ^type "removed" ^interface N). Every event
+// goes to the interface's control links and to those of $sys (see
+// host.Server.Emit), so a failed or removed plugin can be followed too.
+//
 // # Faults
 //
 // A fault stays where it starts. Clients are treated as hostile: nothing
