@@ -313,7 +313,41 @@ func ReadConfig(dir string) (*Config, error) {
 			MaxInputBytes: int(d.MaxInputBytes),
 		}
 	}
+	if err := c.checkPoolMemory(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// MaxPoolMemoryMB bounds the memory one plugin's instances may be granted
+// together: ^pool times each instance's ceiling (a Wasm guest's linear
+// memory; a JavaScript instance's ^memory-mb when it runs in the host). A
+// worker process is one ceiling for all its instances, so a pool of
+// isolated JavaScript counts once. 8 GiB: a third of a 24 GiB machine,
+// with room for the host and other plugins.
+const MaxPoolMemoryMB = 8 << 10
+
+// checkPoolMemory refuses a pool whose instances could together ask for
+// more than MaxPoolMemoryMB (^pool 4096 of a Go guest once asked for
+// about 17 GB).
+func (c *Config) checkPoolMemory() error {
+	if c.Instances != Pool {
+		return nil
+	}
+	l := c.Limits.WithDefaults()
+	per, what := int64(l.MemoryPages)*64<<10>>20, fmt.Sprintf("^memory-pages %d", l.MemoryPages)
+	switch {
+	case c.Runtime == RuntimeJS && c.Isolation == IsolationProcess:
+		return nil
+	case c.Runtime == RuntimeJS:
+		per, what = int64(l.MemoryMB), fmt.Sprintf("^memory-mb %d", l.MemoryMB)
+	}
+	if total := int64(c.PoolSize) * per; total > MaxPoolMemoryMB {
+		return &ConfigError{File: c.File, Path: "^pool", Msg: fmt.Sprintf(
+			"%d instances of up to %d MiB each (^limits {%s}) may take %d MiB, over the %d MiB a plugin's pool may take; lower ^pool or the memory limit",
+			c.PoolSize, per, what, total, MaxPoolMemoryMB)}
+	}
+	return nil
 }
 
 // findCode settles Runtime and Entry from the config and the files in the

@@ -1,6 +1,7 @@
 package plugindir_test
 
 import (
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -130,4 +131,34 @@ func TestReadConfigSyntaxPosition(t *testing.T) {
 	require.Equal(t, 2, ce.Line)
 	require.Equal(t, 12, ce.Col)
 	require.Equal(t, filepath.Join(dir, "p", "plugin.gene"), ce.File)
+}
+
+// TestPoolMemoryBudget: a pool whose instances could together take more
+// than plugindir.MaxPoolMemoryMB is refused at ^pool, naming the numbers.
+func TestPoolMemoryBudget(t *testing.T) {
+	for _, c := range []struct {
+		name, config, file string
+		refused            bool
+	}{
+		{"wasm pool of 4096 x 16 MiB", `{^direction "send+recv" ^instances "pool" ^pool 4096}`, "m.wasm", true},
+		{"wasm pool of 64 x 16 MiB", `{^direction "send+recv" ^instances "pool" ^pool 64}`, "m.wasm", false},
+		{"js in the host, 4096 x 64 MiB", `{^direction "send+recv" ^instances "pool" ^pool 4096 ^isolation "none"}`, "handler.js", true},
+		{"js in a worker counts once", `{^direction "send+recv" ^instances "pool" ^pool 4096}`, "handler.js", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "p")
+			require.NoError(t, os.MkdirAll(dir, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, plugindir.ConfigFile), []byte(c.config), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, c.file), []byte("x"), 0o644))
+			_, err := plugindir.ReadConfig(dir)
+			if !c.refused {
+				require.NoError(t, err)
+				return
+			}
+			var ce *plugindir.ConfigError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, "^pool", ce.Path)
+			require.Contains(t, ce.Msg, "lower ^pool or the memory limit")
+		})
+	}
 }
