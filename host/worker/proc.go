@@ -94,7 +94,7 @@ func startProc(cfg *Config, log hclog.Logger, name string, memMB int) (*proc, er
 		EnvWorker + "=1",
 		envFD + "=3",
 		envHeap + "=" + strconv.Itoa(memMB+heapSlackMB),
-		envStack + "=" + strconv.Itoa(max(8, memMB/4)),
+		envStack + "=" + strconv.Itoa(stackMB(memMB)),
 		envFrame + "=" + strconv.Itoa(cfg.MaxFrameBytes),
 		"GOTRACEBACK=none", // a fatal error says what it was, not every goroutine
 	}
@@ -145,6 +145,11 @@ func startProc(cfg *Config, log hclog.Logger, name string, memMB int) (*proc, er
 	return p, nil
 }
 
+// stackMB is a worker's goroutine stack limit: deep recursion in plugin
+// code (JSON.parse of deeply nested input) ends the worker at this depth
+// rather than growing a stack toward Go's default of 1 GiB.
+func stackMB(memMB int) int { return max(8, memMB/4) }
+
 // Go heap headroom over the plugin's budget (the runtime's own, goja's
 // and wazero's structures), and what a cgroup allows beyond both (the
 // binary's mapped text, thread stacks).
@@ -174,6 +179,9 @@ func (p *proc) wait() {
 	p.lost = le
 	stopping := p.stopping
 	p.mu.Unlock()
+	// dead closes before any caller learns of the end, so a caller that
+	// failed with le never finds the process alive afterwards.
+	close(p.dead)
 	p.cancel()
 	p.c.abort(le)
 	if p.cg != nil {
@@ -184,7 +192,6 @@ func (p *proc) wait() {
 	} else {
 		p.log.Warn("worker process ended", "reason", le.Reason)
 	}
-	close(p.dead)
 }
 
 // reason describes how the process ended. p.mu is held.
@@ -210,8 +217,12 @@ func (p *proc) reason(err error) string {
 		}
 	}
 	tail := p.tail.String()
-	if p.killed == "" && !p.stopping && p.overMemory(tail) {
+	switch {
+	case p.killed != "" || p.stopping:
+	case p.overMemory(tail):
 		fmt.Fprintf(&b, " (over its memory ceiling of %d MiB)", p.memMB)
+	case strings.Contains(tail, "fatal error: stack overflow"):
+		fmt.Fprintf(&b, " (over its stack limit of %d MiB)", stackMB(p.memMB))
 	}
 	if tail != "" {
 		b.WriteString("; stderr: ")
@@ -224,7 +235,7 @@ func (p *proc) reason(err error) string {
 // the Go runtime's words for a failed allocation, or the cgroup's OOM
 // killer.
 func (p *proc) overMemory(stderr string) bool {
-	for _, s := range []string{"out of memory", "cannot allocate memory", "stack overflow", "exceeds", "memory limit"} {
+	for _, s := range []string{"out of memory", "cannot allocate memory"} {
 		if strings.Contains(stderr, s) {
 			return true
 		}
