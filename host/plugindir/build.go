@@ -381,12 +381,26 @@ func (b builder) build(ctx context.Context, dir, out string) error {
 		if kind == bare {
 			text = strings.ReplaceAll(text, workDir, dir)
 		}
-		return fmt.Errorf("%w: %s: %v\n%s", ErrBuild, dir, err, text)
+		return fmt.Errorf("%w: %s: %v\n%s", ErrBuild, dir, err, rootPaths(text, dir))
 	}
 	if err := os.Rename(tmpOut, out); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrBuild, dir, err)
 	}
 	return nil
+}
+
+// rootPaths rewrites the file names the go command printed relative to
+// its working directory ("./main.go:3:15: ...") to name the file in the
+// plugin folder dir, so that each error line says which file it is about
+// whatever directory the host runs in.
+func rootPaths(text, dir string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "./") {
+			lines[i] = dir + string(filepath.Separator) + l[len("./"):]
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // withGenehost adds to a go.mod the require and replace that point

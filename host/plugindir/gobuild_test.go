@@ -129,7 +129,7 @@ func TestGoPluginBuildErrorNamesTheFile(t *testing.T) {
 	writePlugin(t, dir, "tagger", map[string]string{"main.go": "package main\n\nfunc main() { undefinedThing() }\n"})
 	err = e.dir.Reload(t.Context(), "tagger")
 	require.ErrorIs(t, err, plugindir.ErrBuild)
-	require.Contains(t, err.Error(), "main.go:3:")
+	require.Contains(t, err.Error(), filepath.Join(dir, "tagger", "main.go")+":3:", "the file is named in the plugin folder, not ./main.go")
 	require.Contains(t, err.Error(), "undefined: undefinedThing")
 	l := e.mustOpen(t, "tagger")
 	l.send(t, gene.Int(1))
