@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/host/worker"
 )
 
 // pluginOptions are what serve hands the plugin loader.
@@ -27,6 +30,7 @@ type pluginOptions struct {
 type servedPlugins struct {
 	db       *store.DB
 	runtimes map[string]plugin.Runtime
+	isolated map[string]plugin.Runtime // worker runtimes, for ^isolation "process"
 	dir      *plugindir.Dir
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -45,6 +49,26 @@ func runtimes(cache string) (map[string]plugin.Runtime, error) {
 	return map[string]plugin.Runtime{"js": jsrt.New(), "wasm": w}, nil
 }
 
+// workerRuntimes returns worker runtimes (host/worker) for "js" and
+// "wasm": each plugin version with ^isolation "process" runs in a
+// 'genehost worker' process of this same executable; cache is where the
+// workers' Wasm runtime keeps compiled code.
+func workerRuntimes(cache string, log hclog.Logger) (map[string]plugin.Runtime, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("worker processes run this executable: %w", err)
+	}
+	rts := map[string]plugin.Runtime{}
+	for _, name := range []string{"js", "wasm"} {
+		rt, err := worker.New(worker.Config{Runtime: name, Path: exe, Args: []string{"worker", "--cache", cache}, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		rts[name] = rt
+	}
+	return rts, nil
+}
+
 // startPlugins opens the data store, loads every plugin of o.dir into srv,
 // and watches the directory for changes until close. Plugins that fail to
 // load are logged (with file and reason) and left out; the others serve.
@@ -59,9 +83,13 @@ func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*serv
 		return nil, err
 	}
 	p := &servedPlugins{db: db, runtimes: rts}
+	if p.isolated, err = workerRuntimes(filepath.Join(o.cache, "wasm"), o.log); err != nil {
+		p.close()
+		return nil, err
+	}
 	d, err := plugindir.Open(ctx, plugindir.Options{
 		Dir: o.dir, CacheDir: filepath.Join(o.cache, "plugins"), Logger: o.log,
-		Runtimes: rts, Store: db, Registry: srv,
+		Runtimes: rts, Isolated: p.isolated, Store: db, Registry: srv,
 	})
 	if d == nil {
 		p.close()
@@ -101,6 +129,9 @@ func (p *servedPlugins) close() {
 	}
 	for _, rt := range p.runtimes {
 		_ = rt.Close(context.Background()) // shutting down: nothing to do about it
+	}
+	for _, rt := range p.isolated {
+		_ = rt.Close(context.Background()) // stops and reaps the workers
 	}
 	if p.db != nil {
 		p.db.Close()

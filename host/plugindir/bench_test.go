@@ -25,8 +25,10 @@ func BenchmarkPluginStream(b *testing.B) {
 		name, dir string
 		files     map[string]string
 	}{
-		{"js-per-link", "", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": echoJS}},
-		{"js-pool", "", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 2}`, "handler.js": echoJS}},
+		{"js-per-link", "", map[string]string{"plugin.gene": `{^direction "send+recv" ^isolation "none"}`, "handler.js": echoJS}},
+		{"js-pool", "", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 2 ^isolation "none"}`, "handler.js": echoJS}},
+		{"js-per-link-worker", "", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": echoJS}},
+		{"js-pool-worker", "", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "pool" ^pool 2}`, "handler.js": echoJS}},
 		{"go-wasm-per-link", filepath.Join("testdata", "goplugins"), nil},
 	} {
 		b.Run(c.name, func(b *testing.B) {
@@ -40,7 +42,7 @@ func BenchmarkPluginStream(b *testing.B) {
 			}
 			srv := host.New(host.Config{Logger: hclog.NewNullLogger()})
 			defer srv.Close()
-			d, err := plugindir.Open(b.Context(), plugindir.Options{Dir: dir, CacheDir: sharedCache(b), Runtimes: runtimes(b), Registry: srv})
+			d, err := plugindir.Open(b.Context(), plugindir.Options{Dir: dir, CacheDir: sharedCache(b), Runtimes: runtimes(b), Isolated: isolated(b), Registry: srv})
 			require.NoError(b, err)
 			defer d.Close()
 			addr, err := srv.Listen(host.ListenerConfig{Address: "unix://" + filepath.Join(b.TempDir(), "g.sock")})

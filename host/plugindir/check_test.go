@@ -18,7 +18,8 @@ func TestCheckReportsEveryBrokenPlugin(t *testing.T) {
 	writePlugin(t, dir, "throws", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": "throw new Error('at load')"})
 	writePlugin(t, dir, "badwasm", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "m.wasm": "\x00asm\x01\x00\x00\x00"})
 	cache := t.TempDir()
-	errs := plugindir.Check(t.Context(), dir, runtimes(t), plugindir.CheckCacheDir(cache))
+	errs := plugindir.Check(t.Context(), dir, runtimes(t), plugindir.CheckCacheDir(cache),
+		func(o *plugindir.Options) { o.Isolated = isolated(t) })
 	require.Len(t, errs, 3)
 	var all []string
 	for _, err := range errs {

@@ -51,6 +51,12 @@ type Options struct {
 	Logger hclog.Logger
 	// Runtimes by name ("js", "wasm"); Go plugins run on "wasm".
 	Runtimes map[string]plugin.Runtime
+	// Isolated are the runtimes, by the same names, for plugins whose
+	// config says ^isolation "process" (the default for JavaScript):
+	// worker runtimes (host/worker) that run plugin code in processes
+	// the host supervises. A process plugin whose runtime is missing here
+	// does not load; it never falls back to running inside the host.
+	Isolated map[string]plugin.Runtime
 	// Store backs the kv grant (namespace "plugin/NAME" per plugin); nil
 	// makes the grant fail when used.
 	Store *store.DB
@@ -425,6 +431,12 @@ func (d *Dir) load(ctx context.Context, name, dir string, e *entry, old *version
 		rtName = RuntimeWasm
 	}
 	rt := d.opts.Runtimes[rtName]
+	if cfg.Isolation == IsolationProcess {
+		if rt = d.opts.Isolated[rtName]; rt == nil {
+			return nil, fmt.Errorf("plugin %q (%s): ^isolation %q needs a worker runtime for %q, and this host has none: wire worker runtimes (plugindir.Options.Isolated, as genehost serve does) or set ^isolation %q to run the plugin inside the host (trusted code only)",
+				name, cfg.File, IsolationProcess, rtName, IsolationNone)
+		}
+	}
 	if rt == nil {
 		return nil, fmt.Errorf("plugin %q (%s): this host has no %q runtime", name, cfg.File, rtName)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -134,6 +135,14 @@ func runtimes(t testing.TB) map[string]plugin.Runtime {
 	return map[string]plugin.Runtime{"js": js, "wasm": wr}
 }
 
+// isolated returns worker runtimes for "js" and "wasm", this test binary
+// acting as the worker (TestMain), for plugins with ^isolation "process",
+// the default of JavaScript.
+func isolated(t testing.TB) map[string]plugin.Runtime {
+	t.Helper()
+	return workertest.Runtimes(t, nil)
+}
+
 // sharedCache is a cache directory kept across test runs (Go builds and
 // wazero's compilation cache), under the user cache directory.
 func sharedCache(t testing.TB) string {
@@ -164,7 +173,7 @@ func openDir(t *testing.T, dir string, o options) (*env, error) {
 		o.cacheDir = sharedCache(t)
 	}
 	opts := plugindir.Options{
-		Dir: dir, CacheDir: o.cacheDir, Runtimes: runtimes(t), Registry: srv,
+		Dir: dir, CacheDir: o.cacheDir, Runtimes: runtimes(t), Isolated: isolated(t), Registry: srv,
 		Logger: lg, CrashLimit: o.crashLimit, CrashWindow: o.crashWindow, Debounce: 50 * time.Millisecond,
 	}
 	if o.store {

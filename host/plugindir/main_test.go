@@ -7,12 +7,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/genehost/genehost/host/worker/workertest"
 )
 
 // TestMain fails the run when goroutines started by the tests outlive
 // them: every instance, timer, pool rebuilder and watcher has an owner
 // that stops it.
+//
+// The test binary is also the worker process of plugins with ^isolation
+// "process" (workertest): started as one, it serves and exits.
 func TestMain(m *testing.M) {
+	workertest.ServeIfWorker()
 	code := m.Run()
 	if code == 0 {
 		if leaked := leakedGoroutines(); leaked != "" {
