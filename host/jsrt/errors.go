@@ -74,7 +74,12 @@ func (in *instance) jsError(err error) error {
 	var ex *goja.Exception
 	var intr *goja.InterruptedError
 	var syn *goja.CompilerSyntaxError
+	var so *goja.StackOverflowError
 	switch {
+	case errors.As(err, &so):
+		// goja's call depth limit (guards.go) unwinds the runtime whole.
+		return &HandlerError{Plugin: in.m.name, Handler: in.cur.handler, Link: in.cur.link,
+			Message: fmt.Sprintf("RangeError: call stack deeper than %d frames, the limit for JavaScript run by genehost", maxCallStack), Err: err}
 	case errors.As(err, &intr):
 		in.interrupted = true
 		return &HandlerError{Plugin: in.m.name, Handler: in.cur.handler, Link: in.cur.link, Message: "interrupted", Err: plugin.ErrTimeout}
@@ -99,7 +104,7 @@ func (in *instance) thrown(v goja.Value, stack []goja.StackFrame) *HandlerError 
 		var lines []string
 		for _, f := range stack {
 			p := f.Position()
-			if p.Filename == "" || p.Filename == preludeName {
+			if p.Filename == "" || p.Filename == preludeName || p.Filename == guardsName {
 				continue
 			}
 			at := fmt.Sprintf("%s:%d:%d", in.rel(p.Filename), p.Line, p.Column)
@@ -118,7 +123,7 @@ func (in *instance) thrown(v goja.Value, stack []goja.StackFrame) *HandlerError 
 		if s := o.Get("stack"); s != nil && !goja.IsUndefined(s) {
 			var lines []string
 			for _, m := range stackLine.FindAllStringSubmatch(s.String(), -1) {
-				if m[1] == preludeName {
+				if m[1] == preludeName || m[1] == guardsName {
 					continue
 				}
 				at := in.rel(m[1]) + ":" + m[2] + ":" + m[3]

@@ -118,6 +118,9 @@ func (in *instance) setup() error {
 	vm.Set("console", cm.Get("exports"))
 	vm.Set("require", in.requireFunc(m.registry.Enable(vm)))
 	vm.SetPromiseRejectionTracker(in.trackRejection)
+	if err := installGuards(vm, m.limits); err != nil {
+		return err
+	}
 
 	pre, err := vm.RunProgram(m.prelude)
 	if err != nil {

@@ -35,7 +35,14 @@ type Runtime struct {
 var _ plugin.Runtime = (*Runtime)(nil)
 
 // New returns a JavaScript runtime.
-func New() *Runtime { return &Runtime{} }
+//
+// The first call sets the match timeout of regexp2, the backtracking
+// regular expression engine goja uses for backreferences and lookaround,
+// to one second for the whole process (guards.go).
+func New() *Runtime {
+	setRegexpTimeout()
+	return &Runtime{}
+}
 
 // Name returns "js".
 func (rt *Runtime) Name() string { return "js" }
