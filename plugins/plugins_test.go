@@ -26,6 +26,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/jsrt"
+	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/host/plugindir"
@@ -41,6 +42,7 @@ var shipped = []string{"echo", "kv", "queue", "web"}
 var buildDir string
 
 func TestMain(m *testing.M) {
+	workertest.ServeIfWorker() // the worker process of the served plugins (served_test.go)
 	dir, err := os.MkdirTemp("", "genehost-plugins-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

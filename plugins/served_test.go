@@ -15,6 +15,7 @@ import (
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/host/jsrt"
+	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
@@ -54,6 +55,7 @@ func serve(t *testing.T, dataDir string) *server {
 	d, err := plugindir.Open(t.Context(), plugindir.Options{
 		Dir: here, CacheDir: filepath.Join(buildDir, "plugindir"), Logger: lg, Registry: srv, Store: db,
 		Runtimes: map[string]plugin.Runtime{"js": js, "wasm": wasmRuntime(t)},
+		Isolated: workertest.Runtimes(t, lg), // JavaScript runs in workers, as genehost serve runs it
 	})
 	require.NoError(t, err, "every shipped plugin loads")
 	// Unix socket paths are short; t.TempDir() may not be.

@@ -23,6 +23,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -483,6 +484,7 @@ func TestPluginCases(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { jsr.Close(context.Background()); wr.Close(context.Background()) })
 	runtimes := map[string]plugin.Runtime{"js": jsr, "wasm": wr}
+	isolated := workertest.Runtimes(t, quiet) // JavaScript runs in workers by default
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -498,7 +500,7 @@ func TestPluginCases(t *testing.T) {
 			addr, err := s.Listen(host.ListenerConfig{Address: "unix://" + filepath.Join(t.TempDir(), "p.sock")})
 			require.NoError(t, err)
 			t.Cleanup(func() { s.Close() })
-			d, err := plugindir.Open(context.Background(), plugindir.Options{Dir: dir, Runtimes: runtimes, Registry: s, Logger: quiet, CacheDir: t.TempDir()})
+			d, err := plugindir.Open(context.Background(), plugindir.Options{Dir: dir, Runtimes: runtimes, Isolated: isolated, Registry: s, Logger: quiet, CacheDir: t.TempDir()})
 			require.Error(t, err, "the broken plugin is reported")
 			require.NotNil(t, d)
 			t.Cleanup(func() { d.Close() })
