@@ -15,10 +15,10 @@ import (
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/host/jsrt"
-	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/proto"
 )
 
