@@ -25,6 +25,7 @@ import (
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -56,7 +57,8 @@ func TestSoak(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	dir, err := plugindir.Open(ctx, plugindir.Options{Dir: pluginsDir, CacheDir: filepath.Join(os.TempDir(), "genehost-soak-cache"),
-		Logger: logger, Registry: srv, Store: db, Runtimes: map[string]plugin.Runtime{"js": js, "wasm": wr}})
+		Logger: logger, Registry: srv, Store: db, Runtimes: map[string]plugin.Runtime{"js": js, "wasm": wr},
+		Isolated: workertest.Runtimes(t, logger)}) // JavaScript in workers, as genehost serve runs it
 	require.NoError(t, err)
 	sockDir, err := os.MkdirTemp("", "soak")
 	require.NoError(t, err)
