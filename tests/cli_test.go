@@ -14,7 +14,7 @@ import (
 // TestHelp: every command has --help with examples and exit codes.
 func TestHelp(t *testing.T) {
 	out := ok(t, nil, "", "--help")
-	cmds := []string{"serve", "call", "send", "recv", "connect", "manifest", "ctl", "ls", "new", "build", "check"}
+	cmds := []string{"serve", "call", "send", "recv", "connect", "manifest", "ctl", "ls", "watch", "new", "build", "check"}
 	for _, c := range cmds {
 		assert.Contains(t, out, "  "+c+" ", "genehost --help lists %s", c)
 		r := gh(t, nil, "", c, "--help")

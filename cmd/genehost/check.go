@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,14 +18,19 @@ func init() {
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "check", stdin: stdin, stdout: stdout, stderr: stderr}
-	fs := c.newFlags("check [flags] DIR", `
-Load every plugin of the plugin directory DIR as 'genehost serve' would
-(config and manifest read, Go source built, module compiled, one instance
-made) without serving anything, and report each plugin that fails, one
-line each, naming the file (with line and column for syntax errors) and the
-reason. Exit 0 when every plugin loads, 1 otherwise.`, `
+	fs := c.newFlags("check [flags] PATH", `
+Load plugins as 'genehost serve' would (config and manifest read, Go source
+built, module compiled, one instance made) without serving anything. PATH
+is one plugin folder (a folder holding plugin.gene) or a plugin directory
+(every folder in it is a plugin).
+
+Each plugin that does not load is reported on standard output: the file,
+with line and column where known (syntax errors, Go build errors), and the
+reason. Exit 0 when every plugin loads; 1 when one does not, or when PATH
+holds no plugin at all.`, `
   genehost check ./plugins
-  genehost new js hello --dir /tmp/p && genehost check /tmp/p`)
+  genehost check ./plugins/kv
+  genehost new js hello --dir /tmp/p && genehost check /tmp/p/hello`)
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up (exit 3) after this long")
 	cacheDir := fs.String("cache", defaultCacheDir(), "where compiled plugins are cached (Wasm compilation, Go builds), as serve's --cache")
 	pos, code, ok := parseArgs(fs, args)
@@ -32,7 +38,7 @@ reason. Exit 0 when every plugin loads, 1 otherwise.`, `
 		return code
 	}
 	if len(pos) != 1 {
-		return c.usageErr("want DIR, got %d arguments", len(pos))
+		return c.usageErr("want PATH (a plugin folder or a plugin directory), got %d arguments", len(pos))
 	}
 	if st, err := os.Stat(pos[0]); err != nil || !st.IsDir() {
 		return c.fail(fmt.Errorf("%s is not a directory", pos[0]))
@@ -55,10 +61,17 @@ reason. Exit 0 when every plugin loads, 1 otherwise.`, `
 	if ctx.Err() != nil {
 		return c.fail(ctx.Err())
 	}
-	if len(errs) > 0 {
+	switch {
+	case len(errs) == 1 && errors.Is(errs[0], plugindir.ErrNoPlugins):
+		fmt.Fprintf(stderr, "genehost check: %s holds no plugin\n", pos[0])
+		return exitFailed
+	case len(errs) > 0:
 		fmt.Fprintf(stderr, "genehost check: %d plugin(s) of %s do not load\n", len(errs), pos[0])
 		return exitFailed
+	case plugindir.IsPluginFolder(pos[0]):
+		fmt.Fprintf(stdout, "%s: the plugin loads\n", pos[0])
+	default:
+		fmt.Fprintf(stdout, "%s: every plugin loads\n", pos[0])
 	}
-	fmt.Fprintf(stdout, "%s: every plugin loads\n", pos[0])
 	return exitOK
 }

@@ -20,8 +20,11 @@ func runLs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "ls", stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := c.newFlags("ls [flags] ADDR", `
 Ask the host's $sys interface for the interfaces it serves and print them
-as a table: name, version, direction, health and description, followed by
-the addresses the host listens on.
+as a table: name, version, direction, health and description. An interface
+that is not serving (a plugin that failed to load or keeps failing, a host
+draining) is then given with its reason, on a line "NAME: HEALTH: REASON"
+(for a plugin that failed to load: the file, line and error). The
+addresses the host listens on come last.
 
 `+addrHelp, `
   genehost ls -
@@ -61,11 +64,21 @@ the addresses the host listens on.
 		}
 		return "-"
 	}
+	var reasons []string
 	for _, i := range ifaces.List() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", field(i, "name"), field(i, "version"), field(i, "direction"), field(i, "health"), firstLine(field(i, "description"), 60))
+		if r, ok := i.Get("reason"); ok && r.Str() != "" {
+			reasons = append(reasons, fmt.Sprintf("%s: %s: %s", field(i, "name"), field(i, "health"), r.Str()))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return c.fail(err)
+	}
+	if len(reasons) > 0 {
+		fmt.Fprintln(stdout)
+		for _, r := range reasons {
+			fmt.Fprintln(stdout, r)
+		}
 	}
 	fmt.Fprintln(stdout)
 	for _, a := range addrs.List() {

@@ -71,7 +71,8 @@ func workerRuntimes(cache string, log hclog.Logger) (map[string]plugin.Runtime, 
 
 // startPlugins opens the data store, loads every plugin of o.dir into srv,
 // and watches the directory for changes until close. Plugins that fail to
-// load are logged (with file and reason) and left out; the others serve.
+// load are logged by the loader (with file and reason) and listed as
+// failed interfaces until their folder is fixed; the others serve.
 func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*servedPlugins, error) {
 	db, err := store.Open(filepath.Join(o.data, StoreFile), store.Options{})
 	if err != nil {
@@ -95,16 +96,8 @@ func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*serv
 		p.close()
 		return nil, err
 	}
-	if err != nil {
-		var j interface{ Unwrap() []error }
-		errs := []error{err}
-		if errors.As(err, &j) {
-			errs = j.Unwrap()
-		}
-		for _, e := range errs {
-			o.log.Error("plugin not loaded", "error", e)
-		}
-	}
+	// err, when d is not nil, joins the load errors the loader has logged
+	// already, one line each: nothing more to do about them here.
 	p.dir = d
 	rctx, cancel := context.WithCancel(ctx)
 	p.cancel = cancel
