@@ -174,3 +174,30 @@ func TestCheckOneFolderOrADirectory(t *testing.T) {
 	require.Len(t, errs, 1)
 	require.ErrorIs(t, errs[0], plugindir.ErrNoPlugins)
 }
+
+// TestEveryKindOfLoadFailureIsListed: a config error, a Wasm module that
+// does not follow the ABI and a handler that throws while its first
+// instance is made are each a failed interface with its own error.
+func TestEveryKindOfLoadFailureIsListed(t *testing.T) {
+	dir := t.TempDir()
+	writePlugin(t, dir, "badconfig", map[string]string{"plugin.gene": `{^direction "sideways"}`, "handler.js": echoJS})
+	writePlugin(t, dir, "badwasm", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "m.wasm": "\x00asm\x01\x00\x00\x00"})
+	writePlugin(t, dir, "throws", map[string]string{"plugin.gene": inHost, "handler.js": "\n\nthrow new Error('at load');\n"})
+	e, err := openDir(t, dir, options{})
+	require.Error(t, err)
+	require.Equal(t, []string{"badconfig", "badwasm", "throws"}, e.srv.Interfaces())
+	for name, want := range map[string]string{
+		"badconfig": "^direction",
+		"badwasm":   `wasmrt: plugin "badwasm" (m.wasm)`,
+		"throws":    "at load at handler.js:3:",
+	} {
+		st, why, err := e.control(t, name).Health(ctxT(t))
+		require.NoError(t, err)
+		require.Equal(t, "failed", st, name)
+		require.Contains(t, why, want, name)
+		_, err = e.open(t, name)
+		var pe *proto.Error
+		require.ErrorAs(t, err, &pe, name)
+		require.Equal(t, proto.CodePluginFailed, pe.Code, name)
+	}
+}
