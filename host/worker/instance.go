@@ -136,8 +136,11 @@ func (x *Instance) Close(ctx context.Context) error {
 
 // serve handles a request or notification from the worker: a call of
 // plugin.Host or plugin.Store made by plugin code, answered with the real
-// ones. Notifications (Log, Resume, CancelTimer) are served at once, in
-// order; requests each on a goroutine of their own, owned by p.wg.
+// ones. Notifications (Log, Resume, CancelTimer) and the requests that
+// never block (TrySend, SetTimer, the Store grant) are served at once, in
+// order, on the reader; the others each on a goroutine of their own,
+// owned by p.wg (Send waits for credit; CloseLink makes the host call
+// Closed, a request to this worker whose answer the reader must read).
 func (p *proc) serve(f *frame) {
 	d := &dec{b: f.body, limits: p.c.limits}
 	x := p.inst(d.uvarint())
@@ -146,6 +149,22 @@ func (p *proc) serve(f *frame) {
 			x.notified(f.op, d)
 		}
 		return
+	}
+	if x != nil && d.err == nil {
+		switch f.op {
+		case opHostTrySend, opHostSetTmr, opHostStore:
+			// Calls that never block are served at once, saving a
+			// goroutine hand-off on the path of every value a plugin
+			// sends.
+			e := p.c.msg()
+			p.c.reply(f.id, e, x.hostCall(p.ctx, f.op, d, e))
+			return
+		case opHostSend:
+			// A Send the link has credit for is a TrySend.
+			if x.trySend(f, d) {
+				return
+			}
+		}
 	}
 	ctx, cancel := context.WithCancel(p.ctx)
 	p.c.serving(f.id, cancel)
@@ -165,6 +184,24 @@ func (p *proc) serve(f *frame) {
 		}
 		p.c.reply(f.id, e, err)
 	}()
+}
+
+// trySend serves a Send request at once when the link has credit for
+// the value, and reports whether it did; otherwise d is left as it was
+// for the blocking Send.
+func (x *Instance) trySend(f *frame, d *dec) bool {
+	r := *d
+	r.varint() // the deadline, for the blocking Send
+	link, v := plugin.LinkID(r.uvarint()), r.value()
+	if r.err != nil {
+		return false
+	}
+	err := x.h.TrySend(link, v)
+	if errors.Is(err, plugin.ErrNoCredit) {
+		return false
+	}
+	x.p.c.reply(f.id, x.p.c.msg(), err)
+	return true
 }
 
 func (x *Instance) notified(op byte, d *dec) {

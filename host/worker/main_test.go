@@ -27,11 +27,18 @@ func TestMain(m *testing.M) {
 // jsFixture loads host/jsrt/testdata/NAME/handler.js.
 func jsFixture(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {
 	t.Helper()
+	src := jsFixtureTB(t, name)
+	src.Limits, src.Grants = l, g
+	return src
+}
+
+func jsFixtureTB(t testing.TB, name string) *plugin.Source {
+	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("..", "jsrt", "testdata", name))
 	require.NoError(t, err)
 	code, err := os.ReadFile(filepath.Join(dir, "handler.js"))
 	require.NoError(t, err)
-	return &plugin.Source{Name: name, Dir: dir, Entry: "handler.js", Code: code, Hash: name, Limits: l, Grants: g}
+	return &plugin.Source{Name: name, Dir: dir, Entry: "handler.js", Code: code, Hash: name}
 }
 
 // jsSource makes a plugin from handler.js text in a temporary folder.
@@ -51,6 +58,13 @@ var (
 )
 
 func wasmFixture(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {
+	t.Helper()
+	src := wasmFixtureTB(t, name)
+	src.Limits, src.Grants = l, g
+	return src
+}
+
+func wasmFixtureTB(t testing.TB, name string) *plugin.Source {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
@@ -79,12 +93,12 @@ func wasmFixture(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *p
 		require.NoError(t, err)
 	}
 	sum := sha256.Sum256(code)
-	return &plugin.Source{Name: name, Entry: name + ".wasm", Code: code, Hash: hex.EncodeToString(sum[:]), Limits: l, Grants: g}
+	return &plugin.Source{Name: name, Entry: name + ".wasm", Code: code, Hash: hex.EncodeToString(sum[:])}
 }
 
 // hashSources hashes what a Wasm fixture is built from, as host/wasmrt's
 // fixture_test.go does.
-func hashSources(t *testing.T, root string) string {
+func hashSources(t testing.TB, root string) string {
 	h := sha256.New()
 	h.Write([]byte(runtime.Version()))
 	for _, dir := range []string{"go.mod", "gene", "abi", "sdk/wasm", "host/wasmrt/testdata"} {
