@@ -23,6 +23,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/genehost/genehost/host/worker/workertest"
 )
 
 // config is what the flags set.
@@ -41,6 +43,9 @@ type config struct {
 }
 
 func main() {
+	// This program is also the worker process of the JavaScript plugins
+	// it serves (^isolation "process"), as genehost is.
+	workertest.ServeIfWorker()
 	var (
 		cfg   config
 		only  string

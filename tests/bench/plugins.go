@@ -14,6 +14,7 @@ import (
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/host/wasmrt"
+	"github.com/genehost/genehost/host/worker"
 )
 
 // benchSource is the directory of this program's sources (tests/bench),
@@ -45,8 +46,27 @@ type ghPlugins struct {
 	dir      *plugindir.Dir
 	path     string
 	runtimes map[string]plugin.Runtime
+	isolated map[string]plugin.Runtime // worker runtimes: this program is their worker (main)
 	stop     context.CancelFunc
 	watching chan error
+}
+
+// workerRuntimes returns worker runtimes for "js" and "wasm" that run
+// this program as their worker, as genehost serve runs itself.
+func workerRuntimes() (map[string]plugin.Runtime, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	rts := map[string]plugin.Runtime{}
+	for _, name := range []string{"js", "wasm"} {
+		rt, err := worker.New(worker.Config{Runtime: name, Path: exe})
+		if err != nil {
+			return nil, err
+		}
+		rts[name] = rt
+	}
+	return rts, nil
 }
 
 // startPlugins starts a host on a new socket serving copies of the named
@@ -73,12 +93,16 @@ func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names .
 		return nil, err
 	}
 	p.runtimes = map[string]plugin.Runtime{"js": jsrt.New(), "wasm": wr}
+	if p.isolated, err = workerRuntimes(); err != nil {
+		p.Close()
+		return nil, err
+	}
 	if p.db, err = store.Open(filepath.Join(path, "..", "store-"+tag+".db"), store.Options{}); err != nil {
 		p.Close()
 		return nil, err
 	}
 	p.dir, err = plugindir.Open(ctx, plugindir.Options{
-		Dir: path, Runtimes: p.runtimes, Registry: h.srv, Store: p.db, Debounce: 50 * time.Millisecond,
+		Dir: path, Runtimes: p.runtimes, Isolated: p.isolated, Registry: h.srv, Store: p.db, Debounce: 50 * time.Millisecond,
 	})
 	if err != nil {
 		p.Close()
@@ -112,6 +136,9 @@ func (p *ghPlugins) Close() error {
 		p.dir.Close()
 	}
 	for _, rt := range p.runtimes {
+		rt.Close(context.Background())
+	}
+	for _, rt := range p.isolated {
 		rt.Close(context.Background())
 	}
 	if p.db != nil {
