@@ -20,9 +20,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "check", stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := c.newFlags("check [flags] PATH", `
 Load plugins as 'genehost serve' would (config and manifest read, Go source
-built, module compiled, one instance made) without serving anything. PATH
-is one plugin folder (a folder holding plugin.gene) or a plugin directory
-(every folder in it is a plugin).
+built, module compiled, one instance made, in a worker process for plugins
+with ^isolation "process") without serving anything. PATH is one plugin
+folder (a folder holding plugin.gene) or a plugin directory (every folder
+in it is a plugin).
 
 Each plugin that does not load is reported on standard output: the file,
 with line and column where known (syntax errors, Go build errors), and the
@@ -54,7 +55,17 @@ holds no plugin at all.`, `
 			_ = rt.Close(context.Background())
 		}
 	}()
-	errs := plugindir.Check(ctx, pos[0], rts, plugindir.CheckCacheDir(filepath.Join(*cacheDir, "plugins")))
+	iso, err := workerRuntimes(filepath.Join(*cacheDir, "wasm"), nil)
+	if err != nil {
+		return c.fail(err)
+	}
+	defer func() {
+		for _, rt := range iso {
+			_ = rt.Close(context.Background())
+		}
+	}()
+	errs := plugindir.Check(ctx, pos[0], rts, plugindir.CheckCacheDir(filepath.Join(*cacheDir, "plugins")),
+		func(o *plugindir.Options) { o.Isolated = iso })
 	for _, e := range errs {
 		fmt.Fprintln(stdout, e)
 	}
