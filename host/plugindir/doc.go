@@ -103,6 +103,18 @@
 // the window has passed or a new version loads. Instantiations after a
 // failed one wait a backoff (10ms doubling to 5s).
 //
+// # Isolation
+//
+// A plugin whose config says ^isolation "process" (JavaScript's default)
+// is compiled with the runtime of Options.Isolated, a worker runtime
+// (host/worker): each version runs in a worker process the host
+// supervises, serving all its instances. When the worker dies its
+// instances report plugin.ErrInstanceLost (plugin.Lost): the callback
+// in progress is a crash, and lost instances are replaced. A process
+// plugin whose runtime is missing from Options.Isolated does not load (the
+// error names its config and the two ways out); it never runs in the host
+// instead.
+//
 // # Capabilities
 //
 // Sending on the plugin's own links and logging are always allowed. The
