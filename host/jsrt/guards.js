@@ -159,6 +159,19 @@
     })[name]);
   }
 
+  // A typed array joins (and toStrings) in Go: at least one character an
+  // element, plus the separator.
+  const TAP = Object.getPrototypeOf(Uint8Array.prototype);
+  replace(TAP, 'join', (orig) => ({
+    join(separator) {
+      const sep = separator === undefined ? ',' : `${separator}`;
+      const len = toLength(this.length);
+      const n = len * (1 + sep.length) - sep.length;
+      if (n > L.chars) over('TypedArray.prototype.join', n, chars(n));
+      return apply(orig, this, [sep]);
+    },
+  }).join);
+
   // Calls that spread an array-like into arguments copy it into a Go slice.
   const maxArgs = L.elems;
   const arity = (builtin, args) => {
