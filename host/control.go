@@ -8,6 +8,7 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/internal/session"
+	"github.com/genehost/genehost/proto"
 )
 
 // Control error codes, carried as strings in (error ^code ...) replies
@@ -304,6 +305,27 @@ func (s *Server) manifestValue(m *Manifest) gene.Value {
 	return gene.PropMap(ps...)
 }
 
+// visible reports whether a client whose OPEN carried meta may learn of
+// interface name from the host: whether Config.Authorize would let it open
+// a control link on name with that metadata. It decides what $sys
+// interfaces lists, which events a $sys control link gets and which names
+// an UNKNOWN_INTERFACE refusal offers (PROTOCOL.md A.3).
+func (s *Server) visible(name string, meta gene.Props) bool {
+	return s.cfg.Authorize == nil || s.cfg.Authorize(name, proto.SubControl, meta) == nil
+}
+
+// visibleInterfaces is Interfaces without those meta may not see.
+func (s *Server) visibleInterfaces(meta gene.Props) []string {
+	names := s.Interfaces()
+	out := names[:0]
+	for _, n := range names {
+		if s.visible(n, meta) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // sysOp serves $sys.
 func (c *controlLink) sysOp(req request) (gene.Value, error) {
 	switch req.op {
@@ -317,7 +339,7 @@ func (c *controlLink) sysOp(req request) (gene.Value, error) {
 		return gene.PropMap(gene.Prop{Key: "status", Value: gene.String(st)}), nil
 	case "interfaces":
 		var out []gene.Value
-		for _, name := range c.s.Interfaces() {
+		for _, name := range c.s.visibleInterfaces(c.l.Open().Meta) {
 			ifc := c.s.lookup(name)
 			if ifc == nil {
 				continue

@@ -41,7 +41,11 @@ type Config struct {
 	StallTimeout time.Duration
 	// Authorize, when set, is asked before a link opens, with the
 	// interface name and the OPEN's metadata; an error refuses the link
-	// with UNAUTHORIZED.
+	// with UNAUTHORIZED. It also decides what a client learns of the
+	// interfaces: $sys interfaces lists, $sys control links get the events
+	// of, and an UNKNOWN_INTERFACE refusal names only the interfaces
+	// Authorize(name, proto.SubControl, meta) allows, meta being that
+	// link's OPEN metadata.
 	Authorize func(iface string, sub proto.Sub, meta gene.Props) error
 }
 
@@ -141,8 +145,10 @@ func (s *Server) Unregister(name string) error {
 // the control links open on the interface name, when it is registered,
 // and to every control link open on $sys, which so follows the events of
 // all interfaces, and those about a name that is not (or no longer)
-// registered, such as a plugin folder removed. Control links without
-// credit miss it; the drop is counted in the interface's stats.
+// registered, such as a plugin folder removed. A $sys control link gets
+// it only when its OPEN metadata would let it open name (Config.Authorize).
+// Control links without credit miss it; the drop is counted in the
+// interface's stats.
 func (s *Server) Emit(name string, ev gene.Value) {
 	if ifc := s.lookup(name); ifc != nil {
 		ifc.emit(ev)
@@ -154,6 +160,9 @@ func (s *Server) Emit(name string, ev gene.Value) {
 	}
 	s.mu.Unlock()
 	for _, c := range ctls {
+		if !s.visible(name, c.l.Open().Meta) {
+			continue // a protected interface's events go to its token holders only
+		}
 		_ = c.l.TrySend(ev) // no credit: this $sys link misses the event
 	}
 }
@@ -352,7 +361,7 @@ func (s *Server) accept(ctx context.Context, l *session.Link) (session.AcceptOpt
 	}
 	ifc := s.lookup(o.Interface)
 	if ifc == nil {
-		return session.AcceptOptions{}, proto.Errorf(proto.CodeUnknownInterface, "no interface %q on this host (it serves %v)", o.Interface, s.Interfaces())
+		return session.AcceptOptions{}, proto.Errorf(proto.CodeUnknownInterface, "no interface %q on this host (it serves %v)", o.Interface, s.visibleInterfaces(o.Meta))
 	}
 	if s.cfg.Authorize != nil {
 		if err := s.cfg.Authorize(o.Interface, o.Sub, o.Meta); err != nil {
