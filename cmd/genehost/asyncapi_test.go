@@ -44,7 +44,7 @@ func TestAsyncAPIShape(t *testing.T) {
 
 	ch := d["channels"].(map[string]any)["kv"].(map[string]any)
 	assert.Equal(t, "kv", ch["address"])
-	assert.Len(t, ch["messages"].(map[string]any), 3)
+	assert.Len(t, ch["messages"].(map[string]any), 4, "set, get, ok and the standard error reply")
 
 	ops := d["operations"].(map[string]any)
 	recv := ops["receive"].(map[string]any)
@@ -52,7 +52,7 @@ func TestAsyncAPIShape(t *testing.T) {
 	assert.Len(t, recv["messages"].([]any), 2, "set and get come from the client")
 	send := ops["send"].(map[string]any)
 	assert.Equal(t, "send", send["action"])
-	assert.Len(t, send["messages"].([]any), 1)
+	assert.Len(t, send["messages"].([]any), 2, "ok and the standard error reply come from the server")
 
 	msgs := d["components"].(map[string]any)["messages"].(map[string]any)
 	set := msgs["set"].(map[string]any)
