@@ -507,12 +507,19 @@ func TestPluginCases(t *testing.T) {
 			assert.Contains(t, err.Error(), "broken")
 			assert.Contains(t, err.Error(), tc.contains)
 			assert.NotContains(t, err.Error(), filepath.Join(dir, "good"))
-			assert.Equal(t, []string{"good"}, s.Interfaces())
+			// The broken plugin is a failed interface, refused with its
+			// error; the good one serves beside it.
+			assert.Equal(t, []string{"broken", "good"}, s.Interfaces())
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			c, err := client.Dial(ctx, addr, client.Config{})
 			require.NoError(t, err)
 			defer c.Close()
+			_, err = c.Open(ctx, "broken", proto.DirSendRecv, client.LinkOptions{})
+			var pe *proto.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, proto.CodePluginFailed, pe.Code)
+			assert.Contains(t, pe.Msg, tc.contains)
 			l, err := c.Open(ctx, "good", proto.DirSendRecv, client.LinkOptions{})
 			require.NoError(t, err)
 			v, err := l.Request(ctx, gene.MustParse("(beside ^broken true)"))
