@@ -45,4 +45,13 @@
 // request always reaches the newest version of a hot-reloaded plugin, and
 // a handler that fails one request cannot disturb another. The connection
 // is redialled when it breaks.
+//
+// # Listening
+//
+// Listen opens the socket a Gateway is served on (with net/http's Server)
+// under the host's exposure rule (host.ListenerConfig): plain HTTP only on
+// a loopback address (a loopback IP or "localhost"; 0.0.0.0, ::, an empty
+// host, a name, every other spelling counts as exposed) unless
+// ListenConfig.AllowInsecure; with a certificate and key, HTTPS on any
+// address, with the host's TLS settings and an optional client CA.
 package httpgw
