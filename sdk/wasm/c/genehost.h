@@ -31,6 +31,15 @@
  * gh_on_values ends the link with HANDLER_ERROR instead; the instance is
  * kept, with its other links.
  *
+ * A trap (an out-of-bounds access, __builtin_trap, running out of the
+ * linear memory capped by ^limits {^memory-mb N} or ^memory-pages) or a
+ * callback past ^call-timeout-ms is a crash: the link, and in a pool
+ * every link the instance kept state for, is reset with PLUGIN_FAILED and
+ * the host makes a fresh instance. Crashes never mark the interface
+ * failed; only a module that cannot be instantiated does. The plugin runs
+ * inside the host unless its config says ^isolation "process" (a worker
+ * process under a memory ceiling of its own; see ABI.md).
+ *
  * A plugin that imports none of the functions ABI 1.1 added (gh_kv_cas,
  * gh_kv_incr) also loads on a 1.0 host, whatever its marker says: hosts
  * check the imports a plugin uses.
