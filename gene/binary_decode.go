@@ -3,7 +3,6 @@ package gene
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"math/big"
 	"math/bits"
@@ -127,8 +126,8 @@ const (
 	// binArenaMaxString is the longest string copied into the arena; longer
 	// ones get their own allocation.
 	binArenaMaxString = 256
-	// binQuadraticDupMax is the most entries checked for duplicate keys by
-	// comparing each pair; larger maps use a hash table.
+	// binQuadraticDupMax is the most prop entries checked for duplicate
+	// keys by comparing each pair; larger prop maps use a Go map.
 	binQuadraticDupMax = 16
 )
 
@@ -520,25 +519,22 @@ func (d *binDecoder) genMap(off, depth int) (Value, error) {
 		return v, nil
 	}
 	es := make([]Entry, n)
-	var seen *binKeySet
-	if n > binQuadraticDupMax {
-		seen = binNewKeySet(int(n))
-	}
+	var seen keyIndex
+	composite := 0
 	for i := range es {
 		koff := d.pos
 		if es[i].Key, err = d.value(depth + 1); err != nil {
 			return Value{}, err
 		}
-		dup := false
-		if seen != nil {
-			dup = !seen.add(es, i)
-		} else {
-			for j := 0; j < i && !dup; j++ {
-				dup = Equal(es[j].Key, es[i].Key)
+		if isComposite(es[i].Key.kind) {
+			if composite++; composite > d.lim.MaxCompositeKeys {
+				return Value{}, d.limit(koff, "MaxCompositeKeys", d.lim.MaxCompositeKeys,
+					fmt.Sprintf("composite key %d (a %s) of the map at offset %d", composite, es[i].Key.kind, off))
 			}
 		}
-		if dup {
-			return Value{}, d.fail(koff, "duplicate map key")
+		if j := seen.add(es, i); j >= 0 {
+			return Value{}, d.fail(koff, fmt.Sprintf("duplicate map key %s (key %d; key %d of the map at offset %d is the same)",
+				describeKey(es[i].Key), i, j, off))
 		}
 		if es[i].Value, err = d.value(depth + 1); err != nil {
 			return Value{}, err
@@ -872,119 +868,4 @@ func (d *binDecoder) badUTF8(off int, what string, b []byte) error {
 		i += size
 	}
 	return d.fail(off, fmt.Sprintf("%s is not valid UTF-8 (byte %#02x at offset %d)", what, b[i], d.pos+i))
-}
-
-// binKeySet finds duplicate keys in a large general map. It hashes with a
-// random seed (hash/maphash), consistent with Equal, so a hostile peer
-// cannot choose keys that all collide and make the check quadratic.
-type binKeySet struct {
-	seed maphash.Seed
-	head map[uint64]int // hash -> index+1 of the latest key with it
-	next []int          // next[i] -> index+1 of the previous key with the same hash
-}
-
-func binNewKeySet(n int) *binKeySet {
-	return &binKeySet{seed: maphash.MakeSeed(), head: make(map[uint64]int, n), next: make([]int, n)}
-}
-
-// add records es[i].Key and reports false if an earlier key equals it.
-func (s *binKeySet) add(es []Entry, i int) bool {
-	h := s.hash(es[i].Key)
-	for j := s.head[h]; j != 0; j = s.next[j-1] {
-		if Equal(es[j-1].Key, es[i].Key) {
-			return false
-		}
-	}
-	s.next[i] = s.head[h]
-	s.head[h] = i + 1
-	return true
-}
-
-func (s *binKeySet) hash(v Value) uint64 {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	s.write(&h, v)
-	return h.Sum64()
-}
-
-// write feeds v to h so that Equal values hash alike: -0.0 as 0.0, prop
-// and map entries independently of their order, meta not at all.
-func (s *binKeySet) write(h *maphash.Hash, v Value) {
-	var buf [9]byte
-	buf[0] = byte(v.kind)
-	if v.frozen {
-		buf[0] |= 0x80
-	}
-	u := v.n
-	switch v.kind {
-	case KindFloat:
-		if f, _ := v.AsFloat(); f == 0 {
-			u = 0
-		}
-	case KindInt:
-		if v.p != nil {
-			u = uint64(v.bigRef().Sign())
-			h.Write(v.bigRef().Bytes())
-		}
-	}
-	binary.LittleEndian.PutUint64(buf[1:], u)
-	h.Write(buf[:])
-	switch v.kind {
-	case KindString, KindSymbol:
-		h.WriteString(v.Str())
-	case KindBytes:
-		h.Write(v.Bytes())
-	case KindList:
-		for _, e := range v.List() {
-			s.write(h, e)
-		}
-	case KindProps:
-		s.writeProps(h, v.Props())
-	case KindMap:
-		var sum uint64
-		for _, e := range v.Entries() {
-			var eh maphash.Hash
-			eh.SetSeed(s.seed)
-			s.write(&eh, e.Key)
-			s.write(&eh, e.Value)
-			sum += eh.Sum64()
-		}
-		h.Write(binary.LittleEndian.AppendUint64(buf[:0], sum))
-	case KindNode:
-		nd := v.Node()
-		if nd.HasHead {
-			s.write(h, nd.Head)
-		}
-		s.writeProps(h, nd.Props)
-		h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(len(nd.Body))))
-		for _, e := range nd.Body {
-			s.write(h, e)
-		}
-	case KindRegex:
-		r := v.Regex()
-		h.WriteString(r.Pattern)
-		h.WriteByte(0)
-		h.WriteString(r.Flags)
-	case KindDate, KindTime, KindDateTime:
-		t, _ := v.Temporal()
-		for _, x := range [...]int{t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second, t.Micro, t.Offset, boolInt(t.HasOffset)} {
-			h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(x)))
-		}
-		h.WriteString(t.Zone)
-	}
-}
-
-func (s *binKeySet) writeProps(h *maphash.Hash, ps Props) {
-	var sum uint64
-	for _, p := range ps {
-		var eh maphash.Hash
-		eh.SetSeed(s.seed)
-		eh.WriteString(p.Key)
-		eh.WriteByte(0)
-		s.write(&eh, p.Value)
-		sum += eh.Sum64()
-	}
-	var buf [8]byte
-	binary.LittleEndian.PutUint64(buf[:], sum)
-	h.Write(buf[:])
 }

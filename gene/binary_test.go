@@ -606,7 +606,7 @@ func TestBinaryMalformed(t *testing.T) {
 		{"duplicate prop key", "92 01 61 01 01 61 02", classInvalid, "offset 4: duplicate prop key \"a\""},
 		{"duplicate node prop", "CE 02 02 01 61 01 01 61 02", classInvalid, "duplicate prop key \"a\""},
 		{"duplicate meta", "CE 04 02 01 6D 01 01 6D 02", classInvalid, "duplicate prop key \"m\""},
-		{"duplicate map key", "CD 02 01 02 01 03", classInvalid, "offset 4: duplicate map key"},
+		{"duplicate map key", "CD 02 01 02 01 03", classInvalid, "offset 4: duplicate map key 1 (key 1; key 0 of the map at offset 0 is the same)"},
 		{"duplicate map zero keys", "CD 02 C7 00 00 00 00 00 00 00 00 00 C7 00 00 00 00 00 00 00 80 00", classInvalid, "duplicate map key"},
 		{"node reserved flag", "CE 20", classInvalid, "node flags 0x20 set reserved bits"},
 		{"node empty props", "CE 02 00", classInvalid, "offset 2: node props flagged present but empty"},
@@ -700,6 +700,11 @@ func TestBinaryLimits(t *testing.T) {
 		{"value bytes at limit", String("abc"), Limits{MaxValueBytes: 4}, true, ""},
 		{"value bytes past limit", String("abcd"), Limits{MaxValueBytes: 4}, false, "value of at least 5 bytes exceeds MaxValueBytes (4)"},
 		{"value bytes in list", List(Int(1), Int(2), Int(3), Int(4)), Limits{MaxValueBytes: 4}, false, "exceeds MaxValueBytes (4)"},
+		{"composite keys at limit", compositeKeyMap(3, false), Limits{MaxCompositeKeys: 3}, true, ""},
+		{"composite keys past limit", Map(Entry{List(), Int(1)}, Entry{Int(2), Int(2)}, Entry{PropMap(), Int(3)}, Entry{Gene(Int(1)), Int(4)}),
+			Limits{MaxCompositeKeys: 2}, false, "offset 8: composite key 3 (a node) of the map at offset 0 exceeds MaxCompositeKeys (2)"},
+		{"default composite keys", compositeKeyMap(DefaultMaxCompositeKeys+1, false), Limits{}, false, "composite key 4097 (a list) of the map at offset 0 exceeds MaxCompositeKeys (4096)"},
+		{"no composite keys limit", compositeKeyMap(DefaultMaxCompositeKeys+1, false), Limits{MaxCompositeKeys: -1}, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,6 +27,31 @@
 // return: a top-level value is complete once one byte after it (a newline,
 // as every Encoder writes) has arrived, or at the end of the input.
 //
+// # Duplicate keys
+//
+// A key appears at most once in a prop map, in a node's props and in a
+// node's meta, and a general map key at most once under Equal (0.0 and
+// -0.0 are the same key). The text reader refuses a repeated key with a
+// SyntaxError naming the key and its line and column, whatever the values
+// (GENE-DATA.md lets a later entry replace an earlier one; genehost does
+// not), and the binary decoder refuses it with a BinaryError naming the key
+// and its offset (BINARY.md), so a value reads alike in both encodings and
+// no entry can hide behind another. An entry whose value is void is still
+// dropped, and its key still counts: {^a void} reads as {}, {^a 1 ^a void}
+// is refused.
+//
+// # General map keys
+//
+// Both readers find general map keys by a hash consistent with Equal and
+// seeded at random per process, and Equal compares maps the same way, so
+// reading, checking and comparing a map of n keys costs O(n) expected
+// whatever its keys are (DuplicateKey offers the check to callers that
+// build maps). Keys that are lists, prop maps, general maps or nodes cost
+// more than scalars (each is hashed and compared whole, and a JavaScript
+// handler gets each as an object): Limits.MaxCompositeKeys bounds them per
+// map, 4096 by default, and both readers refuse more with a LimitError
+// naming the limit and where.
+//
 // # Invariants
 //
 // Values are never mutated after construction; constructors take ownership

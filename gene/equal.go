@@ -74,14 +74,36 @@ func propsEqual(a, b Props) bool {
 	}
 	for i := range a {
 		// Same position first: the common case of identical insertion order.
-		if a[i].Key == b[i].Key {
-			if !Equal(a[i].Value, b[i].Value) {
+		if a[i].Key != b[i].Key {
+			return propsEqualUnordered(a[i:], b[i:])
+		}
+		if !Equal(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// propsEqualUnordered compares prop lists of the same length whose keys
+// are in different orders: by scanning for short lists, through a Go map
+// for long ones, so it stays O(n).
+func propsEqualUnordered(a, b Props) bool {
+	if len(b) <= keyIndexMin {
+		for i := range a {
+			w, ok := b.Get(a[i].Key)
+			if !ok || !Equal(a[i].Value, w) {
 				return false
 			}
-			continue
 		}
-		w, ok := b.Get(a[i].Key)
-		if !ok || !Equal(a[i].Value, w) {
+		return true
+	}
+	bm := make(map[string]int, len(b))
+	for j, p := range b {
+		bm[p.Key] = j
+	}
+	for i := range a {
+		j, ok := bm[a[i].Key]
+		if !ok || !Equal(a[i].Value, b[j].Value) {
 			return false
 		}
 	}
@@ -92,16 +114,52 @@ func entriesEqual(a, b []Entry) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	var bm Value = Map(b...)
 	for i := range a {
-		if i < len(b) && Equal(a[i].Key, b[i].Key) {
-			if !Equal(a[i].Value, b[i].Value) {
+		// Same position first: the common case of identical insertion order.
+		if !Equal(a[i].Key, b[i].Key) {
+			return entriesEqualUnordered(a[i:], b[i:])
+		}
+		if !Equal(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// entriesEqualUnordered compares entry lists of the same length whose keys
+// are in different orders, finding each key of a among b's by a seeded
+// hash (keyindex.go): O(n) expected, however the keys are shaped.
+func entriesEqualUnordered(a, b []Entry) bool {
+	if len(b) < keyIndexMin {
+		for i := range a {
+			w, ok := Map(b...).Lookup(a[i].Key)
+			if !ok || !Equal(a[i].Value, w) {
 				return false
 			}
-			continue
 		}
-		w, ok := bm.Lookup(a[i].Key)
-		if !ok || !Equal(a[i].Value, w) {
+		return true
+	}
+	var x keyIndex
+	for j := range b {
+		if x.add(b, j) >= 0 {
+			// b repeats a key, which Map forbids; fall back to Lookup's
+			// first match, as before.
+			x = keyIndex{}
+			break
+		}
+	}
+	if x.head == nil {
+		for i := range a {
+			w, ok := Map(b...).Lookup(a[i].Key)
+			if !ok || !Equal(a[i].Value, w) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range a {
+		j := x.find(b, a[i].Key, keyHash(a[i].Key))
+		if j < 0 || !Equal(a[i].Value, b[j].Value) {
 			return false
 		}
 	}

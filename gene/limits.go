@@ -19,6 +19,12 @@ type Limits struct {
 	// MaxValueBytes is the most bytes of input one top-level value may span.
 	// Default 64 MiB.
 	MaxValueBytes int
+	// MaxCompositeKeys is the most keys of one general map that are lists,
+	// prop maps, general maps or nodes. Such keys are hashed and compared
+	// whole, and a JavaScript handler gets each as an object of its own, so
+	// they cost far more than scalar keys. Default 4096. It is not announced
+	// in the wire handshake: both sides apply their own.
+	MaxCompositeKeys int
 }
 
 // Default limits.
@@ -28,6 +34,8 @@ const (
 	DefaultMaxStringBytes = 16 << 20
 	DefaultMaxIntDigits   = 4096
 	DefaultMaxValueBytes  = 64 << 20
+	// DefaultMaxCompositeKeys is the default of Limits.MaxCompositeKeys.
+	DefaultMaxCompositeKeys = 4096
 )
 
 // unlimited stands for "no limit" after defaults are applied.
@@ -50,6 +58,7 @@ func (l Limits) WithDefaults() Limits {
 	l.MaxStringBytes = fix(l.MaxStringBytes, DefaultMaxStringBytes)
 	l.MaxIntDigits = fix(l.MaxIntDigits, DefaultMaxIntDigits)
 	l.MaxValueBytes = fix(l.MaxValueBytes, DefaultMaxValueBytes)
+	l.MaxCompositeKeys = fix(l.MaxCompositeKeys, DefaultMaxCompositeKeys)
 	return l
 }
 

@@ -462,7 +462,8 @@ func (p *parser) parseMap(start int) (Value, error) {
 		return Value{}, err
 	}
 	base := len(p.es)
-	var idx map[uint64][]int
+	var idx keyIndex
+	composite := 0
 	for {
 		if err := p.skipSpace(); err != nil {
 			return Value{}, err
@@ -506,11 +507,19 @@ func (p *parser) parseMap(start int) (Value, error) {
 			f := quoteFound(p.data, p.pos)
 			return Value{}, p.fail(p.pos, f, "':'", "unexpected "+f+" after the key at "+p.at(keyOff)+" of a general map entry; expected ':'")
 		}
+		if isComposite(k.kind) {
+			if composite++; composite > p.lim.MaxCompositeKeys {
+				return Value{}, p.limit("MaxCompositeKeys", p.lim.MaxCompositeKeys, keyOff)
+			}
+		}
 		v, err := p.operand(keyOff, "key :")
 		if err != nil {
 			return Value{}, err
 		}
-		p.setEntry(base, &idx, k, v)
+		if p.setEntry(base, &idx, k, v) >= 0 {
+			return Value{}, p.fail(keyOff, "duplicate key", "",
+				"duplicate key "+describeKey(k)+" in the general map opened at "+p.at(start)+": a key may appear once")
+		}
 	}
 	es := p.takeEntries(base)
 	p.pop()
@@ -719,32 +728,37 @@ func (p *parser) propEntry(st *[]Prop, base int, idx *map[string]int) error {
 			value = PropMap(ps...)
 		}
 	}
-	p.setProp(st, base, idx, p.str(run), value)
+	if !p.setProp(st, base, idx, p.str(run), value) {
+		what := "prop map or node props"
+		if sig == '@' {
+			what = "node meta"
+		}
+		return p.fail(start, "'"+name+"'", "", "duplicate key '"+string(sig)+string(run)+"': a key may appear once in a "+what)
+	}
 	return nil
 }
 
-// setProp stores key=v in (*st)[base:]: a later duplicate replaces the
-// earlier value in place, and void removes the entry (GENE-DATA.md section
-// 2). Removed entries stay as void tombstones until takeProps drops them,
-// so removal never shifts the index.
-func (p *parser) setProp(st *[]Prop, base int, idx *map[string]int, key string, v Value) {
+// setProp stores key=v in (*st)[base:], or reports that key is already
+// there: a key may appear once in a prop map, in a node's props and in its
+// meta, whatever its values (GENE-DATA.md section 2 lets a later duplicate
+// replace an earlier one; genehost refuses it, as the binary decoder does,
+// so a value reads the same in both encodings and a peer cannot hide one
+// entry behind another). Void still removes the entry: it is kept as a
+// tombstone until takeProps drops it, so a repeat of its key is refused
+// too and removal never shifts the index.
+func (p *parser) setProp(st *[]Prop, base int, idx *map[string]int, key string, v Value) bool {
 	s := *st
 	n := len(s) - base
 	if *idx != nil {
-		if i, ok := (*idx)[key]; ok {
-			s[base+i].Value = v
-			return
+		if _, ok := (*idx)[key]; ok {
+			return false
 		}
 	} else {
 		for i := base; i < len(s); i++ {
 			if s[i].Key == key {
-				s[i].Value = v
-				return
+				return false
 			}
 		}
-	}
-	if v.kind == KindVoid {
-		return
 	}
 	*st = append(s, Prop{Key: key, Value: v})
 	if *idx == nil && n >= 16 {
@@ -756,43 +770,22 @@ func (p *parser) setProp(st *[]Prop, base int, idx *map[string]int, key string, 
 	} else if *idx != nil {
 		(*idx)[key] = n
 	}
+	return true
 }
 
-// setEntry stores k=v among the general map entries above base, with the
-// same replace and void rules as setProp; keys compare with Equal.
-func (p *parser) setEntry(base int, idx *map[uint64][]int, k, v Value) {
-	s := p.es
-	n := len(s) - base
-	if *idx != nil {
-		for _, i := range (*idx)[Hash(k)] {
-			if Equal(s[base+i].Key, k) {
-				s[base+i].Value = v
-				return
-			}
-		}
-	} else {
-		for i := base; i < len(s); i++ {
-			if Equal(s[i].Key, k) {
-				s[i].Value = v
-				return
-			}
-		}
+// setEntry stores k=v among the general map entries above base and
+// returns -1, or returns the index (from base) of an earlier key Equal to
+// k and stores nothing; the rules are those of setProp. Keys are found
+// through idx by a seeded hash (keyindex.go), so a map of n keys costs
+// O(n) expected however its keys are shaped.
+func (p *parser) setEntry(base int, idx *keyIndex, k, v Value) int {
+	p.es = append(p.es, Entry{Key: k, Value: v})
+	es := p.es[base:]
+	if j := idx.add(es, len(es)-1); j >= 0 {
+		p.es = p.es[:len(p.es)-1]
+		return j
 	}
-	if v.kind == KindVoid {
-		return
-	}
-	p.es = append(s, Entry{Key: k, Value: v})
-	if *idx == nil && n >= 8 {
-		m := make(map[uint64][]int, 2*n)
-		for i, e := range p.es[base:] {
-			h := Hash(e.Key)
-			m[h] = append(m[h], i)
-		}
-		*idx = m
-	} else if *idx != nil {
-		h := Hash(k)
-		(*idx)[h] = append((*idx)[h], n)
-	}
+	return -1
 }
 
 // Allocation. Slices handed to values are carved from slabs sized from the

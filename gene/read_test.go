@@ -134,16 +134,13 @@ func TestReadContainers(t *testing.T) {
 		{"props", `{^name "Ada" ^age 36}`, `{^name "Ada" ^age 36}`},
 		{"flag", "{^^admin}", "{^admin true}"},
 		{"empty props", "{}", "{}"},
-		{"duplicate replaces in place", "{^a 1 ^b 2 ^a 3}", "{^a 3 ^b 2}"},
 		{"void dropped", "{^a void ^b 1}", "{^b 1}"},
-		{"void removes earlier", "{^a 1 ^b 2 ^a void}", "{^b 2}"},
 		{"void alone", "{^a void}", "{}"},
 		{"prop values any form", "{^a [1] ^b {^c (d)}}", "{^a [1] ^b {^c (d)}}"},
 		{"prop key with slash", "{^a/b 1}", "{^a/b 1}"},
 		{"general map", `{{"k" : 1  2 : [x]}}`, `{{"k" : 1 2 : [x]}}`},
 		{"general map empty", "{{}}", "{{}}"},
 		{"general map commas", "{{a : 1, b : 2}}", "{{a : 1 b : 2}}"},
-		{"general map duplicate", "{{1 : a 2 : b 1 : c}}", "{{1 : c 2 : b}}"},
 		{"general map void", "{{1 : void 2 : b}}", "{{2 : b}}"},
 		{"general map nested close", "{{k : {^a 1}}}", "{{k : {^a 1}}}"},
 		{"general map colon key", "{{: : 1}}", "{{: : 1}}"},
@@ -357,6 +354,17 @@ func TestReadErrors(t *testing.T) {
 		{"reserved equals", "#=", "t:1:1: reserved '#=': '#' starts only comments, '#_', '#(', '#[', '#{', regexes '#\"' and bytes '#B'", false},
 		{"reserved in symbol", "a#b", "t:1:2: reserved '#b': '#' starts only comments, '#_', '#(', '#[', '#{', regexes '#\"' and bytes '#B'", false},
 		{"reserved bytes prefix", "#B32#00", "t:1:1: reserved '#B': '#' starts only comments, '#_', '#(', '#[', '#{', regexes '#\"' and bytes '#B'", false},
+		// Duplicate keys.
+		{"duplicate prop", "{^a 1 ^b 2 ^a 3}", "t:1:12: duplicate key '^a': a key may appear once in a prop map or node props", false},
+		{"duplicate prop after void", "{^a void ^a 1}", "t:1:10: duplicate key '^a': a key may appear once in a prop map or node props", false},
+		{"duplicate prop void", "{^a 1 ^b 2 ^a void}", "t:1:12: duplicate key '^a': a key may appear once in a prop map or node props", false},
+		{"duplicate flag", "{^^a ^a 1}", "t:1:6: duplicate key '^a': a key may appear once in a prop map or node props", false},
+		{"duplicate node prop", "(x ^a 1\n ^a 2)", "t:2:2: duplicate key '^a': a key may appear once in a prop map or node props", false},
+		{"duplicate node meta", "(x @m 1 @m 2)", "t:1:9: duplicate key '@m': a key may appear once in a node meta", false},
+		{"duplicate map key", "{{1 : a 2 : b 1 : c}}", "t:1:15: duplicate key 1 in the general map opened at 1:1: a key may appear once", false},
+		{"duplicate map void", "{{1 : void 1 : c}}", "t:1:12: duplicate key 1 in the general map opened at 1:1: a key may appear once", false},
+		{"duplicate composite key", "{{[1 {^a 2 ^b 3}] : a [1 {^b 3 ^a 2}] : c}}", "t:1:23: duplicate key [1 {^b 3 ^a 2}] in the general map opened at 1:1: a key may appear once", false},
+		{"duplicate zero float", "{{0.0 : a -0.0 : c}}", "t:1:11: duplicate key -0.0 in the general map opened at 1:1: a key may appear once", false},
 		{"immutable general map", "#{{1 : 2}}", "t:1:1: '#{{' is not supported: general maps have no immutable form", false},
 		// Comments.
 		{"unterminated block", "#< open", "t:1:8: unexpected end of input in block comment opened at 1:1; expected '>#'", true},
@@ -510,29 +518,31 @@ func TestReadLimits(t *testing.T) {
 	require.NoError(t, err, "a negative limit means none")
 }
 
-func TestReadLargeContainersDeduplicate(t *testing.T) {
-	// Past the linear-scan threshold duplicates go through an index.
+func TestReadLargeContainersRefuseDuplicates(t *testing.T) {
+	// Past the linear-scan threshold duplicates are found through an index.
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range 100 {
 		b.WriteString("^k" + itoa(i) + " " + itoa(i) + " ")
 	}
-	b.WriteString("^k5 void ^k7 70 ^k5 500}")
-	v := MustParse(b.String())
-	require.Equal(t, 100, v.Len())
-	x, _ := v.Get("k7")
-	require.True(t, Equal(Int(70), x))
-	x, _ = v.Get("k5")
-	require.True(t, Equal(Int(500), x))
+	v := MustParse(b.String() + "^k100 void ^k101 1}")
+	require.Equal(t, 101, v.Len(), "void removes its entry")
+	_, err := Parse([]byte(b.String() + "^k100 void ^k100 1}"))
+	require.ErrorIs(t, err, ErrSyntax)
+	require.ErrorContains(t, err, "gene: 1:"+itoa(b.Len()+12)+": duplicate key '^k100'")
+	_, err = Parse([]byte(b.String() + "^k7 70}"))
+	require.ErrorContains(t, err, "gene: 1:"+itoa(b.Len()+1)+": duplicate key '^k7'")
 
 	b.Reset()
 	b.WriteString("{{")
 	for i := range 50 {
-		b.WriteString(itoa(i) + " : x ")
+		b.WriteString("[" + itoa(i) + "] : x ")
 	}
-	b.WriteString("3 : void 4 : y}}")
-	v = MustParse(b.String())
-	require.Equal(t, 49, v.Len())
-	x, _ = v.Lookup(Int(4))
+	v = MustParse(b.String() + "[50] : void 4 : y}}")
+	require.Equal(t, 51, v.Len())
+	x, _ := v.Lookup(Int(4))
 	require.True(t, x.IsSymbol("y"))
+	_, err = Parse([]byte(b.String() + "[50] : void [3] : y}}"))
+	require.ErrorIs(t, err, ErrSyntax)
+	require.ErrorContains(t, err, "duplicate key [3] in the general map opened at 1:1")
 }

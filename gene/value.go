@@ -123,7 +123,7 @@ func (ps Props) Get(key string) (Value, bool) {
 }
 
 // Set stores v under key, replacing an existing entry in place (keeping its
-// position, as a later duplicate key does when reading) or appending.
+// position) or appending.
 func (ps *Props) Set(key string, v Value) {
 	for i := range *ps {
 		if (*ps)[i].Key == key {
@@ -198,8 +198,8 @@ func PropMap(ps ...Prop) Value {
 	return Value{kind: KindProps, n: uint64(len(ps)), p: unsafe.Pointer(unsafe.SliceData(ps))}
 }
 
-// Map returns a general map value. Keys must be unique under Equal; it takes
-// ownership of entries.
+// Map returns a general map value. Keys must be unique under Equal
+// (DuplicateKey checks them); it takes ownership of entries.
 func Map(entries ...Entry) Value {
 	return Value{kind: KindMap, n: uint64(len(entries)), p: unsafe.Pointer(unsafe.SliceData(entries))}
 }
