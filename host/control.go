@@ -360,6 +360,8 @@ func (c *controlLink) sysOp(req request) (gene.Value, error) {
 			out = append(out, gene.PropMap(ps...))
 		}
 		return gene.List(out...), nil
+	case "stats":
+		return c.s.sysStats(), nil
 	case "addresses":
 		addrs := c.s.Addresses()
 		av := make([]gene.Value, len(addrs))
@@ -372,8 +374,8 @@ func (c *controlLink) sysOp(req request) (gene.Value, error) {
 			gene.Prop{Key: "name", Value: gene.String(SysInterface)},
 			gene.Prop{Key: "version", Value: gene.String(Version)},
 			gene.Prop{Key: "description", Value: gene.String("the daemon-wide interface: lists the interfaces this host serves and where")},
-			gene.Prop{Key: "control", Value: gene.List(gene.Symbol("interfaces"), gene.Symbol("addresses"), gene.Symbol("ping"), gene.Symbol("health"), gene.Symbol("manifest"))},
+			gene.Prop{Key: "control", Value: gene.List(gene.Symbol("interfaces"), gene.Symbol("addresses"), gene.Symbol("stats"), gene.Symbol("ping"), gene.Symbol("health"), gene.Symbol("manifest"))},
 		), nil
 	}
-	return gene.Value{}, ctlErrorf(CtlUnknownOp, "%s has no operation %q (it has interfaces, addresses, ping, health, manifest)", SysInterface, req.op)
+	return gene.Value{}, ctlErrorf(CtlUnknownOp, "%s has no operation %q (it has interfaces, addresses, stats, ping, health, manifest)", SysInterface, req.op)
 }

@@ -28,6 +28,7 @@ type link struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	slot   *linkSlot // this link in the host's MaxLinks count
 
 	delivered uint64 // values handed to Receive; the delivery goroutine's
 
@@ -63,7 +64,10 @@ func (l *link) Meta() gene.Value {
 
 // start runs the handler's Open once the ACCEPT is queued.
 func (l *link) start() {
-	l.sl.SetOnDone(l.cancel)
+	l.sl.SetOnDone(func() {
+		l.cancel()
+		l.slot.release()
+	})
 	l.ifc.addLink(l)
 	l.log.Debug("link open", "peer", l.peer, "direction", l.Direction().String())
 	if err := l.call("open", func() error { return l.h.Open(l.ctx, l) }); err != nil {

@@ -47,6 +47,36 @@ type Config struct {
 	// Authorize(name, proto.SubControl, meta) allows, meta being that
 	// link's OPEN metadata.
 	Authorize func(iface string, sub proto.Sub, meta gene.Props) error
+
+	// MaxConns caps the connections open at once, handshakes included.
+	// One past it gets the host's preface and GOAWAY UNAVAILABLE naming
+	// the limit. Default DefaultMaxConns (4096).
+	MaxConns int
+	// MaxLinks caps the links (data and control) open at once across
+	// every connection; an OPEN past it is rejected with TOO_MANY_LINKS
+	// naming the limit. A few $sys control links may open beyond it, so
+	// the host can be observed at its limit. Default DefaultMaxLinks
+	// (20000).
+	MaxLinks int
+	// MemoryBudget is the memory, in bytes, the host plans for. A quarter
+	// of it may be promised to peers as transport windows (bytes they
+	// may send before the host reads them): a new connection's window
+	// shrinks as that share fills, and never grows past what it was
+	// given. Default DefaultMemoryBudget (12 GiB). The server does not
+	// set the Go runtime's memory limit (debug.SetMemoryLimit): the
+	// program decides; genehost serve sets it to the budget.
+	MemoryBudget int64
+	// MemorySoftLimit is where load shedding starts: while the host's
+	// memory (the Go heap's objects and goroutine stacks, from
+	// runtime/metrics, plus the transport-window bytes peers may still
+	// send) is at or over it, new links other than $sys control links are
+	// rejected with UNAVAILABLE; they are accepted again once it is below
+	// 90% of it. Default 80% of MemoryBudget.
+	MemorySoftLimit int64
+	// RefusalLogInterval is how often refusals of one kind (and failed
+	// accepts) are logged, with their count: the first at once, the
+	// others in one line per interval. Default 10s.
+	RefusalLogInterval time.Duration
 }
 
 // Server is a genehost host: a registry of interfaces served on any
@@ -64,11 +94,18 @@ type Server struct {
 	closed    bool
 	nextLink  uint64
 
+	lim      *limiter
+	cfgErr   error         // Config.Validate's verdict: Listen and Serve return it
+	stop     chan struct{} // closed when Shutdown or Close begins
+	stopOnce sync.Once
+
 	wg sync.WaitGroup // Serve loops and connection goroutines
 }
 
-// New returns a Server with no interfaces and no listeners.
+// New returns a Server with no interfaces and no listeners. A cfg that
+// fails Validate makes Listen and Serve return its error.
 func New(cfg Config) *Server {
+	cfgErr := cfg.Validate()
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "genehost", Level: hclog.Info})
 	}
@@ -82,14 +119,19 @@ func New(cfg Config) *Server {
 		cfg.Proto.Name = "genehost/" + Version
 	}
 	cfg.Proto = cfg.Proto.WithDefaults()
-	return &Server{
+	limitDefaults(&cfg)
+	s := &Server{
 		cfg:       cfg,
 		log:       cfg.Logger,
 		ifaces:    make(map[string]*iface),
 		listeners: make(map[net.Listener]string),
 		sessions:  make(map[*int]*session.Session),
 		sysCtls:   make(map[*controlLink]struct{}),
+		cfgErr:    cfgErr,
+		stop:      make(chan struct{}),
 	}
+	s.lim = newLimiter(&s.cfg, s.log)
+	return s
 }
 
 // Logger returns the server's logger.
@@ -211,6 +253,9 @@ func (s *Server) Addresses() []string {
 // until Shutdown or Close. It returns the address actually bound (with
 // the port chosen for tcp://host:0).
 func (s *Server) Listen(c ListenerConfig) (string, error) {
+	if s.cfgErr != nil {
+		return "", s.cfgErr
+	}
 	ln, err := Listen(c)
 	if err != nil {
 		return "", err
@@ -245,6 +290,9 @@ func (s *Server) track(ln net.Listener, addr string) error {
 // Serve accepts connections on ln until Shutdown or Close, and returns
 // ErrServerClosed then (or the accept error that stopped it).
 func (s *Server) Serve(ln net.Listener) error {
+	if s.cfgErr != nil {
+		return s.cfgErr
+	}
 	if err := s.track(ln, netaddr.FromNet(ln.Addr(), false).String()); err != nil {
 		return err
 	}
@@ -266,16 +314,25 @@ func (s *Server) serve(ln net.Listener) error {
 				return ErrServerClosed
 			}
 			if !errors.Is(err, net.ErrClosed) {
-				// A resource shortage (EMFILE, ENFILE...): back off, retry.
+				// A resource shortage (EMFILE, ENFILE...): back off and
+				// retry, as net/http does; open connections are served
+				// meanwhile. Logged once per interval with a count.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				s.log.Warn("accept failed; retrying", "error", err, "delay", delay)
-				time.Sleep(delay)
+				s.acceptFailed(err, delay)
+				select {
+				case <-time.After(delay):
+				case <-s.stop:
+				}
 				continue
 			}
 			return fmt.Errorf("host: accept: %w", err)
 		}
 		delay = 0
-		// The count is released when the connection's handshake fails
+		if perr := s.lim.acquireConn(); perr != nil {
+			s.refuseConn(conn, perr)
+			continue
+		}
+		// The counts are released when the connection's handshake fails
 		// or, after it, when its session has closed (OnClose).
 		s.wg.Add(1)
 		go s.handleConn(conn)
@@ -301,12 +358,22 @@ func (s *Server) handleConn(conn net.Conn) {
 	if pc, err := PeerCred(conn); err == nil {
 		log = log.With("uid", pc.UID, "gid", pc.GID, "pid", pc.PID)
 	}
+	// The transport window comes out of the host's window pool, and
+	// does not grow past it.
+	pc := s.cfg.Proto
+	win := s.lim.win.take(int64(pc.TransportWindow))
+	pc.TransportWindow, pc.MaxTransportWindow = int(win), int(win)
+	release := func() {
+		s.lim.win.give(win)
+		s.lim.releaseConn()
+	}
 	_ = conn.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 	r := proto.NewReader(conn)
-	hello, welcome, err := proto.HostHandshake(r, conn, s.cfg.Proto)
+	hello, welcome, err := proto.HostHandshake(r, conn, pc)
 	if err != nil {
 		log.Warn("handshake failed", "error", err)
 		conn.Close()
+		release()
 		s.wg.Done()
 		return
 	}
@@ -316,7 +383,7 @@ func (s *Server) handleConn(conn net.Conn) {
 	sess := session.New(conn, r, session.Config{
 		Side:   proto.SideHost,
 		Terms:  session.HostTerms(hello, welcome),
-		Proto:  s.cfg.Proto,
+		Proto:  pc,
 		Logger: log,
 		Accept: func(ctx context.Context, l *session.Link) (session.AcceptOptions, error) {
 			return s.accept(ctx, l)
@@ -329,6 +396,7 @@ func (s *Server) handleConn(conn net.Conn) {
 			if err != nil {
 				log.Debug("transport closed", "error", err)
 			}
+			release()
 			s.wg.Done()
 		},
 	})
@@ -346,12 +414,33 @@ func (s *Server) handleConn(conn net.Conn) {
 	}
 }
 
-// accept decides on a link a client opens.
+// accept decides on a link a client opens: the global limits first, then
+// the interface.
 func (s *Server) accept(ctx context.Context, l *session.Link) (session.AcceptOptions, error) {
-	o := l.Open()
 	if s.isClosing() {
 		return session.AcceptOptions{}, proto.Errorf(proto.CodeShutdown, "the host is shutting down")
 	}
+	o := l.Open()
+	slot, err := s.lim.acquireLink(s, o.Interface == SysInterface && o.Sub == proto.SubControl)
+	if err != nil {
+		return session.AcceptOptions{}, err
+	}
+	opts, err := s.acceptLink(ctx, l)
+	if err != nil {
+		slot.release()
+		return opts, err
+	}
+	// The slot is released when the link closes, however it closes (a
+	// data link's start chains its own cancel before it).
+	if dl, ok := l.Attached().(*link); ok {
+		dl.slot = slot
+	}
+	l.SetOnDone(slot.release)
+	return opts, nil
+}
+
+func (s *Server) acceptLink(_ context.Context, l *session.Link) (session.AcceptOptions, error) {
+	o := l.Open()
 	if o.Interface == SysInterface {
 		if o.Sub != proto.SubControl {
 			return session.AcceptOptions{}, proto.Errorf(proto.CodeUnknownSubInterface, "interface %q has only a control sub-interface", SysInterface)
@@ -391,6 +480,8 @@ func (s *Server) opened(l *session.Link) {
 // are delivered), then transports close. When ctx ends first, remaining
 // links are reset with SHUTDOWN and transports closed.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stop) })
+	defer s.lim.refused.close()
 	s.mu.Lock()
 	s.draining = true
 	lns := make([]net.Listener, 0, len(s.listeners))
@@ -441,6 +532,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close stops the server at once: listeners and transports close, open
 // links end with an error.
 func (s *Server) Close() error {
+	s.stopOnce.Do(func() { close(s.stop) })
+	defer s.lim.refused.close()
 	s.mu.Lock()
 	s.closed = true
 	lns := make([]net.Listener, 0, len(s.listeners))
