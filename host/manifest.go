@@ -13,8 +13,8 @@ import (
 	"github.com/genehost/genehost/proto"
 )
 
-// Manifest is the self-describing document of an interface (DESIGN.md
-// section 4): what it is for, its direction, the messages that flow each
+// Manifest is the self-describing document of an interface (MANIFEST.md
+// at the repository root specifies its format): what it is for, its direction, the messages that flow each
 // way with their schemas and examples, its control operations, and its
 // flow settings. It is written in Gene (see ParseManifest for the form),
 // served on the control sub-interface, and exported to AsyncAPI 3.
@@ -74,7 +74,7 @@ type Operation struct {
 // Overflow is what a sender does when its peer has no credit.
 type Overflow uint8
 
-// Overflow policies (DESIGN.md section 3).
+// Overflow policies (^flow ^overflow, MANIFEST.md section 6).
 const (
 	// Block waits for credit: lossless backpressure, the default.
 	Block Overflow = iota
@@ -507,8 +507,8 @@ func (f Flow) value() gene.Value {
 	return gene.PropMap(ps...)
 }
 
-// standardOps are the control operations every interface has (DESIGN.md
-// section 4); a manifest may not declare its own under these names.
+// standardOps are the control operations every interface has (PROTOCOL.md
+// appendix A.2); a manifest may not declare its own under these names.
 var standardOps = []string{"manifest", "ping", "health", "stats", "pause", "resume"}
 
 func isStandardOp(name string) bool {
