@@ -60,15 +60,18 @@ host/httpgw).
 
 Plain TCP is only allowed on loopback addresses unless --insecure is given;
 tls://HOST:PORT needs --cert and --key, and --client-ca to require client
-certificates.`+accessHelp, `
+certificates.`+accessHelp+limitsHelp, `
   genehost serve
   genehost serve --plugins ./plugins --listen unix:///tmp/g.sock --listen tcp://127.0.0.1:0
   genehost serve --http 127.0.0.1:8080 --log-level debug
   genehost serve --http 127.0.0.1:8080=api --data /var/lib/genehost
   genehost serve --listen tls://0.0.0.0:7443 --cert host.pem --key host.key --client-ca ca.pem
-  genehost serve --socket-mode 0660 --socket-group genehost --allow-gid 1001 --token kv=@/etc/genehost/kv.token`)
+  genehost serve --socket-mode 0660 --socket-group genehost --allow-gid 1001 --token kv=@/etc/genehost/kv.token
+  genehost serve --max-conns 1000 --max-links 5000 --memory-budget 2GiB`)
 	var access accessFlags
 	access.register(fs)
+	var limits limitFlags
+	limits.register(fs)
 	var listens, https listFlag
 	pluginsDir := fs.String("plugins", "./plugins", "the plugin directory: one folder per interface")
 	fs.Var(&listens, "listen", "an address to listen on: unix:///path, tcp://host:port, tls://host:port (repeatable; default: the Unix socket and tcp://127.0.0.1:"+fmt.Sprint(DefaultTCPPort)+")")
@@ -131,7 +134,12 @@ certificates.`+accessHelp, `
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	srv := host.New(host.Config{Logger: log, Authorize: authorize})
+	hcfg := host.Config{Logger: log, Authorize: authorize}
+	if err := limits.apply(&hcfg); err != nil {
+		return c.usageErr("%v", err)
+	}
+	limits.setMemoryLimit(log)
+	srv := host.New(hcfg)
 	plugins, err := startPlugins(ctx, srv, pluginOptions{
 		dir: *pluginsDir, data: *dataDir, cache: *cacheDir, log: log,
 	})
