@@ -250,11 +250,20 @@ func (c *conv) propsOf(o *goja.Object) (gene.Props, *convError) {
 	return ps, nil
 }
 
+// mapOf reads a JavaScript Map as a general map. Its keys are checked for
+// duplicates by gene.DuplicateKey, O(n) expected however they are shaped,
+// and bounded as the Gene readers bound a received map: at most
+// gene.DefaultMaxElements entries, of which at most
+// gene.DefaultMaxCompositeKeys lists, prop maps, general maps or nodes.
 func (c *conv) mapOf(o *goja.Object) (gene.Value, *convError) {
 	var es []gene.Entry
 	var err *convError
-	i := 0
+	i, composite := 0, 0
 	c.vm.ForOf(o, func(pair goja.Value) bool {
+		if i >= gene.DefaultMaxElements {
+			err = convErrorf("a Map of more than %d entries is over the limit of %d", gene.DefaultMaxElements, gene.DefaultMaxElements)
+			return false
+		}
 		p, ok := pair.(*goja.Object)
 		if !ok {
 			err = convErrorf("a Map entry is not a [key, value] pair")
@@ -265,15 +274,17 @@ func (c *conv) mapOf(o *goja.Object) (gene.Value, *convError) {
 			err = err.in(fmt.Sprintf("{key %d}", i))
 			return false
 		}
+		switch k.Kind() {
+		case gene.KindList, gene.KindProps, gene.KindMap, gene.KindNode:
+			if composite++; composite > gene.DefaultMaxCompositeKeys {
+				err = convErrorf("a Map with more than %d keys that are arrays, objects, Maps or Genes is over the limit of %d (MaxCompositeKeys)",
+					gene.DefaultMaxCompositeKeys, gene.DefaultMaxCompositeKeys).in(fmt.Sprintf("{key %d}", i))
+				return false
+			}
+		}
 		if v, err = c.from(p.Get("1")); err != nil {
 			err = err.in(fmt.Sprintf("{%d}", i))
 			return false
-		}
-		for _, e := range es {
-			if gene.Equal(e.Key, k) {
-				err = convErrorf("two keys are the same Gene value (%s)", describeGene(k))
-				return false
-			}
 		}
 		es = append(es, gene.Entry{Key: k, Value: v})
 		i++
@@ -281,6 +292,9 @@ func (c *conv) mapOf(o *goja.Object) (gene.Value, *convError) {
 	})
 	if err != nil {
 		return gene.Value{}, err
+	}
+	if i, _ := gene.DuplicateKey(es); i >= 0 {
+		return gene.Value{}, convErrorf("two keys are the same Gene value (%s)", describeGene(es[i].Key)).in(fmt.Sprintf("{key %d}", i))
 	}
 	return gene.Map(es...), nil
 }
