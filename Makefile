@@ -10,14 +10,15 @@ serve:
 # the race detector.
 test: check wasm-c unit fuzz-short soak
 
-# check: formatting, vet, the import-direction rules of DESIGN.md section 8,
-# and the wasip1 cross-build of the packages the Wasm guest SDK reuses.
+# check: formatting, vet, the dependency rules of ARCHITECTURE.md section 2
+# (tools/importcheck), and the wasip1 cross-build of the packages a Go
+# plugin is compiled from (gene, abi and the guest SDK).
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run ./tools/importcheck
-	GOOS=wasip1 GOARCH=wasm $(GO) build ./gene/...
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./gene/... ./abi ./sdk/wasm/guest
 
 # wasm-c: install the C-to-Wasm toolchain where the machine allows it, then
 # build the C guests of sdk/wasm/c into bin/wasm-c (both steps warn and go

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wasi-toolchain.sh: installs the C-to-WebAssembly toolchain that builds C
 # plugins (sdk/wasm/c): the Debian packages clang, lld, wasi-libc and
-# libclang-rt-dev-wasm32 (DESIGN.md section 5).
+# libclang-rt-dev-wasm32 (the C guide: sdk/wasm/c/README.md).
 #
 # Idempotent: packages already installed are left alone, and a machine that
 # has them all is not touched. It says what it did. When it cannot install
