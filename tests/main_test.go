@@ -119,7 +119,7 @@ type daemon struct {
 	data    string
 	unix    string // unix:///...
 	tcp     string // tcp://127.0.0.1:PORT
-	http    string // http://127.0.0.1:PORT, when asked for
+	http    string // http://127.0.0.1:PORT (https:// with --http-cert), when asked for
 	log     *e2e.SyncBuffer
 	exited  chan struct{}
 	exitErr error
@@ -132,6 +132,7 @@ type serveOpts struct {
 	data    string
 	runtime string // directory of the default socket
 	http    bool
+	httpAt  string // the --http address when http is set; default 127.0.0.1:0
 	args    []string
 	bin     string // the genehost binary; default the one TestMain built
 }
@@ -167,7 +168,11 @@ func serve(t testing.TB, o serveOpts) *daemon {
 	args := []string{"serve", "--plugins", o.plugins, "--data", o.data, "--cache", cacheDir,
 		"--listen", "unix://" + sock, "--listen", "tcp://127.0.0.1:0"}
 	if o.http {
-		args = append(args, "--http", "127.0.0.1:0")
+		at := o.httpAt
+		if at == "" {
+			at = "127.0.0.1:0"
+		}
+		args = append(args, "--http", at)
 	}
 	args = append(args, o.args...)
 	d := &daemon{t: t, runtime: o.runtime, plugins: o.plugins, data: o.data, log: &e2e.SyncBuffer{}, exited: make(chan struct{})}

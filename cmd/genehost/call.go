@@ -24,6 +24,7 @@ the first value that comes back as Gene text, and close the link.
 
 `+addrHelp+`
 A VALUE that starts with "-" goes after "--".
+`+metaHelp+`
 
 A reply that is the standard error reply, (error ^code C ^message M), is
 printed on standard error and the exit status is 1.`, `
@@ -31,10 +32,11 @@ printed on standard error and the exit status is 1.`, `
   genehost call unix:///tmp/g.sock kv '(set ^key "a" ^value 1)'
   genehost call tcp://127.0.0.1:7470 kv '(get ^key "a")' --format json
   echo '[1 2 3]' | genehost call - echo
-  genehost call - echo -- -42`)
+  genehost call - echo -- -42
+  genehost call - vault '(get ^key "a")' --token @$HOME/.config/genehost/vault.token`)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) when no reply arrived within this time; 0 waits forever")
 	format := addFormatFlag(fs)
-	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^token \"x\"}")
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -45,7 +47,7 @@ printed on standard error and the exit status is 1.`, `
 	if err := checkFormat(*format); err != nil {
 		return c.usageErr("%v", err)
 	}
-	md, err := parseMeta(*meta)
+	md, err := meta.props(c)
 	if err != nil {
 		return c.usageErr("%v", err)
 	}

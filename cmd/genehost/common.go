@@ -162,7 +162,7 @@ func openLink(ctx context.Context, addr, iface string, dir proto.Direction, fixe
 		return nil, nil, 0, err
 	}
 	if !fixed {
-		if dir, err = interfaceDirection(ctx, conn, iface); err == nil && check != nil {
+		if dir, err = interfaceDirection(ctx, conn, iface, meta); err == nil && check != nil {
 			err = check(dir)
 		}
 	}
@@ -241,9 +241,10 @@ func parseDir(s string) (proto.Direction, bool, error) {
 }
 
 // interfaceDirection asks the host for the direction of iface's data
-// links (its manifest's ^direction).
-func interfaceDirection(ctx context.Context, conn *client.Conn, iface string) (proto.Direction, error) {
-	ctl, err := conn.Control(ctx, iface, client.LinkOptions{})
+// links (its manifest's ^direction), on a control link opened with meta
+// (which carries the token of a protected interface).
+func interfaceDirection(ctx context.Context, conn *client.Conn, iface string, meta gene.Props) (proto.Direction, error) {
+	ctl, err := conn.Control(ctx, iface, client.LinkOptions{Meta: meta})
 	if err != nil {
 		return 0, err
 	}

@@ -33,7 +33,7 @@ not end the link: the way to subscribe from a script and wait for messages.
 The link's direction follows the interface (its manifest): "send+recv" both
 ways, "send" only prints, "recv" only sends. --dir overrides it.
 
-`+addrHelp, `
+`+addrHelp+"\n"+metaHelp, `
   genehost connect - echo
   genehost connect - kv        # then type: (watch ^prefix "user/")
   printf '(get ^key "a")\n' | genehost connect tcp://127.0.0.1:7470 kv
@@ -42,7 +42,7 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "send", "recv", "send+recv" or "auto"`)
 	count := fs.Int("count", 0, "end the session after this many received values (0: no limit); the end of the input then does not end the link")
 	format := addFormatFlag(fs)
-	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^token \"x\"}")
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -60,7 +60,7 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	md, err := parseMeta(*meta)
+	md, err := meta.props(c)
 	if err != nil {
 		return c.usageErr("%v", err)
 	}

@@ -27,14 +27,16 @@ client), not for this command. The operations an interface declares itself
 'genehost manifest ADDR IFACE'. $sys has interfaces, addresses, ping, health
 and manifest.
 
-`+addrHelp, `
+`+addrHelp+"\n"+metaHelp, `
   genehost ctl - kv ping
   genehost ctl - kv stats --format pretty
   genehost ctl - kv reset
   genehost ctl - queue reset '{^topic "orders" ^consumer "c1" ^to 0}'
-  genehost ctl - '$sys' interfaces`)
+  genehost ctl - '$sys' interfaces
+  genehost ctl - vault stats --token @vault.token`)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
 	format := addFormatFlag(fs)
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -52,6 +54,10 @@ and manifest.
 			return c.usageErr("%v", err)
 		}
 	}
+	md, err := meta.props(c)
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
 	conn, err := dial(ctx, pos[0])
@@ -59,7 +65,7 @@ and manifest.
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{})
+	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)
 	}

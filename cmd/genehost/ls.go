@@ -26,16 +26,26 @@ draining) is then given with its reason, on a line "NAME: HEALTH: REASON"
 (for a plugin that failed to load: the file, line and error). The
 addresses the host listens on come last.
 
-`+addrHelp, `
+An interface 'genehost serve --token' protects is listed only when the
+command passes its token (--token), and $sys then lists the interfaces
+that token opens besides those that need none.
+
+`+addrHelp+"\n"+metaHelp, `
   genehost ls -
-  genehost ls tcp://127.0.0.1:7470`)
+  genehost ls tcp://127.0.0.1:7470
+  genehost ls - --token env:VAULT_TOKEN`)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
 		return c.usageErr("want ADDR, got %d arguments", len(pos))
+	}
+	md, err := meta.props(c)
+	if err != nil {
+		return c.usageErr("%v", err)
 	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
@@ -44,7 +54,7 @@ addresses the host listens on come last.
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{})
+	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)
 	}

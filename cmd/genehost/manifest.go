@@ -29,12 +29,14 @@ and examples, its control operations, flow settings, hash and addresses.
                 payloads, and x-genehost extensions for the direction, flow
                 settings and control operations.
 
-`+addrHelp, `
+`+addrHelp+"\n"+metaHelp, `
   genehost manifest - kv
   genehost manifest - echo --format json
-  genehost manifest tcp://127.0.0.1:7470 kv --format asyncapi > kv.asyncapi.json`)
+  genehost manifest tcp://127.0.0.1:7470 kv --format asyncapi > kv.asyncapi.json
+  GENEHOST_TOKEN=... genehost manifest - vault --token env:GENEHOST_TOKEN`)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
 	format := fs.String("format", "gene", "gene, json or asyncapi")
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -47,6 +49,10 @@ and examples, its control operations, flow settings, hash and addresses.
 	default:
 		return c.usageErr("--format %q: want gene, json or asyncapi", *format)
 	}
+	md, err := meta.props(c)
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
 	conn, err := dial(ctx, pos[0])
@@ -54,7 +60,7 @@ and examples, its control operations, flow settings, hash and addresses.
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{})
+	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)
 	}

@@ -21,14 +21,14 @@ every value the host sends, one per line, until the host ends the link,
 --count values have arrived, --timeout passes, or the process is
 interrupted (SIGINT, SIGTERM: exit 0).
 
-`+addrHelp, `
+`+addrHelp+"\n"+metaHelp, `
   genehost recv - ticker --count 3
   genehost recv - queue --meta '{^topic "orders"}' --format json
   genehost recv tcp://127.0.0.1:7470 feed --timeout 30s`)
 	timeout := fs.Duration("timeout", 0, "stop (exit 3) when fewer than --count values arrived within this time; 0: no limit")
 	count := fs.Int("count", 0, "stop after this many values; 0: until the host ends the link")
 	format := addFormatFlag(fs)
-	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^topic \"x\"}")
+	meta := addMetaFlags(fs)
 	dirFlag := fs.String("dir", "send", `link direction, named from the host's side: "send" or "send+recv" (nothing is sent on it)`)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -50,7 +50,7 @@ interrupted (SIGINT, SIGTERM: exit 0).
 	if err != nil {
 		return c.usageErr("--dir: %v", err)
 	}
-	md, err := parseMeta(*meta)
+	md, err := meta.props(c)
 	if err != nil {
 		return c.usageErr("%v", err)
 	}

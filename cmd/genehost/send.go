@@ -28,14 +28,14 @@ The link is a "recv" link (client to host only) when the interface is
 values the host sends back are printed on standard output, one per line,
 until the host ends the link. --dir chooses the link direction instead.
 
-`+addrHelp, `
+`+addrHelp+"\n"+metaHelp, `
   printf '(set ^key "a" ^value 1)\n(set ^key "b" ^value 2)\n' | genehost send - kv
   genehost send - queue --meta '{^topic "orders"}' < orders.gene
   tail -f events.gene | genehost send tcp://127.0.0.1:7470 sink`)
 	timeout := fs.Duration("timeout", 0, "give up (exit 3) after this long in total; 0: no limit")
 	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "recv", "send+recv", or "auto" (from the interface's manifest)`)
 	format := addFormatFlag(fs)
-	meta := fs.String("meta", "", "metadata sent when opening the link, a prop map such as {^token \"x\"}")
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -53,7 +53,7 @@ until the host ends the link. --dir chooses the link direction instead.
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	md, err := parseMeta(*meta)
+	md, err := meta.props(c)
 	if err != nil {
 		return c.usageErr("%v", err)
 	}

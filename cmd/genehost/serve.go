@@ -60,12 +60,17 @@ host/httpgw).
 
 Plain TCP is only allowed on loopback addresses unless --insecure is given;
 tls://HOST:PORT needs --cert and --key, and --client-ca to require client
-certificates.`+accessHelp+limitsHelp, `
+certificates. The HTTP gateways follow the same rule: plain HTTP only on a
+loopback address (127.0.0.1, ::1, localhost; 0.0.0.0, :PORT and every
+other spelling are the network) unless --insecure; with --http-cert and
+--http-key they serve HTTPS on any address, and --http-client-ca requires
+HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp, `
   genehost serve
   genehost serve --plugins ./plugins --listen unix:///tmp/g.sock --listen tcp://127.0.0.1:0
   genehost serve --http 127.0.0.1:8080 --log-level debug
   genehost serve --http 127.0.0.1:8080=api --data /var/lib/genehost
   genehost serve --listen tls://0.0.0.0:7443 --cert host.pem --key host.key --client-ca ca.pem
+  genehost serve --http 0.0.0.0:8443 --http-cert web.pem --http-key web.key
   genehost serve --socket-mode 0660 --socket-group genehost --allow-gid 1001 --token kv=@/etc/genehost/kv.token
   genehost serve --max-conns 1000 --max-links 5000 --memory-budget 2GiB`)
 	var access accessFlags
@@ -80,10 +85,13 @@ certificates.`+accessHelp+limitsHelp, `
 	fs.Var(&https, "http", "serve HTTP on ADDR (host:port) through interface IFACE, as ADDR[=IFACE] (IFACE default web; repeatable)")
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
-	insecure := fs.Bool("insecure", false, "allow plain TCP on non-loopback addresses")
+	insecure := fs.Bool("insecure", false, "allow plain TCP (--listen) and plain HTTP (--http) on non-loopback addresses")
 	cert := fs.String("cert", "", "PEM certificate chain for tls:// listeners")
 	key := fs.String("key", "", "PEM private key for tls:// listeners")
 	clientCA := fs.String("client-ca", "", "PEM CA certificates; tls:// clients must present a certificate they signed")
+	httpCert := fs.String("http-cert", "", "PEM certificate chain: the --http gateways serve HTTPS (with --http-key)")
+	httpKey := fs.String("http-key", "", "PEM private key of --http-cert")
+	httpClientCA := fs.String("http-client-ca", "", "PEM CA certificates; HTTPS clients of the gateways must present a certificate they signed")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 10*time.Second, "how long open links may take to finish at shutdown")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
@@ -99,6 +107,21 @@ certificates.`+accessHelp+limitsHelp, `
 	gws, err := parseHTTPFlags(https)
 	if err != nil {
 		return c.usageErr("%v", err)
+	}
+	for i := range gws {
+		gws[i].listen = httpgw.ListenConfig{
+			Addr: gws[i].addr, AllowInsecure: *insecure,
+			CertFile: *httpCert, KeyFile: *httpKey, ClientCAFile: *httpClientCA,
+		}
+		if err := gws[i].listen.Validate(); err != nil {
+			if errors.Is(err, httpgw.ErrInsecure) {
+				return c.usageErr("--http %s: refusing plain HTTP on a non-loopback address: anyone on the network could read its requests and responses and send their own; serve HTTPS with --http-cert and --http-key, or allow plain HTTP explicitly with --insecure", gws[i].addr)
+			}
+			return c.usageErr("--http %s: %v (flags --http-cert, --http-key, --http-client-ca)", gws[i].addr, err)
+		}
+	}
+	if (*httpCert != "" || *httpKey != "" || *httpClientCA != "") && len(gws) == 0 {
+		return c.usageErr("--http-cert, --http-key and --http-client-ca apply to --http gateways; give --http HOST:PORT")
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "genehost", Level: level, JSONFormat: *logJSON, Output: stderr})
 
@@ -130,7 +153,7 @@ certificates.`+accessHelp+limitsHelp, `
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	authorize, err := access.authorize()
+	authorize, err := access.authorize(log.Warn)
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
@@ -169,7 +192,7 @@ certificates.`+accessHelp+limitsHelp, `
 			return c.fail(err)
 		}
 		defer gw.Close()
-		ln, err := net.Listen("tcp", g.addr)
+		ln, err := httpgw.Listen(g.listen)
 		if err != nil {
 			srv.Close()
 			return c.fail(fmt.Errorf("--http %s: %w", g.addr, err))
@@ -181,7 +204,7 @@ certificates.`+accessHelp+limitsHelp, `
 				log.Error("http gateway failed", "address", g.addr, "error", err)
 			}
 		}()
-		fmt.Fprintf(stdout, "http gateway on http://%s (interface %s)\n", ln.Addr(), gw.Interface())
+		fmt.Fprintf(stdout, "http gateway on %s (interface %s)\n", g.listen.URL(ln), gw.Interface())
 	}
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
@@ -203,7 +226,10 @@ certificates.`+accessHelp+limitsHelp, `
 }
 
 // httpGateway is one --http flag.
-type httpGateway struct{ addr, iface string }
+type httpGateway struct {
+	addr, iface string
+	listen      httpgw.ListenConfig
+}
 
 func parseHTTPFlags(fl []string) ([]httpGateway, error) {
 	var out []httpGateway

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -29,9 +30,13 @@ only the user running genehost may connect), optionally owned by
 --socket-owner and --socket-group; --allow-uid and --allow-gid (repeatable)
 further restrict them to peers whose user or group id the kernel reports
 (SO_PEERCRED): others are closed before a byte is read and logged.
---token IFACE=SECRET (or IFACE=@FILE, the secret read from FILE) makes every
+--token IFACE=@FILE (the secret read from FILE, surrounding white space
+removed) or IFACE=env:NAME (from the environment variable NAME) makes every
 link to IFACE, data or control, carry ^token SECRET in its open metadata
-(clients: --meta '{^token "SECRET"}', or client.LinkOptions.Meta).`
+(clients: --token @FILE, --token env:NAME, or client.LinkOptions.Meta);
+$sys lists IFACE only to clients whose $sys link carries that token.
+IFACE=SECRET also works but is readable by every local user in the process
+list: serve warns. Tokens are compared in constant time.`
 
 func (a *accessFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.socketMode, "socket-mode", "0600", "permission bits of Unix socket files, in octal")
@@ -39,7 +44,7 @@ func (a *accessFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.socketGroup, "socket-group", "", "group of Unix socket files (name or gid)")
 	fs.Var(&a.allowUIDs, "allow-uid", "only peers with this user id may use the Unix sockets (repeatable)")
 	fs.Var(&a.allowGIDs, "allow-gid", "only peers with this group id may use the Unix sockets (repeatable)")
-	fs.Var(&a.tokens, "token", "IFACE=SECRET or IFACE=@FILE: links to IFACE must carry ^token SECRET (repeatable)")
+	fs.Var(&a.tokens, "token", "IFACE=@FILE or IFACE=env:NAME (or IFACE=SECRET, with a warning): links to IFACE must carry ^token with that secret (repeatable)")
 }
 
 // apply sets the Unix-socket settings on lc (a unix:// listener).
@@ -70,26 +75,28 @@ func (a *accessFlags) apply(lc *host.ListenerConfig) error {
 }
 
 // authorize returns the host's Authorize function for the --token flags,
-// or nil when none was given.
-func (a *accessFlags) authorize() (func(string, proto.Sub, gene.Props) error, error) {
+// or nil when none was given; warn is told of each secret given
+// literally.
+func (a *accessFlags) authorize(warn func(msg string, args ...any)) (func(string, proto.Sub, gene.Props) error, error) {
 	if len(a.tokens) == 0 {
 		return nil, nil
 	}
 	tokens := make(map[string]string, len(a.tokens))
 	for _, t := range a.tokens {
-		iface, secret, ok := strings.Cut(t, "=")
-		if !ok || iface == "" || secret == "" {
-			return nil, fmt.Errorf("--token %q: want IFACE=SECRET or IFACE=@FILE", t)
+		iface, spec, ok := strings.Cut(t, "=")
+		if !ok || iface == "" || spec == "" {
+			// The value is not echoed: it may be the secret itself.
+			return nil, errors.New("--token: want IFACE=@FILE, IFACE=env:NAME or IFACE=SECRET")
 		}
-		if file, ok := strings.CutPrefix(secret, "@"); ok {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				return nil, fmt.Errorf("--token %s: %w", iface, err)
-			}
-			secret = strings.TrimSpace(string(b))
-			if secret == "" {
-				return nil, fmt.Errorf("--token %s: %s is empty", iface, file)
-			}
+		if _, dup := tokens[iface]; dup {
+			return nil, fmt.Errorf("--token %s: given twice", iface)
+		}
+		secret, src, err := readSecret(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--token %s: %w", iface, err)
+		}
+		if src == secretLiteral {
+			warn(literalSecretWarning("the --token secret of "+iface, iface+"=@FILE or "+iface+"=env:NAME"), "interface", iface)
 		}
 		tokens[iface] = secret
 	}

@@ -41,13 +41,17 @@ Events are (event ^type T ^interface NAME ...) with T one of:
 written on standard error. When the host shuts down or closes the
 connection, or every watched interface goes away, the command exits 1.
 
-`+addrHelp, `
+On $sys, the events about an interface 'genehost serve --token' protects
+come only with its token (--token).
+
+`+addrHelp+"\n"+metaHelp, `
   genehost watch -
   genehost watch - kv queue --format pretty
   genehost watch tcp://127.0.0.1:7470 --count 1   # wait for the next event`)
 	count := fs.Int("count", 0, "exit 0 after printing this many events; 0: until interrupted")
 	timeout := fs.Duration("timeout", 0, "give up (exit 3) after this long; 0: no limit")
 	format := addFormatFlag(fs)
+	meta := addMetaFlags(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -59,6 +63,10 @@ connection, or every watched interface goes away, the command exits 1.
 		return c.usageErr("--count must not be negative")
 	}
 	if err := checkFormat(*format); err != nil {
+		return c.usageErr("%v", err)
+	}
+	md, err := meta.props(c)
+	if err != nil {
 		return c.usageErr("%v", err)
 	}
 	ifaces := pos[1:]
@@ -74,7 +82,7 @@ connection, or every watched interface goes away, the command exits 1.
 	defer closeConn(conn)
 	ctls := make([]*client.Control, 0, len(ifaces))
 	for _, name := range ifaces {
-		ctl, err := conn.Control(ctx, name, client.LinkOptions{})
+		ctl, err := conn.Control(ctx, name, client.LinkOptions{Meta: md})
 		if err != nil {
 			return c.fail(fmt.Errorf("watch %s: %w", name, err))
 		}
