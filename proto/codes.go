@@ -79,7 +79,7 @@ var codeTable = [...]codeInfo{
 	CodeCalm:                {"CALM", ScopeTransport, "the peer sent control frames faster than the rate limit, or does not read them"},
 	CodeKeepaliveTimeout:    {"KEEPALIVE_TIMEOUT", ScopeTransport, "nothing received within the keepalive deadline"},
 	CodeShutdown:            {"SHUTDOWN", ScopeBoth, "the sender is shutting down or draining"},
-	CodeTooManyLinks:        {"TOO_MANY_LINKS", ScopeLink, "max-links links are already open"},
+	CodeTooManyLinks:        {"TOO_MANY_LINKS", ScopeLink, "max-links links are already open on the transport, or the host's limit of links across its transports"},
 	CodeUnknownInterface:    {"UNKNOWN_INTERFACE", ScopeLink, "no interface of that name"},
 	CodeUnknownSubInterface: {"UNKNOWN_SUB_INTERFACE", ScopeLink, "the interface has no such sub-interface"},
 	CodeWrongDirection:      {"WRONG_DIRECTION", ScopeLink, "a value against the link's direction, or a direction the interface does not offer"},
@@ -90,7 +90,7 @@ var codeTable = [...]codeInfo{
 	CodeHandlerError:        {"HANDLER_ERROR", ScopeLink, "the interface's handler failed on this link (its own error; the plugin instance is kept)"},
 	CodePluginFailed:        {"PLUGIN_FAILED", ScopeLink, "the plugin code serving the link crashed, or the plugin is failed (cannot load or start)"},
 	CodeCancelled:           {"CANCELLED", ScopeLink, "the sender no longer wants the link"},
-	CodeUnavailable:         {"UNAVAILABLE", ScopeLink, "the interface exists but is not serving now (paused, draining, reloading)"},
+	CodeUnavailable:         {"UNAVAILABLE", ScopeBoth, "the interface exists but is not serving now (paused, draining, reloading), or the host is over a global limit (connections, memory): retry later"},
 }
 
 // Codes returns every code this package knows, in table order.
