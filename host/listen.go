@@ -36,7 +36,8 @@ type ListenerConfig struct {
 	// Only valid on unix:// addresses, on Linux.
 	AllowUIDs, AllowGIDs []int
 	// Warn logs a refused peer, with key-value pairs: the signature of
-	// hclog.Logger.Warn and slog.Logger.Warn. Default slog.Default().Warn.
+	// hclog.Logger.Warn. Server.Listen passes its Config.Logger's when
+	// this is nil; Listen alone defaults to hclog.Default().Warn.
 	Warn func(msg string, args ...any)
 
 	// CertFile and KeyFile are the PEM certificate chain and key for a

@@ -3,10 +3,11 @@ package host
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"slices"
 	"syscall"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // PeerCredentials are the ids of the process at the other end of a Unix
@@ -59,7 +60,7 @@ type peerAllow struct {
 
 func newPeerAllow(uids, gids []int, warn func(string, ...any), path string) *peerAllow {
 	if warn == nil {
-		warn = slog.Default().Warn
+		warn = hclog.Default().Warn
 	}
 	return &peerAllow{uids: slices.Clone(uids), gids: slices.Clone(gids), warn: warn, path: path}
 }

@@ -256,6 +256,9 @@ func (s *Server) Listen(c ListenerConfig) (string, error) {
 	if s.cfgErr != nil {
 		return "", s.cfgErr
 	}
+	if c.Warn == nil {
+		c.Warn = s.log.Warn // refused peers are logged with the host's lines
+	}
 	ln, err := Listen(c)
 	if err != nil {
 		return "", err
