@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/internal/session"
 	"github.com/genehost/genehost/proto"
 )
@@ -167,7 +168,7 @@ func (ifc *iface) removeLink(l *link, err error) {
 func (ifc *iface) recordError(err error) {
 	ifc.errs.Add(1)
 	ifc.mu.Lock()
-	ifc.last = err.Error()
+	ifc.last = logtext.Err(err) // shown in stats; a plugin's message may be huge
 	ifc.lastAt = time.Now()
 	ifc.mu.Unlock()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/internal/session"
 	"github.com/genehost/genehost/proto"
 )
@@ -95,7 +96,7 @@ func (l *link) call(what string, f func() error) (err error) {
 func (l *link) fail(what string, err error) {
 	select {
 	case <-l.sl.Done():
-		l.log.Debug("handler failed after its link closed", "callback", what, "error", err)
+		l.log.Debug("handler failed after its link closed", "callback", what, "error", logtext.Err(err))
 		return
 	default:
 	}
@@ -107,10 +108,7 @@ func (l *link) fail(what string, err error) {
 	// A handler's own error is a client-visible answer that clients can
 	// provoke at will: it is counted in the stats and logged at debug, so
 	// a flood of them cannot flood the log; anything else is a warning.
-	msg := err.Error()
-	if len(msg) > maxLoggedError {
-		msg = fmt.Sprintf("%s... (%d bytes more)", msg[:maxLoggedError], len(msg)-maxLoggedError)
-	}
+	msg := logtext.Err(err)
 	if pe.Code == proto.CodeHandlerError {
 		l.log.Debug("handler failed; link reset", "callback", what, "error", msg)
 	} else {
@@ -118,9 +116,6 @@ func (l *link) fail(what string, err error) {
 	}
 	l.sl.Reset(pe)
 }
-
-// maxLoggedError bounds a handler error's text in the log.
-const maxLoggedError = 4 << 10
 
 // Values implements session.Handler.
 func (l *link) Values(_ *session.Link, values []gene.Value) {
@@ -149,7 +144,7 @@ func (l *link) Closed(_ *session.Link, err error) {
 	if errors.As(err, &pr) && (pr.Err.Code == proto.CodeCancelled || pr.Err.Code == proto.CodeNoError) {
 		err = nil // the client closed a link it cannot END
 	}
-	l.log.Debug("link closed", "error", err)
+	l.log.Debug("link closed", "error", logtext.Err(err)) // a RESET's text is the peer's
 	_ = l.call("closed", func() error { l.h.Closed(l, err); return nil })
 }
 

@@ -4,7 +4,7 @@ import "time"
 
 // ControlLimiter is the token bucket that rate-limits the control frames a
 // transport receives (PROTOCOL.md section 9): every frame other than DATA,
-// the handshake frames and a CREDIT that raised a limit takes one token;
+// the handshake frames and a free CREDIT (Credit.Receive) takes one token;
 // a peer that runs out is flooding and the transport closes with CodeCalm.
 //
 // A ControlLimiter is used by the transport's reader goroutine only.
@@ -29,14 +29,14 @@ func NewControlLimiter(perSecond, burst int) *ControlLimiter {
 }
 
 // Counts reports whether a received frame of type t takes a token. A
-// CREDIT takes one only when it raised no limit (raised is what
-// Credit.Grant returned); it is ignored for other types.
-func Counts(t Type, raised bool) bool {
+// CREDIT takes one only when it is not free (free is what Credit.Receive
+// returned); it is ignored for other types.
+func Counts(t Type, free bool) bool {
 	switch t {
 	case TypeData, TypeHello, TypeWelcome:
 		return false
 	case TypeCredit:
-		return !raised
+		return !free
 	}
 	return true
 }

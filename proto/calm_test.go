@@ -44,8 +44,8 @@ func TestCounts(t *testing.T) {
 	assert.True(t, Counts(TypePing, false))
 	assert.True(t, Counts(TypeOpen, false))
 	assert.True(t, Counts(0x40, false), "skipped unknown frames count")
-	assert.False(t, Counts(TypeCredit, true), "a useful CREDIT is free")
-	assert.True(t, Counts(TypeCredit, false), "a CREDIT that raised nothing counts")
+	assert.False(t, Counts(TypeCredit, true), "a free CREDIT (Credit.Receive) takes no token")
+	assert.True(t, Counts(TypeCredit, false), "a CREDIT that is not free counts")
 	l := NewControlLimiter(0, 0)
 	assert.Equal(t, float64(DefaultControlBurst), l.tokens)
 }

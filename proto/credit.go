@@ -26,6 +26,13 @@ type Credit struct {
 	changed  chan struct{} // guarded by mu; closed when limits grow or on Close; nil when nobody waits
 	err      error         // guarded by mu; set by Close
 	stalls   uint64        // guarded by mu
+	// initial is the first non-zero grant: the direction's window as the
+	// sender knows it. takes counts the values taken (never refunded);
+	// takesAtGrant is takes when a CREDIT last raised a limit. Receive
+	// uses them to tell a CREDIT that answers sending from a flood.
+	initial      Grant  // guarded by mu
+	takes        uint64 // guarded by mu
+	takesAtGrant uint64 // guarded by mu
 }
 
 // NewCredit returns a Credit with the initial limits g (the credit of an
@@ -33,7 +40,7 @@ type Credit struct {
 // caps the largest value: see TryTake. A zero g (the opener's sending
 // credit before ACCEPT) takes that cap from the first grant instead.
 func NewCredit(g Grant) *Credit {
-	return &Credit{limit: g, maxValue: g.Bytes}
+	return &Credit{limit: g, maxValue: g.Bytes, initial: g}
 }
 
 // NewByteCredit returns the sender's credit for a transport window of
@@ -76,6 +83,7 @@ func (c *Credit) TryTake(n int) error {
 	if err == nil {
 		c.sent.Msgs++
 		c.sent.Bytes += u
+		c.takes++
 	}
 	c.mu.Unlock()
 	return err
@@ -99,6 +107,7 @@ func (c *Credit) wait(ctx context.Context, n int, take bool) error {
 			if take {
 				c.sent.Msgs++
 				c.sent.Bytes += u
+				c.takes++
 			}
 			c.mu.Unlock()
 			return nil
@@ -129,6 +138,45 @@ func (c *Credit) wait(ctx context.Context, n int, take bool) error {
 // whether a limit grew, and wakes waiters if so.
 func (c *Credit) Grant(g Grant) bool {
 	c.mu.Lock()
+	raised := c.grantLocked(g)
+	c.mu.Unlock()
+	return raised
+}
+
+// Receive is Grant for a CREDIT frame received from the peer. It also
+// reports whether the frame is free of the control rate (PROTOCOL.md
+// section 9): a CREDIT is free when it raised a limit and either the
+// sender took credit since the last CREDIT that raised one (the grant
+// answers values sent), or the limits it grants stay within one initial
+// window of what was sent (as a receiver's grants do). A CREDIT that
+// raises nothing, or that raises the limits further past the window while
+// nothing was sent, is what a flood of CREDITs looks like, and takes a
+// token like a PING.
+func (c *Credit) Receive(g Grant) (raised, free bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.initial == (Grant{}) {
+		c.initial = g
+	}
+	used := c.takes != c.takesAtGrant
+	within := g.Msgs <= addSat(c.sent.Msgs, c.initial.Msgs) && g.Bytes <= addSat(c.sent.Bytes, c.initial.Bytes)
+	raised = c.grantLocked(g)
+	if raised {
+		c.takesAtGrant = c.takes
+	}
+	return raised, raised && (used || within)
+}
+
+// addSat is a+b, or the largest uint64 when that overflows.
+func addSat(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxUint64
+}
+
+// grantLocked is Grant; the caller holds mu.
+func (c *Credit) grantLocked(g Grant) bool {
 	raised := false
 	if g.Msgs > c.limit.Msgs {
 		c.limit.Msgs = g.Msgs
@@ -144,7 +192,6 @@ func (c *Credit) Grant(g Grant) bool {
 	if raised {
 		c.wake()
 	}
-	c.mu.Unlock()
 	return raised
 }
 

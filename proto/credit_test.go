@@ -315,3 +315,69 @@ func BenchmarkCreditTakeContext(b *testing.B) {
 		}
 	}
 }
+
+// TestCreditReceiveTellsAFloodFromFlowControl: a CREDIT is free when it
+// raises a limit while answering values sent, or stays within one initial
+// window of them; one raising by a byte at a time with nothing sent is a
+// flood and costs a token (PROTOCOL.md section 9).
+func TestCreditReceiveTellsAFloodFromFlowControl(t *testing.T) {
+	c := NewCredit(Grant{Msgs: 4, Bytes: 1000})
+
+	raised, free := c.Receive(Grant{Msgs: 4, Bytes: 1000})
+	assert.False(t, raised)
+	assert.False(t, free, "a CREDIT that raises nothing is never free")
+
+	// A flood: each CREDIT raises by one byte, nothing is sent. Up to
+	// sent + window they are free; past it, none is.
+	c = NewCredit(Grant{Msgs: 4, Bytes: 1000})
+	counted := 0
+	for i := uint64(1); i <= 200_000; i++ {
+		raised, free := c.Receive(Grant{Msgs: 4, Bytes: 1000 + i})
+		require.True(t, raised)
+		if !free {
+			counted++
+		}
+	}
+	assert.Equal(t, 200_000, counted, "every raise past sent+window with nothing sent takes a token")
+
+	// Flow control as a receiver does it: values sent, then CREDITs that
+	// return them, however far the receiver's window has grown.
+	c = NewCredit(Grant{Msgs: 4, Bytes: 1000})
+	limit := Grant{Msgs: 4, Bytes: 1000}
+	for i := range 10_000 {
+		require.NoError(t, c.TryTake(100))
+		limit.Msgs++
+		limit.Bytes += 100 + uint64(i) // a window that keeps growing
+		raised, free := c.Receive(limit)
+		require.True(t, raised)
+		require.True(t, free, "CREDIT %d answers a value sent", i)
+	}
+	// A second CREDIT with nothing sent in between is free only while it
+	// stays within one initial window of what was sent.
+	st := c.Stats()
+	_, free = c.Receive(Grant{Msgs: st.Sent.Msgs + 4, Bytes: st.Sent.Bytes + 1000})
+	assert.False(t, free, "already past sent + window: the window grew, nothing was sent since")
+	c = NewCredit(Grant{Msgs: 4, Bytes: 1000})
+	require.NoError(t, c.TryTake(100))
+	_, free = c.Receive(Grant{Msgs: 5, Bytes: 1100})
+	assert.True(t, free)
+	_, free = c.Receive(Grant{Msgs: 5, Bytes: 1100 + 1})
+	assert.False(t, free, "nothing sent since, and past sent + window")
+	c.Refund(100) // a refund does not count as sending
+	_, free = c.Receive(Grant{Msgs: 5, Bytes: 1100 + 2})
+	assert.False(t, free)
+
+	// The transport window: messages unlimited, bytes only.
+	tw := NewByteCredit(1 << 20)
+	_, free = tw.Receive(Grant{Bytes: 1<<20 + 1})
+	assert.False(t, free)
+	require.NoError(t, tw.TryTake(4096))
+	_, free = tw.Receive(Grant{Bytes: 1<<20 + 4096})
+	assert.True(t, free)
+
+	// Before ACCEPT the opener's credit is zero: the first grant is its
+	// window.
+	c = NewCredit(Grant{})
+	_, free = c.Receive(Grant{Msgs: 8, Bytes: 512})
+	assert.True(t, free)
+}

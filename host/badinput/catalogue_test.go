@@ -128,6 +128,9 @@ func textCases() []codecCase {
 		{"text: too many elements", []byte(gene.Format(ints(65))), gene.ErrLimit},
 		{"text: string too long", []byte(long), gene.ErrLimit},
 		{"text: integer too long", []byte(strings.Repeat("9", 33)), gene.ErrLimit},
+		{"text: duplicate prop key", []byte("{^a 1 ^b 2 ^a 3}"), gene.ErrSyntax},
+		{"text: duplicate node prop", []byte("(x ^a 1 ^a void)"), gene.ErrSyntax},
+		{"text: duplicate map key", []byte("{{[1 {^a 2}] : x [1 {^a 2}] : y}}"), gene.ErrSyntax},
 	}
 }
 
@@ -142,6 +145,9 @@ func binaryCases() []codecCase {
 		{"binary: too deep", gene.AppendBinary(nil, nested(17)), gene.ErrLimit},
 		{"binary: too many elements", gene.AppendBinary(nil, ints(65)), gene.ErrLimit},
 		{"binary: string too long", gene.AppendBinary(nil, gene.String(strings.Repeat("y", 300))), gene.ErrLimit},
+		{"binary: duplicate prop key", gene.AppendBinary(nil, gene.PropMap(gene.Prop{Key: "a", Value: gene.Int(1)}, gene.Prop{Key: "a", Value: gene.Int(2)})), gene.ErrBinary},
+		{"binary: duplicate map key", gene.AppendBinary(nil, gene.Map(
+			gene.Entry{Key: gene.List(gene.Int(1)), Value: gene.Int(1)}, gene.Entry{Key: gene.List(gene.Int(1)), Value: gene.Int(2)})), gene.ErrBinary},
 	}
 }
 
@@ -353,6 +359,23 @@ func TestTransportCases(t *testing.T) {
 		{"frame for a link never opened", frame(proto.TypeData, 0, 77, []byte{1}), proto.CodeProtocolError},
 		{"ACCEPT for a link the host opened", frame(proto.TypeAccept, 0, 2, []byte(`{}`)), proto.CodeProtocolError},
 		{"HELLO after the handshake", frame(proto.TypeHello, 0, 0, []byte(`{^version 1}`)), proto.CodeProtocolError},
+		{"CREDIT flood on a link", func(rc *rawclient.Conn) {
+			// Each CREDIT raises the limits by one byte while the host
+			// sends nothing: free before, now charged like a PING.
+			require.Equal(rc.T, proto.TypeAccept, rc.Open(1, "echo", proto.SubData, proto.DirSendRecv).Type)
+			var b []byte
+			for i := uint64(1); i <= 5000; i++ {
+				b = proto.AppendCreditFrame(b, 1, proto.Grant{Msgs: 64, Bytes: 1<<20 + i})
+			}
+			go rc.C.Write(b)
+		}, proto.CodeCalm},
+		{"CREDIT flood on the transport window", func(rc *rawclient.Conn) {
+			var b []byte
+			for i := uint64(1); i <= 5000; i++ {
+				b = proto.AppendCreditFrame(b, 0, proto.Grant{Bytes: 1<<40 + i})
+			}
+			go rc.C.Write(b)
+		}, proto.CodeCalm},
 		{"control-frame flood", func(rc *rawclient.Conn) {
 			var b []byte
 			for i := 0; i < 5000; i++ {

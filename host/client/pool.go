@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/internal/netaddr"
 	"github.com/genehost/genehost/host/internal/session"
 	"github.com/genehost/genehost/proto"
@@ -341,7 +342,7 @@ func (p *Pool) Request(ctx context.Context, iface string, v gene.Value) (gene.Va
 			return gene.Value{}, err
 		}
 		ep.dropRequestLink(iface, l)
-		p.log.Debug("request link lost before the reply; sending again", "endpoint", ep.addr, "interface", iface, "error", err)
+		p.log.Debug("request link lost before the reply; sending again", "endpoint", ep.addr, "interface", iface, "error", logtext.Err(err))
 	}
 }
 
@@ -398,7 +399,7 @@ func (p *Pool) do(ctx context.Context, op, iface string, f func(*endpoint, *Conn
 		if ctx.Err() != nil || !ep.failed(c, err) {
 			return err
 		}
-		p.log.Debug("trying another endpoint", "op", op, "interface", iface, "endpoint", ep.addr, "error", err)
+		p.log.Debug("trying another endpoint", "op", op, "interface", iface, "endpoint", ep.addr, "error", logtext.Err(err))
 		if tried == nil {
 			tried = make(map[*endpoint]uint64)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -64,7 +65,7 @@ func (ep *endpoint) setLocked(st State, c *Conn, err error) {
 		return
 	}
 	if st != ep.state {
-		ep.p.log.Debug("endpoint state", "endpoint", ep.addr, "from", ep.state.String(), "to", st.String(), "error", err)
+		ep.p.log.Debug("endpoint state", "endpoint", ep.addr, "from", ep.state.String(), "to", st.String(), "error", logtext.Err(err))
 	}
 	ep.state, ep.conn = st, c
 	if err != nil {

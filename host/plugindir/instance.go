@@ -9,6 +9,7 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/proto"
 )
@@ -198,8 +199,11 @@ func (x *inst) Resume(link plugin.LinkID) {
 }
 
 // Log implements plugin.Host: the line goes to the plugin version's
-// logger (tagged interface, version, generation) with the link.
+// logger (tagged interface, version, generation) with the link, cut to
+// logtext.Max bytes (the plugin chooses it, and may pass on a client's
+// text).
 func (x *inst) Log(level string, link plugin.LinkID, msg string) {
+	msg = logtext.Cut(msg)
 	lg := x.v.log
 	if link != 0 {
 		lg = lg.With("link", uint64(link))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/proto"
 )
@@ -177,17 +178,9 @@ func (v *version) handlerFailed(callback string, link plugin.LinkID, err error) 
 	return proto.Errorf(proto.CodeHandlerError, "plugin %q %s: %v", v.cfg.Name, callback, err)
 }
 
-// maxLoggedError bounds an error's text in the host log: a plugin chooses
-// its exception messages, and a huge one must not flood the log.
-const maxLoggedError = 4 << 10
-
-func trimmed(err error) string {
-	s := err.Error()
-	if len(s) > maxLoggedError {
-		s = fmt.Sprintf("%s... (%d bytes more)", s[:maxLoggedError], len(s)-maxLoggedError)
-	}
-	return s
-}
+// trimmed bounds an error's text in the host log (logtext.Max): a plugin
+// chooses its exception messages, and a huge one must not flood the log.
+func trimmed(err error) string { return logtext.Err(err) }
 
 // linkGone reports whether l has closed (reset by the client, by the
 // plugin, or by the host for a slow consumer).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -69,6 +70,11 @@ func asProto(err error) *proto.Error {
 	var perr *proto.Error
 	if errors.As(err, &perr) {
 		return perr
+	}
+	if errors.Is(err, proto.ErrControlFull) {
+		// The peer does not read what this side must send it
+		// (PROTOCOL.md section 9).
+		return proto.Errorf(proto.CodeCalm, "%v", err)
 	}
 	return proto.Errorf(proto.CodeProtocolError, "%v", err)
 }
@@ -159,7 +165,7 @@ func (s *Session) onCredit(f proto.Frame) *proto.Error {
 		return asProto(err)
 	}
 	if f.Link == 0 {
-		if !s.txWin.Grant(g) {
+		if _, free := s.txWin.Receive(g); !free {
 			return s.takeToken()
 		}
 		return nil
@@ -175,13 +181,18 @@ func (s *Session) onCredit(f proto.Frame) *proto.Error {
 		l.resetBy(proto.Errorf(proto.CodeProtocolError, "CREDIT on link %d for a direction it does not carry", l.id), true)
 		return nil
 	}
-	if snd := l.snd(); snd == nil || !snd.Credit().Grant(g) {
+	snd := l.snd()
+	if snd == nil {
+		return s.takeToken()
+	}
+	if _, free := snd.Credit().Receive(g); !free {
 		return s.takeToken()
 	}
 	return nil
 }
 
-// takeToken charges a CREDIT that raised nothing to the control rate.
+// takeToken charges a CREDIT that is not free (proto.Credit.Receive) to
+// the control rate, as a PING is.
 func (s *Session) takeToken() *proto.Error {
 	if err := s.calm.Take(time.Now()); err != nil {
 		return asProto(err)
@@ -326,7 +337,7 @@ func (s *Session) onReset(f proto.Frame) *proto.Error {
 
 func (s *Session) onGoAway(g proto.GoAway) {
 	if !g.Graceful() {
-		s.log.Warn("peer closes the transport", "peer", s.RemoteAddr(), "code", g.Code.String(), "reason", g.Text)
+		s.log.Warn("peer closes the transport", "peer", s.RemoteAddr(), "code", g.Code.String(), "reason", logtext.Cut(g.Text))
 		s.closeWith(&PeerGoAway{GoAway: g}, false)
 		return
 	}

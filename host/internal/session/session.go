@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -456,7 +457,7 @@ func (s *Session) fail(err *proto.Error) {
 	}
 	last := s.peer.Highest()
 	s.mu.Unlock()
-	s.log.Warn("closing transport", "peer", s.RemoteAddr(), "code", err.Code.String(), "reason", err.Msg)
+	s.log.Warn("closing transport", "peer", s.RemoteAddr(), "code", err.Code.String(), "reason", logtext.Cut(err.Msg))
 	_ = s.sched.SendControl(proto.AppendGoAwayFrame(nil, proto.GoAway{Last: last, Code: err.Code, Text: err.Msg}))
 	s.closeWith(err, true)
 }
