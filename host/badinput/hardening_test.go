@@ -107,7 +107,9 @@ func TestCompositeKeyCases(t *testing.T) {
 			start := time.Now()
 			require.Equal(t, proto.TypeAccept, rc.Open(3, "echo", proto.SubData, proto.DirSendRecv).Type)
 			send(3, encode(compositeMap(gene.DefaultMaxCompositeKeys)))
-			rc.Next(func(f proto.Frame) bool { return f.Link == 3 && f.Type == proto.TypeData && f.Flags&proto.FlagMore == 0 })
+			rc.Next(func(f proto.Frame) bool {
+				return f.Link == 3 && f.Type == proto.TypeData && f.Flags&proto.FlagMore == 0
+			})
 			assert.Less(t, time.Since(start), 5*time.Second)
 
 			// 40,000 composite keys (440 KB): refused at once, naming the
