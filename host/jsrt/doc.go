@@ -18,8 +18,9 @@
 //
 // # Limits and failures
 //
-// Every callback, and the module's top-level code at Instantiate, runs
-// under Limits.CallTimeout and the callback's context. At the deadline the
+// Every callback runs under Limits.CallTimeout and the callback's context;
+// the module's top-level code at Instantiate under the larger of
+// CallTimeout and MinInitTimeout. At the deadline the
 // runtime is interrupted, the call fails with a *HandlerError matching
 // plugin.ErrTimeout, and the instance is broken: every later call fails
 // with ErrBroken and the host must instantiate the module again. goja

@@ -26,6 +26,15 @@ const unwindGrace = time.Second
 // which gives up at the deadline, to return on its own.
 const interruptGrace = 20 * time.Millisecond
 
+// MinInitTimeout is the least time an instance's setup (the globals, the
+// guards, the prelude and the module's top level) may take: the larger of
+// it and Limits.CallTimeout bounds instantiation, so a plugin with a short
+// call deadline still starts on a loaded machine.
+const MinInitTimeout = 2 * time.Second
+
+// topLevel names the setup callback in errors.
+const topLevel = "module top level"
+
 // fixedEpoch is what Date.now() and new Date() see without the Clock
 // grant.
 var fixedEpoch = time.Unix(0, 0).UTC()
@@ -91,7 +100,7 @@ func newInstance(ctx context.Context, m *module, h plugin.Host) (*instance, erro
 	vms := make(chan *goja.Runtime, 1)
 	in.loop.RunOnLoop(func(vm *goja.Runtime) { vms <- vm })
 	in.vm = <-vms
-	err := in.run(ctx, "module top level", 0, in.setup)
+	err := in.run(ctx, topLevel, 0, in.setup)
 	if err != nil {
 		in.Close(ctx)
 		return nil, err
@@ -199,6 +208,9 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 	// One timer and one result channel serve every call: calls are
 	// serialised, and a call that leaves a job behind breaks the instance.
 	timeout := in.m.limits.CallTimeout
+	if handler == topLevel {
+		timeout = max(timeout, MinInitTimeout)
+	}
 	deadline := time.Now().Add(timeout)
 	in.timer.Reset(timeout)
 	defer in.timer.Stop()
