@@ -30,6 +30,12 @@ func (h *discardHost) Store() (plugin.Store, error)                          { r
 func (h *discardHost) SetTimer(time.Duration) (uint64, error)                { return 0, plugin.ErrNotGranted }
 func (h *discardHost) CancelTimer(uint64)                                    {}
 
+// Room says every link takes anything, as a client that keeps granting
+// credit does.
+func (h *discardHost) Room(plugin.LinkID) (plugin.Room, bool) {
+	return plugin.Room{Values: 1 << 62, Bytes: 1 << 62, MaxValue: 1 << 62}, true
+}
+
 // benchInstance is an echo instance with one open link, in the host
 // (inhost) or in a worker.
 func benchInstance(b *testing.B, rtName string, isolated bool) (plugin.Instance, *discardHost) {

@@ -32,7 +32,10 @@ type conn struct {
 	// c.abort.
 	broken func(err error)
 
-	wmu sync.Mutex
+	wmu    sync.Mutex
+	wbuf   []byte      // shipped frames not written yet; guarded by wmu
+	flushT *time.Timer // writes wbuf shipDelay after its first frame; guarded by wmu
+	armed  bool        // flushT is set; guarded by wmu
 
 	mu       sync.Mutex
 	nextID   uint64
@@ -84,9 +87,15 @@ func (c *conn) recycle(e *enc) {
 	}
 }
 
-// write fills e's header and writes the frame. A write error closes the
-// pipe, so the reader sees it too.
-func (c *conn) write(kind byte, id uint64, op byte, e *enc) error {
+// Shipped frames (see ship) wait at most shipDelay, or until shipFlush
+// bytes of them are waiting, before they are written.
+const (
+	shipDelay = 500 * time.Microsecond
+	shipFlush = 64 << 10
+)
+
+// header fills e's frame header.
+func (c *conn) header(kind byte, id uint64, op byte, e *enc) error {
 	b := e.b
 	if len(b)-4 > c.maxFrame {
 		return fmt.Errorf("worker: a %d-byte message exceeds the frame limit of %d bytes", len(b)-4, c.maxFrame)
@@ -95,14 +104,87 @@ func (c *conn) write(kind byte, id uint64, op byte, e *enc) error {
 	b[4] = kind
 	binary.BigEndian.PutUint64(b[5:13], id)
 	b[13] = op
+	return nil
+}
+
+// write fills e's header and writes the frame, after the shipped frames
+// still waiting (in one write with them). A write error closes the pipe,
+// so the reader sees it too.
+func (c *conn) write(kind byte, id uint64, op byte, e *enc) error {
+	if err := c.header(kind, id, op, e); err != nil {
+		return err
+	}
 	c.wmu.Lock()
-	_, err := c.rw.Write(b)
+	var err error
+	if len(c.wbuf) > 0 {
+		c.wbuf = append(c.wbuf, e.b...)
+		err = c.flushLocked()
+	} else {
+		_, err = c.rw.Write(e.b)
+	}
 	c.wmu.Unlock()
+	return c.wrote(err)
+}
+
+func (c *conn) wrote(err error) error {
 	if err != nil {
 		c.rw.Close()
 		return fmt.Errorf("worker: write to the pipe: %w", err)
 	}
 	return nil
+}
+
+// ship queues a notification to be written with the next frame any
+// writer writes, or within shipDelay: a callback's sends made without a
+// round trip go out with its reply, in one write, in the order they were
+// made. It fails only for a frame over the limit; a write that fails
+// later closes the pipe.
+func (c *conn) ship(op byte, e *enc) error {
+	err := c.header(kindNotify, 0, op, e)
+	if err == nil {
+		c.wmu.Lock()
+		c.wbuf = append(c.wbuf, e.b...)
+		switch {
+		case len(c.wbuf) >= shipFlush:
+			err = c.wrote(c.flushLocked())
+		case !c.armed:
+			c.armed = true
+			if c.flushT == nil {
+				c.flushT = time.AfterFunc(shipDelay, c.flushShipped)
+			} else {
+				c.flushT.Reset(shipDelay)
+			}
+		}
+		c.wmu.Unlock()
+	}
+	c.recycle(e)
+	return err
+}
+
+// flushShipped writes the shipped frames still waiting (flushT).
+func (c *conn) flushShipped() {
+	c.wmu.Lock()
+	err := c.flushLocked()
+	c.wmu.Unlock()
+	_ = c.wrote(err) // a broken pipe ends the conn; the reader reports it
+}
+
+// flushLocked writes wbuf. c.wmu is held.
+func (c *conn) flushLocked() error {
+	if c.armed {
+		c.armed = false
+		c.flushT.Stop()
+	}
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	_, err := c.rw.Write(c.wbuf)
+	if cap(c.wbuf) > 4*shipFlush {
+		c.wbuf = nil
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	return err
 }
 
 // errHard is returned by call when its hard deadline passed and onHard
@@ -227,6 +309,13 @@ func (c *conn) abort(err error) {
 		delete(c.incoming, id)
 	}
 	c.mu.Unlock()
+	c.wmu.Lock()
+	if c.armed {
+		c.armed = false
+		c.flushT.Stop()
+	}
+	c.wbuf = nil
+	c.wmu.Unlock()
 	c.rw.Close()
 	close(c.done)
 }

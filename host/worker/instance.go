@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/genehost/genehost/gene"
@@ -14,10 +16,33 @@ import (
 // requests to the worker, and the worker's calls of plugin.Host for it
 // are served with h.
 type Instance struct {
-	m  *Module
-	p  *proc
-	id uint64
-	h  plugin.Host
+	m     *Module
+	p     *proc
+	id    uint64
+	h     plugin.Host
+	rooms plugin.RoomHost // h's, nil when it has none: every send is then a request
+
+	mu    sync.Mutex
+	hot   []plugin.LinkID // links sent on lately, whose room callbacks carry (at most maxRooms-1)
+	cb    context.Context // the callback in flight, nil between callbacks
+	cbEnd time.Time       // when its CallTimeout ends in the worker
+	// queue holds, in order, what the worker sent for this instance behind
+	// a shipped send that found no credit after all: further shipped sends
+	// and requests. A goroutine (drain) works through it while drained is
+	// open; the callback's answer is returned once it is done.
+	queue   []queued
+	drained chan struct{}
+}
+
+// queued is a shipped send (f nil) or a request waiting in an
+// instance's queue.
+type queued struct {
+	link   plugin.LinkID
+	v      gene.Value
+	f      *frame
+	d      *dec
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 var (
@@ -36,13 +61,81 @@ func (x *Instance) msg(ctx context.Context) *enc {
 	return e
 }
 
+// cbMsg starts a callback request: instance id, ctx's deadline, and the
+// room of link (0: none) and of the links sent on lately.
+func (x *Instance) cbMsg(ctx context.Context, link plugin.LinkID) *enc {
+	e := x.msg(ctx)
+	if x.rooms == nil {
+		e.uvarint(0)
+		return e
+	}
+	var links [maxRooms]plugin.LinkID
+	var rooms [maxRooms]plugin.Room
+	n := 0
+	add := func(l plugin.LinkID) bool {
+		if r, ok := x.rooms.Room(l); ok {
+			links[n], rooms[n] = l, r
+			n++
+			return true
+		}
+		return false
+	}
+	if link != 0 {
+		add(link)
+	}
+	x.mu.Lock()
+	x.hot = slices.DeleteFunc(x.hot, func(l plugin.LinkID) bool {
+		return l != link && n < maxRooms && !add(l) // a link with no room (closed) is forgotten
+	})
+	x.mu.Unlock()
+	e.uvarint(uint64(n))
+	for i := range n {
+		e.uvarint(uint64(links[i]))
+		e.room(rooms[i])
+	}
+	return e
+}
+
+// sentOn notes that the instance sent on link: its room goes with the
+// next callbacks.
+func (x *Instance) sentOn(link plugin.LinkID) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if slices.Contains(x.hot, link) {
+		return
+	}
+	if len(x.hot) >= maxRooms-1 {
+		x.hot = slices.Delete(x.hot, 0, 1)
+	}
+	x.hot = append(x.hot, link)
+}
+
+// appendRoom writes the room of link after a send's answer.
+func (x *Instance) appendRoom(e *enc, link plugin.LinkID) {
+	var r plugin.Room
+	ok := false
+	if x.rooms != nil {
+		r, ok = x.rooms.Room(link)
+	}
+	e.bool(ok)
+	if ok {
+		e.room(r)
+		x.sentOn(link)
+	}
+}
+
 // call makes a callback request, killing the worker if no answer came
-// within hard.
+// within hard. The answer is returned once every send the callback
+// shipped has been applied.
 func (x *Instance) call(ctx context.Context, op byte, what string, link plugin.LinkID, e *enc, hard time.Duration) (*dec, error) {
 	if err := x.p.lostErr(false); err != nil {
 		x.p.c.recycle(e)
 		return nil, err
 	}
+	x.mu.Lock()
+	x.cb, x.cbEnd = ctx, time.Now().Add(x.m.limits.CallTimeout)
+	x.mu.Unlock()
+	defer x.settle()
 	d, err := x.p.c.call(ctx, op, e, hard, func() {
 		on := ""
 		if link != 0 {
@@ -59,9 +152,26 @@ func (x *Instance) call(ctx context.Context, op byte, what string, link plugin.L
 
 func (x *Instance) hard() time.Duration { return x.m.limits.CallTimeout + x.m.r.cfg.Grace }
 
+// settle waits until the sends the callback shipped are applied (or the
+// worker is gone), then ends the callback.
+func (x *Instance) settle() {
+	x.mu.Lock()
+	ch := x.drained
+	x.mu.Unlock()
+	if ch != nil {
+		select {
+		case <-ch:
+		case <-x.p.dead:
+		}
+	}
+	x.mu.Lock()
+	x.cb = nil
+	x.mu.Unlock()
+}
+
 // Open implements plugin.Instance.
 func (x *Instance) Open(ctx context.Context, link plugin.LinkInfo) error {
-	e := x.msg(ctx)
+	e := x.cbMsg(ctx, link.ID)
 	e.linkInfo(link)
 	_, err := x.call(ctx, opOpen, "Open", link.ID, e, x.hard())
 	return err
@@ -69,7 +179,7 @@ func (x *Instance) Open(ctx context.Context, link plugin.LinkInfo) error {
 
 // Receive implements plugin.Instance: the batch is one request.
 func (x *Instance) Receive(ctx context.Context, link plugin.LinkID, values []gene.Value) (plugin.Flow, error) {
-	e := x.msg(ctx)
+	e := x.cbMsg(ctx, link)
 	e.uvarint(uint64(link))
 	e.uvarint(uint64(len(values)))
 	for _, v := range values {
@@ -85,7 +195,7 @@ func (x *Instance) Receive(ctx context.Context, link plugin.LinkID, values []gen
 
 // Control implements plugin.Instance.
 func (x *Instance) Control(ctx context.Context, link plugin.LinkID, op string, arg gene.Value) (gene.Value, error) {
-	e := x.msg(ctx)
+	e := x.cbMsg(ctx, link)
 	e.uvarint(uint64(link))
 	e.str(op)
 	e.value(arg)
@@ -100,7 +210,7 @@ func (x *Instance) Control(ctx context.Context, link plugin.LinkID, op string, a
 // Closed implements plugin.Instance; the cause keeps its text, sentinels
 // and proto code.
 func (x *Instance) Closed(ctx context.Context, link plugin.LinkID, cause error) {
-	e := x.msg(ctx)
+	e := x.cbMsg(ctx, 0) // the link is closed
 	e.uvarint(uint64(link))
 	e.bool(cause != nil)
 	if cause != nil {
@@ -113,7 +223,7 @@ func (x *Instance) Closed(ctx context.Context, link plugin.LinkID, cause error) 
 
 // Timer implements plugin.Instance.
 func (x *Instance) Timer(ctx context.Context, id uint64) {
-	e := x.msg(ctx)
+	e := x.cbMsg(ctx, 0)
 	e.uvarint(id)
 	if _, err := x.call(ctx, opTimer, "Timer", 0, e, x.hard()); err != nil {
 		x.p.log.Debug("Timer failed", "timer", id, "error", err)
@@ -136,26 +246,38 @@ func (x *Instance) Close(ctx context.Context) error {
 
 // serve handles a request or notification from the worker: a call of
 // plugin.Host or plugin.Store made by plugin code, answered with the real
-// ones. Notifications (Log, Resume, CancelTimer) and the requests that
-// never block (TrySend, SetTimer, the Store grant) are served at once, in
-// order, on the reader; the others each on a goroutine of their own,
-// owned by p.wg (Send waits for credit; CloseLink makes the host call
-// Closed, a request to this worker whose answer the reader must read).
+// ones. Shipped sends, notifications (Log, Resume, CancelTimer) and the
+// requests that never block (TrySend, SetTimer, the Store grant) are
+// served at once, in order, on the reader; the others each on a
+// goroutine of their own, owned by p.wg (Send waits for credit;
+// CloseLink makes the host call Closed, a request to this worker whose
+// answer the reader must read). While an instance's queue is not empty
+// (a shipped send waits for credit), its shipped sends and requests join
+// the queue instead, so they are served in the order they were made.
 func (p *proc) serve(f *frame) {
 	d := &dec{b: f.body, limits: p.c.limits}
 	x := p.inst(d.uvarint())
 	if f.kind == kindNotify {
-		if x != nil && d.err == nil {
+		switch {
+		case x == nil || d.err != nil:
+			if f.op == opHostShip {
+				p.log.Debug("a send of a closed instance is dropped", "error", d.err)
+			}
+		case f.op == opHostShip:
+			x.shipped(f, d)
+		default:
 			x.notified(f.op, d)
 		}
 		return
 	}
 	if x != nil && d.err == nil {
+		if x.enqueue(f, d) {
+			return
+		}
 		switch f.op {
 		case opHostTrySend, opHostSetTmr, opHostStore:
 			// Calls that never block are served at once, saving a
-			// goroutine hand-off on the path of every value a plugin
-			// sends.
+			// goroutine hand-off.
 			e := p.c.msg()
 			p.c.reply(f.id, e, x.hostCall(p.ctx, f.op, d, e))
 			return
@@ -171,19 +293,24 @@ func (p *proc) serve(f *frame) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		defer cancel()
-		e := p.c.msg()
-		var err error
-		switch {
-		case d.err != nil:
-			err = d.err
-		case x == nil:
-			err = fmt.Errorf("worker: plugin %q: the instance is closed: %w", p.name, plugin.ErrLinkClosed)
-		default:
-			err = x.hostCall(ctx, f.op, d, e)
-		}
-		p.c.reply(f.id, e, err)
+		p.answer(x, f, d, ctx, cancel)
 	}()
+}
+
+// answer serves request f of instance x (nil: closed) and replies.
+func (p *proc) answer(x *Instance, f *frame, d *dec, ctx context.Context, cancel context.CancelFunc) {
+	defer cancel()
+	e := p.c.msg()
+	var err error
+	switch {
+	case d.err != nil:
+		err = d.err
+	case x == nil:
+		err = fmt.Errorf("worker: plugin %q: the instance is closed: %w", p.name, plugin.ErrLinkClosed)
+	default:
+		err = x.hostCall(ctx, f.op, d, e)
+	}
+	p.c.reply(f.id, e, err)
 }
 
 // trySend serves a Send request at once when the link has credit for
@@ -191,7 +318,6 @@ func (p *proc) serve(f *frame) {
 // for the blocking Send.
 func (x *Instance) trySend(f *frame, d *dec) bool {
 	r := *d
-	r.varint() // the deadline, for the blocking Send
 	link, v := plugin.LinkID(r.uvarint()), r.value()
 	if r.err != nil {
 		return false
@@ -200,8 +326,119 @@ func (x *Instance) trySend(f *frame, d *dec) bool {
 	if errors.Is(err, plugin.ErrNoCredit) {
 		return false
 	}
-	x.p.c.reply(f.id, x.p.c.msg(), err)
+	e := x.p.c.msg()
+	if err == nil {
+		x.appendRoom(e, link)
+	}
+	x.p.c.reply(f.id, e, err)
 	return true
+}
+
+// shipped applies a send the worker made without asking, within the room
+// the host told it. Should the link have less room than that by now
+// (another instance sent on it, the transport window shrank), the value
+// is not dropped: it waits for credit as Send does, on the instance's
+// queue, and everything the worker sends for the instance after it waits
+// behind it.
+func (x *Instance) shipped(f *frame, d *dec) {
+	if x.enqueue(f, d) {
+		return
+	}
+	link, v := plugin.LinkID(d.uvarint()), d.value()
+	if d.err != nil {
+		x.p.log.Warn("a malformed send from the worker is dropped", "error", d.err)
+		return
+	}
+	err := x.h.TrySend(link, v)
+	switch {
+	case err == nil:
+	case errors.Is(err, plugin.ErrNoCredit):
+		x.mu.Lock()
+		x.queue = append(x.queue, queued{link: link, v: v})
+		x.drained = make(chan struct{})
+		x.mu.Unlock()
+		x.p.wg.Add(1)
+		go x.drain()
+	default:
+		x.shipFailed(link, err)
+	}
+}
+
+// shipFailed logs a shipped send that failed on the host: the link
+// closed (or stopped sending) after the host gave its room, a race a
+// send in the host can lose as well, only here the plugin has gone on.
+func (x *Instance) shipFailed(link plugin.LinkID, err error) {
+	x.p.log.Debug("a send the plugin made without waiting failed on the host", "link", uint64(link), "error", err)
+}
+
+// enqueue appends f to the instance's queue if the queue is being worked
+// through, reporting whether it did. A request's context is registered
+// now, so that the worker's cancel reaches it while it waits.
+func (x *Instance) enqueue(f *frame, d *dec) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.drained == nil {
+		return false
+	}
+	q := queued{f: f, d: d}
+	if f.kind == kindRequest {
+		q.ctx, q.cancel = context.WithCancel(x.p.ctx)
+		x.p.c.serving(f.id, q.cancel)
+	}
+	x.queue = append(x.queue, q)
+	return true
+}
+
+// drain works through the instance's queue in order, owned by p.wg: a
+// shipped send waits for credit with Send under the deadline of the
+// callback that made it (so the host's own budget applies: plugindir
+// resets a link that returns no credit in time SLOW_CONSUMER), a request
+// is served as on its own goroutine.
+func (x *Instance) drain() {
+	defer x.p.wg.Done()
+	for {
+		x.mu.Lock()
+		if len(x.queue) == 0 {
+			close(x.drained)
+			x.drained = nil
+			x.queue = nil
+			x.mu.Unlock()
+			return
+		}
+		q := x.queue[0]
+		x.queue[0] = queued{}
+		x.queue = x.queue[1:]
+		cb, end := x.cb, x.cbEnd
+		x.mu.Unlock()
+		switch {
+		case q.f == nil:
+			x.sendLate(cb, end, q.link, q.v)
+		case q.f.kind == kindRequest:
+			x.p.answer(x, q.f, q.d, q.ctx, q.cancel)
+		default: // a shipped send that came behind
+			link, v := plugin.LinkID(q.d.uvarint()), q.d.value()
+			if q.d.err != nil {
+				x.p.log.Warn("a malformed send from the worker is dropped", "error", q.d.err)
+				continue
+			}
+			x.sendLate(cb, end, link, v)
+		}
+	}
+}
+
+// sendLate sends v with Send, waiting for credit until the callback that
+// shipped it (cb, nil when none runs) ends or its CallTimeout passes.
+func (x *Instance) sendLate(cb context.Context, end time.Time, link plugin.LinkID, v gene.Value) {
+	if cb == nil {
+		cb, end = x.p.ctx, time.Now().Add(x.m.limits.CallTimeout)
+	}
+	ctx, cancel := context.WithDeadline(x.p.ctx, end)
+	defer cancel()
+	stop := context.AfterFunc(cb, cancel)
+	defer stop()
+	if err := x.h.Send(ctx, link, v); err != nil {
+		x.shipFailed(link, err)
+	}
 }
 
 func (x *Instance) notified(op byte, d *dec) {
@@ -228,19 +465,27 @@ func (x *Instance) notified(op byte, d *dec) {
 func (x *Instance) hostCall(ctx context.Context, op byte, d *dec, e *enc) error {
 	switch op {
 	case opHostSend:
+		link, v := plugin.LinkID(d.uvarint()), d.value()
 		cctx, cancel := d.context(ctx)
 		defer cancel()
-		link, v := plugin.LinkID(d.uvarint()), d.value()
 		if d.err != nil {
 			return d.err
 		}
-		return x.h.Send(cctx, link, v)
+		if err := x.h.Send(cctx, link, v); err != nil {
+			return err
+		}
+		x.appendRoom(e, link)
+		return nil
 	case opHostTrySend:
 		link, v := plugin.LinkID(d.uvarint()), d.value()
 		if d.err != nil {
 			return d.err
 		}
-		return x.h.TrySend(link, v)
+		if err := x.h.TrySend(link, v); err != nil {
+			return err
+		}
+		x.appendRoom(e, link)
+		return nil
 	case opHostClose:
 		link, reason := plugin.LinkID(d.uvarint()), d.str()
 		if d.err != nil {

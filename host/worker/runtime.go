@@ -184,6 +184,7 @@ func (m *Module) Instantiate(ctx context.Context, h plugin.Host) (plugin.Instanc
 		return nil, err
 	}
 	x := &Instance{m: m, p: p, h: h}
+	x.rooms, _ = h.(plugin.RoomHost)
 	x.id = p.addInst(x)
 	e := p.c.msg()
 	e.uvarint(x.id)

@@ -152,6 +152,7 @@ type server struct {
 // wInst is one instance in the worker.
 type wInst struct {
 	in       plugin.Instance
+	h        *wHost
 	timedOut atomic.Bool // a callback hit its deadline: Close must see it stop
 }
 
@@ -232,12 +233,13 @@ func (s *server) handle(ctx context.Context, op byte, d *dec, e *enc) error {
 		if mod == nil {
 			return errors.New("worker: instantiate before compile")
 		}
-		in, err := mod.Instantiate(cctx, &wHost{s: s, id: id})
+		h := &wHost{s: s, id: id}
+		in, err := mod.Instantiate(cctx, h)
 		if err != nil {
 			return err
 		}
 		s.mu.Lock()
-		s.insts[id] = &wInst{in: in}
+		s.insts[id] = &wInst{in: in, h: h}
 		s.mu.Unlock()
 		return nil
 	}
@@ -250,6 +252,9 @@ func (s *server) handle(ctx context.Context, op byte, d *dec, e *enc) error {
 			x.timedOut.Store(true)
 		}
 	}()
+	if op != opClose {
+		x.h.setRooms(d)
+	}
 	switch op {
 	case opOpen:
 		info := d.linkInfo()
@@ -349,6 +354,13 @@ type wHost struct {
 	s  *server
 	id uint64
 
+	// rooms is what the host said, with the callback running, that the
+	// links it names can take without waiting, less what the instance sent
+	// since: a send within it is shipped one-way (opHostShip), any other
+	// is a request. A link absent has no room known.
+	rmu   sync.Mutex
+	rooms map[plugin.LinkID]plugin.Room
+
 	storeOnce sync.Once
 	store     plugin.Store
 	storeErr  error
@@ -367,24 +379,105 @@ func (h *wHost) call(op byte, e *enc) (*dec, error) {
 	return h.s.c.call(h.s.ctx, op, e, 0, nil)
 }
 
-func (h *wHost) Send(ctx context.Context, link plugin.LinkID, v gene.Value) error {
-	e := h.msg()
-	e.deadline(ctx)
+// setRooms replaces the rooms with those a callback request carries.
+func (h *wHost) setRooms(d *dec) {
+	n := d.uvarint()
+	if d.err == nil && n > maxRooms {
+		d.fail("too many rooms")
+	}
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	clear(h.rooms)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		link, r := plugin.LinkID(d.uvarint()), d.room()
+		if d.err == nil {
+			if h.rooms == nil {
+				h.rooms = make(map[plugin.LinkID]plugin.Room, n)
+			}
+			h.rooms[link] = r
+		}
+	}
+}
+
+// take reserves room for one value of size bytes on link, reporting
+// whether there was.
+func (h *wHost) take(link plugin.LinkID, size int) bool {
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	r, ok := h.rooms[link]
+	n := uint64(size)
+	if !ok || r.Values == 0 || n > r.Bytes || n > r.MaxValue {
+		return false
+	}
+	r.Values--
+	r.Bytes -= n
+	h.rooms[link] = r
+	return true
+}
+
+// learn keeps the room the host's answer to a send carries.
+func (h *wHost) learn(link plugin.LinkID, r *dec, err error) {
+	var room plugin.Room
+	ok := err == nil && r.bool()
+	if ok {
+		room = r.room()
+		ok = r.err == nil
+	}
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	if !ok {
+		delete(h.rooms, link)
+		return
+	}
+	if h.rooms == nil {
+		h.rooms = map[plugin.LinkID]plugin.Room{}
+	}
+	h.rooms[link] = room
+}
+
+// sendMsg starts a send of v on link: the body of a shipped send and of
+// a try-send, and the start of a send's; ship reports whether the room
+// known takes it.
+func (h *wHost) sendMsg(link plugin.LinkID, v gene.Value) (e *enc, ship bool) {
+	e = h.msg()
 	e.uvarint(uint64(link))
+	at := len(e.b)
 	e.value(v)
-	_, err := h.s.c.call(ctx, opHostSend, e, 0, nil)
+	return e, h.take(link, len(e.b)-at)
+}
+
+// Send ships v one-way when the room known takes it (the host applies
+// shipped sends in order before the callback's answer, and waits for
+// credit itself should it find less room than it said); otherwise it
+// asks the host, which waits for credit.
+func (h *wHost) Send(ctx context.Context, link plugin.LinkID, v gene.Value) error {
+	e, ship := h.sendMsg(link, v)
+	if ship {
+		return h.s.c.ship(opHostShip, e)
+	}
+	e.deadline(ctx)
+	r, err := h.s.c.call(ctx, opHostSend, e, 0, nil)
+	h.learn(link, r, err)
 	return err
 }
 
+// TrySend ships v one-way when the room known takes it, and otherwise
+// asks the host, whose answer (ErrNoCredit among others) is the one a
+// plugin in the host gets.
 func (h *wHost) TrySend(link plugin.LinkID, v gene.Value) error {
-	e := h.msg()
-	e.uvarint(uint64(link))
-	e.value(v)
-	_, err := h.call(opHostTrySend, e)
+	e, ship := h.sendMsg(link, v)
+	if ship {
+		return h.s.c.ship(opHostShip, e)
+	}
+	r, err := h.call(opHostTrySend, e)
+	h.learn(link, r, err)
 	return err
 }
 
 func (h *wHost) CloseLink(link plugin.LinkID, reason string) error {
+	h.rmu.Lock()
+	delete(h.rooms, link)
+	h.rmu.Unlock()
 	e := h.msg()
 	e.uvarint(uint64(link))
 	e.str(reason)

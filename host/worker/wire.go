@@ -44,14 +44,15 @@ const (
 	opClose       byte = 8  // instance, deadline -> nothing
 	opStatus      byte = 9  // nothing -> VmSize, VmRSS, VmPeak, VmHWM in KiB
 	opPanicSelf   byte = 10 // nothing: tests only, the worker exits at once (status 7)
-	opHostSend    byte = 20 // instance, deadline, link, value -> nothing
-	opHostTrySend byte = 21 // instance, link, value -> nothing
+	opHostSend    byte = 20 // instance, link, value, deadline -> room
+	opHostTrySend byte = 21 // instance, link, value -> room
 	opHostClose   byte = 22 // instance, link, reason -> nothing
 	opHostResume  byte = 23 // notify: instance, link
 	opHostLog     byte = 24 // notify: instance, level, link, message
 	opHostSetTmr  byte = 25 // instance, duration -> id
 	opHostCnclTmr byte = 26 // notify: instance, id
 	opHostStore   byte = 27 // instance -> nothing (fails with ErrNotGranted)
+	opHostShip    byte = 28 // notify: instance, link, value: a send the worker accepted against its room
 	opKVGet       byte = 30 // instance, key -> value
 	opKVPut       byte = 31 // instance, key, value -> nothing
 	opKVDelete    byte = 32 // instance, key -> bool
@@ -61,6 +62,25 @@ const (
 	opKVCAS       byte = 36 // instance, key, expect?, next? -> swapped, current?
 	opKVIncr      byte = 37 // instance, key, by -> new value
 )
+
+// A callback request (open, receive, control, closed, timer) carries,
+// after the instance and the deadline, the room of the links the
+// instance is likely to send on: n, then (link, values, bytes, max
+// value)*n. A reply to a send carries the link's room after it: ok, then
+// (values, bytes, max value) when ok.
+
+// maxRooms bounds the links whose room a callback request carries.
+const maxRooms = 8
+
+func (e *enc) room(r plugin.Room) {
+	e.uvarint(r.Values)
+	e.uvarint(r.Bytes)
+	e.uvarint(r.MaxValue)
+}
+
+func (d *dec) room() plugin.Room {
+	return plugin.Room{Values: d.uvarint(), Bytes: d.uvarint(), MaxValue: d.uvarint()}
+}
 
 // scanChunkBytes bounds one Scan reply; a longer scan takes several.
 const scanChunkBytes = 1 << 20
