@@ -80,10 +80,33 @@
 // *RemoteError on which errors.Is and proto.CodeOf work as on the
 // original.
 //
+// A plugin's sends do not wait for the host when the host said there is
+// room for them: each callback request carries the room (values, bytes of
+// binary Gene, largest value; plugin.RoomHost) of the callback's link and
+// of up to seven links the instance sent on lately, and a send's reply
+// carries its link's room after it. A Send or TrySend that fits the room
+// the worker knows (less what it sent since) succeeds in the worker and
+// goes to the host as a one-way frame; the worker's writes of such frames
+// wait for its next frame (a callback's reply, any request), at most
+// 500µs, so a callback's sends and its reply reach the host in one write.
+// A send that does not fit is a request, answered by the host as before
+// (ErrNoCredit, a wait for credit, link closed). The host applies shipped
+// sends in order on its reader with TrySend; should a link have less room
+// than announced (another instance sent on it; a transport window shared
+// with other links), the send is not dropped: it waits with Send, under
+// the deadline of the callback that made it (so plugindir's SLOW_CONSUMER
+// budget applies), on a goroutine of the instance, and what the worker
+// sends for the instance after it waits behind it; the callback's answer
+// is returned to the host's caller once its sends are applied. A shipped
+// send the host cannot apply (its link closed meanwhile) is logged at
+// debug level: the plugin has gone on, as a plugin in the host whose send
+// went out just before the link closed.
+//
 // Invariants: every goroutine of the host side belongs to a proc and ends
 // when its process has been reaped (stop waits for them); a reply is sent
 // for every request, so no caller waits on a live pipe for nothing; the
 // host never sends one instance two callbacks at once (its caller,
 // host/plugindir, serialises them), while different instances' callbacks
-// run concurrently in the worker.
+// run concurrently in the worker; the sends of one instance reach its Host
+// in the order its plugin code made them, shipped or asked.
 package worker
