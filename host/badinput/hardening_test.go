@@ -262,3 +262,56 @@ func TestPeerAndPluginTextInTheLogIsBounded(t *testing.T) {
 	assert.Contains(t, out, "bytes more)")
 	assert.NotContains(t, out, strings.Repeat("g", logtext.Max+1))
 }
+
+// A plugin whose handler.js is a symlink to a host file does not load:
+// the loader and Check (genehost check) refuse it naming the path and
+// where it points, nothing of the file reaches a client, and the plugin
+// beside it serves.
+func TestPluginEntrySymlinkedOutOfItsFolder(t *testing.T) {
+	leakcheck.Verify(t)
+	secret := filepath.Join(t.TempDir(), "shadow")
+	require.NoError(t, os.WriteFile(secret, []byte("module.exports = {} // SECRET-HASH"), 0o600))
+	dir := t.TempDir()
+	for _, name := range []string{"good", "broken"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, name), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name, "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none"}`), 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "good", "handler.js"),
+		[]byte(`module.exports = { values(link, values) { values.forEach((v) => link.send(v)) } }`), 0o644))
+	require.NoError(t, os.Symlink(secret, filepath.Join(dir, "broken", "handler.js")))
+	jsr := jsrt.New()
+	t.Cleanup(func() { jsr.Close(context.Background()) })
+	runtimes := map[string]plugin.Runtime{"js": jsr}
+	want := filepath.Join(dir, "broken", "handler.js") + " resolves to " + secret + ", outside the plugin folder"
+
+	errs := plugindir.Check(context.Background(), filepath.Join(dir, "broken"), runtimes, plugindir.CheckCacheDir(t.TempDir()))
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], plugindir.ErrOutsideFolder)
+	assert.Contains(t, errs[0].Error(), want)
+
+	s := host.New(host.Config{Logger: quiet})
+	addr, err := s.Listen(host.ListenerConfig{Address: "unix://" + filepath.Join(t.TempDir(), "sym.sock")})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	d, err := plugindir.Open(context.Background(), plugindir.Options{Dir: dir, Runtimes: runtimes, Registry: s, Logger: quiet, CacheDir: t.TempDir()})
+	require.ErrorIs(t, err, plugindir.ErrOutsideFolder)
+	require.Contains(t, err.Error(), want)
+	t.Cleanup(func() { d.Close() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, addr, client.Config{})
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Open(ctx, "broken", proto.DirSendRecv, client.LinkOptions{})
+	var pe *proto.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, proto.CodePluginFailed, pe.Code)
+	assert.Contains(t, pe.Msg, "outside the plugin folder")
+	assert.NotContains(t, pe.Msg, "SECRET")
+	l, err := c.Open(ctx, "good", proto.DirSendRecv, client.LinkOptions{})
+	require.NoError(t, err)
+	v, err := l.Request(ctx, gene.MustParse("(beside ^broken true)"))
+	require.NoError(t, err)
+	assert.True(t, v.Node().Head.IsSymbol("beside"))
+}

@@ -448,7 +448,7 @@ func copyGoFiles(from, to string) error {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		b, err := ReadInFolder(from, e.Name()) // never a symlink out of the folder
 		if err != nil {
 			return err
 		}

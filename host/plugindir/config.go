@@ -3,6 +3,7 @@ package plugindir
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -138,7 +139,7 @@ func ReadConfig(dir string) (*Config, error) {
 	fail := func(path, format string, args ...any) (*Config, error) {
 		return nil, &ConfigError{File: file, Path: path, Msg: fmt.Sprintf(format, args...)}
 	}
-	data, err := os.ReadFile(file)
+	data, err := ReadInFolder(dir, ConfigFile)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fail("", "missing: every plugin folder holds a %s (see the plugin format in plugins/README.md)", ConfigFile)
@@ -414,11 +415,90 @@ func (c *Config) findCode(rt, entry string, hasEntry bool) error {
 		if len(gosrc) == 0 {
 			return fail(`"go" wants Go source (*.go) in %s`, c.Dir)
 		}
+		// The build reads every .go file of the folder (tests too), go.mod
+		// and go.sum.
+		for _, e := range ents {
+			n := e.Name()
+			if e.IsDir() || !(strings.HasSuffix(n, ".go") || n == "go.mod" || n == "go.sum") {
+				continue
+			}
+			if err := CheckInFolder(c.Dir, n); err != nil {
+				return &ConfigError{File: c.File, Path: "^runtime", Msg: err.Error(), Err: err}
+			}
+		}
 		return nil
 	}
-	if fi, err := os.Stat(filepath.Join(c.Dir, entry)); err != nil || fi.IsDir() {
+	if err := CheckInFolder(c.Dir, entry); err != nil {
+		if errors.Is(err, ErrOutsideFolder) {
+			return &ConfigError{File: c.File, Path: "^entry", Msg: err.Error(), Err: err}
+		}
 		return &ConfigError{File: c.File, Path: "^entry", Msg: fmt.Sprintf("%q: no such file in %s", entry, c.Dir)}
 	}
 	c.Entry = entry
 	return nil
+}
+
+// ErrOutsideFolder matches the error of a plugin file that resolves, after
+// symlinks, outside its plugin folder.
+var ErrOutsideFolder = errors.New("outside the plugin folder")
+
+// CheckInFolder checks that name, a file of the plugin folder dir, is a
+// regular file that resolves inside dir after symlinks (a symlink to a
+// file of the folder is fine; one to /etc/shadow is not). The error names
+// the path and, for a symlink, where it points, and matches
+// ErrOutsideFolder when the file leaves the folder.
+func CheckInFolder(dir, name string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	fi, err := root.Stat(name)
+	if err != nil {
+		return outsideErr(dir, name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", filepath.Join(dir, name))
+	}
+	return nil
+}
+
+// ReadInFolder reads name, a file of the plugin folder dir, following
+// symlinks only while they stay inside dir (os.Root), so a plugin's code
+// or config cannot be a link to a host file. Errors are as CheckInFolder's.
+func ReadInFolder(dir, name string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, outsideErr(dir, name, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", filepath.Join(dir, name))
+	}
+	return io.ReadAll(f)
+}
+
+// outsideErr rewrites os.Root's refusal of a path that escapes dir ("path
+// escapes from parent") as an error naming the path and its target, and
+// matching ErrOutsideFolder; other errors pass through.
+func outsideErr(dir, name string, err error) error {
+	if err == nil || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), "escapes") {
+		return err
+	}
+	path := filepath.Join(dir, name)
+	target, rerr := filepath.EvalSymlinks(path)
+	if rerr != nil {
+		target, _ = os.Readlink(path)
+	}
+	return fmt.Errorf("%s resolves to %s, %w %s: a plugin's entry, config and source files must stay inside its folder",
+		path, target, ErrOutsideFolder, dir)
 }

@@ -485,10 +485,14 @@ func (d *Dir) source(ctx context.Context, name, dir string) (*plugin.Source, *Co
 			return nil, nil, fmt.Errorf("plugin %q: %w", name, err)
 		}
 		src.Entry = out
+		src.Code, err = os.ReadFile(src.Entry)
 	} else {
+		// Read through the folder's root: the entry may not be (or have
+		// become, since ReadConfig) a symlink out of the folder.
 		src.Entry = filepath.Join(dir, cfg.Entry)
+		src.Code, err = ReadInFolder(dir, cfg.Entry)
 	}
-	if src.Code, err = os.ReadFile(src.Entry); err != nil {
+	if err != nil {
 		return nil, nil, fmt.Errorf("plugin %q: %w", name, err)
 	}
 	sum := sha256.New()
