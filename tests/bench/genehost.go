@@ -213,7 +213,7 @@ func withID(v gene.Value, id int) gene.Value {
 // pluginRoundTripTrials are the shipped JS echo plugin and the bench's
 // Go-to-Wasm echo, served from a plugin directory by an in-process host.
 func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
-	p, err := startPlugins(ctx, b, "rt", false, "echo", "wasm-echo")
+	p, err := startPlugins(ctx, b, "rt", false, "echo@process", "echo@none", "wasm-echo@process", "wasm-echo@none")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,14 +224,92 @@ func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), er
 	}
 	cleanup = append(cleanup, func() { conn.Close() })
 	var trials []trial
-	for _, pl := range []struct{ name, iface string }{{"genehost JS echo", "echo"}, {"genehost Wasm echo", "wasm-echo"}} {
-		t, err := roundTripTrial(ctx, b, pl.name, conn, pl.iface, 1)
-		if err != nil {
-			return trials, cleanup, fmt.Errorf("%s: %w", pl.name, err)
+	for _, iso := range []string{"process", "none"} {
+		for _, pl := range []struct{ name, plugin string }{{"genehost JS echo", "echo"}, {"genehost Wasm echo", "wasm-echo"}} {
+			name := pl.name + " " + iso
+			t, err := roundTripTrial(ctx, b, name, conn, isolatedName(pl.plugin, iso), 1)
+			if err != nil {
+				return trials, cleanup, fmt.Errorf("%s: %w", name, err)
+			}
+			trials = append(trials, t)
 		}
-		trials = append(trials, t)
 	}
 	return trials, cleanup, nil
+}
+
+// pluginStreamTrials stream values through the JS echo plugin in each
+// isolation mode: the client sends for the run's length while a
+// goroutine receives what the plugin sends back; the figure is values
+// per second from the first send to the last value back. The client's
+// credit (the link's window) bounds what is in flight.
+func pluginStreamTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
+	p, err := startPlugins(ctx, b, "plugin-stream", false, "echo@process", "echo@none")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := []func(){func() { p.Close() }}
+	conn, err := p.dial(ctx)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = append(cleanup, func() { conn.Close() })
+	var trials []trial
+	for _, iso := range []string{"process", "none"} {
+		iface := isolatedName("echo", iso)
+		trials = append(trials, trial{"genehost JS echo stream " + iso, func(ctx context.Context) (float64, error) {
+			return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
+				return pluginStreamRun(ctx, conn, iface, d)
+			})
+		}})
+	}
+	return trials, cleanup, nil
+}
+
+func pluginStreamRun(ctx context.Context, conn *client.Conn, iface string, d time.Duration) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	l, err := conn.Open(ctx, iface, proto.DirSendRecv, client.LinkOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close(context.WithoutCancel(ctx))
+	var got, last atomic.Int64 // values back; when the latest came (UnixNano)
+	recvErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := l.Recv(ctx); err != nil {
+				recvErr <- err
+				return
+			}
+			last.Store(time.Now().UnixNano())
+			got.Add(1)
+		}
+	}()
+	defer func() { cancel(); <-recvErr }()
+	start := time.Now()
+	deadline := start.Add(d)
+	var sent int64
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		for range 64 {
+			if err := l.Send(ctx, payload); err != nil {
+				return 0, err
+			}
+		}
+		sent += 64
+	}
+	wait := time.Now().Add(30 * time.Second)
+	for got.Load() < sent {
+		select {
+		case err := <-recvErr:
+			recvErr <- err // for the deferred wait
+			return 0, fmt.Errorf("%s: %d of %d values back: %w", iface, got.Load(), sent, err)
+		case <-time.After(time.Millisecond):
+		}
+		if time.Now().After(wait) {
+			return 0, fmt.Errorf("%s: %d of %d values back after 30s", iface, got.Load(), sent)
+		}
+	}
+	return float64(sent) / time.Unix(0, last.Load()).Sub(start).Seconds(), nil
 }
 
 // genehostStreamTrials streams to the sink interface: Send for the run's

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/genehost/genehost/host"
@@ -69,13 +71,48 @@ func workerRuntimes() (map[string]plugin.Runtime, error) {
 	return rts, nil
 }
 
+// isolatedName is the interface name of plugin name copied with
+// ^isolation iso ("process" or "none"): name-iso.
+func isolatedName(name, iso string) string { return name + "-" + iso }
+
+// configName matches the ^name of a plugin.gene.
+var configName = regexp.MustCompile(`\^name\s+"[^"]*"`)
+
+// copyPlugin copies plugin name into dir; a name "NAME@ISO" is copied as
+// folder NAME-ISO with ^isolation ISO set in its config, so one run can
+// serve a plugin in both isolation modes.
+func copyPlugin(dir, name string) error {
+	base, iso, isolated := strings.Cut(name, "@")
+	to := filepath.Join(dir, base)
+	if isolated {
+		to = filepath.Join(dir, isolatedName(base, iso))
+	}
+	if err := os.CopyFS(to, os.DirFS(pluginSource(base))); err != nil {
+		return fmt.Errorf("copy plugin %s: %w", name, err)
+	}
+	if !isolated {
+		return nil
+	}
+	file := filepath.Join(to, "plugin.gene")
+	cfg, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if !configName.Match(cfg) {
+		return fmt.Errorf("plugin %s: no ^name in %s", name, file)
+	}
+	cfg = configName.ReplaceAll(cfg, []byte(fmt.Sprintf(`^name %q ^isolation %q`, isolatedName(base, iso), iso)))
+	return os.WriteFile(file, cfg, 0o644)
+}
+
 // startPlugins starts a host on a new socket serving copies of the named
-// plugins; with watch, the directory is watched and changes hot-reload.
+// plugins (see copyPlugin); with watch, the directory is watched and
+// changes hot-reload.
 func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names ...string) (*ghPlugins, error) {
 	path := filepath.Join(b.dir, "plugins-"+tag)
 	for _, n := range names {
-		if err := os.CopyFS(filepath.Join(path, n), os.DirFS(pluginSource(n))); err != nil {
-			return nil, fmt.Errorf("copy plugin %s: %w", n, err)
+		if err := copyPlugin(path, n); err != nil {
+			return nil, err
 		}
 	}
 	h, err := startHost(filepath.Join(b.dir, "gh-"+tag+".sock"), host.Config{})

@@ -80,8 +80,10 @@ func scenarioRoundTrip(ctx context.Context, b *bench) error {
 		limit       float64
 	}{
 		{"genehost native", "1 round trip, native Go handler", 0.4},
-		{"genehost JS echo", "1 round trip, JS echo plugin", 0.5},
-		{"genehost Wasm echo", "1 round trip, Go-to-Wasm echo plugin", 0.5},
+		{"genehost JS echo process", "1 round trip, JS echo plugin, ^isolation process", 0.8},
+		{"genehost Wasm echo process", "1 round trip, Go-to-Wasm echo plugin, ^isolation process", 0.8},
+		{"genehost JS echo none", "1 round trip, JS echo plugin, ^isolation none", 0.5},
+		{"genehost Wasm echo none", "1 round trip, Go-to-Wasm echo plugin, ^isolation none", 0.5},
 	} {
 		b.add(row{side.label, unit, get(side.name), "gRPC raw unary", get("gRPC raw unary"), ratioAtMost(side.limit)})
 		if side.name == "genehost native" {

@@ -62,12 +62,22 @@ func scenarioStream(ctx context.Context, b *bench) error {
 		b.note(fmt.Sprintf("scenario 3: genehost side: %v", err))
 	}
 	trials = append(trials, gh...)
+	pl, cleanup, err := pluginStreamTrials(ctx, b)
+	defer runAll(cleanup)
+	if err != nil {
+		b.note(fmt.Sprintf("scenario 3: plugin stream: %v", err))
+	}
+	trials = append(trials, pl...)
 
 	m := b.measure(ctx, trials...)
 	const label, unit = "3 one-way stream, decoded on receive", "values/s"
 	b.add(row{label, unit, m.get("genehost stream"), "gRPC raw client stream", m.get("gRPC raw client stream"), ratioAtLeast(2)})
 	b.add(row{label, unit, m.get("genehost stream"), "gRPC protobuf client stream", m.get("gRPC protobuf client stream"), ratioAtLeast(2)})
 	b.add(row{label, unit, m.get("genehost stream"), "NATS pub->sub (TCP)", m.get("NATS pub->sub"), ratioAtLeast(1.5)})
+	for _, iso := range []string{"process", "none"} {
+		b.add(row{"3 stream echoed by the JS echo plugin, ^isolation " + iso, unit, m.get("genehost JS echo stream " + iso),
+			"gRPC raw client stream", m.get("gRPC raw client stream"), infoOnly})
+	}
 	return nil
 }
 
