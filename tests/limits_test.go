@@ -7,11 +7,13 @@ package tests
 // the connections it has.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,25 +222,44 @@ func TestGlobalLimitsShedLoadAndRecover(t *testing.T) {
 	var wg sync.WaitGroup
 	reports := make([]loadReport, procs)
 	loadErrs := make([]error, procs)
+	ready := make(chan struct{}, procs)
 	for i := range procs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { ready <- struct{}{} }() // also when it failed early
 			cmd := exec.Command(lg, "--addr", d.unix, "--link-conns", "3", "--links", "100",
 				"--conns", fmt.Sprint(maxConns/procs+10), "--pause", "3", "--reopen", "5", "--hold", hold.String())
-			var out, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &stderr
-			if err := cmd.Run(); err != nil {
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			stdout, err := cmd.StdoutPipe()
+			if err == nil {
+				err = cmd.Start()
+			}
+			if err != nil {
+				loadErrs[i] = err
+				return
+			}
+			rd := bufio.NewReader(stdout)
+			line, _ := rd.ReadString('\n')
+			if line == "ready\n" {
+				ready <- struct{}{}
+			}
+			out, _ := io.ReadAll(rd)
+			if err := cmd.Wait(); err != nil {
 				loadErrs[i] = fmt.Errorf("loadgen %d: %v\n%s", i, err, stderr.String())
 				return
 			}
-			loadErrs[i] = json.Unmarshal(out.Bytes(), &reports[i])
+			loadErrs[i] = json.Unmarshal(out, &reports[i])
 		}()
 	}
-	// While it lasts: round trips, and the host's stats at the limits.
-	time.Sleep(hold / 2)
+	// Once the load is in place (every loadgen past every limit): round
+	// trips, and the host's stats at the limits.
+	for range procs {
+		<-ready
+	}
 	duringStats := sysStatsOf(t, conns[0])
-	ctx, cancel = context.WithTimeout(context.Background(), hold/3)
+	ctx, cancel = context.WithTimeout(context.Background(), hold/2)
 	during, nDuring, errs := p.run(ctx)
 	cancel()
 	wg.Wait()
@@ -247,12 +268,14 @@ func TestGlobalLimitsShedLoadAndRecover(t *testing.T) {
 	require.NoError(t, errors.Join(loadErrs...))
 	t.Logf("during the load: p99 %v over %d round trips; host stats %s", during, nDuring, duringStats)
 
-	// Existing clients kept their round trips, within 10x of before (with
-	// a floor of 1ms: below it the scheduler's noise on 2 shared cores
-	// is the measure).
+	// Existing clients kept their round trips, within 10x of before. The
+	// baseline has a floor of 5ms: the echo round trip goes through the
+	// plugin's worker process, and on 2 cores shared with the load
+	// processes (and other test binaries) a few ms is the scheduler's
+	// noise, not the host.
 	require.Empty(t, errs, "round trips of the clients already connected")
 	require.Greater(t, nDuring, 10)
-	require.LessOrEqual(t, during, 10*max(before, time.Millisecond), "p99 during the load vs before")
+	require.LessOrEqual(t, during, 10*max(before, 5*time.Millisecond), "p99 during the load vs before")
 
 	// Every refusal carries its code, and each limit was passed.
 	total := map[string]int{}
@@ -370,7 +393,7 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	require.Empty(t, errs)
 	require.Greater(t, n, 10)
 	t.Logf("round trips p99 %v before, %v while accept fails (%d connections open)", before, during, len(load)+1)
-	require.LessOrEqual(t, during, 10*max(before, time.Millisecond))
+	require.LessOrEqual(t, during, 10*max(before, 5*time.Millisecond))
 
 	waiting := make(chan error, 1)
 	go func() {

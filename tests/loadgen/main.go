@@ -2,7 +2,8 @@
 // (tests/limits_test.go): one process that opens connections and links to
 // a genehost host past its global limits, fills the transport windows of
 // a few paused links, keeps some echo round trips going, and prints what
-// it got as one JSON object on standard output: how many connections and
+// it got as one JSON object on standard output (after a line "ready"
+// once the load is in place): how many connections and
 // links opened, and the refusals by code with an example text each.
 //
 // Its phases, each ended by the first refusal or its count:
@@ -15,8 +16,8 @@
 //     out: the transport windows fill.
 //  4. -reopen links are closed and as many opened again: refused while
 //     the host sheds load.
-//  5. round trips on the open links until -hold has passed; then
-//     everything closes.
+//  5. a line "ready" on standard output, then round trips on the open
+//     links until -hold has passed; then everything closes.
 package main
 
 import (
@@ -53,7 +54,7 @@ func main() {
 	pause := flag.Int("pause", 2, "connections whose first link is paused and filled")
 	valueBytes := flag.Int("value-bytes", 32<<10, "size of the values that fill paused links")
 	reopen := flag.Int("reopen", 5, "links closed and opened again while the windows are full")
-	hold := flag.Duration("hold", 5*time.Second, "how long the load lasts")
+	hold := flag.Duration("hold", 5*time.Second, "how long the load lasts once in place")
 	flag.Parse()
 	r, err := run(*addr, *linkConns, *links, *conns, *pause, *valueBytes, *reopen, *hold)
 	if err != nil {
@@ -73,8 +74,7 @@ type conn struct {
 }
 
 func run(addr string, linkConns, links, conns, pause, valueBytes, reopen int, hold time.Duration) (*Report, error) {
-	end := time.Now().Add(hold)
-	ctx, cancel := context.WithTimeout(context.Background(), hold+30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hold+60*time.Second)
 	defer cancel()
 	r := &Report{Refused: map[string]int{}, Examples: map[string]string{}}
 	refused := func(err error) {
@@ -210,6 +210,8 @@ func run(addr string, linkConns, links, conns, pause, valueBytes, reopen int, ho
 		}
 	}
 	// 5. Round trips on the open links until the end.
+	fmt.Println("ready")
+	end := time.Now().Add(hold)
 	var rts []*client.Link
 	for _, c := range cs {
 		for _, l := range c.links {
@@ -236,7 +238,7 @@ func run(addr string, linkConns, links, conns, pause, valueBytes, reopen int, ho
 			break
 		}
 		r.RoundTrips++
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	if d := time.Until(end); d > 0 {
 		time.Sleep(d)
