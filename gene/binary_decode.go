@@ -519,7 +519,7 @@ func (d *binDecoder) genMap(off, depth int) (Value, error) {
 		return v, nil
 	}
 	es := make([]Entry, n)
-	var seen keyIndex
+	seen := keyIndex{hint: int(n)}
 	composite := 0
 	for i := range es {
 		koff := d.pos

@@ -139,7 +139,7 @@ func entriesEqualUnordered(a, b []Entry) bool {
 		}
 		return true
 	}
-	var x keyIndex
+	x := keyIndex{hint: len(b)}
 	for j := range b {
 		if x.add(b, j) >= 0 {
 			// b repeats a key, which Map forbids; fall back to Lookup's

@@ -23,6 +23,7 @@ const keyIndexMin = 16
 type keyIndex struct {
 	head map[uint64]int32 // hash -> index+1 of the latest key with it
 	next []int32          // next[i]: index+1 of the previous key with es[i]'s hash
+	hint int              // the number of keys expected, when known: the index is sized for it
 }
 
 // add records es[i].Key, es[:i] having been added before, and returns the
@@ -38,8 +39,9 @@ func (x *keyIndex) add(es []Entry, i int) int {
 		return -1
 	}
 	if x.head == nil {
-		x.head = make(map[uint64]int32, 2*i)
-		x.next = make([]int32, 0, 2*i)
+		size := max(2*i, x.hint)
+		x.head = make(map[uint64]int32, size)
+		x.next = make([]int32, 0, size)
 		for j := 0; j < i; j++ {
 			x.link(keyHash(es[j].Key), j)
 		}
@@ -73,7 +75,7 @@ func (x *keyIndex) find(es []Entry, k Value, h uint64) int {
 // is unique (as Map requires). It costs O(len(es)) expected, whatever the
 // keys.
 func DuplicateKey(es []Entry) (i, j int) {
-	var x keyIndex
+	x := keyIndex{hint: len(es)}
 	for i := range es {
 		if j := x.add(es, i); j >= 0 {
 			return i, j
