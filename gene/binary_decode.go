@@ -29,7 +29,7 @@ type BinaryError struct {
 }
 
 func (e *BinaryError) Error() string {
-	return "gene: binary: offset " + itoa(e.Offset) + ": " + e.Msg
+	return "gene: binary: offset " + itoa(e.Offset) + ": " + validText(e.Msg)
 }
 
 // Is makes errors.Is(err, ErrBinary) true for every BinaryError.
@@ -835,7 +835,7 @@ func binValidUTF8(b []byte) bool {
 
 //go:noinline
 func (d *binDecoder) fail(off int, msg string) error {
-	return &BinaryError{Offset: off, Msg: msg}
+	return &BinaryError{Offset: off, Msg: validText(msg)}
 }
 
 //go:noinline

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -908,6 +909,7 @@ func binCheckFuzzErr(t *testing.T, err error, size int) {
 	require.GreaterOrEqual(t, be.Offset, 0)
 	require.LessOrEqual(t, be.Offset, size)
 	require.NotEmpty(t, be.Msg)
+	require.True(t, utf8.ValidString(err.Error()), "error text is not valid UTF-8: %q", err.Error())
 	require.False(t, errors.Is(err, ErrIncomplete) && errors.Is(err, ErrLimit), "incomplete and over a limit: %v", err)
 }
 

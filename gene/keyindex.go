@@ -194,5 +194,5 @@ func describeKey(v Value) string {
 		}
 		s = s[:cut] + "..."
 	}
-	return s
+	return validText(s)
 }

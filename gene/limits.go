@@ -72,9 +72,9 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	s := fmt.Sprintf("gene: value exceeds %s (%d)", e.Limit, e.Max)
+	s := fmt.Sprintf("gene: value exceeds %s (%d)", validText(e.Limit), e.Max)
 	if e.Where != "" {
-		s += " at " + e.Where
+		s += " at " + validText(e.Where)
 	}
 	return s
 }

@@ -118,7 +118,7 @@ type MarshalError struct {
 }
 
 func (e *MarshalError) Error() string {
-	return "gene: cannot marshal Go value of type " + e.GoType.String() + atPath(e.Path) + ": " + strings.TrimPrefix(e.Err.Error(), "gene: ")
+	return validText("gene: cannot marshal Go value of type " + e.GoType.String() + atPath(e.Path) + ": " + strings.TrimPrefix(e.Err.Error(), "gene: "))
 }
 
 func (e *MarshalError) Unwrap() error { return e.Err }
@@ -132,7 +132,7 @@ type UnsupportedTypeError struct {
 }
 
 func (e *UnsupportedTypeError) Error() string {
-	return "gene: unsupported Go type " + e.GoType.String() + atPath(e.Path)
+	return validText("gene: unsupported Go type " + e.GoType.String() + atPath(e.Path))
 }
 
 func atPath(path string) string {

@@ -27,7 +27,7 @@ func appendPrettyStrict(dst []byte, v Value, indent string) ([]byte, error) {
 	p.w.strict = true
 	out, err := p.value(dst, v, 0, 0)
 	if err != nil {
-		return dst, err
+		return dst, err.valid()
 	}
 	return out, nil
 }

@@ -711,7 +711,8 @@ func (p *parser) propEntry(st *[]Prop, base int, idx *map[string]int) error {
 		if isCloser(c) || c == ';' || ((c == '^' || c == '@') && !isTerm(p.data, p.pos+1)) {
 			f := quoteFound(p.data, p.pos)
 			if c == '^' || c == '@' {
-				f = "'" + string(p.data[p.pos:p.pos+min(2, len(p.data)-p.pos)]) + "'"
+				// The sigil and the whole character after it.
+				f = "'" + string(p.data[p.pos:p.pos+1+utf8RuneLenAt(p.data, p.pos+1)]) + "'"
 			}
 			return p.fail(p.pos, f, "a value", "'"+name+"' at "+p.at(start)+" has no value; found "+f+" (write '"+string(sig)+string(sig)+string(run)+"' for true)")
 		}

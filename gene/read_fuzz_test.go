@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -80,11 +81,15 @@ func FuzzRead(f *testing.F) {
 // checkReadErr checks the shape of a read error.
 func checkReadErr(t *testing.T, err error, size int) {
 	t.Helper()
+	require.True(t, utf8.ValidString(err.Error()), "error text is not valid UTF-8: %q", err.Error())
 	var se *SyntaxError
 	var le *LimitError
 	switch {
 	case errors.As(err, &se):
 		require.ErrorIs(t, err, ErrSyntax)
+		for _, s := range []string{se.Msg, se.Found, se.Expected, se.Excerpt} {
+			require.True(t, utf8.ValidString(s), "SyntaxError field is not valid UTF-8: %q", s)
+		}
 		require.GreaterOrEqual(t, se.Offset, int64(0))
 		require.LessOrEqual(t, se.Offset, int64(size))
 		require.Positive(t, se.Line)

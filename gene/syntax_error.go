@@ -22,6 +22,8 @@ type SyntaxError struct {
 	// Expected is what it wanted instead ("']'"), or "".
 	Found, Expected string
 	// Msg is the whole human-readable message, without the position.
+	// Found, Expected and Msg are valid UTF-8: bytes of the input that
+	// are not are quoted as \xNN.
 	Msg string
 	// Open lists the forms still open around the error (outermost first,
 	// innermost last): their opening delimiter and where it was.
@@ -44,7 +46,7 @@ type OpenForm struct {
 func (e *SyntaxError) Error() string {
 	var b []byte
 	if e.Source != "" {
-		b = append(b, e.Source...)
+		b = append(b, validText(e.Source)...)
 	} else {
 		b = append(b, "gene"...)
 	}
@@ -56,7 +58,7 @@ func (e *SyntaxError) Error() string {
 	b = append(b, ':')
 	b = strconv.AppendInt(b, int64(e.Col), 10)
 	b = append(b, ": "...)
-	b = append(b, e.Msg...)
+	b = append(b, validText(e.Msg)...)
 	return string(b)
 }
 
@@ -198,9 +200,9 @@ func (p *parser) failAt(off int, found, expected, msg string) *SyntaxError {
 		Offset:   p.base.baseOff + int64(off),
 		Line:     l,
 		Col:      c,
-		Found:    found,
-		Expected: expected,
-		Msg:      msg,
+		Found:    validText(found),
+		Expected: validText(expected),
+		Msg:      validText(msg),
 		Excerpt:  p.base.excerpt(off),
 	}
 	for _, o := range p.open {

@@ -96,7 +96,7 @@ func (e *UnmarshalTypeError) Error() string {
 	} else {
 		s += "value of type " + e.GoType.String()
 	}
-	return s + atPath(e.Path) + ": want " + e.Want
+	return validText(s + atPath(e.Path) + ": want " + e.Want)
 }
 
 // UnmarshalError reports a failure other than a type mismatch: an
@@ -109,7 +109,7 @@ type UnmarshalError struct {
 }
 
 func (e *UnmarshalError) Error() string {
-	return "gene: cannot unmarshal into Go value of type " + e.GoType.String() + atPath(e.Path) + ": " + trimPrefix(e.Err.Error())
+	return validText("gene: cannot unmarshal into Go value of type " + e.GoType.String() + atPath(e.Path) + ": " + trimPrefix(e.Err.Error()))
 }
 
 func (e *UnmarshalError) Unwrap() error { return e.Err }

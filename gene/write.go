@@ -36,13 +36,20 @@ type WriteError struct {
 func (e *WriteError) Error() string {
 	s := "gene: cannot write " + e.Kind.String()
 	if e.Path != "" {
-		s += " at " + e.Path
+		s += " at " + validText(e.Path)
 	}
-	return s + ": " + e.Reason
+	return s + ": " + validText(e.Reason)
 }
 
 // Is makes errors.Is(err, ErrUnwritable) true for every WriteError.
 func (e *WriteError) Is(target error) bool { return target == ErrUnwritable }
+
+// valid makes the texts of e valid UTF-8 (a path through a key holding
+// invalid UTF-8 quotes that key's bytes) and returns it.
+func (e *WriteError) valid() *WriteError {
+	e.Path, e.Reason = validText(e.Path), validText(e.Reason)
+	return e
+}
 
 // within prefixes a path segment as the error travels out of a container.
 func (e *WriteError) within(seg string) *WriteError {
@@ -73,7 +80,7 @@ func AppendTextStrict(dst []byte, v Value) ([]byte, error) {
 	w := textWriter{strict: true}
 	out, err := w.value(dst, v)
 	if err != nil {
-		return dst, err
+		return dst, err.valid()
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -376,6 +377,9 @@ func FuzzWriteSymbol(f *testing.F) {
 		} {
 			out, err := AppendTextStrict(nil, ctx)
 			lenient := Format(ctx)
+			if err != nil && !utf8.ValidString(err.Error()) {
+				t.Fatalf("error text is not valid UTF-8: %q", err.Error())
+			}
 			switch {
 			case err == nil && !reads(string(out), ctx):
 				t.Fatalf("wrote %q for %q, which does not read back", out, lenient)
@@ -387,6 +391,9 @@ func FuzzWriteSymbol(f *testing.F) {
 		for _, ctx := range []Value{PropMap(Prop{s, Int(1)}), PropMap(Prop{s, True}), node(Symbol("f"), Props{{s, Int(1)}}, nil)} {
 			out, err := AppendTextStrict(nil, ctx)
 			lenient := Format(ctx)
+			if err != nil && !utf8.ValidString(err.Error()) {
+				t.Fatalf("error text is not valid UTF-8: %q", err.Error())
+			}
 			switch {
 			case err == nil && !reads(string(out), ctx):
 				t.Fatalf("wrote %q, which does not read back", out)
