@@ -2,9 +2,10 @@
 // (reader and writer), the binary encoding, the mapping to and from Go
 // values, and schemas that describe the shape of values.
 //
-// Gene is the data notation of the Gene language (see GENE-DATA.md in the
-// project's shared documents). Every value that crosses a genehost socket,
-// or the boundary of a plugin, is a Gene value.
+// Gene is the data notation of the Gene language; NOTATION.md in this
+// directory describes it exactly as this package reads and writes it.
+// Every value that crosses a genehost socket, or the boundary of a plugin,
+// is a Gene value.
 //
 // # Values
 //
@@ -33,10 +34,9 @@
 // node's meta, and a general map key at most once under Equal (0.0 and
 // -0.0 are the same key). The text reader refuses a repeated key with a
 // SyntaxError naming the key and its line and column, whatever the values
-// (GENE-DATA.md lets a later entry replace an earlier one; genehost does
-// not), and the binary decoder refuses it with a BinaryError naming the key
-// and its offset (BINARY.md), so a value reads alike in both encodings and
-// no entry can hide behind another. An entry whose value is void is still
+// (NOTATION.md section 3), and the binary decoder refuses it with a
+// BinaryError naming the key and its offset (BINARY.md), so a value reads
+// alike in both encodings and no entry can hide behind another. An entry whose value is void is still
 // dropped, and its key still counts: {^a void} reads as {}, {^a 1 ^a void}
 // is refused.
 //

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Equal reports whether a and b are the same Gene value (GENE-DATA.md
+// Equal reports whether a and b are the same Gene value (NOTATION.md
 // section 2): integers equal only integers and floats only floats; nan
 // equals nothing, not even itself; 0.0 equals -0.0; prop maps, general maps
 // and node props are compared ignoring entry order; meta is ignored; the

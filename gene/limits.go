@@ -2,7 +2,7 @@ package gene
 
 import "fmt"
 
-// Limits bound what a reader or binary decoder accepts (GENE-DATA.md
+// Limits bound what a reader or binary decoder accepts (NOTATION.md
 // section 7). The caller sets them and the wire handshake announces them. A
 // zero field means the default; a negative field means no limit.
 type Limits struct {

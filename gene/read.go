@@ -14,10 +14,11 @@ type ReadOptions struct {
 	Source string
 	// Limits bound what is accepted; zero fields mean the defaults.
 	Limits Limits
-	// Lenient accepts the older dialects of GENE-DATA.md section 8 where
-	// they are unambiguous: '#a' as a symbol, '##' comments, '^a^b 1' as
-	// nested prop maps, '^!k' as '^k false', '#/re/' regexes and general
-	// maps without ':' between key and value.
+	// Lenient accepts the older dialects of NOTATION.md section 8: '#a' as
+	// a symbol, '##' comments, '^a^b 1' as nested prop maps, '^!k' as
+	// '^k false', '#/re/' regexes, general maps without ':' between key
+	// and value, and '^k : v' for '^k v' (which strict text reads as the
+	// prop k holding the symbol ':').
 	Lenient bool
 }
 
@@ -741,10 +742,9 @@ func (p *parser) propEntry(st *[]Prop, base int, idx *map[string]int) error {
 
 // setProp stores key=v in (*st)[base:], or reports that key is already
 // there: a key may appear once in a prop map, in a node's props and in its
-// meta, whatever its values (GENE-DATA.md section 2 lets a later duplicate
-// replace an earlier one; genehost refuses it, as the binary decoder does,
-// so a value reads the same in both encodings and a peer cannot hide one
-// entry behind another). Void still removes the entry: it is kept as a
+// meta, whatever its values (NOTATION.md section 3): the reader refuses a
+// repeat, as the binary decoder does, so a value reads the same in both
+// encodings and a peer cannot hide one entry behind another. Void still removes the entry: it is kept as a
 // tombstone until takeProps drops it, so a repeat of its key is refused
 // too and removal never shifts the index.
 func (p *parser) setProp(st *[]Prop, base int, idx *map[string]int, key string, v Value) bool {
@@ -949,7 +949,7 @@ func (p *parser) wrap(head, inner Value) Value {
 	return NodeValue(n)
 }
 
-// Heads of the nodes the shorthands of GENE-DATA.md section 4 read as.
+// Heads of the nodes the shorthands of NOTATION.md section 4 read as.
 var (
 	symQuasiquote = Symbol("quasiquote")
 	symUnquote    = Symbol("unquote")

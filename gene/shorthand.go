@@ -1,6 +1,6 @@
 package gene
 
-// The reader shorthands of GENE-DATA.md section 4. Each reads as an ordinary
+// The reader shorthands of NOTATION.md section 4. Each reads as an ordinary
 // node, so the rest of genehost (and the writer) never sees the sugar:
 //
 //	`x            (quasiquote x)
@@ -127,7 +127,7 @@ func (p *parser) segment(off int, hasHead bool, head Value, vbase, pbase, mbase 
 }
 
 // stage folds the result of the previous pipe segments into the next
-// segment seg (GENE-DATA.md section 4): as the head, (a; b c) reading as
+// segment seg (NOTATION.md section 4): as the head, (a; b c) reading as
 // ((a) b c); or, when the segment holds a '_', in place of that '_',
 // (x; f _ y) reading as (f (x) y). A segment that is a single node with a
 // '_' among its children is that node: (x; (or _ d)) is (or (x) d).

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// SyntaxError reports Gene text that cannot be read (GENE-DATA.md section
+// SyntaxError reports Gene text that cannot be read (NOTATION.md section
 // 6). It matches ErrSyntax with errors.Is, and also ErrIncomplete when
 // Incomplete is set.
 type SyntaxError struct {

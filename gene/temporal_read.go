@@ -1,6 +1,6 @@
 package gene
 
-// Dates and times (GENE-DATA.md section 2):
+// Dates and times (NOTATION.md section 2):
 //
 //	date       YYYY-MM-DD
 //	time       hh:mm[:ss[.ffffff]][Z|+hh:mm|-hh:mm][[Zone/Name]]

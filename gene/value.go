@@ -10,7 +10,7 @@ import (
 // Value is nil.
 type Kind uint8
 
-// The kinds of GENE-DATA.md section 2, in the order Compare sorts them.
+// The kinds of NOTATION.md section 2, in the order Compare sorts them.
 const (
 	KindNil      Kind = iota // nil
 	KindVoid                 // void: "no value"

@@ -14,7 +14,7 @@ import (
 var ErrUnwritable = errors.New("gene: value has no text form")
 
 // WriteError reports a part of a value that has no text form that reads back
-// as the same value (GENE-DATA.md section 5): a symbol or prop key that would
+// as the same value (NOTATION.md section 5): a symbol or prop key that would
 // read as something else (empty, holding whitespace or a delimiter, looking
 // like a number, keyword, date or reader shorthand), a prop, meta or map
 // entry whose value is void (the reader drops it), a node without head that
@@ -58,7 +58,7 @@ func (e *WriteError) within(seg string) *WriteError {
 }
 
 // AppendText appends the canonical compact Gene text of v to dst and returns
-// the extended slice (GENE-DATA.md section 5): one space between elements,
+// the extended slice (NOTATION.md section 5): one space between elements,
 // props and meta in insertion order with meta first, no trailing newline.
 // Reading the result gives a value Equal to v, and writing that again gives
 // the same bytes.
@@ -689,7 +689,7 @@ func appendHexBytes(dst []byte, b []byte) []byte {
 }
 
 // symbolStop marks the bytes that end an atom when read: whitespace, the
-// comma, the delimiters of GENE-DATA.md section 2 and control characters.
+// comma, the delimiters of NOTATION.md section 1 and control characters.
 var symbolStop = func() (t [256]bool) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = true
@@ -733,7 +733,7 @@ func symbolProblem(s string) string {
 	return symbolProblemSlow(s)
 }
 
-// symbolProblemSlow applies the reader's rules for an atom (GENE-DATA.md
+// symbolProblemSlow applies the reader's rules for an atom (NOTATION.md
 // sections 2 and 4) in full.
 func symbolProblemSlow(s string) string {
 	if s == "" {

@@ -24,7 +24,7 @@ func sameValue(a, b Value) bool {
 	return Compare(a, b) == 0 && bytes.Equal(AppendJSON(nil, a), AppendJSON(nil, b))
 }
 
-// roundTrip checks the canonical-text property of GENE-DATA.md section 5
+// roundTrip checks the canonical-text property of NOTATION.md section 5
 // on a value: reading what was written gives the same value, and writing
 // that again gives the same bytes (so meta, which Equal ignores, survives
 // too). It returns the first write.

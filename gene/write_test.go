@@ -1,11 +1,13 @@
 package gene
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -395,4 +397,65 @@ func ExampleAppendTextStrict() {
 	_, err := AppendTextStrict(nil, List(Int(1), Symbol("two words")))
 	fmt.Println(err)
 	// Output: gene: cannot write symbol at [1]: symbol "two words" contains ' '
+}
+
+// TestHeadlessNodeWithBody: a node with no head but a body has no text
+// form, since the first element of a body written after '(' reads as the
+// head; only a node with neither head nor body ((), (^a 1)) is written
+// headless. Every strict writer refuses it with ErrUnwritable (compact,
+// pretty, inside a form too long for one line, and the Encoder, which then
+// writes nothing); the binary encoding carries it unchanged.
+func TestHeadlessNodeWithBody(t *testing.T) {
+	long := strings.Repeat("x", 90)
+	for _, tc := range []struct {
+		name string
+		v    Value
+		path string
+	}{
+		{"body", NodeValue(&Node{Body: []Value{Int(1)}}), ""},
+		{"props and body", NodeValue(&Node{Props: Props{{"a", Int(1)}}, Body: []Value{Symbol("h")}}), ""},
+		{"meta and body", NodeValue(&Node{Meta: Props{{"m", Int(1)}}, Body: []Value{Symbol("h")}}), ""},
+		{"frozen", NodeValue(&Node{Body: []Value{Int(1)}}).Freeze(), ""},
+		{"nested", List(Int(0), PropMap(Prop{"p", NodeValue(&Node{Body: []Value{String(long)}})})), "[1]^p"},
+		{"nil body", NodeValue(&Node{Body: []Value{Nil()}}), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, write := range []func(Value) error{
+				func(v Value) error { _, err := AppendTextStrict(nil, v); return err },
+				func(v Value) error { _, err := appendPrettyStrict(nil, v, "  "); return err },
+			} {
+				err := write(tc.v)
+				require.ErrorIs(t, err, ErrUnwritable)
+				var we *WriteError
+				require.ErrorAs(t, err, &we)
+				require.Equal(t, KindNode, we.Kind)
+				require.Equal(t, tc.path, we.Path)
+				require.Contains(t, we.Reason, "without head cannot have a body")
+			}
+			for _, pretty := range []bool{false, true} {
+				var out bytes.Buffer
+				err := NewEncoder(&out, WriteOptions{Pretty: pretty}).Encode(tc.v)
+				require.ErrorIs(t, err, ErrUnwritable)
+				require.Zero(t, out.Len(), "nothing is written for a refused value")
+			}
+
+			back, n, err := DecodeBinary(AppendBinary(nil, tc.v), BinaryOptions{})
+			require.NoError(t, err)
+			require.Equal(t, BinarySize(tc.v), n)
+			require.True(t, sameValue(tc.v, back), "through binary: %s", Format(back))
+		})
+	}
+
+	// What the lenient writer prints for logs reads as a different node.
+	v := NodeValue(&Node{Body: []Value{Int(1)}})
+	require.Equal(t, []byte{0xCE, 0x08, 0x01, 0x01}, AppendBinary(nil, v), "BINARY.md section 3")
+	require.Equal(t, "(1)", Format(v))
+	back := MustParse(Format(v))
+	require.True(t, back.Node().HasHead)
+	require.False(t, Equal(v, back))
+
+	// Without a body a headless node is written and reads back.
+	for _, v := range []Value{NodeValue(&Node{}), NodeValue(&Node{Props: Props{{"a", Int(1)}}}), NodeValue(&Node{Meta: Props{{"m", True}}}).Freeze()} {
+		roundTrip(t, v)
+	}
 }

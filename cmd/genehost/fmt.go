@@ -22,7 +22,7 @@ const fmtHelp = `Usage: genehost fmt [flags]
 Read Gene values from standard input and write each one back in canonical
 form, one per line, as soon as it is complete (standard input may be a
 pipe that never ends). Comments and reader shorthands are not kept: the
-output is the values they read as (GENE-DATA.md section 5).
+output is the values they read as (gene/NOTATION.md section 5).
 
 --to json writes the JSON view of each value (gene/JSON.md), one document
 per line. --to bin writes each value as a binary document (gene/BINARY.md
@@ -65,7 +65,7 @@ func runFmt(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.pretty, "pretty", false, "indent each value over several lines (gene and json output)")
 	fs.StringVar(&o.to, "to", "gene", "output: gene (canonical text), json (the JSON view) or bin (binary documents)")
 	fs.StringVar(&o.from, "from", "gene", "input: gene (text) or bin (binary documents)")
-	fs.BoolVar(&o.lenient, "lenient", false, "also read the older Gene dialects (GENE-DATA.md section 8)")
+	fs.BoolVar(&o.lenient, "lenient", false, "also read the older Gene dialects (gene/NOTATION.md section 8)")
 	fs.Usage = func() {
 		var b strings.Builder
 		fs.SetOutput(&b)
