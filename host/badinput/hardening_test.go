@@ -135,7 +135,7 @@ func TestCompositeKeysThroughJavaScript(t *testing.T) {
 	leakcheck.Verify(t)
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "echo"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "echo", "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none"}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "echo", "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none" ^limits {^call-timeout-ms 30000}}`), 0o644)) // the test is about the log, not the deadline: 1 MiB strings are slow under -race
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "echo", "handler.js"),
 		[]byte(`module.exports = { values(link, values) { values.forEach((v) => link.send(v)) } }`), 0o644))
 	s := host.New(host.Config{Logger: quiet})
@@ -220,7 +220,7 @@ func TestPeerAndPluginTextInTheLogIsBounded(t *testing.T) {
 	var log logBuffer
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "loud"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "loud", "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none"}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "loud", "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none" ^limits {^call-timeout-ms 30000}}`), 0o644)) // the test is about the log, not the deadline: 1 MiB strings are slow under -race
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "loud", "handler.js"), []byte(`module.exports = { values(link, values) {
   console.log('l'.repeat(1 << 20));
   console.error('e'.repeat(1 << 20));
@@ -274,7 +274,7 @@ func TestPluginEntrySymlinkedOutOfItsFolder(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"good", "broken"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, name), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name, "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none"}`), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name, "plugin.gene"), []byte(`{^direction "send+recv" ^isolation "none" ^limits {^call-timeout-ms 30000}}`), 0o644)) // the test is about the log, not the deadline: 1 MiB strings are slow under -race
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "good", "handler.js"),
 		[]byte(`module.exports = { values(link, values) { values.forEach((v) => link.send(v)) } }`), 0o644))

@@ -50,7 +50,7 @@ var refusedIdioms = []struct{ expr, want string }{
 }
 
 func TestGuardsRefuse(t *testing.T) {
-	const timeout = 4 * time.Second // generous for -race; unraced, each refusal takes milliseconds
+	const timeout = 10 * time.Second // generous for -race on a loaded machine; unraced, most refusals take milliseconds (the shared-structure stringify walks its whole budget: seconds under -race)
 	p := load(t, evalHandler, plugin.Limits{CallTimeout: timeout}, plugin.Grants{})
 	for _, c := range refusedIdioms {
 		start := time.Now()
