@@ -496,7 +496,7 @@ func TestSlowConsumerResetsOnlyItsLink(t *testing.T) {
 		t.Run(model, func(t *testing.T) {
 			dir := t.TempDir()
 			writePlugin(t, dir, "echo", map[string]string{
-				"plugin.gene": `{^direction "send+recv" ^instances ` + model + ` ^limits {^call-timeout-ms 600}}`, "handler.js": js})
+				"plugin.gene": `{^direction "send+recv" ^instances ` + model + ` ^limits {^call-timeout-ms 1500}}`, "handler.js": js})
 			e, err := openDir(t, dir, options{crashLimit: 1})
 			require.NoError(t, err)
 			good := e.mustOpen(t, "echo")

@@ -135,15 +135,16 @@ func (x *inst) Send(ctx context.Context, link plugin.LinkID, v gene.Value) error
 
 // sendBudget bounds a plugin's wait for credit to part of what is left of
 // its callback's deadline, so that the send gives up (and the handler
-// returns) before the deadline would break the instance: what remains
-// less a tenth of it, and less at least minSendMargin.
+// throws, unwinds and returns) before the deadline would break the
+// instance: what remains less a quarter of it, and less at least
+// minSendMargin (a tenth proved too thin on a loaded machine).
 func sendBudget(ctx context.Context) (context.Context, context.CancelFunc, time.Duration) {
 	dl, ok := ctx.Deadline()
 	if !ok {
 		return ctx, func() {}, 0
 	}
 	left := time.Until(dl)
-	budget := left - max(left/10, minSendMargin)
+	budget := left - max(left/4, minSendMargin)
 	if budget <= 0 {
 		budget = left / 2
 	}
@@ -153,7 +154,7 @@ func sendBudget(ctx context.Context) (context.Context, context.CancelFunc, time.
 
 // minSendMargin is the least time a waiting send leaves its callback
 // before the deadline, to throw, unwind and return.
-const minSendMargin = 50 * time.Millisecond
+const minSendMargin = 100 * time.Millisecond
 
 // TrySend implements plugin.Host.
 func (x *inst) TrySend(link plugin.LinkID, v gene.Value) error {
