@@ -121,3 +121,23 @@ func BenchmarkStream(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPing is one request the worker answers at once, without a
+// runtime: what a round trip through a worker costs at least (two
+// processes waking each other over the socketpair).
+func BenchmarkPing(b *testing.B) {
+	r, err := worker.New(workertest.Config(b, "js"))
+	require.NoError(b, err)
+	b.Cleanup(func() { r.Close(context.Background()) })
+	m, err := r.Compile(b.Context(), jsFixtureTB(b, "echo"))
+	require.NoError(b, err)
+	b.Cleanup(func() { m.Close(context.Background()) })
+	wm := m.(*worker.Module)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := wm.Ping(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

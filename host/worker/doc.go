@@ -24,6 +24,12 @@
 // each other, and compiles the source again. Module.Close and
 // Runtime.Close stop the workers and reap them.
 //
+// A worker runs with GOMAXPROCS equal to its number of instances (at
+// least 1, at most what the Go runtime gave it at start), unless
+// Config.Env sets GOMAXPROCS: one instance's callbacks run one at a time,
+// and a second P would only make every hand-off between the worker's
+// goroutines wake another thread.
+//
 // A worker gets only its pipe (descriptor 3), /dev/null for stdin and
 // stdout, a stderr the host keeps the tail of, the environment variables
 // of the protocol plus Config.Env (nothing of the host's), "/" as its

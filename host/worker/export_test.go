@@ -11,3 +11,14 @@ func (m *Module) Status(ctx context.Context) (map[string]uint64, error) {
 	}
 	return p.status(ctx)
 }
+
+// Ping makes one request to the module's worker that it answers at once:
+// the round trip of the pipe and the two processes, without a runtime.
+func (m *Module) Ping(ctx context.Context) error {
+	p, err := m.worker(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = p.c.call(ctx, opPing, p.c.msg(), 0, nil)
+	return err
+}

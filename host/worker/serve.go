@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -74,6 +75,12 @@ func Serve(ctx context.Context, runtimes map[string]plugin.Runtime) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s := &server{rts: runtimes, insts: map[uint64]*wInst{}, ctx: ctx, stop: cancel}
+	if os.Getenv("GOMAXPROCS") == "" {
+		s.maxProcs = runtime.GOMAXPROCS(0)
+		s.mu.Lock()
+		s.fitProcs()
+		s.mu.Unlock()
+	}
 	s.c = newConn(nc, maxFrame, unlimited)
 	s.c.serve = s.serve
 	s.c.broken = func(err error) {
@@ -144,9 +151,31 @@ type server struct {
 	stop context.CancelCauseFunc
 	wg   sync.WaitGroup // request handlers
 
+	maxProcs int // GOMAXPROCS as the process started; 0: the operator set it, leave it
+
 	mu    sync.Mutex
 	mod   plugin.Module
 	insts map[uint64]*wInst
+	procs int // GOMAXPROCS as fitProcs last set it
+}
+
+// fitProcs sets GOMAXPROCS to the number of instances, at least 1 and at
+// most what the process started with. One instance's callbacks run one
+// at a time, so a second P gains it nothing and costs every callback:
+// each hand-off between its goroutines (the pipe's reader, the
+// runtime's event loop) may wake another thread, which on a busy
+// machine waits to be scheduled (BENCHMARKS.md, "Plugins in worker
+// processes"); more instances get more Ps to run in parallel. A
+// GOMAXPROCS the operator gave the worker (Config.Env) is left alone.
+// s.mu is held.
+func (s *server) fitProcs() {
+	if s.maxProcs == 0 {
+		return
+	}
+	if n := min(max(len(s.insts), 1), s.maxProcs); n != s.procs {
+		runtime.GOMAXPROCS(n)
+		s.procs = n
+	}
 }
 
 // wInst is one instance in the worker.
@@ -211,6 +240,8 @@ func (s *server) handle(ctx context.Context, op byte, d *dec, e *enc) error {
 			_ = old.Close(ctx) // the host compiles once per worker; a second compile replaces the first
 		}
 		return nil
+	case opPing:
+		return nil
 	case opStatus:
 		st := procStatus()
 		st["VmStart"] = startVmKiB
@@ -240,6 +271,7 @@ func (s *server) handle(ctx context.Context, op byte, d *dec, e *enc) error {
 		}
 		s.mu.Lock()
 		s.insts[id] = &wInst{in: in, h: h}
+		s.fitProcs()
 		s.mu.Unlock()
 		return nil
 	}
@@ -312,6 +344,7 @@ func (s *server) handle(ctx context.Context, op byte, d *dec, e *enc) error {
 	case opClose:
 		s.mu.Lock()
 		delete(s.insts, id)
+		s.fitProcs()
 		s.mu.Unlock()
 		if x.timedOut.Load() {
 			var cancel context.CancelFunc

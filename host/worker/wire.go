@@ -44,6 +44,7 @@ const (
 	opClose       byte = 8  // instance, deadline -> nothing
 	opStatus      byte = 9  // nothing -> VmSize, VmRSS, VmPeak, VmHWM in KiB
 	opPanicSelf   byte = 10 // nothing: tests only, the worker exits at once (status 7)
+	opPing        byte = 11 // nothing -> nothing: the protocol's own round trip (benchmarks)
 	opHostSend    byte = 20 // instance, link, value, deadline -> room
 	opHostTrySend byte = 21 // instance, link, value -> room
 	opHostClose   byte = 22 // instance, link, reason -> nothing
