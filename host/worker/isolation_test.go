@@ -168,6 +168,9 @@ func TestDeadlineKillsTheWorker(t *testing.T) {
 	openLink(t, in, 1)
 	pid := m.PID()
 	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	// kill returns once the signal is queued; a thread of the worker still
+	// running could read and answer the request before the group stops.
+	require.Eventually(t, func() bool { return stopped(t, pid) }, 5*time.Second, time.Millisecond, "worker %d did not stop", pid)
 	start := time.Now()
 	_, err := in.Receive(t.Context(), 1, []gene.Value{gene.Int(1)})
 	took := time.Since(start)
@@ -284,4 +287,25 @@ func TestCloseReapsEverything(t *testing.T) {
 	}
 	_, err = rt.Compile(t.Context(), jsSource(t, "late", echoJS, plugin.Limits{}, plugin.Grants{}))
 	require.ErrorIs(t, err, worker.ErrClosed)
+}
+
+// stopped reports whether every thread of process pid is stopped (state T
+// in /proc/PID/task/TID/stat).
+func stopped(t *testing.T, pid int) bool {
+	t.Helper()
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, task := range tasks {
+		b, err := os.ReadFile(dir + "/" + task.Name() + "/stat")
+		if err != nil {
+			return false
+		}
+		// The state follows the command name, which is in parentheses.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		if f := strings.Fields(rest); len(f) == 0 || (f[0] != "T" && f[0] != "t") {
+			return false
+		}
+	}
+	return true
 }
