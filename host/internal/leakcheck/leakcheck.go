@@ -87,18 +87,46 @@ func Verify(tb testing.TB, opts ...Option) {
 	tb.Cleanup(func() { b.Check(tb) })
 }
 
+// Main is for TestMain: it records the baseline, runs the package's
+// tests and, when they passed, checks the baseline as Check does, so a
+// goroutine or descriptor started by any test of the package and left
+// behind fails the run. It prints what leaked on standard error and
+// returns the exit code for os.Exit:
+//
+//	func TestMain(m *testing.M) { os.Exit(leakcheck.Main(m)) }
+func Main(m *testing.M, opts ...Option) int {
+	b := Snapshot(opts...)
+	code := m.Run()
+	if code != 0 {
+		return code
+	}
+	if msg := b.wait(); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
+		return 1
+	}
+	return code
+}
+
 // Check waits up to the baseline's timeout for every extra goroutine to
 // end and every extra descriptor to close, and fails tb (Errorf) with a
 // dump of what remains.
 func (b *Baseline) Check(tb testing.TB) {
 	tb.Helper()
+	if msg := b.wait(); msg != "" {
+		tb.Errorf("%s", msg)
+	}
+}
+
+// wait waits up to the baseline's timeout for the process to return to
+// it and returns "" when it did, else a dump of what remains.
+func (b *Baseline) wait() string {
 	var gs []goroutine
 	var fds []string
 	deadline := time.Now().Add(b.timeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
 		gs, fds = b.extra()
 		if len(gs) == 0 && len(fds) == 0 {
-			return
+			return ""
 		}
 		if time.Now().After(deadline) {
 			break
@@ -116,7 +144,7 @@ func (b *Baseline) Check(tb testing.TB) {
 			msg.WriteString("\n  " + f)
 		}
 	}
-	tb.Errorf("%s", msg.String())
+	return msg.String()
 }
 
 // extra returns the goroutines and descriptors (as "fd N -> target") not
