@@ -1,14 +1,21 @@
 # genehost: the two commands of the README are `make serve` and `make test`.
 GO ?= go
 
-.PHONY: serve test check unit fuzz-short soak bench bench-peers wasm-c
+.PHONY: serve test check test-tools unit fuzz-short soak bench bench-peers wasm-c
 
 serve:
 	$(GO) run ./cmd/genehost serve
 
-# test is the whole suite: static checks, the C guests, then every test with
-# the race detector.
-test: check wasm-c unit fuzz-short soak
+# test is the whole suite: static checks, the tools and C guests the tests
+# need, then every test with the race detector. With CI=true a test that
+# lacks a tool (or root) fails instead of skipping (tests/testenv), and
+# test-tools and wasm-c install what is missing or fail.
+test: check test-tools wasm-c unit fuzz-short soak
+
+# test-tools: node and npm (TypeScript checks) and python3 (the independent
+# protocol client); installed only with CI=true, otherwise only reported.
+test-tools:
+	bash tools/test-tools.sh
 
 # check: formatting, vet, the dependency rules of ARCHITECTURE.md section 2
 # (tools/importcheck), and the wasip1 cross-build of the packages a Go
@@ -22,7 +29,8 @@ check:
 
 # wasm-c: install the C-to-Wasm toolchain where the machine allows it, then
 # build the C guests of sdk/wasm/c into bin/wasm-c (both steps warn and go
-# on when the toolchain cannot be had; the C guest tests then skip).
+# on when the toolchain cannot be had, and the C guest tests then skip;
+# with CI=true both fail).
 wasm-c:
 	bash tools/wasi-toolchain.sh
 	bash sdk/wasm/c/build.sh bin/wasm-c

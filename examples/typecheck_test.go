@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/tests/testenv"
 )
 
 // TestCounterJSTypecheck checks counter-js/handler.js against
@@ -16,9 +18,7 @@ import (
 // sdk/js/typecheck.sh installs the pinned tsc when it is not there yet.
 func TestCounterJSTypecheck(t *testing.T) {
 	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping the TypeScript check: %s not found (install Node.js and npm; sdk/js/typecheck.sh then installs tsc)", tool)
-		}
+		testenv.NeedTool(t, tool, "the TypeScript check needs Node.js and npm (sdk/js/typecheck.sh then installs tsc; tools/test-tools.sh installs them under CI=true)")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()

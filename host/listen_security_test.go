@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/genehost/genehost/host/internal/leakcheck"
+	"github.com/genehost/genehost/tests/testenv"
 )
 
 // warnLog records the refusals a listener logs.
@@ -224,9 +225,7 @@ func TestListenUnixOwnerGroup(t *testing.T) {
 // checked against a real foreign peer. It needs root to start the child
 // under another uid.
 func TestListenUnixOtherUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("starting a client under another uid needs root; the same-user cases are covered by TestListenUnixPeerAllowList")
-	}
+	testenv.NeedRoot(t, "starting a client under another uid needs root; the same-user cases are covered by TestListenUnixPeerAllowList")
 	const nobody = 65534
 	dir := shareableDir(t)
 	bin := filepath.Join(dir, "dialer")
@@ -240,7 +239,7 @@ func TestListenUnixOtherUser(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 		out, err := cmd.CombinedOutput()
 		if err != nil && strings.Contains(err.Error(), "operation not permitted") {
-			t.Skipf("cannot start a process as uid %d here: %v", nobody, err)
+			testenv.Skipf(t, "cannot start a process as uid %d here: %v", nobody, err)
 		}
 		require.NoError(t, err, "%s", out)
 		i := strings.Index(string(out), "dial-result:")

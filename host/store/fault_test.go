@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/genehost/genehost/tests/testenv"
 )
 
 // The fault tests run the faulty side in a child process (this test
@@ -86,7 +88,7 @@ func child(t *testing.T, scenario, path string, uid int) map[string]string {
 	}
 	out, err := cmd.CombinedOutput()
 	if err != nil && uid >= 0 && strings.Contains(err.Error(), "operation not permitted") {
-		t.Skipf("cannot start a process as uid %d here: %v", uid, err)
+		testenv.Skipf(t, "cannot start a process as uid %d here: %v", uid, err)
 	}
 	require.NoError(t, err, "child:\n%s", out)
 	report := map[string]string{}

@@ -20,6 +20,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/testenv"
 )
 
 // TestTypecheck type-checks the declarations against the examples and
@@ -28,9 +29,7 @@ import (
 // that refuse valid handlers.
 func TestTypecheck(t *testing.T) {
 	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping the TypeScript check: %s not found (install Node.js and npm; typecheck.sh then installs tsc into sdk/js/node_modules)", tool)
-		}
+		testenv.NeedTool(t, tool, "the TypeScript check needs Node.js and npm (typecheck.sh then installs tsc into sdk/js/node_modules; tools/test-tools.sh installs them under CI=true)")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()

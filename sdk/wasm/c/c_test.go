@@ -22,6 +22,7 @@ import (
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/host/wasmrt"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/testenv"
 )
 
 // The C toolchain: WASI_CC (default clang) targeting wasm32-wasi, with
@@ -75,7 +76,7 @@ func requireToolchain(t testing.TB) {
 		}
 	})
 	if probeErr != nil {
-		t.Skipf("skipping the C guest tests: %v (tools/wasi-toolchain.sh installs clang, lld, wasi-libc and libclang-rt-dev-wasm32)", probeErr)
+		testenv.Skipf(t, "skipping the C guest tests: %v (tools/wasi-toolchain.sh installs clang, lld, wasi-libc and libclang-rt-dev-wasm32)", probeErr)
 	}
 }
 
