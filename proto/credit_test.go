@@ -56,6 +56,7 @@ func TestCreditTakeWaits(t *testing.T) {
 		t.Fatalf("Take returned %v without credit", err)
 	case <-time.After(20 * time.Millisecond):
 	}
+	require.Eventually(t, func() bool { return c.Stats().Stalls == 1 }, 10*time.Second, time.Millisecond, "Take waiting")
 	c.Grant(Grant{Msgs: 2, Bytes: 14}) // 4 bytes: not enough yet
 	select {
 	case err := <-done:
@@ -77,7 +78,9 @@ func TestCreditTakeContextAndClose(t *testing.T) {
 	errs := make(chan error, 2)
 	go func() { errs <- c.Take(context.Background(), 1) }()
 	go func() { errs <- c.Wait(context.Background(), 1) }()
-	time.Sleep(10 * time.Millisecond)
+	// Both are waiting (a stall each, after the timed-out Take's) before
+	// Close releases them.
+	require.Eventually(t, func() bool { return c.Stats().Stalls == 3 }, 10*time.Second, time.Millisecond, "Take and Wait both waiting")
 	reset := Errorf(CodeSlowConsumer, "stalled")
 	c.Close(reset)
 	c.Close(nil) // the first Close wins

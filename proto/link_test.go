@@ -70,7 +70,9 @@ func TestSenderWaitsForTransport(t *testing.T) {
 	assert.Equal(t, Grant{Msgs: 10, Bytes: 100}, credit.Available(), "link credit refunded when the transport wait failed")
 	done := make(chan error, 1)
 	go func() { done <- s.Send(context.Background(), make([]byte, 50), true) }()
-	time.Sleep(5 * time.Millisecond)
+	// The Send is waiting for transport credit (its stall after the
+	// timed-out one's) before the grant releases it.
+	require.Eventually(t, func() bool { return transport.Stats().Stalls == 2 }, 10*time.Second, time.Millisecond, "Send waiting for transport credit")
 	transport.Grant(Grant{Bytes: 2048})
 	require.NoError(t, <-done)
 	frames := collect(t, sched)()

@@ -121,6 +121,7 @@ type SchedulerStats struct {
 	ControlFrames uint64 // control frames queued
 	DataFrames    uint64 // DATA frames written
 	Values        uint64 // values (and END-only frames) completely framed
+	Stalls        uint64 // calls to Send that had to wait for room in their link's queue
 }
 
 // NewScheduler returns a Scheduler; start its Run goroutine to write.
@@ -200,7 +201,12 @@ func (s *Scheduler) TrySend(link uint32, payload []byte, end bool) error {
 func (s *Scheduler) Send(ctx context.Context, link uint32, payload []byte, end bool) error {
 	s.mu.Lock()
 	q, err := s.queueFor(link, payload, end)
+	stalled := false
 	for err == nil && len(q.msgs) >= s.cfg.LinkQueue {
+		if !stalled {
+			stalled = true
+			s.stats.Stalls++
+		}
 		if q.room == nil {
 			q.room = make(chan struct{})
 		}

@@ -271,7 +271,9 @@ func TestSchedulerQueueBounds(t *testing.T) {
 	// A waiting Send gets in once the writer makes room.
 	sent := make(chan error, 1)
 	go func() { sent <- s.Send(context.Background(), 1, []byte("c"), false) }()
-	time.Sleep(5 * time.Millisecond)
+	// It is waiting (its stall after the timed-out Send's) before the
+	// writer starts.
+	require.Eventually(t, func() bool { return s.Stats().Stalls == 2 }, 10*time.Second, time.Millisecond, "Send waiting for room")
 	var w hookWriter
 	runDone := make(chan error, 1)
 	go func() { runDone <- s.Run(context.Background(), &w) }()
@@ -330,7 +332,8 @@ func TestSchedulerRemoveLink(t *testing.T) {
 			close(ready)
 		}
 	}
-	time.Sleep(5 * time.Millisecond) // let the third Send block on the full queue
+	// The third Send waits on the full queue before the writer starts.
+	require.Eventually(t, func() bool { return s.Stats().Stalls == 1 }, 10*time.Second, time.Millisecond, "third Send waiting for room")
 	runScheduler(t, s, w, ready)
 	assert.Equal(t, Unsent{Values: 1, Bytes: 10000 - 4096 + 300}, u)
 	require.ErrorIs(t, <-blocked, ErrLinkClosed)
