@@ -224,7 +224,7 @@ func TestLinkCases(t *testing.T) {
 			for i := 0; i < 20; i++ {
 				rc.Data(id, chunk, proto.FlagMore)
 			}
-		}, 0, ""},
+		}, 0, "exceed"},
 		{"data after END", "hold", proto.DirSendRecv, func(rc *rawclient.Conn, id uint32) {
 			rc.Data(id, val(rc, "1"), proto.FlagEnd)
 			rc.Data(id, val(rc, "2"), 0)
@@ -237,7 +237,7 @@ func TestLinkCases(t *testing.T) {
 		}, proto.CodeSchemaMismatch, "^value"},
 		{"schema: wrong head", "typed", proto.DirSendRecv, func(rc *rawclient.Conn, id uint32) {
 			rc.Data(id, val(rc, `(get ^key "k")`), 0)
-		}, proto.CodeSchemaMismatch, ""},
+		}, proto.CodeSchemaMismatch, "want symbol put, got symbol get"},
 	}
 	for _, enc := range []proto.Encoding{proto.EncodingText, proto.EncodingBinary} {
 		rc := dial(t, addr, enc)
@@ -249,8 +249,15 @@ func TestLinkCases(t *testing.T) {
 				require.Equal(t, proto.TypeAccept, rc.Open(id, tc.iface, proto.SubData, tc.dir).Type)
 				tc.send(rc, id)
 				e := rc.ExpectReset(id)
-				if tc.code == 0 { // byte overrun: the message cap or the window, both link errors
-					assert.Contains(t, []proto.Code{proto.CodeFlowControl, proto.CodeMessageTooLarge}, e.Code, "%s", e.Msg)
+				if tc.code == 0 { // byte overrun: the window or the message cap, both link errors, each named
+					switch e.Code {
+					case proto.CodeFlowControl:
+						assert.Contains(t, e.Msg, "byte limit")
+					case proto.CodeMessageTooLarge:
+						assert.Contains(t, e.Msg, "max-message-bytes")
+					default:
+						t.Errorf("code %s, want FLOW_CONTROL or MESSAGE_TOO_LARGE: %s", e.Code, e.Msg)
+					}
 				} else {
 					assert.Equal(t, tc.code, e.Code, "%s", e.Msg)
 				}
@@ -446,7 +453,7 @@ func TestHandshakeCases(t *testing.T) {
 func TestManifestCases(t *testing.T) {
 	s, addr := server(t)
 	cases := []struct{ name, text, contains string }{
-		{"not a map", `[1 2]`, ""},
+		{"not a map", `[1 2]`, "want a prop map"},
 		{"missing name", `{^direction "send"}`, "name"},
 		{"bad name", `{^name "has space" ^direction "send"}`, "name"},
 		{"missing direction", `{^name "x"}`, "direction"},
@@ -495,7 +502,7 @@ func TestPluginCases(t *testing.T) {
 		{"config unknown runtime", map[string]string{"plugin.gene": `{^direction "send+recv" ^runtime "cobol"}`, "handler.js": good["handler.js"]}, "runtime"},
 		{"config bad instances", map[string]string{"plugin.gene": `{^direction "send+recv" ^instances "some"}`, "handler.js": good["handler.js"]}, "instances"},
 		{"config bad limits", map[string]string{"plugin.gene": `{^direction "send+recv" ^limits {^memory-pages "lots"}}`, "handler.js": good["handler.js"]}, "memory-pages"},
-		{"no code", map[string]string{"plugin.gene": `{^direction "send+recv"}`}, ""},
+		{"no code", map[string]string{"plugin.gene": `{^direction "send+recv"}`}, "no handler.js, .wasm module or Go source"},
 		{"JS syntax error", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": "module.exports = { values(link, values) { for ( }"}, "handler.js"},
 		{"JS throws at load", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "handler.js": `throw new Error("refusing to start")`}, "refusing to start"},
 		{"Wasm garbage", map[string]string{"plugin.gene": `{^direction "send+recv"}`, "bad.wasm": "\x00asm garbage"}, "bad.wasm"},
