@@ -228,18 +228,6 @@ func (p printer) print(v gene.Value) error {
 	return err
 }
 
-// direction flag handling shared by send, recv and connect.
-func parseDir(s string) (proto.Direction, bool, error) {
-	if s == "" || s == "auto" {
-		return 0, false, nil
-	}
-	d, err := proto.ParseDirection(s)
-	if err != nil {
-		return 0, false, fmt.Errorf("--dir: %w", err)
-	}
-	return d, true, nil
-}
-
 // interfaceDirection asks the host for the direction of iface's data
 // links (its manifest's ^direction), on a control link opened with meta
 // (which carries the token of a protected interface).

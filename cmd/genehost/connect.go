@@ -38,42 +38,26 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
   genehost connect - kv        # then type: (watch ^prefix "user/")
   printf '(get ^key "a")\n' | genehost connect tcp://127.0.0.1:7470 kv
   echo '(subscribe ^topic "t" ^group "g")' | genehost connect - queue --count 3`)
-	timeout := fs.Duration("timeout", 0, "end the session (exit 3) after this long; 0: no limit")
-	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "send", "recv", "send+recv" or "auto"`)
-	count := fs.Int("count", 0, "end the session after this many received values (0: no limit); the end of the input then does not end the link")
-	format := addFormatFlag(fs)
-	meta := addMetaFlags(fs)
-	pos, code, ok := parseArgs(fs, args)
+	lf := addLinkFlags(fs, linkFlagsSpec{
+		timeoutHelp: "end the session (exit 3) after this long; 0: no limit",
+		dirDefault:  "auto",
+		dirHelp:     `link direction, named from the host's side: "send", "recv", "send+recv" or "auto"`,
+		countHelp:   "end the session after this many received values (0: no limit); the end of the input then does not end the link",
+	})
+	a, code, ok := lf.parse(c, fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 2 {
-		return c.usageErr("want ADDR IFACE, got %d arguments", len(pos))
-	}
-	if err := checkFormat(*format); err != nil {
-		return c.usageErr("%v", err)
-	}
-	if *count < 0 {
-		return c.usageErr("--count %d: must not be negative", *count)
-	}
-	dir, fixed, err := parseDir(*dirFlag)
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	md, err := meta.props(c)
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	ctx, cancel := signalContext(*timeout)
+	ctx, cancel := signalContext(a.timeout)
 	defer cancel()
-	conn, l, dir, err := openLink(ctx, pos[0], pos[1], dir, fixed, md, nil)
+	conn, l, dir, err := openLink(ctx, a.addr, a.iface, a.dir, a.fixed, a.meta, nil)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	p := printer{w: stdout, format: *format}
+	p := printer{w: stdout, format: a.format}
 
-	max := *count
+	max := a.count
 	if max == 0 {
 		max = -1
 	}
@@ -100,7 +84,7 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 				break
 			}
 			sendDone = nil
-			if *count > 0 {
+			if a.count > 0 {
 				continue // wait for the values
 			}
 			if err := l.CloseSend(ctx); err != nil && !errors.Is(err, client.ErrLinkClosed) {
@@ -108,11 +92,11 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 			}
 			continue
 		case err := <-recvDone:
-			if err == nil && *count == 0 {
+			if err == nil && a.count == 0 {
 				err = l.Err()
 			}
 			if err == nil {
-				if *count > 0 {
+				if a.count > 0 {
 					cctx, cancel := context.WithTimeout(ctx, time.Second)
 					_ = l.Close(cctx)
 					cancel()

@@ -32,36 +32,22 @@ until the host ends the link. --dir chooses the link direction instead.
   printf '(set ^key "a" ^value 1)\n(set ^key "b" ^value 2)\n' | genehost send - kv
   genehost send - queue --meta '{^topic "orders"}' < orders.gene
   tail -f events.gene | genehost send tcp://127.0.0.1:7470 sink`)
-	timeout := fs.Duration("timeout", 0, "give up (exit 3) after this long in total; 0: no limit")
-	dirFlag := fs.String("dir", "auto", `link direction, named from the host's side: "recv", "send+recv", or "auto" (from the interface's manifest)`)
-	format := addFormatFlag(fs)
-	meta := addMetaFlags(fs)
-	pos, code, ok := parseArgs(fs, args)
+	lf := addLinkFlags(fs, linkFlagsSpec{
+		timeoutHelp: "give up (exit 3) after this long in total; 0: no limit",
+		dirDefault:  "auto",
+		dirHelp:     `link direction, named from the host's side: "recv", "send+recv", or "auto" (from the interface's manifest)`,
+		refuse:      proto.DirSend,
+		refuseErr:   `--dir send: a "send" link carries nothing from the client; use 'genehost recv'`,
+	})
+	a, code, ok := lf.parse(c, fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 2 {
-		return c.usageErr("want ADDR IFACE, got %d arguments", len(pos))
-	}
-	if err := checkFormat(*format); err != nil {
-		return c.usageErr("%v", err)
-	}
-	dir, fixed, err := parseDir(*dirFlag)
-	if err == nil && fixed && dir == proto.DirSend {
-		err = errors.New(`--dir send: a "send" link carries nothing from the client; use 'genehost recv'`)
-	}
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	md, err := meta.props(c)
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	ctx, cancel := signalContext(*timeout)
+	ctx, cancel := signalContext(a.timeout)
 	defer cancel()
-	conn, l, dir, err := openLink(ctx, pos[0], pos[1], dir, fixed, md, func(d proto.Direction) error {
+	conn, l, dir, err := openLink(ctx, a.addr, a.iface, a.dir, a.fixed, a.meta, func(d proto.Direction) error {
 		if d == proto.DirSend {
-			return fmt.Errorf(`interface %q only sends (it is a feed); use 'genehost recv'`, pos[1])
+			return fmt.Errorf(`interface %q only sends (it is a feed); use 'genehost recv'`, a.iface)
 		}
 		return nil
 	})
@@ -69,7 +55,7 @@ until the host ends the link. --dir chooses the link direction instead.
 		return c.fail(err)
 	}
 	defer closeConn(conn)
-	p := printer{w: stdout, format: *format}
+	p := printer{w: stdout, format: a.format}
 	recvDone := make(chan error, 1)
 	if dir == proto.DirSendRecv {
 		go func() { recvDone <- drain(ctx, l, p, -1) }()
