@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/client"
 )
 
@@ -73,12 +74,12 @@ and examples, its control operations, flow settings, hash and addresses.
 	case "gene":
 		out = gene.AppendPretty(nil, m, "  ")
 	case "json":
-		var v any = jsonView(m)
+		var v any = host.JSONView(m)
 		if out, err = json.MarshalIndent(v, "", "  "); err != nil {
 			return c.fail(err)
 		}
 	case "asyncapi":
-		doc, err := asyncAPI(m)
+		doc, err := host.AsyncAPI(m)
 		if err != nil {
 			return c.fail(err)
 		}

@@ -1,7 +1,8 @@
-package main
+package host
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,17 +11,9 @@ import (
 	"github.com/genehost/genehost/gene"
 )
 
-const kvLike = `{^name "kv" ^version "1.2.0" ^description "a store" ^direction "send+recv"
- ^validate true
- ^defs {^Key (string ^min-len 1)}
- ^messages {
-   ^set {^from "client" ^doc "store a value"
-         ^schema (gene ^head set ^props {^key (ref Key) ^value any})
-         ^examples [(set ^key "a" ^value 1)]}
-   ^get {^from "client" ^schema (gene ^head get ^props {^key (ref Key)})}
-   ^ok  {^from "server" ^schema (gene ^head ok)}}
- ^control {^reset {^doc "delete every key" ^result int}}
- ^flow {^window 64 ^overflow "block"}
+// servedKV is kvManifest as the manifest control operation serves it:
+// with ^hash, ^addresses and ^standard-control.
+var servedKV = strings.TrimSuffix(kvManifest, "}") + `
  ^hash "sha256:00"
  ^addresses ["unix:///run/g.sock" "tcp://127.0.0.1:7470"]
  ^standard-control [manifest ping health stats pause resume]}`
@@ -30,7 +23,7 @@ const kvLike = `{^name "kv" ^version "1.2.0" ^description "a store" ^direction "
 // with an address and messages, operations with an action and a channel
 // reference, and that every $ref resolves inside the document.
 func TestAsyncAPIShape(t *testing.T) {
-	doc, err := asyncAPI(gene.MustParse(kvLike))
+	doc, err := AsyncAPI(gene.MustParse(servedKV))
 	require.NoError(t, err)
 	raw, err := json.Marshal(doc)
 	require.NoError(t, err)
@@ -40,7 +33,7 @@ func TestAsyncAPIShape(t *testing.T) {
 	assert.Equal(t, "3.0.0", d["asyncapi"])
 	info := d["info"].(map[string]any)
 	assert.Equal(t, "kv", info["title"])
-	assert.Equal(t, "1.2.0", info["version"])
+	assert.Equal(t, "1.0.0", info["version"])
 
 	ch := d["channels"].(map[string]any)["kv"].(map[string]any)
 	assert.Equal(t, "kv", ch["address"])
@@ -76,7 +69,7 @@ func TestAsyncAPIShape(t *testing.T) {
 	assert.Equal(t, "send+recv", x["direction"])
 	assert.Equal(t, "sha256:00", x["hash"])
 	assert.Contains(t, x["control"], "reset")
-	assert.Equal(t, "block", x["flow"].(map[string]any)["overflow"])
+	assert.Equal(t, "drop-oldest", x["flow"].(map[string]any)["overflow"])
 
 	// Every $ref points at something in the document.
 	var walk func(v any)
@@ -125,7 +118,7 @@ func splitPointer(p string) []string {
 }
 
 func TestAsyncAPIOneWay(t *testing.T) {
-	doc, err := asyncAPI(gene.MustParse(`{^name "feed" ^direction "send"}`))
+	doc, err := AsyncAPI(gene.MustParse(`{^name "feed" ^direction "send"}`))
 	require.NoError(t, err)
 	ops := doc["operations"].(map[string]any)
 	assert.Contains(t, ops, "send")
@@ -134,7 +127,7 @@ func TestAsyncAPIOneWay(t *testing.T) {
 }
 
 func TestAsyncAPIBadManifest(t *testing.T) {
-	_, err := asyncAPI(gene.MustParse(`{^name "x" ^direction "sideways"}`))
+	_, err := AsyncAPI(gene.MustParse(`{^name "x" ^direction "sideways"}`))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "^direction")
 }

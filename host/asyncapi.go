@@ -1,4 +1,4 @@
-package main
+package host
 
 import (
 	"bytes"
@@ -7,15 +7,14 @@ import (
 	"regexp"
 
 	"github.com/genehost/genehost/gene"
-	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/proto"
 )
 
 // AsyncAPIVersion is the AsyncAPI specification version of the documents
-// asyncAPI produces.
+// AsyncAPI produces.
 const AsyncAPIVersion = "3.0.0"
 
-// asyncAPI turns a served manifest (the result of the manifest control
+// AsyncAPI turns a served manifest (the result of the manifest control
 // operation: the manifest plus ^hash, ^addresses and ^standard-control)
 // into an AsyncAPI 3.0 document, as a tree ready for encoding/json.
 //
@@ -27,8 +26,8 @@ const AsyncAPIVersion = "3.0.0"
 // components/schemas. What AsyncAPI has no words for (direction, flow
 // settings, control operations, the manifest hash) is kept under
 // x-genehost keys.
-func asyncAPI(served gene.Value) (map[string]any, error) {
-	m, err := host.ParseManifest(served)
+func AsyncAPI(served gene.Value) (map[string]any, error) {
+	m, err := ParseManifest(served)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +69,7 @@ func asyncAPI(served gene.Value) (map[string]any, error) {
 		if len(msg.Examples) > 0 {
 			ex := make([]any, len(msg.Examples))
 			for i, e := range msg.Examples {
-				ex[i] = map[string]any{"payload": jsonView(e), "x-genehost-text": gene.Format(e)}
+				ex[i] = map[string]any{"payload": JSONView(e), "x-genehost-text": gene.Format(e)}
 			}
 			mo["examples"] = ex
 		}
@@ -120,7 +119,7 @@ func asyncAPI(served gene.Value) (map[string]any, error) {
 	flow, _ := m.Value().Get("flow")
 	ext := map[string]any{
 		"direction": m.Direction.String(),
-		"flow":      jsonView(flow),
+		"flow":      JSONView(flow),
 		"control":   control,
 		"validate":  m.Validate,
 	}
@@ -128,7 +127,7 @@ func asyncAPI(served gene.Value) (map[string]any, error) {
 		ext["hash"] = h.Str()
 	}
 	if std, ok := served.Get("standard-control"); ok {
-		ext["standard-control"] = jsonView(std)
+		ext["standard-control"] = JSONView(std)
 	}
 
 	doc := map[string]any{
@@ -196,7 +195,7 @@ func orEmpty(xs []any) []any {
 }
 
 // jsonView is the JSON view of v (gene.AppendJSON) as a decoded tree.
-func jsonView(v gene.Value) any {
+func JSONView(v gene.Value) any {
 	dec := json.NewDecoder(bytes.NewReader(gene.AppendJSON(nil, v)))
 	dec.UseNumber()
 	var out any
