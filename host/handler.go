@@ -70,7 +70,9 @@ type Link interface {
 	// link, or a value over the size limit.
 	Send(ctx context.Context, v gene.Value) error
 	// TrySend is Send without waiting: it fails with ErrNoCredit when the
-	// client has not granted room for v.
+	// client has not granted room for v, or when values queued by a
+	// drop-oldest or latest-only policy wait ahead of it (it never
+	// overtakes them, and never drops or queues).
 	TrySend(v gene.Value) error
 	// Pause stops delivering values to Receive and stops returning
 	// credit, so the client is held back by flow control; Resume undoes

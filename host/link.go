@@ -214,6 +214,15 @@ func (l *link) TrySend(v gene.Value) error {
 	if err != nil {
 		return err
 	}
+	if l.m.Flow.Overflow == DropOldest || l.m.Flow.Overflow == LatestOnly {
+		// Values queued while the client had no credit go first: a value
+		// sent now must not overtake them.
+		l.qmu.Lock()
+		defer l.qmu.Unlock()
+		if l.flushing || len(l.q) > 0 {
+			return fmt.Errorf("link %d: %w: %d values are queued ahead", l.id, ErrNoCredit, len(l.q))
+		}
+	}
 	return l.sent(l.sl.TrySendEncoded(p))
 }
 

@@ -120,6 +120,12 @@ func (x *inst) Send(ctx context.Context, link plugin.LinkID, v gene.Value) error
 	if err != nil {
 		return err
 	}
+	// With credit the value goes at once, and no budget (a context and a
+	// timer per value) is needed; TrySend never drops or queues, so the
+	// interface's overflow policy applies in the Send below.
+	if err := l.TrySend(v); !errors.Is(err, host.ErrNoCredit) {
+		return sendErr(link, err)
+	}
 	sctx, cancel, budget := sendBudget(ctx)
 	defer cancel()
 	err = l.Send(sctx, v)
