@@ -67,7 +67,7 @@ type Message struct {
 type Operation struct {
 	Name   string
 	Doc    string
-	Args   *schema.Schema // nil: takes no argument
+	Args   *schema.Schema // nil: the argument is not checked (any, or none)
 	Result *schema.Schema // nil: any result
 }
 
