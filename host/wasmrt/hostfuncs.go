@@ -76,6 +76,27 @@ func valueTypes(ts []abi.ValueType) []api.ValueType {
 func ret32(stack []uint64, st abi.Status) { stack[0] = uint64(uint32(int32(st))) }
 func ret64(stack []uint64, n int64)       { stack[0] = uint64(n) }
 
+// read32 is read for a host function whose result is an i32 status: when
+// the range is outside guest memory it also sets the result to BadValue.
+func (in *instance) read32(stack []uint64, fn string, ptr, n uint32) ([]byte, bool) {
+	b, ok := in.read(fn, ptr, n)
+	if !ok {
+		ret32(stack, abi.BadValue)
+	}
+	return b, ok
+}
+
+// read64 is read for a host function whose result is an i64, negative
+// for a status: when the range is outside guest memory it also sets the
+// result to -BadValue.
+func (in *instance) read64(stack []uint64, fn string, ptr, n uint32) ([]byte, bool) {
+	b, ok := in.read(fn, ptr, n)
+	if !ok {
+		ret64(stack, -int64(abi.BadValue))
+	}
+	return b, ok
+}
+
 // read returns a view of guest memory, or records why it cannot.
 func (in *instance) read(fn string, ptr, n uint32) ([]byte, bool) {
 	b, ok := in.mem.Read(ptr, n)
@@ -152,9 +173,8 @@ func (in *instance) ghSend(stack []uint64, try bool) {
 		fn = abi.ImportTrySend
 	}
 	link := plugin.LinkID(stack[0])
-	b, ok := in.read(fn, uint32(stack[1]), uint32(stack[2]))
+	b, ok := in.read32(stack, fn, uint32(stack[1]), uint32(stack[2]))
 	if !ok {
-		ret32(stack, abi.BadValue)
 		return
 	}
 	v, err := in.sentValue(b)
@@ -193,9 +213,8 @@ func (in *instance) fail0(fn string, link plugin.LinkID, err error) abi.Status {
 
 func (in *instance) ghCloseLink(stack []uint64) {
 	link := plugin.LinkID(stack[0])
-	b, ok := in.read(abi.ImportCloseLink, uint32(stack[1]), uint32(stack[2]))
+	b, ok := in.read32(stack, abi.ImportCloseLink, uint32(stack[1]), uint32(stack[2]))
 	if !ok {
-		ret32(stack, abi.BadValue)
 		return
 	}
 	ret32(stack, in.fail0(abi.ImportCloseLink, link, in.host.CloseLink(link, string(b))))
@@ -224,9 +243,8 @@ func (in *instance) kv() (plugin.Store, error) {
 
 func (in *instance) ghKVGet(stack []uint64) {
 	const fn = abi.ImportKVGet
-	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	key, ok := in.read64(stack, fn, uint32(stack[0]), uint32(stack[1]))
 	if !ok {
-		ret64(stack, -int64(abi.BadValue))
 		return
 	}
 	vptr, vcap := uint32(stack[2]), uint32(stack[3])
@@ -252,14 +270,12 @@ func (in *instance) ghKVGet(stack []uint64) {
 
 func (in *instance) ghKVPut(stack []uint64) {
 	const fn = abi.ImportKVPut
-	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	key, ok := in.read32(stack, fn, uint32(stack[0]), uint32(stack[1]))
 	if !ok {
-		ret32(stack, abi.BadValue)
 		return
 	}
-	val, ok := in.read(fn, uint32(stack[2]), uint32(stack[3]))
+	val, ok := in.read32(stack, fn, uint32(stack[2]), uint32(stack[3]))
 	if !ok {
-		ret32(stack, abi.BadValue)
 		return
 	}
 	st, err := in.kv()
@@ -271,9 +287,8 @@ func (in *instance) ghKVPut(stack []uint64) {
 
 func (in *instance) ghKVDelete(stack []uint64) {
 	const fn = abi.ImportKVDelete
-	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	key, ok := in.read32(stack, fn, uint32(stack[0]), uint32(stack[1]))
 	if !ok {
-		ret32(stack, abi.BadValue)
 		return
 	}
 	st, err := in.kv()
@@ -294,14 +309,12 @@ func (in *instance) ghKVDelete(stack []uint64) {
 
 func (in *instance) ghKVScan(stack []uint64) {
 	const fn = abi.ImportKVScan
-	prefix, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	prefix, ok := in.read64(stack, fn, uint32(stack[0]), uint32(stack[1]))
 	if !ok {
-		ret64(stack, -int64(abi.BadValue))
 		return
 	}
-	after, ok := in.read(fn, uint32(stack[2]), uint32(stack[3]))
+	after, ok := in.read64(stack, fn, uint32(stack[2]), uint32(stack[3]))
 	if !ok {
-		ret64(stack, -int64(abi.BadValue))
 		return
 	}
 	if len(after) == 0 {
@@ -309,8 +322,7 @@ func (in *instance) ghKVScan(stack []uint64) {
 	}
 	limit := int(uint32(stack[4]))
 	optr, ocap := uint32(stack[5]), uint32(stack[6])
-	if _, ok := in.read(fn, optr, ocap); !ok {
-		ret64(stack, -int64(abi.BadValue))
+	if _, ok := in.read64(stack, fn, optr, ocap); !ok {
 		return
 	}
 	st, err := in.kv()
@@ -351,15 +363,13 @@ func (in *instance) ghKVCAS(stack []uint64) {
 		ret64(stack, -int64(abi.BadValue))
 		return
 	}
-	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	key, ok := in.read64(stack, fn, uint32(stack[0]), uint32(stack[1]))
 	if !ok {
-		ret64(stack, -int64(abi.BadValue))
 		return
 	}
 	var expect, next []byte
 	if flags&abi.CASExpect != 0 {
-		if expect, ok = in.read(fn, uint32(stack[2]), uint32(stack[3])); !ok {
-			ret64(stack, -int64(abi.BadValue))
+		if expect, ok = in.read64(stack, fn, uint32(stack[2]), uint32(stack[3])); !ok {
 			return
 		}
 		if expect == nil {
@@ -367,8 +377,7 @@ func (in *instance) ghKVCAS(stack []uint64) {
 		}
 	}
 	if flags&abi.CASPut != 0 {
-		if next, ok = in.read(fn, uint32(stack[4]), uint32(stack[5])); !ok {
-			ret64(stack, -int64(abi.BadValue))
+		if next, ok = in.read64(stack, fn, uint32(stack[4]), uint32(stack[5])); !ok {
 			return
 		}
 		if next == nil {
@@ -376,8 +385,7 @@ func (in *instance) ghKVCAS(stack []uint64) {
 		}
 	}
 	cptr, ccap := uint32(stack[7]), uint32(stack[8])
-	if _, ok := in.read(fn, cptr, ccap); !ok {
-		ret64(stack, -int64(abi.BadValue))
+	if _, ok := in.read64(stack, fn, cptr, ccap); !ok {
 		return
 	}
 	st, err := in.kv()
@@ -406,17 +414,15 @@ func (in *instance) ghKVCAS(stack []uint64) {
 // little-endian int64.
 func (in *instance) ghKVIncr(stack []uint64) {
 	const fn = abi.ImportKVIncr
-	key, ok := in.read(fn, uint32(stack[0]), uint32(stack[1]))
+	key, ok := in.read32(stack, fn, uint32(stack[0]), uint32(stack[1]))
 	if !ok {
-		ret32(stack, abi.BadValue)
 		return
 	}
 	by := int64(stack[2])
 	out := uint32(stack[3])
 	// Check the output before changing anything, so a bad pointer never
 	// leaves an increment the guest cannot see.
-	if _, ok := in.read(fn, out, abi.IncrOutSize); !ok {
-		ret32(stack, abi.BadValue)
+	if _, ok := in.read32(stack, fn, out, abi.IncrOutSize); !ok {
 		return
 	}
 	st, err := in.kv()
