@@ -1,150 +1,24 @@
 package wasmrt_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
-	"sync"
 	"testing"
 
+	"github.com/genehost/genehost/host/internal/wasmfixture"
 	"github.com/genehost/genehost/host/plugin"
 )
 
-// Fixture plugins are Go guests under testdata/<name>, built with the Go
-// toolchain on first use. Builds are cached under the user cache
-// directory, keyed by a hash of everything that goes into them (the Go
-// version and the sources of the fixture, the SDK, abi and gene), so a
-// second run costs nothing and a changed source rebuilds.
+// Fixture plugins are Go guests under testdata/<name>, built and cached
+// by host/internal/wasmfixture.
 
-var (
-	fixtureMu    sync.Mutex
-	fixtureLocks = map[string]*sync.Mutex{}
-	sourceHash   string
-	sourceErr    error
-	sourceOnce   sync.Once
-)
-
-// repoRoot finds the module root from the package directory.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
-
-// hashSources hashes the Go version and every .go file of the packages a
-// guest is built from.
-func hashSources(root string) (string, error) {
-	h := sha256.New()
-	h.Write([]byte(runtime.Version()))
-	for _, dir := range []string{"go.mod", "gene", "abi", "sdk/wasm", "host/wasmrt/testdata"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".mod")) || strings.HasSuffix(path, "_test.go") {
-				return nil
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			h.Write([]byte(rel))
-			h.Write([]byte{0})
-			h.Write(b)
-			return nil
-		})
-		if err != nil {
-			return "", err
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
-
-// fixtureWasm returns the bytes of the named fixture, building it when
-// the cache has no build of the current sources.
+// fixtureWasm returns the bytes of the named fixture.
 func fixtureWasm(t testing.TB, name string) []byte {
 	t.Helper()
-	root := repoRoot(t)
-	sourceOnce.Do(func() { sourceHash, sourceErr = hashSources(root) })
-	if sourceErr != nil {
-		t.Fatalf("hash fixture sources: %v", sourceErr)
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "genehost", "wasmrt-fixtures")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, name+"-"+sourceHash+".wasm")
-
-	fixtureMu.Lock()
-	l := fixtureLocks[name]
-	if l == nil {
-		l = &sync.Mutex{}
-		fixtureLocks[name] = l
-	}
-	fixtureMu.Unlock()
-	l.Lock()
-	defer l.Unlock()
-
-	if b, err := os.ReadFile(out); err == nil {
-		return b
-	}
-	tmp := out + ".tmp" + strings.ReplaceAll(t.Name(), "/", "_")
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", tmp, "./host/wasmrt/testdata/"+name)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build fixture %s: %v\n%s", name, err, msg)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return wasmfixture.Wasm(t, name)
 }
 
 // source wraps wasm bytes as a plugin.Source.
 func source(name string, code []byte, l plugin.Limits, g plugin.Grants) *plugin.Source {
-	sum := sha256.Sum256(code)
-	return &plugin.Source{
-		Name:   name,
-		Entry:  name + ".wasm",
-		Code:   code,
-		Hash:   hex.EncodeToString(sum[:]),
-		Limits: l,
-		Grants: g,
-	}
+	return wasmfixture.Source(name, code, l, g)
 }
 
 func fixture(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {

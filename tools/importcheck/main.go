@@ -51,7 +51,7 @@ type rule struct {
 var (
 	runtimes = []string{"./host/jsrt/...", "./host/wasmrt/...", "github.com/dop251/goja/...", "github.com/tetratelabs/wazero/..."}
 	testCode = []string{"testing", "github.com/stretchr/testify/...", "./host/internal/leakcheck", "./host/internal/rawclient",
-		"./host/internal/testcert", "./host/plugin/plugintest", "./host/worker/workertest", "./tests/..."}
+		"./host/internal/testcert", "./host/internal/wasmfixture", "./host/plugin/plugintest", "./host/worker/workertest", "./tests/..."}
 )
 
 func with(a []string, b ...string) []string { return append(append([]string(nil), a...), b...) }
