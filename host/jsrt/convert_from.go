@@ -404,7 +404,9 @@ func (c *conv) temporalOf(o *goja.Object, proto *goja.Object) (gene.Value, *conv
 	return gene.DateTime(t), nil
 }
 
-// number returns v as a float64 if it is a JavaScript number.
+// number returns v as a float64 if it is a JavaScript number. Nothing is
+// converted: the guards rely on that, since a constructor given an object
+// reads it as an array-like or a buffer.
 func number(v goja.Value) (float64, bool) {
 	if v == nil {
 		return 0, false

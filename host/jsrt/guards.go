@@ -153,7 +153,7 @@ func (g *guards) constructors() error {
 	check := map[string]func(args []goja.Value){
 		"Array": func(args []goja.Value) {
 			if len(args) == 1 {
-				if n, ok := numberArg(args[0]); ok && n > float64(g.maxElems) && n <= math.MaxUint32 {
+				if n, ok := number(args[0]); ok && n > float64(g.maxElems) && n <= math.MaxUint32 {
 					g.over("Array", int64(n), fmt.Sprintf("elements (%d bytes)", int64(n)*valueBytes))
 				}
 			}
@@ -226,24 +226,12 @@ func (g *guards) constructors() error {
 	return nil
 }
 
-// numberArg is v as a number when it is one (not converted: a constructor
-// given an object reads it as an array-like or a buffer).
-func numberArg(v goja.Value) (float64, bool) {
-	switch x := v.Export().(type) {
-	case int64:
-		return float64(x), true
-	case float64:
-		return x, true
-	}
-	return 0, false
-}
-
 func (g *guards) bufferCheck(name string) func([]goja.Value) {
 	return func(args []goja.Value) {
 		if len(args) == 0 {
 			return
 		}
-		if n, ok := numberArg(args[0]); ok && n > float64(g.maxBytes) && n < 1<<53 {
+		if n, ok := number(args[0]); ok && n > float64(g.maxBytes) && n < 1<<53 {
 			g.over(name, int64(n), "bytes")
 		}
 	}
@@ -257,7 +245,7 @@ func (g *guards) typedArrayCheck(name string, size int64) func([]goja.Value) {
 		if len(args) == 0 {
 			return
 		}
-		n, ok := numberArg(args[0])
+		n, ok := number(args[0])
 		if !ok {
 			o, isObj := args[0].(*goja.Object)
 			if !isObj {
