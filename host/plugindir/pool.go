@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/plugin"
 )
 
@@ -59,7 +60,7 @@ func (p *pool) get(ctx context.Context) (*inst, error) {
 			return x, nil
 		}
 		p.v.faults.crash(time.Now(), lost)
-		p.v.log.Warn("a pool instance was lost between callbacks; rebuilding it", "error", trimmed(lost))
+		p.v.log.Warn("a pool instance was lost between callbacks; rebuilding it", "error", logtext.Err(lost))
 		p.put(x, "nothing (it was idle)", 0, lost)
 	}
 }
@@ -124,7 +125,7 @@ func (p *pool) rebuild() {
 		if p.v.ctx.Err() != nil {
 			return
 		}
-		p.v.log.Error("rebuilding a pool instance failed", "error", trimmed(err))
+		p.v.log.Error("rebuilding a pool instance failed", "error", logtext.Err(err))
 		wait = min(max(2*wait, backoffMin), backoffMax)
 	}
 }

@@ -165,7 +165,7 @@ func (v *version) health() (host.Health, string) {
 // returns the error the link is reset with (PLUGIN_FAILED).
 func (v *version) crash(callback string, link plugin.LinkID, err error) error {
 	v.faults.crash(time.Now(), err)
-	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", trimmed(err))
+	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", logtext.Err(err))
 	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, link, err)
 }
 
@@ -174,13 +174,9 @@ func (v *version) crash(callback string, link plugin.LinkID, err error) error {
 // (and file:line where the runtime knows it). The instance is kept.
 func (v *version) handlerFailed(callback string, link plugin.LinkID, err error) error {
 	v.faults.handlerError()
-	v.log.Debug("handler error: the link is reset", "link", uint64(link), "callback", callback, "error", trimmed(err))
+	v.log.Debug("handler error: the link is reset", "link", uint64(link), "callback", callback, "error", logtext.Err(err))
 	return proto.Errorf(proto.CodeHandlerError, "plugin %q %s: %v", v.cfg.Name, callback, err)
 }
-
-// trimmed bounds an error's text in the host log (logtext.Max): a plugin
-// chooses its exception messages, and a huge one must not flood the log.
-func trimmed(err error) string { return logtext.Err(err) }
 
 // linkGone reports whether l has closed (reset by the client, by the
 // plugin, or by the host for a slow consumer).
@@ -537,13 +533,13 @@ func (v *version) control(ctx context.Context) (*inst, error) {
 	v.mu.Lock()
 	x := v.ctl
 	v.mu.Unlock()
-	if x != nil && x.lost() != nil {
-		v.faults.crash(time.Now(), x.lost())
-		v.dropControl(x)
-		x = nil
-	}
 	if x != nil {
-		return x, nil
+		lost := x.lost()
+		if lost == nil {
+			return x, nil
+		}
+		v.faults.crash(time.Now(), lost)
+		v.dropControl(x)
 	}
 	x, err := v.newInst(ctx)
 	if err != nil {
