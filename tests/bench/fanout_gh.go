@@ -23,12 +23,10 @@ func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), err
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := []func(){func() { p.Close() }}
-	pub, err := p.dial(ctx)
+	pub, cleanup, err := connect(ctx, p)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanup = append(cleanup, func() { pub.Close() })
 	subs := make([]*client.Conn, b.cfg.subs)
 	for i := range subs {
 		if subs[i], err = p.dial(ctx); err != nil {

@@ -80,6 +80,20 @@ func (h *ghHost) dial(ctx context.Context) (*client.Conn, error) {
 	return client.Dial(ctx, h.addr, client.Config{})
 }
 
+// connect dials the host h serves. The cleanups close h, and the
+// connection when there is one; on error h is still to be closed.
+func connect(ctx context.Context, h interface {
+	Close() error
+	dial(context.Context) (*client.Conn, error)
+}) (*client.Conn, []func(), error) {
+	cleanup := []func(){func() { h.Close() }}
+	conn, err := h.dial(ctx)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	return conn, append(cleanup, func() { conn.Close() }), nil
+}
+
 // sinkHandler counts what each sink link received (decoded by the host)
 // and reports the count when the link closes.
 type sinkHandler struct {
@@ -130,12 +144,10 @@ func genehostRoundTripTrials(ctx context.Context, b *bench, inflight int) ([]tri
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := []func(){func() { h.Close() }}
-	conn, err := h.dial(ctx)
+	conn, cleanup, err := connect(ctx, h)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanup = append(cleanup, func() { conn.Close() })
 	trials := []trial{}
 	native, err := roundTripTrial(ctx, b, "genehost native", conn, ifaceEcho, inflight)
 	if err != nil {
@@ -217,12 +229,10 @@ func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := []func(){func() { p.Close() }}
-	conn, err := p.dial(ctx)
+	conn, cleanup, err := connect(ctx, p)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanup = append(cleanup, func() { conn.Close() })
 	var trials []trial
 	for _, iso := range []string{"process", "none"} {
 		for _, pl := range []struct{ name, plugin string }{{"genehost JS echo", "echo"}, {"genehost Wasm echo", "wasm-echo"}} {
@@ -247,12 +257,10 @@ func pluginStreamTrials(ctx context.Context, b *bench) ([]trial, []func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := []func(){func() { p.Close() }}
-	conn, err := p.dial(ctx)
+	conn, cleanup, err := connect(ctx, p)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanup = append(cleanup, func() { conn.Close() })
 	var trials []trial
 	for _, iso := range []string{"process", "none"} {
 		iface := isolatedName("echo", iso)
@@ -320,12 +328,10 @@ func genehostStreamTrials(ctx context.Context, b *bench) ([]trial, []func(), err
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := []func(){func() { h.Close() }}
-	conn, err := h.dial(ctx)
+	conn, cleanup, err := connect(ctx, h)
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanup = append(cleanup, func() { conn.Close() })
 	return []trial{{"genehost stream", func(ctx context.Context) (float64, error) {
 		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
 			return genehostStreamRun(ctx, h, conn, d)
