@@ -115,6 +115,13 @@ func serve(t testing.TB, plugins, data string) *daemon {
 	stdout, err := d.cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, d.cmd.Start())
+	// registered before Reap, so it runs after the kill at cleanup
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("genehost serve log:\n%s", d.log.String())
+		}
+	})
+	e2e.Reap(t, d.cmd, d.exited, &d.exitErr)
 	lines := make(chan string, 8)
 	go func() {
 		defer close(lines)
@@ -123,21 +130,6 @@ func serve(t testing.TB, plugins, data string) *daemon {
 			lines <- sc.Text()
 		}
 	}()
-	go func() {
-		d.exitErr = d.cmd.Wait()
-		close(d.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-d.exited:
-		default:
-			_ = d.cmd.Process.Kill()
-			<-d.exited
-		}
-		if t.Failed() {
-			t.Logf("genehost serve log:\n%s", d.log.String())
-		}
-	})
 	deadline := time.After(120 * time.Second)
 	for d.unix == "" || d.tcp == "" || d.http == "" {
 		select {

@@ -50,18 +50,7 @@ func startCmd(t *testing.T, d *daemon, args ...string) *background {
 	b.cmd.Env = env(d.runtime)
 	b.cmd.Stdout, b.cmd.Stderr = b.stdout, b.stderr
 	require.NoError(t, b.cmd.Start())
-	go func() {
-		b.err = b.cmd.Wait()
-		close(b.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-b.exited:
-		default:
-			b.cmd.Process.Kill()
-			<-b.exited
-		}
-	})
+	e2e.Reap(t, b.cmd, b.exited, &b.err)
 	return b
 }
 

@@ -185,6 +185,13 @@ func serve(t testing.TB, o serveOpts) *daemon {
 	stdout, err := d.cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, d.cmd.Start())
+	// registered before Reap, so it runs after the kill at cleanup
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("genehost serve log:\n%s", d.log.String())
+		}
+	})
+	e2e.Reap(t, d.cmd, d.exited, &d.exitErr)
 	lines := make(chan string, 16)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -193,21 +200,6 @@ func serve(t testing.TB, o serveOpts) *daemon {
 		}
 		close(lines)
 	}()
-	go func() {
-		d.exitErr = d.cmd.Wait()
-		close(d.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-d.exited:
-		default:
-			d.cmd.Process.Kill()
-			<-d.exited
-		}
-		if t.Failed() {
-			t.Logf("genehost serve log:\n%s", d.log.String())
-		}
-	})
 	want := 2
 	if o.http {
 		want++

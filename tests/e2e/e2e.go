@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -69,4 +70,22 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Reap waits for the started cmd in the background: it sets *err to Wait's
+// result, then closes exited. At cleanup cmd is killed if still running,
+// and waited for.
+func Reap(t testing.TB, cmd *exec.Cmd, exited chan struct{}, err *error) {
+	go func() {
+		*err = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
 }
