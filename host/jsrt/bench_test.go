@@ -1,6 +1,7 @@
 package jsrt
 
 import (
+	"context"
 	"testing"
 
 	"github.com/genehost/genehost/gene"
@@ -29,20 +30,7 @@ func benchEcho(b *testing.B, fixture string) {
 		{"order", `(order ^id 4711 ^user "ada" ^items [(item ^sku "A-1001" ^qty 2) (item ^sku "B-2002" ^qty 1)] ^total 59.9 ^at 2026-11-24T09:30:15Z)`},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			src := loadFixture(b, fixture, plugin.Limits{}, plugin.Grants{})
-			m, err := New().Compile(b.Context(), src)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := plugintest.New(b, plugin.Grants{})
-			in, err := m.Instantiate(b.Context(), h)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer in.Close(b.Context())
-			if err := in.Open(b.Context(), plugin.LinkInfo{ID: 1}); err != nil {
-				b.Fatal(err)
-			}
+			in, h := openBench(b, fixture)
 			vs := []gene.Value{gene.MustParse(c.value)}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -55,4 +43,25 @@ func benchEcho(b *testing.B, fixture string) {
 			}
 		})
 	}
+}
+
+// openBench compiles a fixture, instantiates it on a fresh test host and
+// opens link 1; the instance is closed when b ends.
+func openBench(b *testing.B, fixture string) (plugin.Instance, *plugintest.Host) {
+	b.Helper()
+	src := loadFixture(b, fixture, plugin.Limits{}, plugin.Grants{})
+	m, err := New().Compile(b.Context(), src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := plugintest.New(b, plugin.Grants{})
+	in, err := m.Instantiate(b.Context(), h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { in.Close(context.Background()) })
+	if err := in.Open(b.Context(), plugin.LinkInfo{ID: 1}); err != nil {
+		b.Fatal(err)
+	}
+	return in, h
 }

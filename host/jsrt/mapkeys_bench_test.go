@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/genehost/genehost/gene"
-	"github.com/genehost/genehost/host/plugin"
-	"github.com/genehost/genehost/host/plugin/plugintest"
 )
 
 // BenchmarkJSEchoCompositeKeys echoes a general map whose keys are all
@@ -18,20 +16,7 @@ import (
 func BenchmarkJSEchoCompositeKeys(b *testing.B) {
 	for _, n := range []int{1024, 4096} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			src := loadFixture(b, "echo", plugin.Limits{}, plugin.Grants{})
-			m, err := New().Compile(b.Context(), src)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := plugintest.New(b, plugin.Grants{})
-			in, err := m.Instantiate(b.Context(), h)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer in.Close(b.Context())
-			if err := in.Open(b.Context(), plugin.LinkInfo{ID: 1}); err != nil {
-				b.Fatal(err)
-			}
+			in, _ := openBench(b, "echo")
 			vs := []gene.Value{compositeKeyMap(n)}
 			b.ReportAllocs()
 			for b.Loop() {
