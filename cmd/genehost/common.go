@@ -177,6 +177,18 @@ func openLink(ctx context.Context, addr, iface string, dir proto.Direction, fixe
 	return conn, l, dir, nil
 }
 
+// connect dials addr under signalContext(timeout); done closes the
+// connection, then cancels the context.
+func connect(timeout time.Duration, addr string) (context.Context, *client.Conn, func(), error) {
+	ctx, cancel := signalContext(timeout)
+	conn, err := dial(ctx, addr)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return ctx, conn, func() { closeConn(conn); cancel() }, nil
+}
+
 func closeConn(conn *client.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

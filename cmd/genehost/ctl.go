@@ -58,13 +58,11 @@ and manifest.
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := signalContext(*timeout)
-	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	ctx, conn, done, err := connect(*timeout, pos[0])
 	if err != nil {
 		return c.fail(err)
 	}
-	defer closeConn(conn)
+	defer done()
 	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)

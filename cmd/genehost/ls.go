@@ -47,13 +47,11 @@ that token opens besides those that need none.
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := signalContext(*timeout)
-	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	ctx, conn, done, err := connect(*timeout, pos[0])
 	if err != nil {
 		return c.fail(err)
 	}
-	defer closeConn(conn)
+	defer done()
 	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)

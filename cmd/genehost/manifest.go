@@ -54,13 +54,11 @@ and examples, its control operations, flow settings, hash and addresses.
 	if err != nil {
 		return c.usageErr("%v", err)
 	}
-	ctx, cancel := signalContext(*timeout)
-	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	ctx, conn, done, err := connect(*timeout, pos[0])
 	if err != nil {
 		return c.fail(err)
 	}
-	defer closeConn(conn)
+	defer done()
 	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{Meta: md})
 	if err != nil {
 		return c.fail(err)

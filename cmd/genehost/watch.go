@@ -73,13 +73,11 @@ come only with its token (--token).
 	if len(ifaces) == 0 {
 		ifaces = []string{host.SysInterface}
 	}
-	ctx, cancel := signalContext(*timeout)
-	defer cancel()
-	conn, err := dial(ctx, pos[0])
+	ctx, conn, done, err := connect(*timeout, pos[0])
 	if err != nil {
 		return c.fail(err)
 	}
-	defer closeConn(conn)
+	defer done()
 	ctls := make([]*client.Control, 0, len(ifaces))
 	for _, name := range ifaces {
 		ctl, err := conn.Control(ctx, name, client.LinkOptions{Meta: md})
