@@ -4,9 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
-	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 )
 
@@ -33,12 +31,7 @@ module.exports = { control: {
   errorNoId: () => genehost.error('bad-request', 'no ^key'),
   errorBad: () => caught(() => genehost.error(404, 'x')),
 } };`, plugin.Limits{}, plugin.Grants{KV: true})
-	call := func(op, arg string) string {
-		t.Helper()
-		v, err := p.in.Control(t.Context(), 0, op, gene.MustParse(arg))
-		require.NoError(t, err)
-		return gene.Format(v)
-	}
+	call := p.control
 
 	t.Run("incr", func(t *testing.T) {
 		assert.Equal(t, `1`, call("incr", `["c"]`), "absent counts as 0, by defaults to 1")

@@ -71,6 +71,15 @@ func tryLoad(t *testing.T, dir string, l plugin.Limits, g plugin.Grants) (*plug,
 	return p, nil
 }
 
+// control calls the control operation op with arg (Gene text) and
+// returns its result as Gene text; an error fails the test.
+func (p *plug) control(op, arg string) string {
+	p.t.Helper()
+	v, err := p.in.Control(p.t.Context(), 0, op, gene.MustParse(arg))
+	require.NoError(p.t, err)
+	return gene.Format(v)
+}
+
 // values delivers text values (Gene text, several top-level forms) on link 1.
 func (p *plug) values(text string) (plugin.Flow, error) {
 	vs, err := gene.ParseAll([]byte(text), gene.ReadOptions{})
@@ -349,12 +358,7 @@ func TestKV(t *testing.T) {
   bin: () => genehost.kv.get(new Uint8Array([0, 1])),
   badKey: () => genehost.kv.get(5),
 } };`, plugin.Limits{}, plugin.Grants{KV: true})
-	call := func(op, arg string) string {
-		t.Helper()
-		v, err := p.in.Control(t.Context(), 0, op, gene.MustParse(arg))
-		require.NoError(t, err)
-		return gene.Format(v)
-	}
+	call := p.control
 	call("fill", "nil")
 	assert.Equal(t, `[["a/1" (v "a/1")] ["a/2" (v "a/2")]]`, call("scan", `{^prefix "a/"}`))
 	assert.Equal(t, `[["a/2" (v "a/2")]]`, call("scan", `{^prefix "a/" ^after "a/1"}`))
@@ -375,12 +379,7 @@ func TestKVBatch(t *testing.T) {
   scan: () => genehost.kv.scan({}),
   bad(ops) { try { genehost.kv.batch(ops); } catch (e) { return [e.name, e.code ?? null, e.message]; } },
 } };`, plugin.Limits{}, plugin.Grants{KV: true})
-	call := func(op, arg string) string {
-		t.Helper()
-		v, err := p.in.Control(t.Context(), 0, op, gene.MustParse(arg))
-		require.NoError(t, err)
-		return gene.Format(v)
-	}
+	call := p.control
 	assert.Equal(t, `[true true true]`, call("batch", `[["put" "a" 1] ["put" "b" (v ^x 2)] ["put" "c" "three"]]`))
 	assert.Equal(t, `[true false true]`, call("batch", `[["delete" "a"] ["delete" "nope"] ["put" "a" 4]]`))
 	assert.Equal(t, `[]`, call("batch", `[]`))
