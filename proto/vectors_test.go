@@ -319,7 +319,10 @@ func decodeTyped(f Frame) (any, error) {
 	return d(f)
 }
 
-const vectorsMarker = "<!-- vectors -->\n"
+const (
+	vectorsMarker    = "<!-- vectors -->\n"
+	vectorsEndMarker = "<!-- /vectors -->"
+)
 
 // vectorsSection is what PROTOCOL.md holds after the marker.
 func vectorsSection() string {
@@ -339,7 +342,12 @@ func writeVectors(t *testing.T) {
 	require.NoError(t, err)
 	i := bytes.Index(doc, []byte(vectorsMarker))
 	require.GreaterOrEqual(t, i, 0, "PROTOCOL.md has no %q", vectorsMarker)
+	j := bytes.Index(doc, []byte(vectorsEndMarker))
+	require.Greater(t, j, i, "PROTOCOL.md has no %q after %q", vectorsEndMarker, vectorsMarker)
+	// The section between the markers is rewritten; what follows it
+	// (appendix A) is kept.
 	out := append(doc[:i+len(vectorsMarker):i+len(vectorsMarker)], vectorsSection()...)
+	out = append(append(out, '\n'), doc[j:]...)
 	require.NoError(t, os.WriteFile("../PROTOCOL.md", out, 0o644))
 }
 

@@ -1,0 +1,51 @@
+package host_test
+
+import (
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/host"
+	"github.com/genehost/genehost/host/internal/rawclient"
+	"github.com/genehost/genehost/proto"
+)
+
+// The rules of PROTOCOL.md that a running host must follow, each checked
+// over a real socket with raw frames.
+
+// vectorBytes reads a test vector of PROTOCOL.md section 12 from
+// proto/testdata/vectors: hex pairs, '#' to the end of a line a comment.
+func vectorBytes(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "proto", "testdata", "vectors", name+".hex"))
+	require.NoError(t, err)
+	var out []byte
+	for _, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		for _, tok := range strings.Fields(line) {
+			x, err := hex.DecodeString(tok)
+			require.NoError(t, err, "vector %s: %q", name, tok)
+			out = append(out, x...)
+		}
+	}
+	return out
+}
+
+// TestRawRefusalIsTheVector: what a host with its default settings writes
+// to a HELLO offering only json/1 is, byte for byte, the host-refusal
+// vector.
+func TestRawRefusalIsTheVector(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	conn := rawclient.Connect(t, ua)
+	hello := []byte(`{^version 1 ^encodings ["json/1"] ^window 1048576}`)
+	_, err := conn.Write(append(proto.Preface[:], proto.AppendFrame(nil, proto.TypeHello, 0, 0, hello)...))
+	require.NoError(t, err)
+	got := rawclient.ExpectClosed(t, conn)
+	want := vectorBytes(t, "host-refusal")
+	assert.Equal(t, hex.EncodeToString(want), hex.EncodeToString(got), "the host's refusal differs from PROTOCOL.md's host-refusal vector")
+}
