@@ -103,7 +103,7 @@ func (l *link) fail(what string, err error) {
 	l.ifc.recordError(err)
 	var pe *proto.Error
 	if !errors.As(err, &pe) {
-		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d, %s: %v", l.m.Name, l.id, what, err)
+		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d, %s: %v", l.m.Name, l.sl.ID(), what, err)
 	}
 	// A handler's own error is a client-visible answer that clients can
 	// provoke at will: it is counted in the stats and logged at debug, so
@@ -121,7 +121,7 @@ func (l *link) fail(what string, err error) {
 func (l *link) Values(_ *session.Link, values []gene.Value) {
 	for i, v := range values {
 		if err := l.m.CheckIncoming(v); err != nil {
-			l.sl.Reset(proto.Errorf(proto.CodeSchemaMismatch, "interface %q, link %d: value %d does not match the manifest: %v", l.m.Name, l.id, l.delivered+uint64(i)+1, err))
+			l.sl.Reset(proto.Errorf(proto.CodeSchemaMismatch, "interface %q, link %d: value %d does not match the manifest: %v", l.m.Name, l.sl.ID(), l.delivered+uint64(i)+1, err))
 			return
 		}
 	}
@@ -195,10 +195,10 @@ func (l *link) sent(err error) error {
 func (l *link) encode(v gene.Value) ([]byte, error) {
 	p, err := l.sl.Encode(v)
 	if err != nil {
-		return nil, fmt.Errorf("link %d: %w", l.id, err)
+		return nil, fmt.Errorf("link %d: %w", l.sl.ID(), err)
 	}
 	if max := l.m.Flow.MaxMessageBytes; max > 0 && len(p) > max {
-		return nil, proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds the interface's max-message-bytes %d", l.id, len(p), max)
+		return nil, proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds the interface's max-message-bytes %d", l.sl.ID(), len(p), max)
 	}
 	return p, nil
 }
@@ -220,7 +220,7 @@ func (l *link) TrySend(v gene.Value) error {
 		l.qmu.Lock()
 		defer l.qmu.Unlock()
 		if l.flushing || len(l.q) > 0 {
-			return fmt.Errorf("link %d: %w: %d values are queued ahead", l.id, ErrNoCredit, len(l.q))
+			return fmt.Errorf("link %d: %w: %d values are queued ahead", l.sl.ID(), ErrNoCredit, len(l.q))
 		}
 	}
 	return l.sent(l.sl.TrySendEncoded(p))
@@ -306,7 +306,7 @@ func (l *link) Close(err error) error {
 	}
 	var pe *proto.Error
 	if !errors.As(err, &pe) {
-		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d: %v", l.m.Name, l.id, err)
+		pe = proto.Errorf(proto.CodeHandlerError, "interface %q, link %d: %v", l.m.Name, l.sl.ID(), err)
 	}
 	l.sl.Reset(pe)
 	return nil

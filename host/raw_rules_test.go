@@ -1,7 +1,9 @@
 package host_test
 
 import (
+	"context"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/internal/rawclient"
 	"github.com/genehost/genehost/proto"
@@ -48,4 +51,32 @@ func TestRawRefusalIsTheVector(t *testing.T) {
 	got := rawclient.ExpectClosed(t, conn)
 	want := vectorBytes(t, "host-refusal")
 	assert.Equal(t, hex.EncodeToString(want), hex.EncodeToString(got), "the host's refusal differs from PROTOCOL.md's host-refusal vector")
+}
+
+// TestRawErrorTextsNameTheWireLink: a text sent to the peer names the
+// link by its id on the wire, not by the host's own link number (which
+// counts the links of every transport).
+func TestRawErrorTextsNameTheWireLink(t *testing.T) {
+	fail := host.HandlerFuncs{ReceiveFunc: func(context.Context, host.Link, []gene.Value) error {
+		return errors.New("no thank you")
+	}}
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo, "fail": fail, "typed": host.Echo},
+		map[string]string{"typed": `{^name "typed" ^direction "send+recv" ^validate true ^messages {^n {^from "client" ^schema int}}}`})
+	// Another transport's links take the host's first link numbers.
+	other := rawclient.Dial(t, ua, proto.EncodingBinary)
+	for id := uint32(1); id <= 9; id += 2 {
+		require.Equal(t, proto.TypeAccept, other.Open(id, "echo", proto.SubData, proto.DirSendRecv).Type)
+	}
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, proto.TypeAccept, rc.Open(1, "fail", proto.SubData, proto.DirSendRecv).Type)
+	rc.Data(1, rc.Encode("1"), 0)
+	e := rc.ExpectReset(1)
+	assert.Equal(t, proto.CodeHandlerError, e.Code, "%s", e.Msg)
+	assert.Contains(t, e.Msg, `interface "fail", link 1, receive: no thank you`)
+
+	require.Equal(t, proto.TypeAccept, rc.Open(3, "typed", proto.SubData, proto.DirSendRecv).Type)
+	rc.Data(3, rc.Encode(`"not an int"`), 0)
+	e = rc.ExpectReset(3)
+	assert.Equal(t, proto.CodeSchemaMismatch, e.Code, "%s", e.Msg)
+	assert.Contains(t, e.Msg, `interface "typed", link 3: value 1 does not match`)
 }
