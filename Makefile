@@ -72,5 +72,7 @@ bench:
 
 # bench-peers: genehost against gRPC and NATS on loopback, one table of
 # medians (tests/bench is its own module; BENCHFLAGS=-quick for a smoke run).
+# tools.sh installs protoc and protoc-gen-go and generates the protobuf
+# peer's code (tests/bench/order.pb.go) first.
 bench-peers:
-	cd tests/bench && $(GO) run . $(BENCHFLAGS)
+	cd tests/bench && ./tools.sh && $(GO) run . $(BENCHFLAGS)

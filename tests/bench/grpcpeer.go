@@ -12,9 +12,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
 )
 
-// The gRPC peer: a hand-declared service (no protoc) served over a Unix
+// The gRPC peer: a hand-declared service served over a Unix
 // socket, with one codec that carries either raw bytes (gRPC measured as
 // a transport, the Gene bytes passing through untouched) or the
 // protobuf Order (gRPC as users run it, encoding and decoding a message).
@@ -37,7 +38,8 @@ func (m grpcMode) String() string {
 // rawMsg is the message of the raw-bytes codec.
 type rawMsg struct{ b []byte }
 
-// benchCodec marshals *rawMsg as its bytes and *Order with protowire.
+// benchCodec marshals *rawMsg as its bytes and *Order with the code
+// protoc generated (order.pb.go).
 type benchCodec struct{}
 
 func (benchCodec) Name() string { return "bench" }
@@ -47,7 +49,8 @@ func (benchCodec) Marshal(v any) (mem.BufferSlice, error) {
 	case *rawMsg:
 		return mem.BufferSlice{mem.SliceBuffer(m.b)}, nil
 	case *Order:
-		return mem.BufferSlice{mem.SliceBuffer(m.Marshal(make([]byte, 0, 128)))}, nil
+		b, err := proto.MarshalOptions{}.MarshalAppend(make([]byte, 0, 128), m)
+		return mem.BufferSlice{mem.SliceBuffer(b)}, err
 	case *count:
 		return mem.BufferSlice{mem.SliceBuffer(m.append(nil))}, nil
 	}
@@ -60,7 +63,7 @@ func (benchCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		m.b = data.Materialize()
 		return nil
 	case *Order:
-		return m.Unmarshal(data.Materialize())
+		return proto.Unmarshal(data.Materialize(), m)
 	case *count:
 		return m.parse(data.Materialize())
 	}
@@ -103,16 +106,17 @@ func grpcEcho(srv any, ctx context.Context, dec func(any) error, _ grpc.UnarySer
 }
 
 // sink receives a client stream, decoding every message (Gene bytes with
-// the Gene decoder, protobuf with protowire), and answers the count.
+// the Gene decoder, protobuf with the generated code), and answers the
+// count.
 func grpcSink(srv any, stream grpc.ServerStream) error {
 	s := srv.(*grpcServer)
 	var n uint64
 	var raw rawMsg
-	var order Order
+	order := new(Order)
 	for {
 		var err error
 		if s.mode == grpcProto {
-			err = stream.RecvMsg(&order)
+			err = stream.RecvMsg(order)
 		} else {
 			if err = stream.RecvMsg(&raw); err == nil {
 				_, err = decodeGene(raw.b)
@@ -197,8 +201,7 @@ func (p *grpcPeer) dial() (*grpc.ClientConn, error) {
 // request is the message the client sends each call.
 func (p *grpcPeer) request() any {
 	if p.mode == grpcProto {
-		o := payloadOrder
-		return &o
+		return payloadOrder
 	}
 	return &rawMsg{b: payloadBytes}
 }

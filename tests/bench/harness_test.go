@@ -2,11 +2,11 @@ package main
 
 import (
 	"math"
-	"reflect"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestPayloadIsAboutHundredBytes(t *testing.T) {
@@ -23,21 +23,32 @@ func TestPayloadIsAboutHundredBytes(t *testing.T) {
 }
 
 func TestOrderRoundTrip(t *testing.T) {
-	data := payloadOrder.Marshal(nil)
-	var o Order
-	if err := o.Unmarshal(data); err != nil {
+	data, err := proto.Marshal(payloadOrder)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(o, payloadOrder) {
-		t.Fatalf("round trip gave %+v, want %+v", o, payloadOrder)
+	if n := len(data); n < 40 || n > 60 {
+		t.Errorf("the protobuf order is %d bytes, want about 50", n)
 	}
-	// An unknown field is skipped, as protobuf requires.
+	var o Order
+	if err := proto.Unmarshal(data, &o); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(&o, payloadOrder) {
+		t.Fatalf("round trip gave %v, want %v", &o, payloadOrder)
+	}
+	// The order says what payload says, field by field.
+	if o.GetId() != 4711 || o.GetUser() != "ada" || len(o.GetItems()) != 2 || o.GetItems()[1].GetSku() != "B-2002" ||
+		o.GetTotal() != 59.9 || time.UnixMicro(o.GetAtUnixMicros()).UTC().Format(time.RFC3339) != "2026-11-24T09:30:15Z" {
+		t.Fatalf("order %v is not the payload %s", &o, payload)
+	}
+	// An unknown field is kept aside, as protobuf requires.
 	extra := protowire.AppendTag(append([]byte(nil), data...), 99, protowire.BytesType)
 	extra = protowire.AppendString(extra, "later")
-	if err := o.Unmarshal(extra); err != nil || !reflect.DeepEqual(o, payloadOrder) {
-		t.Fatalf("with an unknown field: %+v, %v", o, err)
+	if err := proto.Unmarshal(extra, &o); err != nil || o.GetUser() != "ada" {
+		t.Fatalf("with an unknown field: %v, %v", &o, err)
 	}
-	if err := o.Unmarshal(data[:len(data)-1]); err == nil {
+	if err := proto.Unmarshal(data[:len(data)-1], &o); err == nil {
 		t.Fatal("a truncated message decoded without error")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -32,17 +33,19 @@ const reloadSettle = 250 * time.Millisecond
 //
 // It returns the values lost (sent and never echoed, on every link) and
 // the p99 round trip from the write until reloadSettle after the new
-// generation serves, over the p99 of the steady state before it.
+// generation serves, over the p99 of the steady state before it. A run
+// that fails still returns the values it lost; one that fails before
+// its load starts returns NaN for them.
 func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) {
 	p, err := startPlugins(ctx, b, fmt.Sprintf("reload-%d", time.Now().UnixNano()), true, "echo")
 	if err != nil {
-		return 0, 0, err
+		return math.NaN(), 0, err
 	}
 	defer p.Close()
 	gen0, _ := p.generation("echo")
 	conn, err := p.dial(ctx)
 	if err != nil {
-		return 0, 0, err
+		return math.NaN(), 0, err
 	}
 	defer conn.Close()
 	lctx, stopLoad := context.WithCancel(ctx)
@@ -55,6 +58,7 @@ func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) 
 		mu              sync.Mutex
 		rtts            []timedRTT
 	)
+	lost := func() float64 { return float64(sent.Load() - echoed.Load()) }
 	wg.Go(func() { loadErr = reloadLoad(lctx, conn, &sent, &echoed) })
 	wg.Go(func() {
 		rttErr = reloadProbes(lctx, conn, func(at time.Time, d time.Duration) {
@@ -75,7 +79,7 @@ func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) 
 	if err != nil {
 		stopLoad()
 		wg.Wait()
-		return 0, 0, fmt.Errorf("edit handler.js: %w", err)
+		return lost(), 0, fmt.Errorf("edit handler.js: %w", err)
 	}
 	var served time.Time
 	for deadline := wrote.Add(30 * time.Second); served.IsZero(); {
@@ -87,7 +91,7 @@ func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) 
 			stopLoad()
 			wg.Wait()
 			_, lastErr := p.generation("echo")
-			return 0, 0, fmt.Errorf("echo was not reloaded within 30s (%s)", lastErr)
+			return lost(), 0, fmt.Errorf("echo was not reloaded within 30s (%s)", lastErr)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -96,10 +100,10 @@ func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) 
 	stopLoad()
 	wg.Wait()
 	if loadErr != nil {
-		return 0, 0, fmt.Errorf("load: %w", loadErr)
+		return lost(), 0, fmt.Errorf("load: %w", loadErr)
 	}
 	if rttErr != nil {
-		return 0, 0, fmt.Errorf("probes: %w", rttErr)
+		return lost(), 0, fmt.Errorf("probes: %w", rttErr)
 	}
 
 	var steady, during []time.Duration
@@ -112,12 +116,12 @@ func genehostReloadRun(ctx context.Context, b *bench) (float64, float64, error) 
 		}
 	}
 	if len(steady) < 20 || len(during) < 5 {
-		return 0, 0, fmt.Errorf("too few probes: %d steady, %d during the reload", len(steady), len(during))
+		return lost(), 0, fmt.Errorf("too few probes: %d steady, %d during the reload", len(steady), len(during))
 	}
 	ps, pd := percentile(steady, 99), percentile(during, 99)
 	b.logf("  reload: %v to serve the new version; p99 steady %v (%d probes), during %v (%d probes); %d values sent, %d echoed",
 		served.Sub(wrote).Round(time.Millisecond), ps, len(steady), pd, len(during), sent.Load(), echoed.Load())
-	return float64(sent.Load() - echoed.Load()), float64(pd) / float64(ps), nil
+	return lost(), float64(pd) / float64(ps), nil
 }
 
 type timedRTT struct {
