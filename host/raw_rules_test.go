@@ -80,3 +80,19 @@ func TestRawErrorTextsNameTheWireLink(t *testing.T) {
 	assert.Equal(t, proto.CodeSchemaMismatch, e.Code, "%s", e.Msg)
 	assert.Contains(t, e.Msg, `interface "typed", link 3: value 1 does not match`)
 }
+
+// TestRawIgnorableFramesAreSkippedOnAnyLink: an unknown frame type with
+// IGNORABLE is skipped whether its link id is 0, open, or never opened
+// (PROTOCOL.md section 3); the transport goes on.
+func TestRawIgnorableFramesAreSkippedOnAnyLink(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, proto.TypeAccept, rc.Open(1, "echo", proto.SubData, proto.DirSendRecv).Type)
+	for _, link := range []uint32{0, 1, 99, 100} {
+		rc.Write(proto.AppendFrame(nil, 0x40, proto.FlagIgnorable, link, []byte("future")))
+	}
+	rc.Echo(1, `(still "here")`)
+	rc.Write(proto.AppendPingFrame(nil, [8]byte{7}))
+	f := rc.Next(func(f proto.Frame) bool { return f.Type == proto.TypePong || f.Type == proto.TypeGoAway })
+	require.Equal(t, proto.TypePong, f.Type, "the host closed the transport: %q", f.Payload)
+}

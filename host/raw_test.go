@@ -174,6 +174,9 @@ func TestRawTransportErrorsCloseOnlyThatTransport(t *testing.T) {
 		{"frame for a link never opened", proto.CodeProtocolError, func(rc *rawclient.Conn) {
 			rc.Data(99, []byte("1"), 0)
 		}},
+		{"type 0x00, even IGNORABLE", proto.CodeProtocolError, func(rc *rawclient.Conn) {
+			rc.Write(proto.AppendFrame(nil, 0, proto.FlagIgnorable, 0, []byte{1}))
+		}},
 		{"hello after the handshake", proto.CodeProtocolError, func(rc *rawclient.Conn) {
 			rc.Write(proto.AppendFrame(nil, proto.TypeHello, 0, 0, []byte("{}")))
 		}},

@@ -122,11 +122,17 @@ func ParseHeader(b []byte) (Header, error) {
 // FlagIgnorable, link id 0 where it is not allowed or non-zero where it
 // must be 0, fixed payload sizes, and DATA flag combinations (all
 // CodeProtocolError). Every error is an *Error that closes the transport.
-// An unknown type with FlagIgnorable passes, so the caller can skip it.
+// An unknown type with FlagIgnorable passes, whatever its link id, so the
+// caller can skip it; type 0x00 never passes.
 func (h Header) Check(maxPayload uint32) error {
 	if h.Length > maxPayload {
 		return Errorf(CodeFrameTooLarge, "%s frame on link %d has a %d-byte payload; the limit is %d",
 			h.Type, h.Link, h.Length, maxPayload)
+	}
+	if h.Type == 0 {
+		// Reserved so that a zeroed header (a stream out of step,
+		// zero-filled memory) is caught, whatever its flags.
+		return protoErr("frame type 0x00 on link %d is never valid, IGNORABLE or not", h.Link)
 	}
 	if !h.Type.Known() {
 		if h.Flags&FlagIgnorable != 0 {
