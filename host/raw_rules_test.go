@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,27 @@ func TestRawIgnorableFramesAreSkippedOnAnyLink(t *testing.T) {
 	rc.Write(proto.AppendPingFrame(nil, [8]byte{7}))
 	f := rc.Next(func(f proto.Frame) bool { return f.Type == proto.TypePong || f.Type == proto.TypeGoAway })
 	require.Equal(t, proto.TypePong, f.Type, "the host closed the transport: %q", f.Payload)
+}
+
+// TestRawControlLinksAreSendRecv: a control link that could not carry a
+// request or its reply is refused with WRONG_DIRECTION (PROTOCOL.md
+// section 6.3), on an interface and on $sys.
+func TestRawControlLinksAreSendRecv(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	id := uint32(1)
+	for _, iface := range []string{"echo", host.SysInterface} {
+		for _, dir := range []proto.Direction{proto.DirSend, proto.DirRecv} {
+			f := rc.Open(id, iface, proto.SubControl, dir)
+			require.Equal(t, proto.TypeReject, f.Type, "%s %s", iface, dir)
+			e, err := proto.ParseReason(f.Payload)
+			require.NoError(t, err)
+			assert.Equal(t, proto.CodeWrongDirection, e.Code, "%s", e.Msg)
+			assert.Contains(t, e.Msg, `are "send+recv"`)
+			assert.Contains(t, e.Msg, fmt.Sprintf("asked for %q", dir))
+			id += 2
+		}
+		require.Equal(t, proto.TypeAccept, rc.Open(id, iface, proto.SubControl, proto.DirSendRecv).Type)
+		id += 2
+	}
 }

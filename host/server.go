@@ -448,6 +448,9 @@ func (s *Server) acceptLink(_ context.Context, l *session.Link) (session.AcceptO
 		if o.Sub != proto.SubControl {
 			return session.AcceptOptions{}, proto.Errorf(proto.CodeUnknownSubInterface, "interface %q has only a control sub-interface", SysInterface)
 		}
+		if err := controlDirection(o); err != nil {
+			return session.AcceptOptions{}, err
+		}
 		l.Attach(&controlLink{s: s, l: l})
 		return session.AcceptOptions{}, nil
 	}
@@ -462,10 +465,23 @@ func (s *Server) acceptLink(_ context.Context, l *session.Link) (session.AcceptO
 	}
 	m, _ := ifc.current()
 	if o.Sub == proto.SubControl {
+		if err := controlDirection(o); err != nil {
+			return session.AcceptOptions{}, err
+		}
 		l.Attach(&controlLink{s: s, l: l, ifc: ifc})
 		return session.AcceptOptions{ManifestHash: m.Hash()}, nil
 	}
 	return ifc.acceptData(l)
+}
+
+// controlDirection refuses a control link that is not "send+recv": each
+// request has a reply, so a control link carries values both ways
+// (PROTOCOL.md section 6.3).
+func controlDirection(o proto.Open) error {
+	if o.Direction != proto.DirSendRecv {
+		return proto.Errorf(proto.CodeWrongDirection, "control links of interface %q are \"send+recv\" (a reply for every request); this OPEN asked for %q", o.Interface, o.Direction)
+	}
+	return nil
 }
 
 // opened runs once a link's ACCEPT is queued.
