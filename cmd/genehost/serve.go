@@ -64,7 +64,7 @@ certificates. The HTTP gateways follow the same rule: plain HTTP only on a
 loopback address (127.0.0.1, ::1, localhost; 0.0.0.0, :PORT and every
 other spelling are the network) unless --insecure; with --http-cert and
 --http-key they serve HTTPS on any address, and --http-client-ca requires
-HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp, `
+HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHelp, `
   genehost serve
   genehost serve --plugins ./plugins --listen unix:///tmp/g.sock --listen tcp://127.0.0.1:0
   genehost serve --http 127.0.0.1:8080 --log-level debug
@@ -72,11 +72,14 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp, `
   genehost serve --listen tls://0.0.0.0:7443 --cert host.pem --key host.key --client-ca ca.pem
   genehost serve --http 0.0.0.0:8443 --http-cert web.pem --http-key web.key
   genehost serve --socket-mode 0660 --socket-group genehost --allow-gid 1001 --token kv=@/etc/genehost/kv.token
-  genehost serve --max-conns 1000 --max-links 5000 --memory-budget 2GiB`)
+  genehost serve --max-conns 1000 --max-links 5000 --memory-budget 2GiB
+  genehost serve --nats nats://10.0.0.5:4222,nats://10.0.0.6:4222 --nats-creds /etc/genehost/nats.creds --nats-replicas 3`)
 	var access accessFlags
 	access.register(fs)
 	var limits limitFlags
 	limits.register(fs)
+	var natsf natsFlags
+	natsf.register(fs)
 	var listens, https listFlag
 	pluginsDir := fs.String("plugins", "./plugins", "the plugin directory: one folder per interface")
 	fs.Var(&listens, "listen", "an address to listen on: unix:///path, tcp://host:port, tls://host:port (repeatable; default: the Unix socket and tcp://127.0.0.1:"+fmt.Sprint(DefaultTCPPort)+")")
@@ -124,6 +127,10 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp, `
 		return c.usageErr("--http-cert, --http-key and --http-client-ca apply to --http gateways; give --http HOST:PORT")
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "genehost", Level: level, JSONFormat: *logJSON, Output: stderr})
+	natsCfg, err := natsf.config(func(msg string) { log.Warn(msg) })
+	if err != nil {
+		return c.usageErr("%v", err)
+	}
 
 	if len(listens) == 0 {
 		sock := DefaultSocket()
@@ -164,7 +171,7 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp, `
 	limits.setMemoryLimit(log)
 	srv := host.New(hcfg)
 	plugins, err := startPlugins(ctx, srv, pluginOptions{
-		dir: *pluginsDir, data: *dataDir, cache: *cacheDir, log: log,
+		dir: *pluginsDir, data: *dataDir, cache: *cacheDir, log: log, nats: natsCfg,
 	})
 	if err != nil {
 		return c.fail(err)

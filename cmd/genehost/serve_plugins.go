@@ -15,6 +15,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/store/natsstore"
 	"github.com/genehost/genehost/host/wasmrt"
 	"github.com/genehost/genehost/host/worker"
 )
@@ -23,12 +24,15 @@ import (
 type pluginOptions struct {
 	dir, data, cache string
 	log              hclog.Logger
+	// nats, when set, keeps plugin state in NATS JetStream instead of the
+	// database in data.
+	nats *natsstore.Config
 }
 
 // servedPlugins is the running plugin directory: the store, the runtimes,
 // the loaded plugins and the goroutine that watches for changes.
 type servedPlugins struct {
-	db       *store.DB
+	db       store.Backend
 	runtimes map[string]plugin.Runtime
 	isolated map[string]plugin.Runtime // worker runtimes, for ^isolation "process"
 	dir      *plugindir.Dir
@@ -74,7 +78,7 @@ func workerRuntimes(cache string, log hclog.Logger) (map[string]plugin.Runtime, 
 // load are logged by the loader (with file and reason) and listed as
 // failed interfaces until their folder is fixed; the others serve.
 func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*servedPlugins, error) {
-	db, err := store.Open(filepath.Join(o.data, StoreFile), store.Options{})
+	db, err := openBackend(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +113,21 @@ func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*serv
 		}
 	}()
 	return p, nil
+}
+
+// openBackend opens where plugin state lives, once per process: NATS
+// JetStream with --nats, else the embedded database in the data
+// directory.
+func openBackend(ctx context.Context, o pluginOptions) (store.Backend, error) {
+	if o.nats != nil {
+		b, err := openNATS(ctx, o.nats)
+		if err != nil {
+			return nil, err
+		}
+		o.log.Info("plugin state in " + b.String())
+		return b, nil
+	}
+	return store.Open(filepath.Join(o.data, StoreFile), store.Options{})
 }
 
 // close stops watching, shuts the plugins down and closes the store.

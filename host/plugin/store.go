@@ -60,3 +60,61 @@ var (
 	ErrNotFound   = errors.New("plugin: key not found")
 	ErrNotInteger = errors.New("plugin: the stored value is not an integer")
 )
+
+// Change is one change of a watched key: a put of Value under Key, or,
+// with Deleted, its deletion (Value nil).
+type Change struct {
+	Key, Value []byte
+	Deleted    bool
+}
+
+// StoreWatcher is implemented by a Store whose backend reports changes:
+// both of host/store's backends do. A watch sees every change committed
+// after Watch returns by any writer of the namespace: other instances,
+// other versions, and, on a shared backend (NATS JetStream), other hosts.
+// Runtimes do not call it: the host (host/plugindir) does, on behalf of an
+// instance, through WatchHost.
+type StoreWatcher interface {
+	// Watch starts reporting the changes of keys that start with prefix
+	// (empty: every key). wake is called, on any goroutine and with no
+	// lock of the store held, when changes are waiting and Next has not
+	// been called since the last wake; it must not block.
+	Watch(prefix []byte, wake func()) (StoreWatch, error)
+}
+
+// StoreWatch is one open watch of a StoreWatcher.
+type StoreWatch interface {
+	// Next returns up to max waiting changes (max <= 0: all), oldest
+	// first, in the order the backend committed them. lost is true when
+	// changes were dropped since the last call because the watcher fell
+	// more than WatchBuffer changes behind: re-read what it watches.
+	// Call it until it returns no change and lost false; a later change
+	// wakes the watcher again.
+	Next(max int) (changes []Change, lost bool)
+	// Close ends the watch; no wake follows once it returns.
+	Close()
+}
+
+// WatchBuffer is how many changes a watch holds for a watcher that has
+// not read them; past it they are dropped and Next reports lost.
+const WatchBuffer = 4096
+
+// WatchHost is implemented by a Host that delivers store watches to its
+// instance (host/plugindir's, and the worker process's, which forwards
+// them). The runtimes offer it to plugin code: genehost.kv.watch in
+// JavaScript, gh_kv_watch for WebAssembly (ABI.md).
+type WatchHost interface {
+	// Watch opens a watch of the plugin's store (Store, StoreWatcher) for
+	// keys starting with prefix. When changes are waiting the host calls
+	// the instance's Timer with the returned id (ids are shared with
+	// timers, so a Timer id names one or the other); the instance then
+	// reads them with WatchNext until it returns none. It fails with
+	// ErrNotGranted without the kv grant. The watch dies with the
+	// instance.
+	Watch(prefix []byte) (id uint64, err error)
+	// WatchNext is StoreWatch.Next of the watch id; it fails for an id
+	// that is not an open watch of this instance.
+	WatchNext(id uint64, max int) (changes []Change, lost bool, err error)
+	// Unwatch closes the watch id (no effect when it is not open).
+	Unwatch(id uint64)
+}

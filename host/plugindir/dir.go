@@ -57,9 +57,10 @@ type Options struct {
 	// the host supervises. A process plugin whose runtime is missing here
 	// does not load; it never falls back to running inside the host.
 	Isolated map[string]plugin.Runtime
-	// Store backs the kv grant (namespace "plugin/NAME" per plugin); nil
-	// makes the grant fail when used.
-	Store *store.DB
+	// Store backs the kv grant (Backend.PluginKV of the plugin's name):
+	// the embedded database (*store.DB) or a shared one
+	// (host/store/natsstore); nil makes the grant fail when used.
+	Store store.Backend
 	// Debounce is how long a plugin folder must be quiet before a change
 	// reloads it. Default watch.DefaultDebounce (150ms).
 	Debounce time.Duration

@@ -11,6 +11,7 @@ import (
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/store"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -30,9 +31,15 @@ type inst struct {
 	timers map[uint64]*time.Timer // pending timers by id
 	tdone  bool                   // no more timers
 	twg    sync.WaitGroup         // timer callbacks that may still run
+	// watches are the instance's open store watches by id (ids shared
+	// with timers); guarded by tmu.
+	watches map[uint64]plugin.StoreWatch
 }
 
-var _ plugin.Host = (*inst)(nil)
+var (
+	_ plugin.Host      = (*inst)(nil)
+	_ plugin.WatchHost = (*inst)(nil)
+)
 
 // newInst instantiates the version's module, waiting first for the
 // backoff of failed instantiations. CrashLimit failures in a row make the
@@ -80,7 +87,12 @@ func (x *inst) close() {
 		}
 		delete(x.timers, id)
 	}
+	watches := x.watches
+	x.watches = nil
 	x.tmu.Unlock()
+	for _, w := range watches {
+		w.Close()
+	}
 	x.mu.Unlock()
 	x.twg.Wait()
 	if err := x.in.Close(context.WithoutCancel(x.v.ctx)); err != nil {
@@ -236,15 +248,97 @@ func (x *inst) Store() (plugin.Store, error) {
 		return nil, fmt.Errorf("%w: plugin %q may not use the key-value store (grant it in %s with ^grants {^kv true})",
 			plugin.ErrNotGranted, x.v.cfg.Name, x.v.cfg.File)
 	}
-	db := x.v.e.d.opts.Store
-	if db == nil {
+	b := x.v.e.d.opts.Store
+	if b == nil {
 		return nil, fmt.Errorf("%w: plugin %q: the key-value store is granted but this host runs without a store", plugin.ErrNotGranted, x.v.cfg.Name)
 	}
-	return db.Namespace(StoreNamespace(x.v.cfg.Name)).ForPlugin(), nil
+	s, err := b.PluginKV(x.v.cfg.Name)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %q: key-value store: %w", x.v.cfg.Name, err)
+	}
+	return s, nil
 }
 
-// StoreNamespace is the store namespace of the plugin called name.
-func StoreNamespace(name string) string { return "plugin/" + name }
+// StoreNamespace is the namespace of the plugin called name in the
+// embedded database.
+func StoreNamespace(name string) string { return store.PluginNamespace(name) }
+
+// Watch implements plugin.WatchHost: a watch of the plugin's store whose
+// changes wake this instance as Timer(id), through the instance lock as
+// timers do. It needs the kv grant and dies with the instance.
+func (x *inst) Watch(prefix []byte) (uint64, error) {
+	s, err := x.Store()
+	if err != nil {
+		return 0, err
+	}
+	sw, ok := s.(plugin.StoreWatcher)
+	if !ok {
+		return 0, fmt.Errorf("plugin %q: the key-value store of this host cannot be watched", x.v.cfg.Name)
+	}
+	id := x.v.e.timerID.Add(1)
+	x.tmu.Lock()
+	defer x.tmu.Unlock()
+	if x.tdone {
+		return 0, fmt.Errorf("plugin %q: watch: %w", x.v.cfg.Name, ErrClosed)
+	}
+	w, err := sw.Watch(prefix, func() { x.wake(id) })
+	if err != nil {
+		return 0, fmt.Errorf("plugin %q: watch: %w", x.v.cfg.Name, err)
+	}
+	if x.watches == nil {
+		x.watches = map[uint64]plugin.StoreWatch{}
+	}
+	x.watches[id] = w
+	return id, nil
+}
+
+// WatchNext implements plugin.WatchHost.
+func (x *inst) WatchNext(id uint64, max int) ([]plugin.Change, bool, error) {
+	x.tmu.Lock()
+	w, ok := x.watches[id]
+	x.tmu.Unlock()
+	if !ok {
+		return nil, false, fmt.Errorf("plugin %q: %d is not an open watch of this instance", x.v.cfg.Name, id)
+	}
+	ch, lost := w.Next(max)
+	return ch, lost, nil
+}
+
+// Unwatch implements plugin.WatchHost.
+func (x *inst) Unwatch(id uint64) {
+	x.tmu.Lock()
+	w, ok := x.watches[id]
+	delete(x.watches, id)
+	x.tmu.Unlock()
+	if ok {
+		w.Close()
+	}
+}
+
+// wake runs when the watch id has changes waiting: on a goroutine of its
+// own (the store calls it from whoever wrote, maybe this very instance
+// inside a callback), it calls Timer(id) under the instance lock unless
+// the watch or the instance closed meanwhile.
+func (x *inst) wake(id uint64) {
+	x.tmu.Lock()
+	if x.tdone {
+		x.tmu.Unlock()
+		return
+	}
+	x.twg.Add(1)
+	x.tmu.Unlock()
+	go func() {
+		defer x.twg.Done()
+		x.tmu.Lock()
+		_, ok := x.watches[id]
+		x.tmu.Unlock()
+		if !ok || !x.lock() {
+			return
+		}
+		defer x.mu.Unlock()
+		x.in.Timer(x.v.ctx, id)
+	}()
+}
 
 // SetTimer implements plugin.Host, only with the timers grant. The timer
 // belongs to this instance: it fires as Timer on it and is cancelled

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,6 +41,10 @@ const (
 type DB struct {
 	b    *bolt.DB
 	path string
+	// wmu orders the plugin.Store writes with the changes their watches
+	// see: a write commits and publishes under it (plugin.go).
+	wmu   sync.Mutex
+	watch hub
 }
 
 // Options configure Open. Zero means default.

@@ -49,6 +49,7 @@ func healthy() map[string][]string {
 		"host":                   {"proto", "gene/schema", "host/internal/session", "github.com/hashicorp/go-hclog"},
 		"host/plugin":            {"gene", "proto"},
 		"host/store":             {"host/plugin", "go.etcd.io/bbolt"},
+		"host/store/natsstore":   {"host/store", "host/plugin", "github.com/nats-io/nats.go"},
 		"host/plugindir":         {"host", "host/plugin", "host/store"},
 		"host/worker":            {"host/plugin"},
 		"host/worker/workertest": {"host/worker", "host/jsrt", "host/wasmrt", "testing"},
