@@ -223,9 +223,10 @@ func withID(v gene.Value, id int) gene.Value {
 }
 
 // pluginRoundTripTrials are the shipped JS echo plugin and the bench's
-// Go-to-Wasm echo, served from a plugin directory by an in-process host.
+// Go-to-Wasm echo in both isolation modes, and the C guest echo in the
+// host, served from a plugin directory by an in-process host.
 func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
-	p, err := startPlugins(ctx, b, "rt", false, "echo@process", "echo@none", "wasm-echo@process", "wasm-echo@none")
+	p, err := startPlugins(ctx, b, "rt", false, "echo@process", "echo@none", "wasm-echo@process", "wasm-echo@none", "c-echo@none")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,26 +235,44 @@ func pluginRoundTripTrials(ctx context.Context, b *bench) ([]trial, []func(), er
 		return nil, cleanup, err
 	}
 	var trials []trial
-	for _, iso := range []string{"process", "none"} {
-		for _, pl := range []struct{ name, plugin string }{{"genehost JS echo", "echo"}, {"genehost Wasm echo", "wasm-echo"}} {
-			name := pl.name + " " + iso
-			t, err := roundTripTrial(ctx, b, name, conn, isolatedName(pl.plugin, iso), 1)
-			if err != nil {
-				return trials, cleanup, fmt.Errorf("%s: %w", name, err)
-			}
-			trials = append(trials, t)
+	for _, pl := range echoPlugins {
+		t, err := roundTripTrial(ctx, b, pl.trial, conn, isolatedName(pl.plugin, pl.iso), 1)
+		if err != nil {
+			return trials, cleanup, fmt.Errorf("%s: %w", pl.trial, err)
 		}
+		trials = append(trials, t)
 	}
 	return trials, cleanup, nil
 }
 
-// pluginStreamTrials stream values through the JS echo plugin in each
-// isolation mode: the client sends for the run's length while a
-// goroutine receives what the plugin sends back; the figure is values
-// per second from the first send to the last value back. The client's
-// credit (the link's window) bounds what is in flight.
+// echoPlugin is an echo plugin in one isolation mode, as a trial names it.
+type echoPlugin struct{ trial, plugin, iso string }
+
+// echoPlugins are the plugin echoes of scenario 1.
+var echoPlugins = []echoPlugin{
+	{"genehost JS echo process", "echo", "process"},
+	{"genehost Wasm echo process", "wasm-echo", "process"},
+	{"genehost JS echo none", "echo", "none"},
+	{"genehost Wasm echo none", "wasm-echo", "none"},
+	{"genehost C echo none", "c-echo", "none"},
+}
+
+// streamPlugins are the plugins a stream goes through in scenario 3.
+var streamPlugins = []echoPlugin{
+	{"genehost JS echo stream process", "echo", "process"},
+	{"genehost Wasm echo stream process", "wasm-echo", "process"},
+	{"genehost JS echo stream none", "echo", "none"},
+	{"genehost Wasm echo stream none", "wasm-echo", "none"},
+}
+
+// pluginStreamTrials stream values through the JS and the Go-to-Wasm
+// echo plugin in each isolation mode: the client sends for the run's
+// length while a goroutine receives what the plugin sends back; the
+// figure is values per second from the first send to the last value
+// back. The client's credit (the link's window) bounds what is in
+// flight.
 func pluginStreamTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
-	p, err := startPlugins(ctx, b, "plugin-stream", false, "echo@process", "echo@none")
+	p, err := startPlugins(ctx, b, "plugin-stream", false, "echo@process", "echo@none", "wasm-echo@process", "wasm-echo@none")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -262,9 +281,9 @@ func pluginStreamTrials(ctx context.Context, b *bench) ([]trial, []func(), error
 		return nil, cleanup, err
 	}
 	var trials []trial
-	for _, iso := range []string{"process", "none"} {
-		iface := isolatedName("echo", iso)
-		trials = append(trials, trial{"genehost JS echo stream " + iso, func(ctx context.Context) (float64, error) {
+	for _, pl := range streamPlugins {
+		iface := isolatedName(pl.plugin, pl.iso)
+		trials = append(trials, trial{pl.trial, func(ctx context.Context) (float64, error) {
 			return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
 				return pluginStreamRun(ctx, conn, iface, d)
 			})

@@ -33,10 +33,17 @@ func benchSource() string {
 // shipped ones from the repository's plugins/, the bench's own from
 // tests/bench/plugins/.
 func pluginSource(name string) string {
-	if name == "wasm-echo" {
+	if name == "wasm-echo" || name == "c-echo" {
 		return filepath.Join(benchSource(), "plugins", name)
 	}
 	return filepath.Join(benchSource(), "..", "..", "plugins", name)
+}
+
+// pluginModules are the modules built outside a plugin's folder that
+// copyPlugin puts into it: the C echo's echo.wasm, built by tools.sh
+// (sdk/wasm/c/build.sh) into the repository's bin/wasm-c.
+var pluginModules = map[string]string{
+	"c-echo": filepath.Join(benchSource(), "..", "..", "bin", "wasm-c", "echo.wasm"),
 }
 
 // ghPlugins is an in-process host serving a plugin directory made in a
@@ -89,6 +96,15 @@ func copyPlugin(dir, name string) error {
 	}
 	if err := os.CopyFS(to, os.DirFS(pluginSource(base))); err != nil {
 		return fmt.Errorf("copy plugin %s: %w", name, err)
+	}
+	if mod, ok := pluginModules[base]; ok {
+		code, err := os.ReadFile(mod)
+		if err != nil {
+			return fmt.Errorf("plugin %s: %w (tests/bench/tools.sh builds it)", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(to, filepath.Base(mod)), code, 0o644); err != nil {
+			return err
+		}
 	}
 	if !isolated {
 		return nil

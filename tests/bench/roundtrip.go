@@ -84,6 +84,7 @@ func scenarioRoundTrip(ctx context.Context, b *bench) error {
 		{"genehost Wasm echo process", "1 round trip, Go-to-Wasm echo plugin, ^isolation process", 0.8},
 		{"genehost JS echo none", "1 round trip, JS echo plugin, ^isolation none", 0.5},
 		{"genehost Wasm echo none", "1 round trip, Go-to-Wasm echo plugin, ^isolation none", 0.5},
+		{"genehost C echo none", "1 round trip, C guest echo plugin (sdk/wasm/c), ^isolation none", 0.4},
 	} {
 		b.add(row{side.label, unit, get(side.name), "gRPC raw unary", get("gRPC raw unary"), ratioAtMost(side.limit)})
 		if side.name == "genehost native" {

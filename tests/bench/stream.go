@@ -72,10 +72,14 @@ func scenarioStream(ctx context.Context, b *bench) error {
 	m := b.measure(ctx, trials...)
 	const label, unit = "3 one-way stream, decoded on receive", "values/s"
 	b.add(row{label, unit, m.get("genehost stream"), "gRPC raw client stream", m.get("gRPC raw client stream"), ratioAtLeast(2)})
-	b.add(row{label, unit, m.get("genehost stream"), "gRPC protobuf client stream", m.get("gRPC protobuf client stream"), ratioAtLeast(2)})
 	b.add(row{label, unit, m.get("genehost stream"), "NATS pub->sub (TCP)", m.get("NATS pub->sub"), ratioAtLeast(1.5)})
-	for _, iso := range []string{"process", "none"} {
-		b.add(row{"3 stream echoed by the JS echo plugin, ^isolation " + iso, unit, m.get("genehost JS echo stream " + iso),
+	b.add(row{label, unit, m.get("genehost stream"), "gRPC protobuf client stream", m.get("gRPC protobuf client stream"), ratioAtLeast(1)})
+	for _, pl := range streamPlugins {
+		lang := "JS echo"
+		if pl.plugin == "wasm-echo" {
+			lang = "Go-to-Wasm echo"
+		}
+		b.add(row{"3 stream through the " + lang + " plugin, ^isolation " + pl.iso, unit, m.get(pl.trial),
 			"gRPC raw client stream", m.get("gRPC raw client stream"), infoOnly})
 	}
 	return nil
