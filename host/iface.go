@@ -110,22 +110,20 @@ func (ifc *iface) health() (Health, string) {
 	return Serving, ""
 }
 
-// allows reports whether an interface of direction has links of want:
-// a send+recv interface serves all three kinds, the others only their
-// own.
-func allows(has, want proto.Direction) bool {
-	return has == want || has == proto.DirSendRecv
-}
-
+// acceptData decides on a data link. Its direction must be the
+// interface's own (PROTOCOL.md section 6.4): the handler is written for
+// that direction, so a narrower link (an echo that could not answer) is
+// refused here, before the handler sees anything. A failed interface
+// refuses every data link, whatever its direction.
 func (ifc *iface) acceptData(sl *session.Link) (session.AcceptOptions, error) {
 	o := sl.Open()
 	m, h := ifc.current()
-	if !allows(m.Direction, o.Direction) {
-		return session.AcceptOptions{}, proto.Errorf(proto.CodeWrongDirection,
-			"interface %q is %q (%s); it has no %q links", m.Name, m.Direction, m.Direction.Describe(), o.Direction)
-	}
 	if st, why := ifc.health(); st == Failed {
 		return session.AcceptOptions{}, proto.Errorf(proto.CodePluginFailed, "interface %q is failed: %s", m.Name, why)
+	}
+	if o.Direction != m.Direction {
+		return session.AcceptOptions{}, proto.Errorf(proto.CodeWrongDirection,
+			"interface %q is %s; it has no %q links (a data link has its interface's direction)", m.Name, m.Direction.Describe(), o.Direction)
 	}
 	l := newLink(ifc, m, h, sl)
 	sl.Attach(l)

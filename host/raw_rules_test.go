@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -119,4 +120,46 @@ func TestRawControlLinksAreSendRecv(t *testing.T) {
 		require.Equal(t, proto.TypeAccept, rc.Open(id, iface, proto.SubControl, proto.DirSendRecv).Type)
 		id += 2
 	}
+}
+
+// TestRawDirectionIsTheInterfaces: a data link has exactly its
+// interface's direction (PROTOCOL.md section 6.4), refused at OPEN
+// otherwise; and a value against an accepted link's direction is reset
+// with WRONG_DIRECTION before any handler sees it.
+func TestRawDirectionIsTheInterfaces(t *testing.T) {
+	var seen atomic.Int64
+	feed := host.HandlerFuncs{ReceiveFunc: func(context.Context, host.Link, []gene.Value) error {
+		seen.Add(1)
+		return nil
+	}}
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo, "feed": feed, "sink": host.HandlerFuncs{}},
+		map[string]string{"feed": `{^name "feed" ^direction "send"}`, "sink": `{^name "sink" ^direction "recv"}`})
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	id := uint32(1)
+	for iface, has := range map[string]proto.Direction{"echo": proto.DirSendRecv, "feed": proto.DirSend, "sink": proto.DirRecv} {
+		for _, dir := range []proto.Direction{proto.DirSend, proto.DirRecv, proto.DirSendRecv} {
+			f := rc.Open(id, iface, proto.SubData, dir)
+			if dir == has {
+				require.Equal(t, proto.TypeAccept, f.Type, "%s %s", iface, dir)
+				rc.Write(proto.AppendResetFrame(nil, id, proto.Errorf(proto.CodeCancelled, "done")))
+			} else {
+				require.Equal(t, proto.TypeReject, f.Type, "%s %s", iface, dir)
+				e, err := proto.ParseReason(f.Payload)
+				require.NoError(t, err)
+				assert.Equal(t, proto.CodeWrongDirection, e.Code, "%s", e.Msg)
+				assert.Contains(t, e.Msg, fmt.Sprintf("interface %q is %s; it has no %q links", iface, has.Describe(), dir))
+			}
+			id += 2
+		}
+	}
+	// A value from the client on a feed: reset by the transport, never
+	// delivered to the handler.
+	require.Equal(t, proto.TypeAccept, rc.Open(id, "feed", proto.SubData, proto.DirSend).Type)
+	rc.Data(id, rc.Encode("(not for you)"), 0)
+	e := rc.ExpectReset(id)
+	assert.Equal(t, proto.CodeWrongDirection, e.Code, "%s", e.Msg)
+	assert.Contains(t, e.Msg, fmt.Sprintf(`link %d is "send" (host to client only); the client sent a value`, id))
+	rc.Write(proto.AppendPingFrame(nil, [8]byte{1}))
+	rc.Next(func(f proto.Frame) bool { return f.Type == proto.TypePong })
+	assert.Zero(t, seen.Load(), "the feed's handler received the client's value")
 }

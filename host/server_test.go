@@ -215,12 +215,17 @@ func TestDirections(t *testing.T) {
 		require.ErrorAs(t, err, &oe)
 		assert.Equal(t, proto.CodeWrongDirection, oe.Code())
 		assert.Contains(t, err.Error(), `interface "feed" is "send"`)
-		// send+recv serves all three.
-		for _, d := range []proto.Direction{proto.DirSend, proto.DirRecv, proto.DirSendRecv} {
-			l, err := c.Open(ctx, "both", d, client.LinkOptions{})
-			require.NoError(t, err)
-			l.Close(ctx)
+		// send+recv serves send+recv links only: a narrower link could
+		// not carry what its handler sends or receives.
+		for _, d := range []proto.Direction{proto.DirSend, proto.DirRecv} {
+			_, err := c.Open(ctx, "both", d, client.LinkOptions{})
+			require.ErrorAs(t, err, &oe, "%s", d)
+			assert.Equal(t, proto.CodeWrongDirection, oe.Code())
+			assert.Contains(t, err.Error(), fmt.Sprintf(`interface "both" is "send+recv" (both ways); it has no %q links`, d))
 		}
+		l, err := c.Open(ctx, "both", proto.DirSendRecv, client.LinkOptions{})
+		require.NoError(t, err)
+		l.Close(ctx)
 	})
 	t.Run("unknown interface", func(t *testing.T) {
 		_, err := c.Open(ctx, "nope", proto.DirSendRecv, client.LinkOptions{})
