@@ -170,6 +170,11 @@ func (l *link) Send(ctx context.Context, v gene.Value) error {
 	if err != nil {
 		return err
 	}
+	return l.sendPayload(ctx, p)
+}
+
+// sendPayload is Send of a value encoded for the link.
+func (l *link) sendPayload(ctx context.Context, p []byte) error {
 	switch l.m.Flow.Overflow {
 	case DropNewest:
 		err := l.sl.TrySendEncoded(p)
@@ -197,8 +202,8 @@ func (l *link) encode(v gene.Value) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("link %d: %w", l.sl.ID(), err)
 	}
-	if max := l.m.Flow.MaxMessageBytes; max > 0 && len(p) > max {
-		return nil, proto.Errorf(proto.CodeMessageTooLarge, "link %d: value of %d bytes exceeds the interface's max-message-bytes %d", l.sl.ID(), len(p), max)
+	if err := l.tooLarge(len(p)); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -214,6 +219,11 @@ func (l *link) TrySend(v gene.Value) error {
 	if err != nil {
 		return err
 	}
+	return l.trySendPayload(p)
+}
+
+// trySendPayload is TrySend of a value encoded for the link.
+func (l *link) trySendPayload(p []byte) error {
 	if l.m.Flow.Overflow == DropOldest || l.m.Flow.Overflow == LatestOnly {
 		// Values queued while the client had no credit go first: a value
 		// sent now must not overtake them.

@@ -208,10 +208,13 @@ func (l Limits) WithDefaults() Limits {
 // Sending on the plugin's own links and logging are always allowed;
 // everything else is off unless granted.
 type Grants struct {
-	KV     bool              // the durable key-value store
-	Timers bool              // SetTimer / setTimeout
-	Clock  bool              // the real wall clock (otherwise a fixed epoch for Wasm)
-	Env    map[string]string // environment variables visible to a Wasm guest
+	KV bool // the durable key-value store
+	// Streams: durable streams with consumer groups and topics, fanned
+	// out by the host (Streams, StreamsHost).
+	Streams bool
+	Timers  bool              // SetTimer / setTimeout
+	Clock   bool              // the real wall clock (otherwise a fixed epoch for Wasm)
+	Env     map[string]string // environment variables visible to a Wasm guest
 	// Dirs maps guest paths to host directories a Wasm guest may read
 	// (read-only).
 	Dirs map[string]string
