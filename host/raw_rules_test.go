@@ -163,3 +163,38 @@ func TestRawDirectionIsTheInterfaces(t *testing.T) {
 	rc.Next(func(f proto.Frame) bool { return f.Type == proto.TypePong })
 	assert.Zero(t, seen.Load(), "the feed's handler received the client's value")
 }
+
+// TestRawValueOverMaxMessageIsMessageTooLarge: the host grants at most
+// max-message-bytes of initial byte credit, so a value over the limit
+// also overruns the credit; the size is checked first and the reset is
+// MESSAGE_TOO_LARGE, in one frame or in fragments (PROTOCOL.md 4.4).
+func TestRawValueOverMaxMessageIsMessageTooLarge(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	const max = 4096
+	rc := rawclient.DialWith(t, ua, proto.Config{Encodings: []proto.Encoding{proto.EncodingBinary},
+		TransportWindow: 1 << 20, Limits: proto.Limits{MaxMessageBytes: max}})
+	require.Equal(t, max, rc.Welcome.Limits.MaxMessageBytes)
+	big := rc.Encode(fmt.Sprintf("%q", strings.Repeat("x", max)))
+	require.Greater(t, len(big), max)
+	for i, frags := range [][][]byte{{big}, {big[:3000], big[3000:]}} {
+		id := uint32(1 + 2*i)
+		f := rc.Open(id, "echo", proto.SubData, proto.DirSendRecv)
+		require.Equal(t, proto.TypeAccept, f.Type)
+		a, err := proto.ParseAccept(f.Payload, true)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, a.Credit.Bytes, uint64(max), "the initial byte credit is capped at max-message-bytes")
+		for j, p := range frags {
+			flags := proto.FlagMore
+			if j == len(frags)-1 {
+				flags = 0
+			}
+			rc.Data(id, p, flags)
+		}
+		e := rc.ExpectReset(id)
+		assert.Equal(t, proto.CodeMessageTooLarge, e.Code, "%d fragments: %s", len(frags), e.Msg)
+		assert.Contains(t, e.Msg, fmt.Sprintf("link %d: value", id))
+		assert.Contains(t, e.Msg, fmt.Sprintf("exceeds max-message-bytes (%d)", max))
+	}
+	require.Equal(t, proto.TypeAccept, rc.Open(5, "echo", proto.SubData, proto.DirSendRecv).Type)
+	rc.Echo(5, `"the transport goes on"`)
+}

@@ -62,23 +62,18 @@ func (a *Assembler) InProgress() bool { return a.pending }
 // A value over Max gives an *Error with CodeMessageTooLarge; the
 // Assembler then drops the value, and the caller resets the link.
 func (a *Assembler) Add(payload []byte, flags Flags) (value []byte, done bool, err error) {
+	if err := a.Check(len(payload), flags); err != nil {
+		return nil, false, err
+	}
 	more := flags&FlagMore != 0
 	if !a.pending {
 		if len(payload) == 0 {
 			return nil, false, nil
 		}
 		if !more {
-			if a.Max > 0 && len(payload) > a.Max {
-				return nil, false, Errorf(CodeMessageTooLarge, "value of %d bytes exceeds max-message-bytes (%d)", len(payload), a.Max)
-			}
 			return payload, true, nil
 		}
 		a.buf = a.buf[:0]
-	}
-	if a.Max > 0 && len(a.buf)+len(payload) > a.Max {
-		size := len(a.buf) + len(payload)
-		a.Reset()
-		return nil, false, Errorf(CodeMessageTooLarge, "value exceeds max-message-bytes (%d): %d bytes and more to come", a.Max, size)
 	}
 	a.buf = append(a.buf, payload...)
 	if more {
@@ -87,6 +82,31 @@ func (a *Assembler) Add(payload []byte, flags Flags) (value []byte, done bool, e
 	}
 	a.pending = false
 	return a.buf, true, nil
+}
+
+// Check reports, without taking the frame, whether a DATA frame of n
+// payload bytes with flags would take the value past Max: an *Error with
+// CodeMessageTooLarge, after which the value in progress is dropped. The
+// size is checked before credit (PROTOCOL.md section 4.4), so Receiver
+// calls it ahead of the link window.
+func (a *Assembler) Check(n int, flags Flags) error {
+	if a.Max <= 0 {
+		return nil
+	}
+	if !a.pending {
+		if n > a.Max && flags&FlagMore == 0 {
+			return Errorf(CodeMessageTooLarge, "value of %d bytes exceeds max-message-bytes (%d)", n, a.Max)
+		}
+		if n > a.Max {
+			return Errorf(CodeMessageTooLarge, "value exceeds max-message-bytes (%d): %d bytes and more to come", a.Max, n)
+		}
+		return nil
+	}
+	if size := len(a.buf) + n; size > a.Max {
+		a.Reset()
+		return Errorf(CodeMessageTooLarge, "value exceeds max-message-bytes (%d): %d bytes and more to come", a.Max, size)
+	}
+	return nil
 }
 
 // Reset drops a value in progress (after the link is reset). It keeps the

@@ -188,6 +188,15 @@ func (r *Receiver) Data(f Frame) (value []byte, done, end bool, err error) {
 			return nil, false, false, transportOverrun(err)
 		}
 	}
+	// The value's size first: a value over max-message-bytes is
+	// MESSAGE_TOO_LARGE even when it also overruns the credit, whose
+	// initial bytes are often max-message-bytes (PROTOCOL.md 4.4).
+	if err := r.asm.Check(n, f.Flags); err != nil {
+		if r.transport != nil {
+			r.uncounted += n
+		}
+		return nil, false, false, Errorf(CodeMessageTooLarge, "link %d: %s", r.link, err.(*Error).Msg)
+	}
 	first := !r.asm.InProgress() && n > 0
 	if err := r.win.Receive(n, first); err != nil {
 		if r.transport != nil {
