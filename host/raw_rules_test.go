@@ -198,3 +198,60 @@ func TestRawValueOverMaxMessageIsMessageTooLarge(t *testing.T) {
 	require.Equal(t, proto.TypeAccept, rc.Open(5, "echo", proto.SubData, proto.DirSendRecv).Type)
 	rc.Echo(5, `"the transport goes on"`)
 }
+
+// TestRawOpenAfterOwnGoAwayIsRefused: a side that sent GOAWAY opens no
+// new link; an OPEN after it is refused with REJECT PROTOCOL_ERROR, and
+// the links already open drain on (PROTOCOL.md 7.2).
+func TestRawOpenAfterOwnGoAwayIsRefused(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	require.Equal(t, proto.TypeAccept, rc.Open(1, "echo", proto.SubData, proto.DirSendRecv).Type)
+	rc.Write(proto.AppendGoAwayFrame(nil, proto.GoAway{Code: proto.CodeNoError, Text: "client done"}))
+	f := rc.Open(3, "echo", proto.SubData, proto.DirSendRecv)
+	require.Equal(t, proto.TypeReject, f.Type)
+	e, err := proto.ParseReason(f.Payload)
+	require.NoError(t, err)
+	assert.Equal(t, proto.CodeProtocolError, e.Code, "%s", e.Msg)
+	assert.Equal(t, "the client opened link 3 after its own GOAWAY", e.Msg)
+	rc.Echo(1, `"link 1 drains on"`)
+}
+
+// TestRawResetAnswersAnOpen: DATA sent before ACCEPT breaks the link's
+// credit; the host answers the OPEN with RESET FLOW_CONTROL and never
+// with an ACCEPT after it (PROTOCOL.md 6.1).
+func TestRawResetAnswersAnOpen(t *testing.T) {
+	release := make(chan struct{})
+	asked := make(chan struct{}, 1)
+	gate := func(iface string, _ proto.Sub, _ gene.Props) error {
+		if iface == "gated" {
+			asked <- struct{}{}
+			<-release
+		}
+		return nil
+	}
+	_, ua, _ := serve(t, host.Config{Authorize: gate}, map[string]host.Handler{"echo": host.Echo, "gated": host.Echo}, nil)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	f, err := proto.AppendOpenFrame(nil, 1, proto.Open{Interface: "gated", Direction: proto.DirSendRecv, Credit: proto.Grant{Msgs: 8, Bytes: 1 << 16}})
+	require.NoError(t, err)
+	rc.Write(f)
+	<-asked // the host is deciding on link 1: it has not answered yet
+	rc.Data(1, rc.Encode("(too soon)"), 0)
+	ans := rc.Next(func(f proto.Frame) bool {
+		return f.Link == 1 && (f.Type == proto.TypeReset || f.Type == proto.TypeAccept || f.Type == proto.TypeReject)
+	})
+	require.Equal(t, proto.TypeReset, ans.Type)
+	e, err := proto.ParseReason(ans.Payload)
+	require.NoError(t, err)
+	assert.Equal(t, proto.CodeFlowControl, e.Code, "%s", e.Msg)
+	assert.Contains(t, e.Msg, "link 1: DATA before the link was accepted")
+	close(release)
+	// No ACCEPT or REJECT for link 1 follows its RESET: none arrives up
+	// to the answer of a later link, its echo and a PONG.
+	require.Equal(t, proto.TypeAccept, rc.Open(3, "echo", proto.SubData, proto.DirSendRecv).Type)
+	rc.Echo(3, "(fine)")
+	rc.Write(proto.AppendPingFrame(nil, [8]byte{3}))
+	rc.Next(func(f proto.Frame) bool {
+		require.False(t, f.Link == 1, "a %s for link 1 after its RESET", f.Type)
+		return f.Type == proto.TypePong
+	})
+}

@@ -216,6 +216,11 @@ func (s *Session) onOpen(f proto.Frame) *proto.Error {
 	}
 	s.mu.Lock()
 	switch {
+	case s.recvGoAway:
+		// The peer said it opens no more links (PROTOCOL.md 7.2): the
+		// link is refused, the drain of the others goes on.
+		s.mu.Unlock()
+		return reject(proto.Errorf(proto.CodeProtocolError, "the %s opened link %d after its own GOAWAY", s.side.Peer(), f.Link))
 	case s.closing || s.sentGoAway:
 		s.mu.Unlock()
 		return reject(proto.Errorf(proto.CodeShutdown, "the %s is going away", s.side))
