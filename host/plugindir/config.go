@@ -365,7 +365,7 @@ func (c *Config) findCode(rt, entry string, hasEntry bool) error {
 			continue
 		}
 		switch {
-		case n == "handler.js":
+		case n == "handler.js" || n == "handler.ts":
 			js = append(js, n)
 		case strings.HasSuffix(n, ".wasm"):
 			wasm = append(wasm, n)
@@ -379,7 +379,7 @@ func (c *Config) findCode(rt, entry string, hasEntry bool) error {
 	}
 	if rt == "" {
 		switch {
-		case hasEntry && strings.HasSuffix(entry, ".js"):
+		case hasEntry && isJSEntry(entry):
 			rt = RuntimeJS
 		case hasEntry && strings.HasSuffix(entry, ".wasm"):
 			rt = RuntimeWasm
@@ -392,7 +392,7 @@ func (c *Config) findCode(rt, entry string, hasEntry bool) error {
 		case len(gosrc) > 0:
 			rt = RuntimeGo
 		default:
-			return fail("no handler.js, .wasm module or Go source in %s", c.Dir)
+			return fail("no handler.js, .wasm module or Go source in %s (or handler.ts)", c.Dir)
 		}
 	}
 	c.Runtime = rt
@@ -400,6 +400,9 @@ func (c *Config) findCode(rt, entry string, hasEntry bool) error {
 	case RuntimeJS:
 		if !hasEntry {
 			entry = "handler.js"
+			if !fileExists(c.Dir, entry) && fileExists(c.Dir, "handler.ts") {
+				entry = "handler.ts"
+			}
 		}
 	case RuntimeWasm:
 		if !hasEntry {

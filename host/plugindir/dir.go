@@ -71,6 +71,9 @@ type Options struct {
 	// never do). Defaults DefaultCrashLimit and DefaultCrashWindow.
 	CrashLimit  int
 	CrashWindow time.Duration
+	// Clock runs the timers plugins set. Default: the real clock; a
+	// *ManualClock moves only when told (tests).
+	Clock Clock
 
 	// only, when set, is the one folder of Dir to load (Check of a
 	// single plugin folder).
@@ -106,6 +109,9 @@ func (o Options) withDefaults() Options {
 		} else {
 			o.CacheDir = filepath.Join(os.TempDir(), "genehost-plugins")
 		}
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
 	}
 	if o.CrashLimit == 0 {
 		o.CrashLimit = DefaultCrashLimit
@@ -491,7 +497,11 @@ func (d *Dir) source(ctx context.Context, name, dir string) (*plugin.Source, *Co
 		// Read through the folder's root: the entry may not be (or have
 		// become, since ReadConfig) a symlink out of the folder.
 		src.Entry = filepath.Join(dir, cfg.Entry)
-		src.Code, err = ReadInFolder(dir, cfg.Entry)
+		if cfg.Runtime == RuntimeJS {
+			src.Code, err = readEntry(dir, cfg.Entry) // TypeScript and ES modules bundled (bundle.go)
+		} else {
+			src.Code, err = ReadInFolder(dir, cfg.Entry)
+		}
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("plugin %q: %w", name, err)

@@ -27,10 +27,10 @@ type inst struct {
 	closed bool                       // guarded by mu
 	seen   map[plugin.LinkID]struct{} // pool: links this instance was given; guarded by mu
 
-	tmu    sync.Mutex             // guards timers and tclosed; never held across a callback
-	timers map[uint64]*time.Timer // pending timers by id
-	tdone  bool                   // no more timers
-	twg    sync.WaitGroup         // timer callbacks that may still run
+	tmu    sync.Mutex       // guards timers and tclosed; never held across a callback
+	timers map[uint64]Timer // pending timers by id
+	tdone  bool             // no more timers
+	twg    sync.WaitGroup   // timer callbacks that may still run
 	// watches are the instance's open store watches by id (ids shared
 	// with timers); guarded by tmu.
 	watches map[uint64]plugin.StoreWatch
@@ -57,7 +57,7 @@ func (v *version) newInst(ctx context.Context) (*inst, error) {
 			return nil, ErrClosed
 		}
 	}
-	x := &inst{v: v, timers: map[uint64]*time.Timer{}}
+	x := &inst{v: v, timers: map[uint64]Timer{}}
 	in, err := v.mod.Instantiate(ctx, x)
 	if v.faults.instantiated(time.Now(), err) {
 		v.failed()
@@ -355,7 +355,7 @@ func (x *inst) SetTimer(d time.Duration) (uint64, error) {
 		return 0, fmt.Errorf("plugin %q: set timer: %w", x.v.cfg.Name, ErrClosed)
 	}
 	x.twg.Add(1)
-	x.timers[id] = time.AfterFunc(max(d, 0), func() { x.fire(id) })
+	x.timers[id] = x.v.e.d.opts.Clock.AfterFunc(max(d, 0), func() { x.fire(id) })
 	return id, nil
 }
 

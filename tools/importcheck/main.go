@@ -52,6 +52,10 @@ var (
 	runtimes = []string{"./host/jsrt/...", "./host/wasmrt/...", "github.com/dop251/goja/...", "github.com/tetratelabs/wazero/..."}
 	testCode = []string{"testing", "github.com/stretchr/testify/...", "./host/internal/leakcheck", "./host/internal/rawclient",
 		"./host/internal/testcert", "./host/internal/wasmfixture", "./host/plugin/plugintest", "./host/worker/workertest", "./tests/..."}
+	// bundler (esbuild) turns TypeScript and ES modules into the script
+	// the JavaScript runtime runs: host/plugindir, which loads plugin
+	// folders, links it, and cmd/genehost; runtimes get the bundle.
+	bundler = "github.com/evanw/esbuild/..."
 )
 
 func with(a []string, b ...string) []string { return append(append([]string(nil), a...), b...) }
@@ -66,7 +70,7 @@ var rules = []rule{
 		Why: "compiled into Go plugins (GOOS=wasip1) from the sources guestsrc.go embeds"},
 	{Pkg: "./proto", Only: []string{"./gene"},
 		Why: "the wire protocol only; it knows nothing of interfaces, plugins or handlers"},
-	{Pkg: "./host", Never: with(runtimes, "./host/plugin/...", "./host/plugindir", "./host/store", "./host/worker/...", "./host/client", "./host/httpgw", "go.etcd.io/bbolt/..."),
+	{Pkg: "./host", Never: with(runtimes, bundler, "./host/plugin/...", "./host/plugindir", "./host/store", "./host/worker/...", "./host/client", "./host/httpgw", "go.etcd.io/bbolt/..."),
 		Why: "the host core is a library usable without any plugin: plugins reach it only as host.Handler, through host/plugindir"},
 	{Pkg: "./host/plugin", Only: []string{"./gene", "./proto"},
 		Why: "the seam between the host and plugin code: runtimes and host/plugindir depend on it, it depends on neither"},
@@ -76,16 +80,16 @@ var rules = []rule{
 		Why: "plugin state on NATS JetStream behind store.Backend (--nats): the one package of ours that dials NATS; no runtime, no host"},
 	{Pkg: "./host/plugindir", Never: runtimes,
 		Why: "takes the runtimes by name (Options.Runtimes), so the host core and the directory logic link neither goja nor wazero"},
-	{Pkg: "./host/worker", Never: runtimes,
-		Why: "the supervisor side of worker processes imports neither runtime; cmd/genehost hands them to Serve"},
-	{Pkg: "./host/internal/...", Never: runtimes,
+	{Pkg: "./host/worker", Never: with(runtimes, bundler),
+		Why: "the supervisor side of worker processes imports neither runtime; cmd/genehost hands them to Serve; scripts come to it bundled"},
+	{Pkg: "./host/internal/...", Never: with(runtimes, bundler),
 		Why: "session, addresses and watching are runtime-free"},
-	{Pkg: "./host/client", Never: with(runtimes, "./host", "./host/plugin/...", "go.etcd.io/bbolt/..."),
+	{Pkg: "./host/client", Never: with(runtimes, bundler, "./host", "./host/plugin/...", "go.etcd.io/bbolt/..."),
 		Why: "a client program links the protocol and the session, not the server"},
-	{Pkg: "./host/httpgw", Never: runtimes,
+	{Pkg: "./host/httpgw", Never: with(runtimes, bundler),
 		Why: "the HTTP gateway is a client of the host; plugin code runs behind it"},
-	{Pkg: "./host/jsrt", Never: []string{"./host", "./host/plugindir", "./host/worker/...", "./host/wasmrt/...", "github.com/tetratelabs/wazero/...", "go.etcd.io/bbolt/..."},
-		Why: "a runtime sees the host only through host/plugin (plugin.Host, plugin.Store)"},
+	{Pkg: "./host/jsrt", Never: []string{"./host", "./host/plugindir", "./host/worker/...", "./host/wasmrt/...", "github.com/tetratelabs/wazero/...", "go.etcd.io/bbolt/...", bundler},
+		Why: "a runtime sees the host only through host/plugin (plugin.Host, plugin.Store); it runs the scripts host/plugindir bundled"},
 	{Pkg: "./host/wasmrt", Never: []string{"./host", "./host/plugindir", "./host/worker/...", "./host/jsrt/...", "github.com/dop251/goja/...", "go.etcd.io/bbolt/..."},
 		Why: "a runtime sees the host only through host/plugin (plugin.Host, plugin.Store)"},
 	{Pkg: "./cmd/...", Never: testCode,
