@@ -51,11 +51,18 @@ func isTerm(data []byte, i int) bool { return i >= len(data) || class[data[i]]&c
 
 // skipSpace skips whitespace, commas, comments and discarded forms (#_ x).
 // It stops at the first byte of a form, a closer, or the end of input.
-func (p *parser) skipSpace() error {
+func (p *parser) skipSpace() error { return p.skipSpaceTo(false) }
+
+// skipSpaceTo is skipSpace that, with comma set, also stops at a comma: in a
+// list a comma is the symbol ','.
+func (p *parser) skipSpaceTo(comma bool) error {
 	data := p.data
 	for p.pos < len(data) {
 		c := data[p.pos]
 		if class[c]&cSpace != 0 {
+			if c == ',' && comma {
+				return nil
+			}
 			p.pos++
 			continue
 		}

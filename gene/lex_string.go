@@ -155,6 +155,36 @@ func (p *parser) escapedText(b []byte, off int) (string, error) {
 	return p.commit(len(dst)), nil
 }
 
+// decode returns text b (at offset off) with its escapes decoded, and for
+// each byte of the result, and for its end, the offset of the input it was
+// decoded from: the holes of an interpolated string are read from it.
+func (p *parser) decode(b []byte, off int) ([]byte, []int, error) {
+	if !utf8.Valid(b) {
+		return nil, nil, p.badUTF8(b, off)
+	}
+	text := make([]byte, 0, len(b))
+	at := make([]int, 0, len(b)+1)
+	for j := 0; j < len(b); {
+		if b[j] != '\\' {
+			text = append(text, b[j])
+			at = append(at, off+j)
+			j++
+			continue
+		}
+		r, n, err := p.escape(b, j, off)
+		if err != nil {
+			return nil, nil, err
+		}
+		m := len(text)
+		text = utf8.AppendRune(text, r)
+		for range len(text) - m {
+			at = append(at, off+j)
+		}
+		j += n
+	}
+	return text, append(at, off+len(b)), nil
+}
+
 // decodedLen measures escaped text without storing it, so an over-long
 // string is refused before memory is spent on it.
 func (p *parser) decodedLen(b []byte, off int) (int, error) {

@@ -37,6 +37,14 @@ type prettyWriter struct {
 	indent string
 }
 
+// element writes an element of a list on a line of its own at depth.
+func (p *prettyWriter) element(dst []byte, e Value, depth int) ([]byte, *WriteError) {
+	if e.kind == KindSymbol && e.Str() == "," {
+		return p.w.element(dst, e)
+	}
+	return p.value(dst, e, depth, p.col(depth))
+}
+
 // value writes v at nesting depth, starting at column col of the line.
 func (p *prettyWriter) value(dst []byte, v Value, depth, col int) ([]byte, *WriteError) {
 	if p.indent == "" {
@@ -71,7 +79,7 @@ func (p *prettyWriter) value(dst []byte, v Value, depth, col int) ([]byte, *Writ
 		dst = append(dst, '[')
 		for i, e := range v.List() {
 			dst = p.newline(dst, depth+1)
-			if dst, err = p.value(dst, e, depth+1, p.col(depth+1)); err != nil {
+			if dst, err = p.element(dst, e, depth+1); err != nil {
 				return dst, err.within(indexSeg(i))
 			}
 		}

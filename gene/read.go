@@ -90,8 +90,9 @@ func MustParse(s string) Value {
 
 // openRec is a form still open while reading: its delimiter and offset.
 type openRec struct {
-	delim string
-	off   int
+	delim   string
+	off     int
+	decoded bool // off is an offset of an interpolated string's decoded text
 }
 
 // parser reads Gene text held entirely in memory. It is a recursive
@@ -359,7 +360,7 @@ func (p *parser) push(delim string, off int) error {
 	if err := p.enter(off); err != nil {
 		return err
 	}
-	p.open = append(p.open, openRec{delim, off})
+	p.open = append(p.open, openRec{delim, off, p.base.remap != nil})
 	return nil
 }
 
@@ -380,7 +381,7 @@ func (p *parser) parseList(start int, delim string) (Value, error) {
 	}
 	base := len(p.vs)
 	for {
-		if err := p.skipSpace(); err != nil {
+		if err := p.skipSpaceTo(true); err != nil {
 			return Value{}, err
 		}
 		if p.pos >= len(p.data) {
@@ -397,6 +398,11 @@ func (p *parser) parseList(start int, delim string) (Value, error) {
 		if len(p.vs)-base >= p.lim.MaxElements {
 			return Value{}, p.limit("MaxElements", p.lim.MaxElements, p.pos)
 		}
+		if sym, n := p.listToken(c); n > 0 {
+			p.vs = append(p.vs, sym)
+			p.pos += n
+			continue
+		}
 		v, err := p.parseForm()
 		if err != nil {
 			return Value{}, err
@@ -410,6 +416,34 @@ func (p *parser) parseList(start int, delim string) (Value, error) {
 		v = v.Freeze()
 	}
 	return v, nil
+}
+
+// listToken reads the tokens a list keeps as they are (NOTATION.md, Lists):
+// a comma is the symbol ',', and a '^', '^^', '@' or '@@' glued to what
+// follows is that symbol, the rest being the next element. It returns the
+// symbol and its length, or 0 when c starts an ordinary form.
+func (p *parser) listToken(c byte) (Value, int) {
+	switch c {
+	case ',':
+		return symComma, 1
+	case '^', '@':
+		n := 1
+		if p.pos+1 < len(p.data) && p.data[p.pos+1] == c {
+			n = 2
+		}
+		if isTerm(p.data, p.pos+n) {
+			return Value{}, 0 // the bare symbol, read as an atom
+		}
+		return sigils[c][n-1], n
+	}
+	return Value{}, 0
+}
+
+// sigils are the symbols '^' '^^' and '@' '@@' a list keeps apart from
+// what they are glued to.
+var sigils = map[byte][2]Value{
+	'^': {Symbol("^"), Symbol("^^")},
+	'@': {Symbol("@"), Symbol("@@")},
 }
 
 // parseProps reads {^k v ...} (delim "{") or #{^k v ...} (delim "#{").
@@ -955,6 +989,7 @@ var (
 	symUnquote    = Symbol("unquote")
 	symSpread     = Symbol("...")
 	symInterp     = Symbol("$")
+	symComma      = Symbol(",")
 	symSelect     = Symbol("select")
 	symPath       = Symbol("path")
 	symGene       = Symbol("gene")

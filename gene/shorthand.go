@@ -20,7 +20,10 @@ package gene
 // a symbol), with the name and value as the body, so that a writer can
 // print them back exactly as written.
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // path reads a slash path or a $root path from an atom's text: /a/b reads
 // as (select a b), a/b as (path a b) and $a/b as (path gene a b). Empty
@@ -215,58 +218,87 @@ func (p *parser) fillSlot(off int, v, prev Value) (Value, error) {
 }
 
 // interpolation reads $"text ${form} $(call) ..." (or the triple-quoted
-// form) at start as ($ "text " form " " (call) ...). Text parts keep the
-// string escapes; empty parts are left out.
+// form) at start as ($ "text " form " " (call) ...). The string ends where a
+// plain string would, at the first closing quote that is not escaped. Its
+// text, escapes decoded, is then split at each "${" and "$(": each hole is
+// read from the decoded text like any other form, so a string, char, regex
+// or comment inside it hides the brackets it holds ($"$(f \")\")" calls f
+// with ")"). Empty text parts are left out.
 func (p *parser) interpolation(start int) (Value, error) {
-	data := p.data
 	triple, err := p.tripleAt(start + 1)
 	if err != nil {
 		return Value{}, err
 	}
-	delim := "$\""
-	i := start + 2
+	delim, i, q := "$\"", start+2, 1
 	if triple {
-		delim, i = "$\"\"\"", start+4
+		delim, i, q = "$\"\"\"", start+4, 3
+	}
+	end, esc, err := p.textEnd(start, i, triple, false)
+	if err != nil {
+		return Value{}, err
 	}
 	if err := p.push(delim, start); err != nil {
 		return Value{}, err
 	}
-	base := len(p.vs)
-	for {
-		end, esc, err := p.textEnd(start, i, triple, true)
+	// Read the holes from the text alone: the raw bytes before the closing
+	// quote or, when the text holds escapes, the decoded text, whose
+	// offsets p.base maps back to the input for errors.
+	data, base, partial := p.data, p.base, p.partial
+	view := data[:end]
+	if esc {
+		text, at, err := p.decode(data[i:end], i)
 		if err != nil {
 			return Value{}, err
 		}
-		if end > i {
-			var s string
-			if esc {
-				s, err = p.escapedText(data[i:end], i)
-			} else {
-				s, err = p.plainText(data[i:end], i)
+		view, i = text, 0
+		p.base.remap = at
+	}
+	p.data, p.partial = view, false
+	v, err := p.holes(start, i)
+	p.data, p.base, p.partial = data, base, partial
+	if err != nil {
+		return Value{}, err
+	}
+	p.pos = end + q
+	p.pop()
+	return v, nil
+}
+
+// holes reads the parts of an interpolated string opened at start from its
+// text p.data[i:], which ends where the string does.
+func (p *parser) holes(start, i int) (Value, error) {
+	text := p.data
+	base := len(p.vs)
+	for {
+		end := len(text)
+		for j := i; j+1 < len(text); j++ {
+			if text[j] == '$' && (text[j+1] == '{' || text[j+1] == '(') {
+				end = j
+				break
 			}
+		}
+		if end > i {
+			s, err := p.plainText(text[i:end], i)
 			if err != nil {
 				return Value{}, err
 			}
 			p.vs = append(p.vs, String(s))
 		}
-		if data[end] == '"' {
-			p.pos = end + 1
-			if triple {
-				p.pos = end + 3
-			}
+		if end == len(text) {
 			break
 		}
 		if len(p.vs)-base >= p.lim.MaxElements {
 			return Value{}, p.limit("MaxElements", p.lim.MaxElements, end)
 		}
 		var v Value
-		if data[end+1] == '(' {
+		var err error
+		if text[end+1] == '(' {
 			v, err = p.parseNode(end, "$(")
 		} else {
 			v, err = p.interpolatedForm(end)
 		}
 		if err != nil {
-			return Value{}, err
+			return Value{}, p.holeEnded(start, err)
 		}
 		p.vs = append(p.vs, v)
 		i = p.pos
@@ -274,8 +306,23 @@ func (p *parser) interpolation(start int) (Value, error) {
 	n := p.newNode()
 	n.Head, n.HasHead = symInterp, true
 	n.Body = p.takeValues(base)
-	p.pop()
 	return NodeValue(n), nil
+}
+
+// holeEnded turns "end of input" inside a hole into the error it is: the
+// string closed before the hole did. Nothing after the string can change
+// that, so it is not incomplete.
+func (p *parser) holeEnded(start int, err error) error {
+	e, ok := err.(*SyntaxError)
+	if !ok || !e.Incomplete {
+		return err
+	}
+	e.Incomplete = false
+	e.Found = "'\"'"
+	e.Msg = strings.Replace(e.Msg, "unexpected end of input",
+		"the interpolated string opened at "+where(p.base.lineColRaw(start))+" ends", 1) +
+		" (a '\"' inside a hole of $\"...\" is written \\\")"
+	return e
 }
 
 // interpolatedForm reads ${form} at start: exactly one form.

@@ -1,8 +1,9 @@
 package gene
 
 // boundary follows just enough of the lexical structure of Gene text to
-// tell where a top-level value may end: brackets, strings, chars, regexes,
-// comments and the holes of interpolated strings. It builds nothing.
+// tell where a top-level value may end: brackets, strings, chars, regexes
+// and comments. It builds nothing. An interpolated string ends where a plain
+// string does, so the holes inside it need no tracking.
 //
 // The Feeder uses it only while a value spans several chunks of input: the
 // reader is a recursive descent that cannot resume, so each attempt reads
@@ -18,16 +19,13 @@ package gene
 // return a value, which the stream tests and FuzzStream check against the
 // parser on every split of their inputs.
 type boundary struct {
-	// stack holds the open brackets '(' '[' '{' and, below the bracket of
-	// an interpolation hole ("${" or "$("), the frame 's' (the hole of a
-	// "$\"" string) or 't' (of a "$\"\"\"" string) to return to.
+	// stack holds the open brackets '(' '[' '{'.
 	stack   []byte
 	mode    uint8
-	kind    uint8   // for quote modes: what the quotes open (qString, qRegex, qInterp)
+	kind    uint8   // for quote modes: what the quotes open (qString, qRegex)
 	triple  bool    // for mString: triple-quoted
 	quotes  int     // mQuote: quotes seen; mString triple: closing quotes in a row; mBytes: 1 after the prefix's second '#'
 	esc     bool    // mString, mChar: the next byte is escaped
-	dollar  bool    // mString interp: the previous byte was '$'
 	depth   int     // mBlock: nesting of #< >#
 	prev    byte    // mBlock: the previous byte, when it may start a pair
 	char    int     // mChar: bytes of the char body seen
@@ -44,7 +42,7 @@ const (
 	mDollar        // after '$' at the start of a token: '"' makes it $"..."
 	mHash          // after '#' between tokens
 	mQuote         // after 1 or 2 opening quotes: """ or a string?
-	mString        // inside a string, regex or interpolated string
+	mString        // inside a string (interpolated or not) or regex
 	mChar          // inside a char literal
 	mLine          // inside a line comment
 	mBlock         // inside a block comment
@@ -55,7 +53,6 @@ const (
 const (
 	qString = iota
 	qRegex
-	qInterp
 )
 
 func (s *boundary) reset(lenient bool) {
@@ -118,7 +115,7 @@ func (s *boundary) feed(b []byte) bool {
 			}
 		case mDollar:
 			if c == '"' {
-				s.mode, s.kind, s.quotes = mQuote, qInterp, 1
+				s.mode, s.kind, s.quotes = mQuote, qString, 1
 				continue
 			}
 			s.mode = mAtom
@@ -177,18 +174,6 @@ func (s *boundary) feed(b []byte) bool {
 				s.esc = false
 				continue
 			}
-			if s.dollar {
-				s.dollar = false
-				if c == '{' || c == '(' {
-					f := byte('s')
-					if s.triple {
-						f = 't'
-					}
-					s.stack = append(s.stack, f, c)
-					s.mode = mCode
-					continue
-				}
-			}
 			switch {
 			case c == '\\':
 				s.esc = true
@@ -204,9 +189,6 @@ func (s *boundary) feed(b []byte) bool {
 				}
 			default:
 				s.quotes = 0
-				if c == '$' && s.kind == qInterp {
-					s.dollar = true
-				}
 			}
 		case mChar:
 			switch {
@@ -286,12 +268,11 @@ func (s *boundary) formEnd() {
 // enterString starts the text a quote run opened.
 func (s *boundary) enterString(triple bool) {
 	s.mode, s.triple, s.closer = mString, triple, '"'
-	s.quotes, s.esc, s.dollar = 0, false, false
+	s.quotes, s.esc = 0, false
 }
 
-// close pops the bracket c closes, returning to an interpolated string when
-// it closes a hole. It reports false for a closer that does not match,
-// which the parser rejects.
+// close pops the bracket c closes. It reports false for a closer that does
+// not match, which the parser rejects.
 func (s *boundary) close(c byte) bool {
 	n := len(s.stack)
 	if n == 0 {
@@ -302,12 +283,5 @@ func (s *boundary) close(c byte) bool {
 		return false
 	}
 	s.stack = s.stack[:n-1]
-	if n >= 2 {
-		if f := s.stack[n-2]; f == 's' || f == 't' {
-			s.stack = s.stack[:n-2]
-			s.kind = qInterp
-			s.enterString(f == 't')
-		}
-	}
 	return true
 }

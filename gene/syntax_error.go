@@ -75,11 +75,28 @@ type position struct {
 	baseOff  int64 // stream offset of data[0]
 	baseLine int   // line of data[0], 1-based
 	baseCol  int   // column of data[0], 1-based
+	// remap is set while the holes of an interpolated string holding
+	// escapes are read from its decoded text: the parser's offsets are then
+	// offsets of that text, and remap[off] is the offset in data it came
+	// from (one entry more than the text, for its end).
+	remap []int
 }
 
-// lineCol returns the 1-based line and character column of offset off in
+// raw maps an offset of the text being read to an offset of data.
+func (p position) raw(off int) int {
+	if p.remap == nil {
+		return off
+	}
+	return p.remap[min(max(off, 0), len(p.remap)-1)]
+}
+
+// lineCol returns the 1-based line and character column of offset off of
+// the text being read.
+func (p position) lineCol(off int) (line, col int) { return p.lineColRaw(p.raw(off)) }
+
+// lineColRaw returns the 1-based line and character column of offset off in
 // p.data. It is only used on the error path, so it simply counts.
-func (p position) lineCol(off int) (line, col int) {
+func (p position) lineColRaw(off int) (line, col int) {
 	if off > len(p.data) {
 		off = len(p.data)
 	}
@@ -96,6 +113,7 @@ func (p position) lineCol(off int) (line, col int) {
 // excerpt returns the line of p.data holding offset off, shortened around
 // off when it is long.
 func (p position) excerpt(off int) string {
+	off = p.raw(off)
 	if off > len(p.data) {
 		off = len(p.data)
 	}
@@ -172,6 +190,15 @@ func (p *parser) at(off int) string {
 	return where(l, c)
 }
 
+// frameAt returns where an open form began: forms opened inside the holes
+// of an interpolated string hold offsets of its decoded text.
+func (p *parser) frameAt(o openRec) (line, col int) {
+	if o.decoded {
+		return p.base.lineCol(o.off)
+	}
+	return p.base.lineColRaw(o.off)
+}
+
 // fail returns a SyntaxError at offset off. While partial input ends
 // inside a UTF-8 sequence, an error may quote the cut character, so it is
 // reported as incomplete: the next bytes decide how it reads.
@@ -197,7 +224,7 @@ func (p *parser) failAt(off int, found, expected, msg string) *SyntaxError {
 	l, c := p.base.lineCol(off)
 	e := &SyntaxError{
 		Source:   p.src,
-		Offset:   p.base.baseOff + int64(off),
+		Offset:   p.base.baseOff + int64(p.base.raw(off)),
 		Line:     l,
 		Col:      c,
 		Found:    validText(found),
@@ -206,7 +233,7 @@ func (p *parser) failAt(off int, found, expected, msg string) *SyntaxError {
 		Excerpt:  p.base.excerpt(off),
 	}
 	for _, o := range p.open {
-		ol, oc := p.base.lineCol(o.off)
+		ol, oc := p.frameAt(o)
 		e.Open = append(e.Open, OpenForm{Delim: o.delim, Line: ol, Col: oc})
 	}
 	return e
@@ -243,7 +270,7 @@ func closerOf(delim string) string {
 func (p *parser) eofIn() *SyntaxError {
 	o := p.open[len(p.open)-1]
 	want := closerOf(o.delim)
-	e := p.incomplete(len(p.data), "unexpected end of input while reading '"+o.delim+"' opened at "+p.at(o.off)+"; expected '"+want+"'")
+	e := p.incomplete(len(p.data), "unexpected end of input while reading '"+o.delim+"' opened at "+where(p.frameAt(o))+"; expected '"+want+"'")
 	e.Expected = "'" + want + "'"
 	return e
 }
@@ -261,7 +288,7 @@ func (p *parser) unexpected(off int) *SyntaxError {
 	}
 	o := p.open[len(p.open)-1]
 	want := closerOf(o.delim)
-	e := p.fail(off, f, "'"+want+"'", "unexpected "+f+" while reading '"+o.delim+"' opened at "+p.at(o.off)+"; expected '"+want+"'")
+	e := p.fail(off, f, "'"+want+"'", "unexpected "+f+" while reading '"+o.delim+"' opened at "+where(p.frameAt(o))+"; expected '"+want+"'")
 	return e
 }
 

@@ -175,11 +175,20 @@ func (w *textWriter) list(dst []byte, v Value) ([]byte, *WriteError) {
 		if i > 0 {
 			dst = append(dst, ' ')
 		}
-		if dst, err = w.value(dst, e); err != nil {
+		if dst, err = w.element(dst, e); err != nil {
 			return dst, err.within(indexSeg(i))
 		}
 	}
 	return append(dst, ']'), nil
+}
+
+// element writes an element of a list, where the symbol ',' is written as
+// it is: a comma between a list's elements reads as that symbol.
+func (w *textWriter) element(dst []byte, e Value) ([]byte, *WriteError) {
+	if e.kind == KindSymbol && e.Str() == "," {
+		return append(dst, ','), nil
+	}
+	return w.value(dst, e)
 }
 
 // props writes prop or meta entries with the given sigil ('^' or '@'),
