@@ -70,6 +70,11 @@ type PoolConfig struct {
 	// Backoff sets the delays between reconnection attempts to an
 	// endpoint.
 	Backoff Backoff
+
+	// wait is the backoff's clock: it waits d, the delay before attempt
+	// (counting from 0), and reports false when ctx ended first. nil is a
+	// real timer; tests step the pool through its attempts with it.
+	wait func(ctx context.Context, attempt int, d time.Duration) bool
 }
 
 func (c PoolConfig) withDefaults() PoolConfig {
@@ -83,6 +88,9 @@ func (c PoolConfig) withDefaults() PoolConfig {
 		c.HealthTimeout = 5 * time.Second
 	}
 	c.Backoff = c.Backoff.withDefaults()
+	if c.wait == nil {
+		c.wait = sleepCtx
+	}
 	return c
 }
 

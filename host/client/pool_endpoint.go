@@ -160,14 +160,15 @@ func (ep *endpoint) run() {
 				return
 			}
 		}
-		if !sleepCtx(p.ctx, p.cfg.Backoff.Delay(attempt)) {
+		if !p.cfg.wait(p.ctx, attempt, p.cfg.Backoff.Delay(attempt)) {
 			return
 		}
 		attempt++
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// sleepCtx waits d, or until ctx ends (false).
+func sleepCtx(ctx context.Context, _ int, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

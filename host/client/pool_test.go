@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"path/filepath"
 	"slices"
@@ -470,16 +469,15 @@ func TestBackoffCeilingAndJitter(t *testing.T) {
 	assert.Equal(t, client.Backoff{}.Ceiling(100), 10*time.Second, "default max")
 }
 
-// TestPoolBackoffGrowsAndIsJittered counts the connection attempts a pool
-// makes to a host that hangs up on every connection, over real time.
+// TestPoolBackoffGrowsAndIsJittered steps a pool through its reconnection
+// attempts to a host that hangs up on every connection: the backoff's
+// clock stops the pool before each attempt until the test has checked it,
+// so every attempt is seen with the state it left, and no time passes.
 func TestPoolBackoffGrowsAndIsJittered(t *testing.T) {
 	leakcheck.Verify(t) // the pool and servers leave no goroutine or socket behind
 	ln, err := net.Listen("unix", sockPath(t, "hangup"))
 	require.NoError(t, err)
-	var (
-		mu    sync.Mutex
-		times []time.Time
-	)
+	var accepts atomic.Int64
 	acceptDone := make(chan struct{})
 	go func() {
 		defer close(acceptDone)
@@ -488,71 +486,67 @@ func TestPoolBackoffGrowsAndIsJittered(t *testing.T) {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			times = append(times, time.Now())
-			mu.Unlock()
+			accepts.Add(1)
 			c.Close()
 		}
 	}()
-	const base, maxD = 10 * time.Millisecond, 320 * time.Millisecond
-	p, err := client.NewPool(context.Background(), []string{"unix://" + ln.Addr().String()}, client.PoolConfig{
-		Backoff: client.Backoff{Base: base, Max: maxD},
+	// A wait is one pause of the pool before an attempt: it stays paused
+	// until the test closes resume.
+	type wait struct {
+		attempt int
+		d       time.Duration
+		resume  chan struct{}
+	}
+	waits := make(chan wait)
+	backoff := client.Backoff{Base: 10 * time.Millisecond, Max: 320 * time.Millisecond}
+	cfg := client.WithBackoffWait(client.PoolConfig{Backoff: backoff}, func(ctx context.Context, attempt int, d time.Duration) bool {
+		w := wait{attempt, d, make(chan struct{})}
+		select {
+		case waits <- w:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case <-w.resume:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	})
+	p, err := client.NewPool(context.Background(), []string{"unix://" + ln.Addr().String()}, cfg)
 	require.NoError(t, err)
-	time.Sleep(2 * time.Second)
-	st := p.Endpoints()[0]
+	const attempts = 24
+	var capped []time.Duration
+	for i := range attempts {
+		var w wait
+		select {
+		case w = <-waits:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the pool did not pause before attempt %d", i)
+		}
+		// Each failure is counted before the pause, which follows it.
+		st := p.Endpoints()[0]
+		require.Equal(t, client.StateDown, st.State, "attempt %d", i)
+		require.ErrorContains(t, st.LastError, "handshake")
+		require.Equal(t, i+1, st.Failures, "every failed connection counts")
+		require.Equal(t, int64(i+1), accepts.Load(), "one connection per attempt")
+		// The delay grows with the attempt: drawn below min(Max, Base·2ⁱ).
+		require.Equal(t, i, w.attempt)
+		require.GreaterOrEqual(t, w.d, time.Duration(0))
+		require.Less(t, w.d, backoff.Ceiling(i), "delay before attempt %d", i)
+		if backoff.Ceiling(i) == backoff.Max {
+			capped = append(capped, w.d)
+		}
+		close(w.resume)
+	}
 	require.NoError(t, p.Close())
 	ln.Close()
 	<-acceptDone
-
-	mu.Lock()
-	defer mu.Unlock()
-	n := len(times)
 	assert.Equal(t, client.StateClosed, p.Endpoints()[0].State)
-	require.Equal(t, client.StateDown, st.State)
-	require.ErrorContains(t, st.LastError, "handshake")
-	assert.InDelta(t, n, st.Failures, 1, "every attempt failed and was counted")
-	// Expected: about 5 attempts over the first 300ms (ceilings 10, 20,
-	// 40, 80, 160ms, half of each on average), then one per 160ms on
-	// average: ~16 in 2s. Without growth (every delay below base) it
-	// would be ~400.
-	assert.Greater(t, n, 8, "attempts in 2s")
-	assert.Less(t, n, 60, "attempts in 2s: the delay must grow")
-	var gaps []float64
-	for i := 1; i < n; i++ {
-		gaps = append(gaps, float64(times[i].Sub(times[i-1])))
-	}
-	require.Greater(t, len(gaps), 7)
-	early, late := gaps[:3], gaps[5:]
-	assert.Greater(t, median(late), median(early), "later delays are longer: early %v, late %v", early, late)
-	// Each gap is a delay plus a failed dial and handshake, which a loaded
-	// machine can stretch by hundreds of milliseconds; the delays' cap
-	// shows in the median (about maxD/2 plus that overhead), not in every
-	// gap. Delay's own bound is checked exactly by the backoff tests.
-	assert.Less(t, median(late), float64(maxD), "the median gap at the cap, of %v", late)
-	// U[0,320ms) has a standard deviation of 92ms; no jitter would be ~0.
-	assert.Greater(t, stddev(late), float64(30*time.Millisecond), "delays at the cap are spread (jitter), not all %v", maxD)
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func mean(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
-}
-
-func stddev(xs []float64) float64 {
-	m := mean(xs)
-	var s float64
-	for _, x := range xs {
-		s += (x - m) * (x - m)
-	}
-	return math.Sqrt(s / float64(len(xs)))
+	// Full jitter: the delays at the cap are drawn, not all Max (or one
+	// value). U[0,320ms) has a standard deviation of 92ms; 19 draws all
+	// within 1ms of each other would take odds of about 1e-40.
+	require.Len(t, capped, attempts-5)
+	spread := slices.Max(capped) - slices.Min(capped)
+	assert.Greater(t, spread, time.Millisecond, "delays at the cap are spread: %v", capped)
 }
