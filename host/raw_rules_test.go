@@ -255,3 +255,49 @@ func TestRawResetAnswersAnOpen(t *testing.T) {
 		return f.Type == proto.TypePong
 	})
 }
+
+// TestRawRequestReplyCreditFrames counts the CREDIT frames a host sends
+// while a client makes requests one at a time: one per half window of
+// values (and one when the window first grows), not one per value on the
+// link and another on the transport (PROTOCOL.md 8.3).
+func TestRawRequestReplyCreditFrames(t *testing.T) {
+	_, ua, _ := serve(t, host.Config{}, map[string]host.Handler{"echo": host.Echo}, nil)
+	rc := rawclient.Dial(t, ua, proto.EncodingBinary)
+	f := rc.Open(1, "echo", proto.SubData, proto.DirSendRecv)
+	require.Equal(t, proto.TypeAccept, f.Type)
+	a, err := proto.ParseAccept(f.Payload, true)
+	require.NoError(t, err)
+	// Room for every reply, granted once.
+	rc.Write(proto.AppendCreditFrame(nil, 1, proto.Grant{Msgs: 1 << 20, Bytes: 1 << 30}))
+	limit := a.Credit
+	const rounds = 300
+	credits, sent := 0, uint64(0)
+	count := func(f proto.Frame) {
+		if f.Type == proto.TypeCredit {
+			credits++
+			g, err := proto.ParseCredit(f.Payload)
+			require.NoError(t, err)
+			if f.Link == 1 {
+				limit.Msgs, limit.Bytes = max(limit.Msgs, g.Msgs), max(limit.Bytes, g.Bytes)
+			}
+		}
+	}
+	req := rc.Encode(`(request ^n 12345)`)
+	for i := range rounds {
+		require.LessOrEqual(t, sent+1, limit.Msgs, "request %d: the host left the client without message credit", i)
+		rc.Data(1, req, 0)
+		sent++
+		rc.Next(func(f proto.Frame) bool {
+			count(f)
+			return f.Type == proto.TypeData && f.Link == 1
+		})
+	}
+	rc.Write(proto.AppendPingFrame(nil, [8]byte{9}))
+	rc.Next(func(f proto.Frame) bool {
+		count(f)
+		return f.Type == proto.TypePong
+	})
+	want := 1 + rounds/int(a.Credit.Msgs/2)
+	t.Logf("%d request/reply rounds: %d CREDIT frames from the host (window %d values)", rounds, credits, a.Credit.Msgs)
+	assert.LessOrEqual(t, credits, want, "CREDIT frames for %d requests", rounds)
+}

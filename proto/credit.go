@@ -272,6 +272,10 @@ type Window struct {
 	mu        sync.Mutex
 	bytesOnly bool  // the transport window: messages are not counted
 	max       Grant // largest window size
+	// maxValue is the largest value the sender may send: the initial
+	// byte credit of a link direction, max-message-bytes for the
+	// transport window.
+	maxValue uint64
 	win       Grant // guarded by mu; current window size
 	granted   Grant // guarded by mu; limits announced to the sender
 	recv      Grant // guarded by mu; received so far
@@ -286,19 +290,27 @@ func NewWindow(c WindowConfig) *Window {
 	c = c.WithDefaults()
 	init := Grant{Msgs: uint64(c.InitialMsgs), Bytes: uint64(c.InitialBytes)}
 	return &Window{
-		max:     Grant{Msgs: uint64(c.MaxMsgs), Bytes: uint64(c.MaxBytes)},
-		win:     init,
-		granted: init,
+		max:      Grant{Msgs: uint64(c.MaxMsgs), Bytes: uint64(c.MaxBytes)},
+		maxValue: init.Bytes,
+		win:      init,
+		granted:  init,
 	}
 }
 
 // NewByteWindow returns a transport window of initial bytes that may grow
-// to maxBytes (at least initial). Messages are not counted.
-func NewByteWindow(initial, maxBytes int) *Window {
+// to maxBytes (at least initial). Messages are not counted. maxValue is
+// the largest value a sender may send on any link (max-message-bytes; at
+// most initial, 0 for initial).
+func NewByteWindow(initial, maxBytes, maxValue int) *Window {
 	init := uint64(max(initial, 0))
+	mv := uint64(max(maxValue, 0))
+	if mv == 0 || mv > init {
+		mv = init
+	}
 	return &Window{
 		bytesOnly: true,
 		max:       Grant{Bytes: max(uint64(max(maxBytes, 0)), init)},
+		maxValue:  mv,
 		win:       Grant{Bytes: init},
 		granted:   Grant{Bytes: init},
 	}
@@ -345,11 +357,19 @@ func (w *Window) Receive(n int, first bool) error {
 // Consume records that the application consumed msgs values of bytes
 // payload bytes in total (or that the receiver dropped them). It returns
 // the new limits and send=true when a CREDIT frame should carry them to
-// the sender: when half a window has been consumed since the last grant,
-// or when everything received is consumed and the limits can grow (so a
-// sender waiting for room for a large value always gets it). The window
-// doubles, up to its maximum, when the sender had less than a quarter of
-// it left.
+// the sender (PROTOCOL.md section 8.3):
+//
+//   - when half a window (of messages or of bytes) has been consumed
+//     since the last grant;
+//   - when everything received is consumed and the byte room the sender
+//     has left is smaller than the largest value it may send (it may be
+//     waiting for room for one). The byte window first grows to twice
+//     that largest value (up to its maximum), after which the first rule
+//     alone serves such a sender: small values, one at a time, then need
+//     no CREDIT each.
+//
+// The window also doubles, up to its maximum, when the sender had less
+// than a quarter of it left.
 func (w *Window) Consume(msgs, bytes int) (g Grant, send bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -363,6 +383,10 @@ func (w *Window) Consume(msgs, bytes int) (g Grant, send bool) {
 	if left.Bytes < w.win.Bytes/4 {
 		w.win.Bytes = min(2*w.win.Bytes, w.max.Bytes)
 	}
+	starved := w.cons == w.recv && left.Bytes < w.maxValue
+	if starved {
+		w.win.Bytes = min(max(w.win.Bytes, 2*w.maxValue), w.max.Bytes)
+	}
 	next := Grant{Bytes: w.cons.Bytes + w.win.Bytes}
 	if !w.bytesOnly {
 		next.Msgs = w.cons.Msgs + w.win.Msgs
@@ -370,8 +394,7 @@ func (w *Window) Consume(msgs, bytes int) (g Grant, send bool) {
 	grow := next.Msgs > w.granted.Msgs || next.Bytes > w.granted.Bytes
 	half := next.Bytes >= w.granted.Bytes+max(1, w.win.Bytes/2) ||
 		(!w.bytesOnly && next.Msgs >= w.granted.Msgs+max(1, w.win.Msgs/2))
-	drained := w.cons == w.recv
-	if !half && !(drained && grow) {
+	if !half && !(starved && grow) {
 		return w.granted, false
 	}
 	w.granted.Msgs = max(w.granted.Msgs, next.Msgs)

@@ -170,6 +170,57 @@ func TestWindowDrainedSmallValues(t *testing.T) {
 	require.NoError(t, c.TryTake(1000))
 }
 
+// TestWindowRequestReplyCredits: small values one at a time, each
+// consumed before the next is sent (request and reply), cost one CREDIT
+// per half window of messages, not one per value (PROTOCOL.md 8.3).
+func TestWindowRequestReplyCredits(t *testing.T) {
+	cfg := WindowConfig{InitialMsgs: 256, MaxMsgs: 256, InitialBytes: 1 << 20, MaxBytes: 64 << 20}
+	w := NewWindow(cfg)
+	c := NewCredit(w.Limits())
+	const values = 1000
+	credits := 0
+	for i := range values {
+		require.NoError(t, c.TryTake(50), "value %d", i)
+		require.NoError(t, w.Receive(50, true))
+		if g, send := w.Consume(1, 50); send {
+			credits++
+			c.Grant(g)
+		}
+	}
+	// The first value grows the byte window to twice the largest value
+	// (one CREDIT), then one CREDIT per half window of messages.
+	assert.LessOrEqual(t, credits, 1+values/(cfg.InitialMsgs/2)+1, "CREDITs for %d values", values)
+	assert.Equal(t, uint64(2<<20), w.Stats().Window.Bytes)
+}
+
+// TestWindowLargestValueNeverWaits: a sender whose next value is as large
+// as the largest it may send gets room for it as soon as the receiver has
+// consumed what it had, whatever came before, with or without room for
+// the window to grow.
+func TestWindowLargestValueNeverWaits(t *testing.T) {
+	for _, maxBytes := range []int{1000, 1500, 64000} {
+		w := NewWindow(WindowConfig{InitialMsgs: 64, InitialBytes: 1000, MaxBytes: maxBytes})
+		c := NewCredit(w.Limits())
+		for i, size := range []int{10, 1000, 10, 10, 999, 1000, 1000, 1, 1000} {
+			require.NoError(t, c.TryTake(size), "max %d: value %d of %d bytes", maxBytes, i, size)
+			require.NoError(t, w.Receive(size, true))
+			if g, send := w.Consume(1, size); send {
+				c.Grant(g)
+			}
+		}
+		// A byte transport window: the largest value is max-message-bytes.
+		tw := NewByteWindow(4000, 4000, 1000)
+		tc := NewByteCredit(tw.Limits().Bytes)
+		for i, size := range []int{3500, 1000, 1, 1000, 999, 1000} {
+			require.NoError(t, tc.TryTake(size), "transport: value %d of %d bytes", i, size)
+			require.NoError(t, tw.Receive(size, false))
+			if g, send := tw.Consume(0, size); send {
+				tc.Grant(g)
+			}
+		}
+	}
+}
+
 func TestWindowGrows(t *testing.T) {
 	w := NewWindow(WindowConfig{InitialMsgs: 4, MaxMsgs: 64, InitialBytes: 1000, MaxBytes: 3000})
 	c := NewCredit(w.Limits())
@@ -190,7 +241,7 @@ func TestWindowGrows(t *testing.T) {
 }
 
 func TestByteWindow(t *testing.T) {
-	w := NewByteWindow(1000, 500) // max below initial is raised
+	w := NewByteWindow(1000, 500, 0) // max below initial is raised
 	assert.Equal(t, Grant{Bytes: 1000}, w.Limits())
 	for range 10 {
 		require.NoError(t, w.Receive(100, true), "messages are not counted")
@@ -209,7 +260,7 @@ func TestByteWindow(t *testing.T) {
 // the initial window.
 func TestCreditConcurrentTransfer(t *testing.T) {
 	const links, senders, perSender = 2, 4, 300
-	transportWin := NewByteWindow(4096, 1<<16)
+	transportWin := NewByteWindow(4096, 1<<16, 0)
 	transport := NewByteCredit(transportWin.Limits().Bytes)
 	type value struct{ size int }
 	var wg sync.WaitGroup

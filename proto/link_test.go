@@ -86,7 +86,7 @@ func dataFrame(link uint32, flags Flags, payload string) Frame {
 
 func TestReceiverAccounting(t *testing.T) {
 	sched := NewScheduler(SchedulerConfig{})
-	transport := NewByteWindow(100, 100)
+	transport := NewByteWindow(100, 100, 0)
 	win := NewWindow(WindowConfig{InitialMsgs: 2, MaxMsgs: 2, InitialBytes: 60, MaxBytes: 60})
 	r := NewReceiver(1, win, transport, 50, sched)
 
@@ -230,7 +230,7 @@ func TestLinksShareTransportWindow(t *testing.T) {
 	defer hc.Close()
 
 	const transportWin = 40 << 10
-	hostTransport := NewByteWindow(transportWin, transportWin)
+	hostTransport := NewByteWindow(transportWin, transportWin, 0)
 	client := newPeer(t, ctx, cc, NewByteCredit(transportWin))
 	host := newPeer(t, ctx, hc, NewByteCredit(1<<20))
 

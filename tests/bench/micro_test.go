@@ -87,7 +87,7 @@ func BenchmarkLinkPath(b *testing.B) {
 
 	wcfg := gproto.WindowConfig{}.WithDefaults()
 	win := gproto.NewWindow(wcfg)
-	twin := gproto.NewByteWindow(gproto.DefaultTransportWindow, gproto.DefaultMaxTransportWin)
+	twin := gproto.NewByteWindow(gproto.DefaultTransportWindow, gproto.DefaultMaxTransportWin, gproto.DefaultMaxMessageBytes)
 	credit := gproto.NewCredit(win.Limits())
 	tcredit := gproto.NewByteCredit(twin.Limits().Bytes)
 	sendSched := gproto.NewScheduler(gproto.SchedulerConfig{})

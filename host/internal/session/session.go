@@ -161,7 +161,7 @@ func New(conn net.Conn, r *proto.Reader, cfg Config) *Session {
 		}),
 		glim:       lim.Gene(),
 		txWin:      proto.NewByteCredit(cfg.Terms.SendWindow),
-		rxWin:      proto.NewByteWindow(int(cfg.Terms.RecvWindow), max(cfg.Proto.MaxTransportWindow, int(cfg.Terms.RecvWindow))),
+		rxWin:      proto.NewByteWindow(int(cfg.Terms.RecvWindow), max(cfg.Proto.MaxTransportWindow, int(cfg.Terms.RecvWindow)), lim.MaxMessageBytes),
 		ids:        proto.NewLinkIDs(cfg.Side),
 		peer:       proto.NewPeerLinks(cfg.Side.Peer()),
 		calm:       proto.NewControlLimiter(cfg.Proto.ControlRate, cfg.Proto.ControlBurst),
