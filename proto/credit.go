@@ -276,11 +276,11 @@ type Window struct {
 	// byte credit of a link direction, max-message-bytes for the
 	// transport window.
 	maxValue uint64
-	win       Grant // guarded by mu; current window size
-	granted   Grant // guarded by mu; limits announced to the sender
-	recv      Grant // guarded by mu; received so far
-	cons      Grant // guarded by mu; consumed so far
-	grants    uint64
+	win      Grant // guarded by mu; current window size
+	granted  Grant // guarded by mu; limits announced to the sender
+	recv     Grant // guarded by mu; received so far
+	cons     Grant // guarded by mu; consumed so far
+	grants   uint64
 }
 
 // NewWindow returns the window of a link direction with c's initial and
