@@ -61,6 +61,11 @@ type Message struct {
 	Doc      string
 	Schema   *schema.Schema
 	Examples []gene.Value
+	// Replies, on a message from the client, names the messages from the
+	// server that answer it (a request and its replies), in declaration
+	// order. The standard error reply may answer any request whether or
+	// not it is named here.
+	Replies []string
 }
 
 // Operation is a control operation.
@@ -148,6 +153,7 @@ type messageDoc struct {
 	Doc      string       `gene:"doc"`
 	Schema   gene.Value   `gene:"schema"`
 	Examples []gene.Value `gene:"examples"`
+	Replies  []string     `gene:"replies"`
 }
 
 type operationDoc struct {
@@ -182,12 +188,14 @@ var ManifestKeys = []string{"name", "version", "description", "direction", "mess
 //	 ^messages {
 //	   ^set {^from "client" ^doc "store a value"
 //	         ^schema (gene ^head set ^props {^key (ref Key) ^value any})
-//	         ^examples [(set ^key "a" ^value 1)]}
+//	         ^examples [(set ^key "a" ^value 1)]
+//	         ^replies ["ok"]}
 //	   ^ok  {^from "server" ^schema (gene ^head ok)}}
 //	 ^control {^reset {^doc "delete every key" ^args nil ^result int}}
 //	 ^flow {^window 64 ^window-bytes 1048576 ^overflow "block"}}
 //
-// ^from is "client" or "server". Keys not listed in ManifestKeys are
+// ^from is "client" or "server"; ^replies, on a message from the client,
+// names the messages from the server that answer it. Keys not listed in ManifestKeys are
 // ignored here (a plugin config keeps its own keys beside them). Errors
 // name the path inside the manifest.
 func ParseManifest(v gene.Value) (*Manifest, error) {
@@ -239,7 +247,7 @@ func ParseManifest(v gene.Value) (*Manifest, error) {
 		if err := gene.UnmarshalWith(p.Value, &md, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
 			return nil, fail(path, "%v", err)
 		}
-		msg := Message{Name: p.Key, Doc: md.Doc, Examples: md.Examples}
+		msg := Message{Name: p.Key, Doc: md.Doc, Examples: md.Examples, Replies: md.Replies}
 		switch md.From {
 		case "client":
 			msg.From = proto.DirRecv
@@ -278,6 +286,9 @@ func ParseManifest(v gene.Value) (*Manifest, error) {
 		}
 		send = append(send, sv)
 		m.Messages = append(m.Messages, msg)
+	}
+	if err := checkReplies(m.Messages); err != nil {
+		return nil, fail(err.path, "%s", err.msg)
 	}
 	if m.recv, err = unionSchema(recv, defs); err != nil {
 		return nil, fail("^messages", "%v", err)
@@ -357,6 +368,36 @@ const (
 	errorReplyExample = `(error ^code "bad-request" ^message "^key is missing" ^id 7)`
 	errorReplyDoc     = "The standard error reply (declared by the host): a request this interface could not serve. ^code is a short machine-readable word, ^message says what was wrong for people, ^id is the request's ^id when it had one. The link stays open."
 )
+
+// replyError is a ^replies entry that names no message the server sends.
+type replyError struct{ path, msg string }
+
+// checkReplies checks each message's ^replies: only messages from the
+// client have them, and each names, once, a message from the server.
+func checkReplies(msgs []Message) *replyError {
+	from := make(map[string]proto.Direction, len(msgs))
+	for _, m := range msgs {
+		from[m.Name] = m.From
+	}
+	for _, m := range msgs {
+		path := "^messages/^" + m.Name + "/^replies"
+		if len(m.Replies) > 0 && m.From != proto.DirRecv {
+			return &replyError{path, "only a message from the client has replies"}
+		}
+		for i, r := range m.Replies {
+			p := fmt.Sprintf("%s/[%d]", path, i)
+			switch d, ok := from[r]; {
+			case !ok:
+				return &replyError{p, fmt.Sprintf("%q is not a message of this manifest", r)}
+			case d != proto.DirSend:
+				return &replyError{p, fmt.Sprintf("%q is a message from the client; a reply comes from the server", r)}
+			case slices.Contains(m.Replies[:i], r):
+				return &replyError{p, fmt.Sprintf("%q is named twice", r)}
+			}
+		}
+	}
+	return nil
+}
 
 // sideOf returns the side that sends messages flowing in direction d.
 func sideOf(d proto.Direction) proto.Side {
@@ -453,6 +494,13 @@ func (m *Manifest) toValue() gene.Value {
 			mp = append(mp, gene.Prop{Key: "schema", Value: msg.Schema.Value()})
 			if len(msg.Examples) > 0 {
 				mp = append(mp, gene.Prop{Key: "examples", Value: gene.List(msg.Examples...)})
+			}
+			if len(msg.Replies) > 0 {
+				names := make([]gene.Value, len(msg.Replies))
+				for i, r := range msg.Replies {
+					names[i] = gene.String(r)
+				}
+				mp = append(mp, gene.Prop{Key: "replies", Value: gene.List(names...)})
 			}
 			msgs = append(msgs, gene.Prop{Key: msg.Name, Value: gene.PropMap(mp...)})
 		}

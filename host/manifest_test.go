@@ -16,8 +16,8 @@ const kvManifest = `{^name "kv" ^version "1.0.0" ^description "A durable key-val
  ^messages {
    ^set {^from "client" ^doc "store a value"
          ^schema (gene ^head set ^props {^key (ref Key) ^value any})
-         ^examples [(set ^key "a" ^value 1)]}
-   ^get {^from "client" ^schema (gene ^head get ^props {^key (ref Key)})}
+         ^examples [(set ^key "a" ^value 1)] ^replies ["ok"]}
+   ^get {^from "client" ^schema (gene ^head get ^props {^key (ref Key)}) ^replies ["ok" "error"]}
    ^ok  {^from "server" ^schema (gene ^head ok)}}
  ^control {^reset {^doc "delete every key" ^result int}}
  ^flow {^window 64 ^window-bytes 1048576 ^overflow "drop-oldest" ^queue 8 ^stall-timeout-ms 2500}}`
@@ -30,6 +30,8 @@ func TestParseManifest(t *testing.T) {
 	require.Len(t, m.Messages, 4, "the three declared and the standard error reply")
 	require.Equal(t, proto.DirRecv, m.Messages[0].From)
 	require.Equal(t, proto.DirSend, m.Messages[2].From)
+	require.Equal(t, []string{"ok"}, m.Messages[0].Replies)
+	require.Equal(t, []string{"ok", "error"}, m.Messages[1].Replies, "the standard error reply may be named though the host declares it")
 	require.Equal(t, ErrorMessage, m.Messages[3].Name)
 	require.Equal(t, proto.DirSend, m.Messages[3].From)
 	require.NoError(t, m.Messages[3].Schema.Validate(gene.MustParse(`(error ^code "bad-request" ^message "no ^key" ^id 7)`)))
@@ -97,6 +99,11 @@ func TestParseManifestErrors(t *testing.T) {
 		{"bad overflow", `{^name "x" ^direction "send" ^flow {^overflow "spill"}}`, "unknown overflow policy"},
 		{"negative window", `{^name "x" ^direction "send" ^flow {^window -1}}`, "must not be negative"},
 		{"max below initial", `{^name "x" ^direction "send" ^flow {^window 10 ^max-window 5}}`, "below ^window"},
+		{"reply not declared", `{^name "x" ^direction "send+recv" ^messages {^q {^from "client" ^replies ["nope"]}}}`, `at ^messages/^q/^replies/[0]: "nope" is not a message of this manifest`},
+		{"reply from the client", `{^name "x" ^direction "send+recv" ^messages {^q {^from "client" ^replies ["q"]}}}`, `at ^messages/^q/^replies/[0]: "q" is a message from the client`},
+		{"reply named twice", `{^name "x" ^direction "send+recv" ^messages {^q {^from "client" ^replies ["error" "error"]}}}`, `at ^messages/^q/^replies/[1]: "error" is named twice`},
+		{"replies on a server message", `{^name "x" ^direction "send+recv" ^messages {^a {^from "server" ^replies ["error"]}}}`, `at ^messages/^a/^replies: only a message from the client has replies`},
+		{"replies not names", `{^name "x" ^direction "send+recv" ^messages {^q {^from "client" ^replies "ok"}}}`, `replies`},
 		{"bad def", `{^name "x" ^direction "send" ^defs {^A (ref B)}}`, "at ^defs"},
 	}
 	for _, tt := range tests {

@@ -2,17 +2,53 @@
 # test-tools.sh: the tools some tests run besides Go, other than the C
 # toolchain (tools/wasi-toolchain.sh): node and npm for the TypeScript
 # checks (sdk/js, examples; sdk/js/typecheck.sh installs tsc itself) and
-# python3 for the independent protocol client (host/interop_test.go).
+# the AsyncAPI validation (host/asyncapi_test.go, tests/asyncapi_test.go),
+# python3 for the independent protocol client (host/interop_test.go), and
+# chromium for the explorer's browser tests (tests/ui_test.go).
 #
 # With CI=true it installs the missing ones (Debian packages nodejs, npm,
-# python3 through apt-get, as root or with password-less sudo) and fails
-# when it cannot, since those tests fail rather than skip under CI=true
-# (tests/testenv). Otherwise it only says what is missing and which tests
-# will skip, and exits 0: a developer's machine is left alone.
+# python3, chromium through apt-get, as root or with password-less sudo)
+# and fails when it cannot, since those tests fail rather than skip under
+# CI=true (tests/testenv). Otherwise it only says what is missing and which
+# tests will skip: a developer's machine is left alone.
+#
+# Then, wherever npm is, it installs the AsyncAPI parser pinned by
+# tools/asyncapi/package-lock.json into tools/asyncapi/node_modules (npm
+# ci; once: later runs find it), as sdk/js/typecheck.sh does for tsc.
 set -uo pipefail
+cd "$(dirname "$0")/.."
 
 # command on PATH -> Debian package
-tools=(node:nodejs npm:npm python3:python3)
+tools=(node:nodejs npm:npm python3:python3 chromium:chromium)
+
+# asyncapi_parser installs tools/asyncapi's node_modules when the pinned
+# parser is not there; it fails (under CI=true) or warns when it cannot.
+asyncapi_parser() {
+	local want have
+	want=$(sed -n 's/.*"@asyncapi\/parser": *"\([^"]*\)".*/\1/p' tools/asyncapi/package.json)
+	have=$(node -p 'require("./tools/asyncapi/node_modules/@asyncapi/parser/package.json").version' 2>/dev/null || true)
+	if [ -n "$want" ] && [ "$have" = "$want" ]; then
+		say "@asyncapi/parser $have: tools/asyncapi/node_modules"
+		return 0
+	fi
+	if ! command -v npm >/dev/null 2>&1; then
+		if [ "${CI:-}" = "true" ]; then
+			echo "test-tools: error: no npm to install @asyncapi/parser (CI=true: the AsyncAPI validation would fail)" >&2
+			return 1
+		fi
+		say "no npm: @asyncapi/parser not installed; the AsyncAPI validation skips"
+		return 0
+	fi
+	say "installing @asyncapi/parser $want into tools/asyncapi/node_modules (npm ci)"
+	if ! npm ci --prefix tools/asyncapi --no-audit --no-fund --loglevel=error; then
+		if [ "${CI:-}" = "true" ]; then
+			echo "test-tools: error: npm ci in tools/asyncapi failed (CI=true: the AsyncAPI validation would fail)" >&2
+			return 1
+		fi
+		say "npm ci in tools/asyncapi failed; the AsyncAPI validation skips"
+	fi
+	return 0
+}
 
 say() { echo "test-tools: $*"; }
 
@@ -25,7 +61,10 @@ for tp in "${tools[@]}"; do
 		missing+=("$tp")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	asyncapi_parser
+	exit
+fi
 
 names=() pkgs=()
 for tp in "${missing[@]}"; do
@@ -35,7 +74,8 @@ done
 
 if [ "${CI:-}" != "true" ]; then
 	say "not found: ${names[*]}; the tests that need them skip (CI=true installs them, or fails)"
-	exit 0
+	asyncapi_parser
+	exit
 fi
 
 fail() {
@@ -69,3 +109,4 @@ for t in "${names[@]}"; do
 	command -v "$t" >/dev/null 2>&1 || fail "$t still not on PATH after apt-get"
 	say "$t: $(command -v "$t")"
 done
+asyncapi_parser

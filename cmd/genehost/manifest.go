@@ -24,11 +24,12 @@ and examples, its control operations, flow settings, hash and addresses.
 --format gene   indented Gene text (the default)
 --format json   the JSON view of the same value (gene/JSON.md)
 --format asyncapi
-                an AsyncAPI 3.0 document: info, one channel with the
-                messages, a "receive" operation for what clients send and a
-                "send" operation for what the host sends, JSON Schema
-                payloads, and x-genehost extensions for the direction, flow
-                settings and control operations.
+                an AsyncAPI 3.0 document: a channel for data links and one
+                for control links; an operation per request with its
+                replies (AsyncAPI reply objects), per value the host pushes,
+                and per control operation; payloads as plain JSON Schema of
+                the JSON view (the Gene schema in x-gene-schema); the
+                direction and flow settings under x-genehost.
 
 `+addrHelp+"\n"+metaHelp, `
   genehost manifest - kv
