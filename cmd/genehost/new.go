@@ -20,31 +20,38 @@ import (
 var scaffolds embed.FS
 
 func init() {
-	commands["new"] = command{summary: "create a plugin folder (js or go) that echoes every value", run: runNew}
+	commands["new"] = command{summary: "create a plugin folder (js, ts or go) that echoes every value, with a test", run: runNew}
 }
 
 var pluginNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
 
 func runNew(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "new", stdin: stdin, stdout: stdout, stderr: stderr}
-	fs := c.newFlags("new [flags] js|go NAME", `
+	fs := c.newFlags("new [flags] js|ts|go NAME", `
 Create the folder NAME (in the current directory, or under --dir) holding a
 working plugin served as interface NAME: it replies to every value with the
 value it received. Edit it, and a running 'genehost serve' whose plugin
 directory holds it reloads it.
 
-  js   plugin.gene and handler.js
-  go   plugin.gene, main.go and go.mod; genehost builds it to WebAssembly
-       itself (the Go toolchain must be on PATH), against the guest SDK
-       embedded in genehost, so no network is needed
+  js   plugin.gene, handler.js (checked by tsc with // @ts-check),
+       handler.test.js, and the declarations genehost.d.ts and
+       genehost-test.d.ts
+  ts   the same in TypeScript: handler.ts, handler.test.ts and a
+       tsconfig.json; genehost bundles the TypeScript when it loads it
+  go   plugin.gene, main.go, main_test.go and go.mod; genehost builds it
+       to WebAssembly itself (the Go toolchain must be on PATH). go.mod
+       points at .genehost, the guest SDK sources of this genehost, so
+       go build and go test work offline
 
-Both get test.sh, a test that serves the plugin with genehost on a
-temporary socket and checks the reply (GENEHOST=path/to/genehost to use
+Every kind has a passing test: 'genehost test NAME' runs it (go test for
+Go). Each also gets test.sh, a test that serves the plugin with genehost on
+a temporary socket and checks the reply (GENEHOST=path/to/genehost to use
 another binary than the one on PATH).
 
 NAME is 1 to 128 letters, digits, '-', '_' and '.', starting with a letter
 or digit. An existing folder is never overwritten.`, `
   genehost new js hello
+  genehost new ts hello-ts && genehost test hello-ts
   genehost new go counter --dir ./plugins && genehost check ./plugins
   (cd plugins/counter && GENEHOST=$(command -v genehost) ./test.sh)`)
 	dir := fs.String("dir", ".", "the directory to create the plugin folder in (a plugin directory)")
@@ -53,11 +60,11 @@ or digit. An existing folder is never overwritten.`, `
 		return code
 	}
 	if len(pos) != 2 {
-		return c.usageErr("want js|go NAME, got %d arguments", len(pos))
+		return c.usageErr("want js|ts|go NAME, got %d arguments", len(pos))
 	}
 	kind, name := pos[0], pos[1]
-	if kind != "js" && kind != "go" {
-		return c.usageErr("the plugin kind is js or go, got %q", kind)
+	if kind != "js" && kind != "ts" && kind != "go" {
+		return c.usageErr("the plugin kind is js, ts or go, got %q", kind)
 	}
 	if !pluginNameRE.MatchString(name) {
 		return c.usageErr("plugin name %q: use 1 to 128 letters, digits, '-', '_' and '.', starting with a letter or digit", name)
@@ -72,7 +79,9 @@ or digit. An existing folder is never overwritten.`, `
 	}
 	fmt.Fprintf(stdout, "created %s (%s plugin, interface %q):\n", target, kind, name)
 	for _, f := range files {
-		fmt.Fprintf(stdout, "  %s\n", filepath.Join(target, f.name))
+		if !strings.HasPrefix(f.name, ".genehost/") {
+			fmt.Fprintf(stdout, "  %s\n", filepath.Join(target, f.name))
+		}
 	}
 	return exitOK
 }
@@ -111,7 +120,11 @@ func scaffold(kind, name string) ([]scaffoldFile, error) {
 	if err := add("scaffold/test.sh", "test.sh", 0o755); err != nil {
 		return nil, err
 	}
-	return out, nil
+	extra, err := scaffoldSDK(kind, goVersion)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, extra...), nil
 }
 
 // writeScaffold creates dir (which must not exist) with files.
@@ -131,6 +144,10 @@ func writeScaffold(dir string, files []scaffoldFile) error {
 		return err
 	}
 	for _, f := range files {
+		if err := os.MkdirAll(filepath.Join(tmp, filepath.Dir(f.name)), 0o755); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
 		if err := os.WriteFile(filepath.Join(tmp, f.name), f.data, f.mode); err != nil {
 			os.RemoveAll(tmp)
 			return err

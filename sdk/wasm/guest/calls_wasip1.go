@@ -9,6 +9,9 @@ import (
 
 const isWasm = true
 
+// testHostActive is false: a TestHost exists only outside wasip1.
+func testHostActive() bool { return false }
+
 // The host functions of ABI.md section 5. Pointers are offsets into this
 // module's memory; the host reads or writes them before returning.
 
