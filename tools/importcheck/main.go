@@ -51,7 +51,8 @@ type rule struct {
 var (
 	runtimes = []string{"./host/jsrt/...", "./host/wasmrt/...", "github.com/dop251/goja/...", "github.com/tetratelabs/wazero/..."}
 	testCode = []string{"testing", "github.com/stretchr/testify/...", "./host/internal/leakcheck", "./host/internal/rawclient",
-		"./host/internal/testcert", "./host/internal/wasmfixture", "./host/plugin/plugintest", "./host/worker/workertest", "./tests/..."}
+		"./host/internal/testcert", "./host/internal/wasmfixture", "./host/plugin/plugintest", "./host/worker/workertest", "./tests/...",
+		"./host/store/natsstore/natstest", "github.com/nats-io/nats-server/..."}
 	// bundler (esbuild) turns TypeScript and ES modules into the script
 	// the JavaScript runtime runs: host/plugindir, which loads plugin
 	// folders, links it, and cmd/genehost; runtimes get the bundle.

@@ -1,9 +1,10 @@
 // Package plugintest is a plugin.Host for testing runtimes on their own,
 // before a real genehost serves them: it records what instances send and
 // log, keeps links' credit as the test sets it, and backs Store with a real
-// host/store database in a temporary directory. Timers are reported on a
-// channel for the test to fire with Instance.Timer, because only an
-// instance's owner may call into it.
+// backend: a host/store database in a temporary directory, or NATS
+// JetStream (NewOn). Timers, and store watches with changes waiting, are
+// reported on a channel for the test to fire with Instance.Timer, because
+// only an instance's owner may call into it.
 package plugintest
 
 import (
@@ -29,16 +30,29 @@ type Host struct {
 	logs    []string
 	timerID uint64
 
-	store  *store.DB
-	grants plugin.Grants
+	store   store.Backend
+	open    func() store.Backend // opens the backend again (reopenStore)
+	watches map[uint64]plugin.StoreWatch
+	grants  plugin.Grants
 	// Timers receives the id of every timer set, when its delay elapses.
 	Timers chan uint64
 }
 
-var _ plugin.Host = (*Host)(nil)
+var (
+	_ plugin.Host      = (*Host)(nil)
+	_ plugin.WatchHost = (*Host)(nil)
+)
 
 // New returns a Host with the given grants; the store lives in t.TempDir().
 func New(t testing.TB, g plugin.Grants) *Host {
+	path := filepath.Join(t.TempDir(), "genehost.db")
+	return NewOn(t, g, func() (store.Backend, error) { return store.Open(path, store.Options{}) })
+}
+
+// NewOn returns a Host with the given grants whose store is the backend
+// open returns; open is called again after the backend is closed, as by a
+// host restart, and must find the same state.
+func NewOn(t testing.TB, g plugin.Grants, open func() (store.Backend, error)) *Host {
 	h := &Host{
 		sent:   map[plugin.LinkID][]gene.Value{},
 		credit: map[plugin.LinkID]int{},
@@ -47,12 +61,15 @@ func New(t testing.TB, g plugin.Grants) *Host {
 		Timers: make(chan uint64, 64),
 	}
 	if g.KV {
-		db, err := store.Open(filepath.Join(t.TempDir(), "genehost.db"), store.Options{})
-		if err != nil {
-			t.Fatal(err)
+		h.open = func() store.Backend {
+			b, err := open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			return b
 		}
-		t.Cleanup(func() { db.Close() })
-		h.store = db
+		h.store = h.open()
 	}
 	return h
 }
@@ -158,7 +175,54 @@ func (h *Host) Store() (plugin.Store, error) {
 	if h.store == nil {
 		return nil, plugin.ErrNotGranted
 	}
-	return h.store.Namespace("test").ForPlugin(), nil
+	return h.store.PluginKV("test")
+}
+
+// Watch implements plugin.WatchHost: changes waiting on the watch report
+// its id on Timers.
+func (h *Host) Watch(prefix []byte) (uint64, error) {
+	s, err := h.Store()
+	if err != nil {
+		return 0, err
+	}
+	h.mu.Lock()
+	h.timerID++
+	id := h.timerID
+	h.mu.Unlock()
+	w, err := s.(plugin.StoreWatcher).Watch(prefix, func() { h.Timers <- id })
+	if err != nil {
+		return 0, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.watches == nil {
+		h.watches = map[uint64]plugin.StoreWatch{}
+	}
+	h.watches[id] = w
+	return id, nil
+}
+
+// WatchNext implements plugin.WatchHost.
+func (h *Host) WatchNext(id uint64, max int) ([]plugin.Change, bool, error) {
+	h.mu.Lock()
+	w, ok := h.watches[id]
+	h.mu.Unlock()
+	if !ok {
+		return nil, false, fmt.Errorf("plugintest: %d is not an open watch", id)
+	}
+	ch, lost := w.Next(max)
+	return ch, lost, nil
+}
+
+// Unwatch implements plugin.WatchHost.
+func (h *Host) Unwatch(id uint64) {
+	h.mu.Lock()
+	w, ok := h.watches[id]
+	delete(h.watches, id)
+	h.mu.Unlock()
+	if ok {
+		w.Close()
+	}
 }
 
 // SetTimer reports id on Timers after d, if timers are granted.

@@ -16,6 +16,8 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/store/natsstore"
+	"github.com/genehost/genehost/host/store/natsstore/natstest"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -72,8 +74,14 @@ func RunSuite(t *testing.T, rt plugin.Runtime, fixture func(t *testing.T, name s
 	s := &suite{rt: rt, fixture: fixture}
 	t.Run("echo", s.echo)
 	t.Run("counter", s.counter)
-	t.Run("kv", s.kv)
-	t.Run("kvatomic", s.kvatomic)
+	// The key-value fixtures run on both backends: the same plugin code,
+	// unchanged, on the embedded database and on NATS JetStream.
+	for _, b := range []string{"embedded", "nats"} {
+		sb := *s
+		sb.backend = b
+		t.Run("kv/"+b, sb.kv)
+		t.Run("kvatomic/"+b, sb.kvatomic)
+	}
 	t.Run("control", s.control)
 	t.Run("throws", s.throws)
 	t.Run("panics", s.panics)
@@ -85,8 +93,22 @@ func RunSuite(t *testing.T, rt plugin.Runtime, fixture func(t *testing.T, name s
 }
 
 type suite struct {
+	backend string // "embedded" (default) or "nats": what s.host stores in
 	rt      plugin.Runtime
 	fixture func(t *testing.T, name string, limits plugin.Limits, grants plugin.Grants) *plugin.Source
+}
+
+// host returns a Host with grants g whose store is the suite's backend:
+// on "nats", a JetStream server of the test's own (natstest), so that no
+// two tests share a bucket.
+func (s *suite) host(t *testing.T, g plugin.Grants) *Host {
+	if s.backend != "nats" {
+		return New(t, g)
+	}
+	url := natstest.Start(t).URL()
+	return NewOn(t, g, func() (store.Backend, error) {
+		return natsstore.Open(t.Context(), natsstore.Config{Servers: []string{url}})
+	})
 }
 
 // waitLong bounds anything the suite waits for that should take
@@ -205,7 +227,7 @@ func (s *suite) kv(t *testing.T) {
 
 	t.Run("set get missing", func(t *testing.T) {
 		m := s.module(t, "kv", plugin.Limits{}, plugin.Grants{KV: true})
-		h := New(t, plugin.Grants{KV: true})
+		h := s.host(t, plugin.Grants{KV: true})
 		in := instance(t, m, h)
 		open(t, in, 1)
 		deliver(t, in, 1, set("alpha", stored), get("alpha"), get("beta"))
@@ -214,7 +236,7 @@ func (s *suite) kv(t *testing.T) {
 	})
 	t.Run("shared across instances and durable", func(t *testing.T) {
 		m := s.module(t, "kv", plugin.Limits{}, plugin.Grants{KV: true})
-		h := New(t, plugin.Grants{KV: true})
+		h := s.host(t, plugin.Grants{KV: true})
 		a, b := instance(t, m, h), instance(t, m, h)
 		open(t, a, 1)
 		open(t, b, 2)
@@ -247,7 +269,7 @@ func (s *suite) kv(t *testing.T) {
 
 func (s *suite) kvatomic(t *testing.T) {
 	m := s.module(t, "kvatomic", plugin.Limits{}, plugin.Grants{KV: true})
-	h := New(t, plugin.Grants{KV: true})
+	h := s.host(t, plugin.Grants{KV: true})
 	in := instance(t, m, h)
 	open(t, in, 1)
 	// ask sends one request on link 1 and returns the reply as text.
@@ -371,12 +393,8 @@ func (s *suite) kvatomic(t *testing.T) {
 func reopenStore(t *testing.T, h *Host) {
 	t.Helper()
 	require.NotNil(t, h.store, "reopenStore needs the KV grant")
-	path := h.store.Path()
 	require.NoError(t, h.store.Close())
-	db, err := store.Open(path, store.Options{})
-	require.NoError(t, err, "reopen store")
-	t.Cleanup(func() { db.Close() })
-	h.store = db
+	h.store = h.open()
 }
 
 func (s *suite) control(t *testing.T) {
