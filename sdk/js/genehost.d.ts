@@ -128,12 +128,19 @@ declare namespace gene {
 
   /**
    * A Gene node (head ^prop value @meta value body...). new Gene() has no
-   * head (NO_HEAD); each omitted part defaults to empty.
+   * head (NO_HEAD); each omitted part defaults to empty. The parts may hold
+   * anything a handler may send (GeneInput: a Date, a RegExp...); the
+   * runtime converts them when the node is sent.
    */
   class Gene {
     private readonly _nominal: 'Gene'; // only instances of the class are Genes
     constructor();
-    constructor(head: GeneValue | typeof NO_HEAD, props?: GeneProps | null, body?: GeneValue[] | null, meta?: GeneProps | null);
+    constructor(
+      head: GeneInput | typeof NO_HEAD,
+      props?: { readonly [key: string]: GeneInput } | null,
+      body?: readonly GeneInput[] | null,
+      meta?: { readonly [key: string]: GeneInput } | null,
+    );
     head: GeneValue | typeof NO_HEAD;
     props: GeneProps;
     meta: GeneProps;
@@ -216,7 +223,7 @@ declare namespace gene {
   /** new GeneRegex(pattern, flags). */
   function regex(pattern: string, flags?: string): GeneRegex;
   /** (head ...body); a string head becomes a symbol: node('tick', 1) is (tick 1). */
-  function node(head: string | GeneValue, ...body: GeneValue[]): Gene;
+  function node(head: string | GeneInput, ...body: GeneInput[]): Gene;
   /** Whether v is a node whose head is the symbol name. */
   function is(v: unknown, name: string): v is Gene;
   /** Gene equality of two values (the host's, not ===). */
@@ -439,6 +446,15 @@ declare const console: {
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
 };
+
+/**
+ * The error goja throws for a failure inside a built-in written in Go
+ * (require of a host module, a guard refusing an allocation): catch it as
+ * any Error; e.message says what failed.
+ */
+declare class GoError extends Error {
+  readonly name: 'GoError';
+}
 
 /** Loads another file of the plugin folder ("./lib.js"); host modules
  * ("fs", "net", any bare name) are refused. */

@@ -209,6 +209,11 @@ func TestDeclarationsMatchRuntime(t *testing.T) {
 			declaredGlobals = append(declaredGlobals, g)
 		}
 	}
+	// Declared classes that goja itself defines (GoError) exist at run
+	// time too: the other direction of the comparison below.
+	for _, m := range regexp.MustCompile(`(?m)^declare class (\w+)`).FindAllStringSubmatch(string(dts), -1) {
+		assert.Contains(t, got["globals"], m[1], "genehost.d.ts declares class %s, which the runtime lacks", m[1])
+	}
 	for _, c := range []struct{ what, key string }{
 		{"globals", ""}, {"gene", "gene"}, {"genehost", "genehost"}, {"genehost.kv", "kv"}, {"Link", "link"},
 	} {
@@ -259,4 +264,23 @@ func parseDeclarations(t *testing.T, src string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// TestDateInNode: a Date inside a node's props and body is sent as a
+// date-time, which is why genehost.d.ts lets new Gene take GeneInput.
+func TestDateInNode(t *testing.T) {
+	dir := t.TempDir()
+	code := `module.exports = { values(link) { link.send(new Gene(gene.sym('tick'), { at: new Date(0) }, [new Date(1000)])); } };`
+	rt := jsrt.New()
+	defer rt.Close(context.Background())
+	m, err := rt.Compile(t.Context(), &plugin.Source{Name: "d", Dir: dir, Entry: "handler.js", Code: []byte(code)})
+	require.NoError(t, err)
+	h := plugintest.New(t, plugin.Grants{})
+	in, err := m.Instantiate(t.Context(), h)
+	require.NoError(t, err)
+	defer in.Close(context.Background())
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "d", Direction: proto.DirSendRecv}))
+	_, err = in.Receive(t.Context(), 1, parse(t, `1`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{`(tick ^at 1970-01-01T00:00:00Z 1970-01-01T00:00:01Z)`}, texts(h.Sent(1)))
 }

@@ -36,7 +36,18 @@ const inputs = [
   Object.freeze([1, 2]), Object.freeze({ a: 1 }), { nested: [{ deep: new GeneDate(2026, 11, 24) }] },
   new GeneTime(9, 30), new GeneTime(9, 30, 15, 250000, 60, null), new GeneDateTime(2026, 1, 2, 3, 4, 5, 6, -60, 'America/Nuuk'),
   GeneDateTime.fromDate(new Date(0)),
+  // The runtime converts what a node holds when it is sent: a Date inside
+  // is a date-time.
+  new Gene(gene.sym('tick'), { at: new Date() }, [new Date(0), /x/], null),
+  gene.node('at', new Date(0)),
 ];
+
+/** @param {unknown} e */
+function caught(e) {
+  if (e instanceof GoError) return e.name + e.message;
+  return String(e);
+}
+caught(null);
 
 /** @type {genehost.Handler} */
 const valuesHandler = {
