@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -179,16 +180,20 @@ func goTool() string {
 // db is a real database in a temporary directory that a test can close
 // and reopen, as a host restart would.
 type db struct {
-	t    testing.TB
-	path string
-	mu   sync.Mutex
-	db   *store.DB
+	t       testing.TB
+	path    string
+	mu      sync.Mutex
+	db      *store.DB
+	streams *store.Streams // the streams over db
 }
 
 func newDB(t testing.TB) *db {
 	d := &db{t: t, path: filepath.Join(t.TempDir(), "genehost.db")}
 	d.open()
-	t.Cleanup(func() { d.db.Close() })
+	t.Cleanup(func() {
+		d.streams.Close()
+		d.db.Close()
+	})
 	return d
 }
 
@@ -197,12 +202,14 @@ func (d *db) open() {
 	require.NoError(d.t, err)
 	d.mu.Lock()
 	d.db = s
+	d.streams = store.NewStreams(s)
 	d.mu.Unlock()
 }
 
 // reopen closes the database and opens it again from its file.
 func (d *db) reopen() {
 	d.mu.Lock()
+	require.NoError(d.t, d.streams.Close())
 	require.NoError(d.t, d.db.Close())
 	d.mu.Unlock()
 	d.open()
@@ -212,8 +219,9 @@ func (d *db) reopen() {
 // namespace of a db the test controls.
 type testHost struct {
 	*plugintest.Host
-	db   *db
-	name string
+	db    *db
+	name  string
+	links rigLinks
 }
 
 func (h *testHost) Store() (plugin.Store, error) {
@@ -223,6 +231,16 @@ func (h *testHost) Store() (plugin.Store, error) {
 	h.db.mu.Lock()
 	defer h.db.mu.Unlock()
 	return h.db.db.Namespace(h.name).ForPlugin(), nil
+}
+
+// Watch watches the test's db (plugintest.Host.WatchStore): the wakes
+// come on Timers, fired by the rig like timers.
+func (h *testHost) Watch(prefix []byte) (uint64, error) {
+	s, err := h.Store()
+	if err != nil {
+		return 0, err
+	}
+	return h.WatchStore(s, prefix)
 }
 
 // rig is one instance of a plugin on its own recording host, called as
@@ -262,14 +280,31 @@ func (r *rig) send(link plugin.LinkID, text string) plugin.Flow {
 	for _, v := range vs {
 		require.NoError(r.t, r.p.manifest.CheckIncoming(v), "test value %s", gene.Format(v))
 	}
-	flow, err := r.in.Receive(r.t.Context(), link, vs)
+	flow, err := r.sendRaw(link, vs...)
 	require.NoError(r.t, err, "Receive(%s) on link %d", text, link)
 	return flow
 }
 
 // sendRaw delivers values the host would not have checked.
 func (r *rig) sendRaw(link plugin.LinkID, vs ...gene.Value) (plugin.Flow, error) {
+	r.h.links.gate.Lock()
+	defer r.h.links.gate.Unlock()
 	return r.in.Receive(r.t.Context(), link, vs)
+}
+
+// timer runs timer id on the instance.
+func (r *rig) timer(id uint64) {
+	r.h.links.gate.Lock()
+	defer r.h.links.gate.Unlock()
+	r.in.Timer(r.t.Context(), id)
+}
+
+// close closes link: the instance's Closed, and the streams see it go.
+func (r *rig) close(link plugin.LinkID) {
+	r.h.links.closeLink(link)
+	r.h.links.gate.Lock()
+	defer r.h.links.gate.Unlock()
+	r.in.Closed(r.t.Context(), link, errors.New("gone"))
 }
 
 func (r *rig) control(link plugin.LinkID, op string, arg string) (gene.Value, error) {
@@ -281,7 +316,9 @@ func (r *rig) control(link plugin.LinkID, op string, arg string) (gene.Value, er
 	if o, ok := r.p.manifest.Operation(op); ok && o.Args != nil {
 		require.NoError(r.t, o.Args.Validate(a), "control %s argument %s", op, arg)
 	}
+	r.h.links.gate.Lock()
 	v, err := r.in.Control(r.t.Context(), link, op, a)
+	r.h.links.gate.Unlock()
 	if err == nil {
 		if o, ok := r.p.manifest.Operation(op); ok && o.Result != nil {
 			require.NoError(r.t, o.Result.Validate(v), "control %s result %s", op, gene.Format(v))
@@ -296,7 +333,7 @@ func (r *rig) fireTimers(d time.Duration) {
 	for {
 		select {
 		case id := <-r.h.Timers:
-			r.in.Timer(r.t.Context(), id)
+			r.timer(id)
 		case <-end:
 			return
 		}
@@ -314,7 +351,7 @@ func (r *rig) waitSent(link plugin.LinkID, n int) []gene.Value {
 		}
 		select {
 		case id := <-r.h.Timers:
-			r.in.Timer(r.t.Context(), id)
+			r.timer(id)
 		case <-time.After(5 * time.Millisecond):
 		case <-deadline:
 			r.t.Fatalf("link %d: want %d values sent, got %d: %s", link, n, len(r.h.Sent(link)), texts(r.h.Sent(link)))
@@ -362,11 +399,11 @@ func texts(vs []gene.Value) string {
 }
 
 // requireValues requires got to be exactly the Gene text want.
-func requireValues(t testing.TB, want string, got []gene.Value) {
+func requireValues(t testing.TB, want string, got []gene.Value, msgAndArgs ...any) {
 	t.Helper()
 	ws, err := gene.ParseAll([]byte(want), gene.ReadOptions{})
 	require.NoError(t, err)
-	require.Equal(t, texts(ws), texts(got))
+	require.Equal(t, texts(ws), texts(got), msgAndArgs...)
 }
 
 func TestManifests(t *testing.T) {

@@ -26,11 +26,12 @@ import (
 // host.Server listening on a Unix socket, with its database in a data
 // directory that outlives it (so a test can restart it).
 type server struct {
-	t    *testing.T
-	db   *store.DB
-	srv  *host.Server
-	dir  *plugindir.Dir
-	addr string
+	t       *testing.T
+	db      *store.DB
+	streams *store.Streams
+	srv     *host.Server
+	dir     *plugindir.Dir
+	addr    string
 }
 
 func ctxT(t testing.TB) context.Context {
@@ -51,9 +52,10 @@ func serve(t *testing.T, dataDir string) *server {
 	require.NoError(t, err)
 	lg := hclog.New(&hclog.LoggerOptions{Output: testWriter{t}, Level: hclog.Info})
 	srv := host.New(host.Config{Logger: lg.Named("host")})
+	streams := store.NewStreams(db)
 	js := jsrt.New()
 	d, err := plugindir.Open(t.Context(), plugindir.Options{
-		Dir: here, CacheDir: filepath.Join(buildDir, "plugindir"), Logger: lg, Registry: srv, Store: db,
+		Dir: here, CacheDir: filepath.Join(buildDir, "plugindir"), Logger: lg, Registry: srv, Store: db, Streams: streams,
 		Runtimes: map[string]plugin.Runtime{"js": js, "wasm": wasmRuntime(t)},
 		Isolated: workertest.Runtimes(t, lg), // JavaScript runs in workers, as genehost serve runs it
 	})
@@ -63,7 +65,7 @@ func serve(t *testing.T, dataDir string) *server {
 	require.NoError(t, err)
 	addr, err := srv.Listen(host.ListenerConfig{Address: "unix://" + filepath.Join(sockDir, "g.sock")})
 	require.NoError(t, err)
-	s := &server{t: t, db: db, srv: srv, dir: d, addr: addr}
+	s := &server{t: t, db: db, streams: streams, srv: srv, dir: d, addr: addr}
 	t.Cleanup(func() {
 		s.stop()
 		js.Close(context.Background())
@@ -82,6 +84,7 @@ func (s *server) stop() {
 	s.srv.Shutdown(ctx)
 	s.srv.Close()
 	s.dir.Close()
+	require.NoError(s.t, s.streams.Close())
 	require.NoError(s.t, s.db.Close())
 	s.srv = nil
 }

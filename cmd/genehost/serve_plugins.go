@@ -33,6 +33,7 @@ type pluginOptions struct {
 // the loaded plugins and the goroutine that watches for changes.
 type servedPlugins struct {
 	db       store.Backend
+	streams  streamBackend // the streams over db
 	runtimes map[string]plugin.Runtime
 	isolated map[string]plugin.Runtime // worker runtimes, for ^isolation "process"
 	dir      *plugindir.Dir
@@ -87,14 +88,14 @@ func startPlugins(ctx context.Context, srv *host.Server, o pluginOptions) (*serv
 		db.Close()
 		return nil, err
 	}
-	p := &servedPlugins{db: db, runtimes: rts}
+	p := &servedPlugins{db: db, streams: openStreams(db), runtimes: rts}
 	if p.isolated, err = workerRuntimes(filepath.Join(o.cache, "wasm"), o.log); err != nil {
 		p.close()
 		return nil, err
 	}
 	d, err := plugindir.Open(ctx, plugindir.Options{
 		Dir: o.dir, CacheDir: filepath.Join(o.cache, "plugins"), Logger: o.log,
-		Runtimes: rts, Isolated: p.isolated, Store: db, Registry: srv,
+		Runtimes: rts, Isolated: p.isolated, Store: db, Streams: p.streams, Registry: srv,
 	})
 	if d == nil {
 		p.close()
@@ -144,6 +145,9 @@ func (p *servedPlugins) close() {
 	}
 	for _, rt := range p.isolated {
 		_ = rt.Close(context.Background()) // stops and reaps the workers
+	}
+	if p.streams != nil {
+		_ = p.streams.Close() // the positions that moved are written; nothing more to do about a failure
 	}
 	if p.db != nil {
 		p.db.Close()

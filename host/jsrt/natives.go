@@ -36,6 +36,7 @@ func (in *instance) natives() *goja.Object {
 	} {
 		o.Set(name, f)
 	}
+	in.streamNatives(o)
 	return o
 }
 

@@ -97,7 +97,8 @@
 
   // HostError is thrown by host calls; code says why: "no-credit",
   // "link-closed", "direction", "not-granted", "timeout", "not-integer"
-  // (kv.incr), "host".
+  // (kv.incr), "not-delivered" (streams.ack), "bad-name" (a stream,
+  // group or topic name), "host".
   class HostError extends Error {
     constructor(code, message) {
       super(message);
@@ -132,6 +133,8 @@
     equal: (a, b) => native.equal(a, b),
   });
 
+  const linkID = (link) => (link instanceof Link ? link.id : link);
+
   const timers = new Map(); // host timer id -> [callback, args], for setTimeout
   const hostTimers = new Set(); // host timer ids from genehost.setTimer, for timer(id)
 
@@ -146,6 +149,23 @@
       batch: (ops) => native.kvBatch(ops),
       cas: (key, expected, next) => native.kvCAS(key, expected, next),
       incr: (key, by = 1) => native.kvIncr(key, by),
+    }),
+    // streams and topics: see ABI.md, "Streams". A link argument is a Link
+    // or its id.
+    streams: Object.freeze({
+      publish: (stream, value) => native.streamPublish(stream, value),
+      publishBatch: (entries) => native.streamPublishBatch(entries),
+      attach: (link, stream, group, opts) => native.streamAttach(linkID(link), stream, group, opts ?? {}),
+      detach: (link, stream, group) => native.streamDetach(linkID(link), stream, group),
+      ack: (stream, group, seq) => native.streamAck(stream, group, seq),
+      reset: (stream, group, seq) => native.streamReset(stream, group, seq),
+      trim: (stream, through) => native.streamTrim(stream, through),
+      info: () => native.streamInfo(),
+    }),
+    topics: Object.freeze({
+      publish: (topic, value) => native.topicPublish(topic, value),
+      subscribe: (link, topic) => native.topicSubscribe(linkID(link), topic),
+      unsubscribe: (link, topic) => native.topicUnsubscribe(linkID(link), topic),
     }),
     // error builds the standard error reply (error ^code C ^message M ^id X)
     // for answering one bad request; ^id is left out when id is undefined.

@@ -15,6 +15,7 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host"
 	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/proto"
 )
 
 // ConfigFile is the name of a plugin's config inside its folder.
@@ -64,6 +65,9 @@ type Config struct {
 	PoolSize int
 	Grants   plugin.Grants
 	Limits   plugin.Limits
+	// StreamAck is the head of the stream acks the host answers itself
+	// (^streams {^ack "ack"}; "" when none): see ackBatch in streams.go.
+	StreamAck string
 	// Isolation is where the plugin's code runs: IsolationProcess (in
 	// worker processes the host supervises) or IsolationNone (inside the
 	// host, for trusted code). The default is "process" for JavaScript and
@@ -79,14 +83,15 @@ const (
 )
 
 // configKeys are the keys plugin.gene may hold besides the manifest's.
-var configKeys = []string{"runtime", "entry", "instances", "pool", "grants", "limits", "isolation"}
+var configKeys = []string{"runtime", "entry", "instances", "pool", "grants", "limits", "isolation", "streams"}
 
 type grantsDoc struct {
-	KV     bool       `gene:"kv"`
-	Timers bool       `gene:"timers"`
-	Clock  bool       `gene:"clock"`
-	Env    gene.Props `gene:"env"`
-	Dirs   gene.Props `gene:"dirs"`
+	KV      bool       `gene:"kv"`
+	Streams bool       `gene:"streams"`
+	Timers  bool       `gene:"timers"`
+	Clock   bool       `gene:"clock"`
+	Env     gene.Props `gene:"env"`
+	Dirs    gene.Props `gene:"dirs"`
 }
 
 type limitsDoc struct {
@@ -256,9 +261,9 @@ func ReadConfig(dir string) (*Config, error) {
 			return fail("^grants", "want a prop map {^kv true ...}, got %s", g.Kind())
 		}
 		if err := gene.UnmarshalWith(g, &d, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
-			return nil, &ConfigError{File: file, Path: "^grants", Msg: err.Error() + " (known grants: ^kv ^timers ^clock ^env ^dirs)", Err: err}
+			return nil, &ConfigError{File: file, Path: "^grants", Msg: err.Error() + " (known grants: ^kv ^streams ^timers ^clock ^env ^dirs)", Err: err}
 		}
-		c.Grants = plugin.Grants{KV: d.KV, Timers: d.Timers, Clock: d.Clock}
+		c.Grants = plugin.Grants{KV: d.KV, Streams: d.Streams, Timers: d.Timers, Clock: d.Clock}
 		if len(d.Env) > 0 {
 			c.Grants.Env = map[string]string{}
 			for _, p := range d.Env {
@@ -313,6 +318,24 @@ func ReadConfig(dir string) (*Config, error) {
 			CallTimeout:   time.Duration(d.CallTimeoutMS) * time.Millisecond,
 			MaxInputBytes: int(d.MaxInputBytes),
 		}
+	}
+	if st, ok := props.Get("streams"); ok {
+		var d struct {
+			Ack string `gene:"ack"`
+		}
+		if st.Kind() != gene.KindProps {
+			return fail("^streams", "want a prop map {^ack \"ack\"}, got %s", st.Kind())
+		}
+		if err := gene.UnmarshalWith(st, &d, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
+			return nil, &ConfigError{File: file, Path: "^streams", Msg: err.Error() + " (known keys: ^ack)", Err: err}
+		}
+		if !c.Grants.Streams {
+			return fail("^streams", "the host answers stream acks only for a plugin granted streams (^grants {^streams true})")
+		}
+		if !slices.ContainsFunc(c.Manifest.Messages, func(m host.Message) bool { return m.Name == d.Ack && m.From == proto.DirRecv }) {
+			return fail("^streams/^ack", "%q is not a message from the client in ^messages", d.Ack)
+		}
+		c.StreamAck = d.Ack
 	}
 	if err := c.checkPoolMemory(); err != nil {
 		return nil, err

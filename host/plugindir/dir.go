@@ -61,6 +61,10 @@ type Options struct {
 	// the embedded database (*store.DB) or a shared one
 	// (host/store/natsstore); nil makes the grant fail when used.
 	Store store.Backend
+	// Streams backs the streams grant (StreamBackend.Streams of the
+	// plugin's name): store.NewStreams over the embedded database, or
+	// the NATS backend's; nil makes the grant fail when used.
+	Streams plugin.StreamBackend
 	// Debounce is how long a plugin folder must be quiet before a change
 	// reloads it. Default watch.DefaultDebounce (150ms).
 	Debounce time.Duration
@@ -225,7 +229,7 @@ func (d *Dir) Run(ctx context.Context) error {
 	d.watchingOnce.Do(func() { close(d.watching) })
 	return w.Run(ctx, func(names []string) {
 		for _, n := range names {
-			if !isPluginName(n) {
+			if !isPluginName(n) || d.opts.only != "" && n != d.opts.only {
 				continue
 			}
 			if err := d.reload(ctx, n); err != nil {

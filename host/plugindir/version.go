@@ -63,6 +63,7 @@ type linkState struct {
 	v    *version
 	ctx  context.Context      // the link's context without its cancellation: callbacks run under it (see gone)
 	inst atomic.Pointer[inst] // PerLink: the link's instance; nil once it crashed
+	acks ackOutbox            // replies to stream acks the host answered, waiting for credit (streams.go)
 }
 
 // start makes the version's first instances: the pool, or (PerLink) one
@@ -356,6 +357,11 @@ func (v *version) call(ctx context.Context, x *inst, link plugin.LinkID, callbac
 // reset with PLUGIN_FAILED and the instance is discarded (a pool rebuilds
 // it after a backoff).
 func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value) error {
+	if v.cfg.StreamAck != "" {
+		if done, err := v.ackBatch(ctx, l, values); done {
+			return err
+		}
+	}
 	id := plugin.LinkID(l.ID())
 	ls := v.e.linkState(id)
 	var x *inst

@@ -132,8 +132,9 @@ func (x *Instance) call(ctx context.Context, op byte, what string, link plugin.L
 		x.p.c.recycle(e)
 		return nil, err
 	}
+	start := time.Now()
 	x.mu.Lock()
-	x.cb, x.cbEnd = ctx, time.Now().Add(x.m.limits.CallTimeout)
+	x.cb, x.cbEnd = ctx, start.Add(x.m.limits.CallTimeout)
 	x.mu.Unlock()
 	defer x.settle()
 	d, err := x.p.c.call(ctx, op, e, hard, func() {
@@ -141,8 +142,12 @@ func (x *Instance) call(ctx context.Context, op byte, what string, link plugin.L
 		if link != 0 {
 			on = fmt.Sprintf(" on link %d", link)
 		}
-		x.p.kill(fmt.Sprintf("plugin %q %s%s did not answer within CallTimeout %s + %s (plugin code that cannot be interrupted)",
-			x.m.src.Name, what, on, x.m.limits.CallTimeout, x.m.r.cfg.Grace), "")
+		bound := fmt.Sprintf("CallTimeout %s", x.m.limits.CallTimeout)
+		if dl, ok := ctx.Deadline(); ok && dl.Before(start.Add(x.m.limits.CallTimeout)) {
+			bound = fmt.Sprintf("its caller's deadline (%s)", dl.Sub(start).Round(time.Millisecond))
+		}
+		x.p.kill(fmt.Sprintf("plugin %q %s%s did not answer within %s + %s (plugin code that cannot be interrupted)",
+			x.m.src.Name, what, on, bound, x.m.r.cfg.Grace), "")
 	})
 	if err != nil && errors.Is(err, errHard) {
 		return nil, x.p.lostErr(true)
@@ -150,7 +155,18 @@ func (x *Instance) call(ctx context.Context, op byte, what string, link plugin.L
 	return d, err
 }
 
-func (x *Instance) hard() time.Duration { return x.m.limits.CallTimeout + x.m.r.cfg.Grace }
+// hard is how long a callback under ctx may go unanswered before the
+// worker is killed: its deadline (CallTimeout, or the caller's deadline
+// when earlier, as a runtime in the host bounds it) plus the grace. The
+// worker cannot always stop plugin code itself (a Wasm guest there runs
+// without wazero's termination checks: wasmrt.Config.KilledOnOverrun).
+func (x *Instance) hard(ctx context.Context) time.Duration {
+	d := x.m.limits.CallTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		d = max(0, min(d, time.Until(dl)))
+	}
+	return d + x.m.r.cfg.Grace
+}
 
 // settle waits until the sends the callback shipped are applied (or the
 // worker is gone), then ends the callback.
@@ -173,7 +189,7 @@ func (x *Instance) settle() {
 func (x *Instance) Open(ctx context.Context, link plugin.LinkInfo) error {
 	e := x.cbMsg(ctx, link.ID)
 	e.linkInfo(link)
-	_, err := x.call(ctx, opOpen, "Open", link.ID, e, x.hard())
+	_, err := x.call(ctx, opOpen, "Open", link.ID, e, x.hard(ctx))
 	return err
 }
 
@@ -185,7 +201,7 @@ func (x *Instance) Receive(ctx context.Context, link plugin.LinkID, values []gen
 	for _, v := range values {
 		e.value(v)
 	}
-	d, err := x.call(ctx, opReceive, "Receive", link, e, x.hard())
+	d, err := x.call(ctx, opReceive, "Receive", link, e, x.hard(ctx))
 	if err != nil {
 		return plugin.Continue, err
 	}
@@ -199,7 +215,7 @@ func (x *Instance) Control(ctx context.Context, link plugin.LinkID, op string, a
 	e.uvarint(uint64(link))
 	e.str(op)
 	e.value(arg)
-	d, err := x.call(ctx, opControl, "Control", link, e, x.hard())
+	d, err := x.call(ctx, opControl, "Control", link, e, x.hard(ctx))
 	if err != nil {
 		return gene.Value{}, err
 	}
@@ -216,7 +232,7 @@ func (x *Instance) Closed(ctx context.Context, link plugin.LinkID, cause error) 
 	if cause != nil {
 		e.err(cause)
 	}
-	if _, err := x.call(ctx, opClosed, "Closed", link, e, x.hard()); err != nil {
+	if _, err := x.call(ctx, opClosed, "Closed", link, e, x.hard(ctx)); err != nil {
 		x.p.log.Debug("Closed failed", "link", uint64(link), "error", err)
 	}
 }
@@ -225,7 +241,7 @@ func (x *Instance) Closed(ctx context.Context, link plugin.LinkID, cause error) 
 func (x *Instance) Timer(ctx context.Context, id uint64) {
 	e := x.cbMsg(ctx, 0)
 	e.uvarint(id)
-	if _, err := x.call(ctx, opTimer, "Timer", 0, e, x.hard()); err != nil {
+	if _, err := x.call(ctx, opTimer, "Timer", 0, e, x.hard(ctx)); err != nil {
 		x.p.log.Debug("Timer failed", "timer", id, "error", err)
 	}
 }
@@ -237,7 +253,7 @@ func (x *Instance) Close(ctx context.Context) error {
 	if x.p.lostErr(false) != nil {
 		return nil
 	}
-	_, err := x.call(ctx, opClose, "Close", 0, x.msg(ctx), x.hard()+UnwindTimeout)
+	_, err := x.call(ctx, opClose, "Close", 0, x.msg(ctx), x.hard(ctx)+UnwindTimeout)
 	if errors.Is(err, plugin.ErrInstanceLost) {
 		return nil
 	}
@@ -503,6 +519,9 @@ func (x *Instance) hostCall(ctx context.Context, op byte, d *dec, e *enc) error 
 	case opHostStore:
 		_, err := x.h.Store()
 		return err
+	}
+	if isStreamOp(op) {
+		return x.streamCall(op, d, e)
 	}
 	s, err := x.h.Store()
 	if err != nil {

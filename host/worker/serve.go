@@ -397,6 +397,10 @@ type wHost struct {
 	storeOnce sync.Once
 	store     plugin.Store
 	storeErr  error
+
+	streamsOnce sync.Once
+	streams     plugin.Streams
+	streamsErr  error
 }
 
 var _ plugin.Host = (*wHost)(nil)

@@ -246,6 +246,8 @@ var sentinels = []error{
 	context.DeadlineExceeded,
 	gene.ErrBinary,
 	plugin.ErrHandler, // a handler's own error: the instance is kept (not a crash)
+	plugin.ErrNotDelivered,
+	plugin.ErrStreamName,
 }
 
 // encErr writes err: the set of sentinels it matches, its proto code (0

@@ -12,12 +12,14 @@ import (
 	"github.com/genehost/genehost/proto"
 )
 
-// genehostFanOutTrials is scenario 4 on the shipped queue plugin: one
-// publisher, cfg.subs consumers each on its own transport and in its own
-// group (so every consumer gets every message), each acknowledging every
-// message it gets. The queue is durable (every publish and every
-// in-order ack is a store write) and at-least-once; NATS core, the peer,
-// keeps nothing.
+// genehostFanOutTrials is scenario 4 on the shipped queue plugin, whose
+// delivery the host does (the streams capability): one publisher and
+// cfg.subs consumers, each on its own transport. "genehost fan-out
+// durable": each consumer in its own group (so every consumer gets every
+// message) acknowledging every message it gets; the queue is durable
+// (every publish is committed before it is answered) and at-least-once.
+// "genehost fan-out topic": each consumer listens to a topic and the
+// publisher broadcasts to it; nothing is kept, as with NATS core.
 func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
 	p, err := startPlugins(ctx, b, "fanout", false, "queue")
 	if err != nil {
@@ -35,9 +37,13 @@ func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), err
 		cleanup = append(cleanup, func() { subs[i].Close() })
 	}
 	var topics atomic.Int64
-	return []trial{{"genehost fan-out", func(ctx context.Context) (float64, error) {
+	return []trial{{"genehost fan-out durable", func(ctx context.Context) (float64, error) {
 		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
 			return queueFanOutRun(ctx, pub, subs, fmt.Sprintf("bench-%d", topics.Add(1)), d)
+		})
+	}}, {"genehost fan-out topic", func(ctx context.Context) (float64, error) {
+		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
+			return topicFanOutRun(ctx, pub, subs, fmt.Sprintf("news-%d", topics.Add(1)), d)
 		})
 	}}}, cleanup, nil
 }
@@ -109,12 +115,55 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 			return 0, fmt.Errorf("subscribe answered %s", gene.Format(r))
 		}
 	}
+	return fanOutPublish(ctx, pub, subs, fmt.Sprintf(`(publish ^topic %q)`, topic), "published", fanOutWindow, d)
+}
+
+// topicFanOutWindow is how many broadcasts the slowest listener may lag
+// behind the publisher: within the host's backlog per listener
+// (plugin.TopicBacklog), so that nothing is dropped.
+const topicFanOutWindow = 1024
+
+func topicFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn, topic string, d time.Duration) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	subs := make([]*queueSub, len(conns))
+	for i, c := range conns {
+		l, err := c.Open(ctx, "queue", proto.DirSendRecv, client.LinkOptions{})
+		if err != nil {
+			return 0, err
+		}
+		s := &queueSub{link: l}
+		subs[i] = s
+		defer l.Close(context.Background())
+		l.Handle(func(v gene.Value) {
+			if n := v.Node(); n == nil || !n.HasHead || n.Head.String() != "message" {
+				return
+			}
+			s.got.Add(1)
+			s.last.Store(time.Now().UnixNano())
+		}, nil)
+		r, err := l.Request(ctx, gene.MustParse(fmt.Sprintf(`(listen ^topic %q)`, topic)))
+		if err != nil {
+			return 0, fmt.Errorf("listen: %w", err)
+		}
+		if n := r.Node(); n == nil || n.Head.String() != "listening" {
+			return 0, fmt.Errorf("listen answered %s", gene.Format(r))
+		}
+	}
+	return fanOutPublish(ctx, pub, subs, fmt.Sprintf(`(broadcast ^topic %q)`, topic), "broadcasted", topicFanOutWindow, d)
+}
+
+// fanOutPublish publishes request (with the payload as ^value) for d,
+// 16 requests in flight, each answered with reply, the slowest consumer
+// at most window messages behind; then it waits until every consumer got
+// every message and returns deliveries per second.
+func fanOutPublish(ctx context.Context, pub *client.Conn, subs []*queueSub, request, reply string, window int64, d time.Duration) (float64, error) {
 	pl, err := pub.Open(ctx, "queue", proto.DirSendRecv, client.LinkOptions{})
 	if err != nil {
 		return 0, err
 	}
 	defer pl.Close(context.Background())
-	msg := gene.MustParse(fmt.Sprintf(`(publish ^topic %q)`, topic))
+	msg := gene.MustParse(request)
 	msg.Node().Props.Set("value", payload)
 	const inflight = 16
 	reqs := make([]gene.Value, inflight)
@@ -128,12 +177,12 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 		}
 		return low
 	}
-	// As for NATS, the slowest consumer may lag at most fanOutWindow
-	// messages, so a run ends with a bounded drain.
+	// As for NATS, the slowest consumer may lag at most window messages,
+	// so a run ends with a bounded drain.
 	var ahead atomic.Int64
 	start := time.Now()
 	published, _, err := loopFor(ctx, d, inflight, func(w int) error {
-		for ahead.Load()-slowest() >= fanOutWindow {
+		for ahead.Load()-slowest() >= window {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -144,8 +193,8 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 		if err != nil {
 			return err
 		}
-		if n := r.Node(); n == nil || n.Head.String() != "published" {
-			return fmt.Errorf("publish answered %s", gene.Format(r))
+		if n := r.Node(); n == nil || n.Head.String() != reply {
+			return fmt.Errorf("%s answered %s", request, gene.Format(r))
 		}
 		return nil
 	})
@@ -166,7 +215,7 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 			break
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return 0, fmt.Errorf("consumers did not get all %d messages within 60s", published)
+			return 0, fmt.Errorf("consumers did not get all %d messages within 60s (the slowest got %d)", published, slowest())
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -52,6 +52,7 @@ var pluginModules = map[string]string{
 type ghPlugins struct {
 	*ghHost
 	db       *store.DB
+	streams  *store.Streams // the streams capability over db
 	dir      *plugindir.Dir
 	path     string
 	runtimes map[string]plugin.Runtime
@@ -154,8 +155,9 @@ func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names .
 		p.Close()
 		return nil, err
 	}
+	p.streams = store.NewStreams(p.db)
 	p.dir, err = plugindir.Open(ctx, plugindir.Options{
-		Dir: path, Runtimes: p.runtimes, Isolated: p.isolated, Registry: h.srv, Store: p.db, Debounce: 50 * time.Millisecond,
+		Dir: path, Runtimes: p.runtimes, Isolated: p.isolated, Registry: h.srv, Store: p.db, Streams: p.streams, Debounce: 50 * time.Millisecond,
 	})
 	if err != nil {
 		p.Close()
@@ -193,6 +195,9 @@ func (p *ghPlugins) Close() error {
 	}
 	for _, rt := range p.isolated {
 		rt.Close(context.Background())
+	}
+	if p.streams != nil {
+		p.streams.Close()
 	}
 	if p.db != nil {
 		p.db.Close()
