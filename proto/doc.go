@@ -1,9 +1,13 @@
-// Package proto implements the transport level of the genehost wire
-// protocol, version 1, as specified in PROTOCOL.md at the root of the
-// repository: the preface, frames, the handshake, link ids and
-// directions, credit accounting, the control-frame rate limit and a fair
-// frame scheduler. The host and the Go client are both built on it; it
-// knows nothing of interfaces, plugins or handlers.
+// Package proto implements the wire format of the genehost protocol,
+// version 1, as specified in PROTOCOL.md at the root of the repository:
+// the preface, frames and their payloads, the handshake and the limits it
+// settles, link ids and directions, the codes of REJECT, RESET and
+// GOAWAY. It is what a peer must agree on byte for byte; the machinery
+// that runs a transport on it (credit counting, windows, the frame
+// scheduler, the control-frame rate limit) is the host's, in
+// host/internal/flow, used by host/internal/session for the host and the
+// Go client alike. proto knows nothing of interfaces, plugins or
+// handlers.
 //
 // # Wire format in brief
 //
@@ -33,11 +37,9 @@
 //     the drivers ClientHandshake and HostHandshake.
 //   - Links: Side, Direction, Sub, LinkIDs (ids this side opens),
 //     PeerLinks (checks ids the peer opens), WrongDirection.
-//   - Flow control: Credit (sender: Take, TryTake, Wait, Grant, Refund)
-//     and Window (receiver: Receive, Consume) for each link direction;
-//     NewByteCredit and NewByteWindow for the transport window;
-//     ControlLimiter and Counts for the control-frame rate limit.
-//   - Writing: Scheduler, the fair writer.
+//   - Credit frames: Grant (the absolute limits of a CREDIT, OPEN or
+//     ACCEPT), Room (what a sender may send at once), WindowConfig (the
+//     windows a side grants).
 //   - Errors: Error and Code; every violation this package detects is an
 //     *Error carrying the code the peer should receive (GOAWAY for
 //     ScopeTransport codes, REJECT or RESET otherwise).
@@ -46,36 +48,14 @@
 //
 // # Goroutines and ownership
 //
-// A transport has exactly two goroutines that touch the stream, both
-// started and stopped by whoever owns the transport (the host's
-// connection, or the client):
-//
-//   - The reader goroutine owns the Reader (and through it the read side
-//     of the connection), a PeerLinks, the ControlLimiter, and one
-//     Assembler per link direction. It calls Window.Receive for each DATA
-//     frame and Credit.Grant for each CREDIT; it never blocks on the
-//     application, because credit bounds what it buffers. It stops when
-//     ReadFrame returns an error, which the owner causes by closing the
-//     connection.
-//   - The writer goroutine runs Scheduler.Run and is the only writer of
-//     the stream. It stops when its context is cancelled (dropping what is
-//     queued), after Scheduler.Close once everything queued is written, or
-//     on a write error; a write stuck on a peer that does not read is
-//     ended by closing the connection.
-//
-// Application goroutines call Credit.Take then Scheduler.Send to send a
-// value, and Window.Consume (then SendControl of a CREDIT frame when it
-// says so) when they have consumed one. Credit, Window, Scheduler and
-// LinkIDs are safe for concurrent use; Reader, Assembler, PeerLinks and
-// ControlLimiter belong to the reader goroutine. Nothing in this package
-// starts a goroutine.
+// Nothing in this package starts a goroutine. A Reader and an Assembler
+// belong to one goroutine (the transport's reader); LinkIDs are safe for
+// concurrent use; everything else is values and pure functions.
 //
 // # Invariants
 //
 // proto imports only the standard library and gene. Nothing here panics
 // on peer input: malformed input is an *Error (or an io error for a
 // truncated stream). A Reader never allocates for payload bytes that have
-// not arrived. A sender reserves a whole value's credit before its first
-// fragment, and the Scheduler never waits for credit, so one link's
-// stall cannot block another's frames.
+// not arrived.
 package proto

@@ -12,15 +12,9 @@ var (
 	// ErrNoCredit is returned by the non-blocking credit and send calls
 	// when the peer has not granted enough credit yet.
 	ErrNoCredit = errors.New("proto: no credit")
-	// ErrQueueFull is returned by Scheduler.TrySend when the link's send
-	// queue is full.
-	ErrQueueFull = errors.New("proto: send queue full")
-	// ErrControlFull is returned when the control queue's budget is spent:
-	// the peer does not read its control frames. The transport should be
-	// closed with CodeCalm.
-	ErrControlFull = errors.New("proto: control queue full")
-	// ErrClosed is returned by operations on a closed Scheduler or Credit.
-	ErrClosed = errors.New("proto: closed")
+	// ErrLinkClosed is returned by a send on a link whose queue was
+	// removed (the link was reset), and by a send after the link's END.
+	ErrLinkClosed = errors.New("proto: link closed for sending")
 )
 
 // Error is an error that crosses the wire: a code from the table and a
@@ -43,6 +37,15 @@ func (e *Error) Unwrap() error { return e.cause }
 // text may cross the wire, where all text is UTF-8.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Msg: strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD")}
+}
+
+// Wrap is Errorf with a local cause: errors.Is and errors.As see cause
+// through the *Error (Unwrap), but only the code and the text cross the
+// wire.
+func Wrap(cause error, code Code, format string, args ...any) *Error {
+	e := Errorf(code, format, args...)
+	e.cause = cause
+	return e
 }
 
 // Error returns "proto: CODE: text" (or "proto: CODE" without text).

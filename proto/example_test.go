@@ -1,7 +1,6 @@
 package proto_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 
@@ -10,8 +9,9 @@ import (
 )
 
 // Example runs both ends of a transport in memory: the handshake, one
-// link, and one value sent through the client's Scheduler under the
-// credit the host granted.
+// link, and one value sent under the credit the host granted. (The
+// machinery that schedules frames and counts credit for a real transport
+// is host/internal/flow.)
 func Example() {
 	clientConn, hostConn := net.Pipe()
 	defer clientConn.Close()
@@ -32,11 +32,11 @@ func Example() {
 			got <- err.Error()
 			return
 		}
-		win := proto.NewWindow(proto.WindowConfig{InitialMsgs: 16, InitialBytes: 1 << 20})
-		hostConn.Write(proto.AppendAcceptFrame(nil, f.Link, proto.Accept{Credit: win.Limits()}))
+		grant := proto.Grant{Msgs: 16, Bytes: 1 << 20}
+		hostConn.Write(proto.AppendAcceptFrame(nil, f.Link, proto.Accept{Credit: grant}))
 		f, _ = r.ReadFrame()
-		if err := win.Receive(len(f.Payload), true); err != nil {
-			got <- err.Error()
+		if uint64(len(f.Payload)) > grant.Bytes {
+			got <- "the client overran its credit"
 			return
 		}
 		v, err := proto.DecodeValue(wel.Encoding, f.Payload, wel.Limits.Gene())
@@ -56,26 +56,19 @@ func Example() {
 	}
 	fmt.Println("client: encoding", wel.Encoding, "max frame", wel.Limits.MaxFrameBytes)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sched := proto.NewScheduler(proto.SchedulerConfig{MaxFrameBytes: wel.Limits.MaxFrameBytes})
-	go sched.Run(ctx, clientConn) // the transport's one writer goroutine
-
-	ids := proto.NewLinkIDs(proto.SideClient)
-	link, _ := ids.Next()
+	link := uint32(1) // the client's first link id
 	openFrame, _ := proto.AppendOpenFrame(nil, link, proto.Open{Interface: "kv", Direction: proto.DirRecv})
-	sched.SendControl(openFrame)
+	clientConn.Write(openFrame)
 
 	f, _ := r.ReadFrame()
 	acc, _ := proto.ParseAccept(f.Payload, true)
-	credit := proto.NewCredit(acc.Credit)
-
 	payload, _ := proto.AppendValue(nil, wel.Encoding, gene.MustParse(`(put ^key "a" 1)`))
-	if err := credit.Take(ctx, len(payload)); err != nil {
-		fmt.Println(err)
+	if uint64(len(payload)) > acc.Credit.Bytes {
+		fmt.Println("no credit for the value")
 		return
 	}
-	sched.Send(ctx, link, payload, true)
+	// One whole value, split under max-frame-bytes, ending the direction.
+	clientConn.Write(proto.AppendData(nil, link, payload, wel.Limits.MaxFrameBytes, true))
 	fmt.Println(<-got)
 	// Output:
 	// client: encoding gene-binary/1 max frame 65536

@@ -155,7 +155,7 @@ func (h Header) Check(maxPayload uint32) error {
 	case TypePing, TypePong:
 		want = PingSize
 	case TypeCredit:
-		want = creditSize
+		want = CreditSize
 	case TypeReject, TypeReset:
 		if h.Length < 2 {
 			return protoErr("%s frame on link %d has a %d-byte payload; it needs at least 2 (the code)", h.Type, h.Link, h.Length)

@@ -10,7 +10,7 @@ import (
 const (
 	// PingSize is the payload size of PING and PONG.
 	PingSize   = 8
-	creditSize = 16
+	CreditSize = 16
 )
 
 // MaxReasonBytes caps the text the Append helpers put in REJECT, RESET and
@@ -32,15 +32,15 @@ func AppendCreditFrame(dst []byte, link uint32, g Grant) []byte {
 	if link == 0 {
 		g.Msgs = 0
 	}
-	dst = AppendHeader(dst, Header{Length: creditSize, Type: TypeCredit, Link: link})
+	dst = AppendHeader(dst, Header{Length: CreditSize, Type: TypeCredit, Link: link})
 	dst = binary.BigEndian.AppendUint64(dst, g.Msgs)
 	return binary.BigEndian.AppendUint64(dst, g.Bytes)
 }
 
 // ParseCredit decodes a CREDIT payload.
 func ParseCredit(p []byte) (Grant, error) {
-	if len(p) != creditSize {
-		return Grant{}, protoErr("CREDIT payload has %d bytes; it must be exactly %d", len(p), creditSize)
+	if len(p) != CreditSize {
+		return Grant{}, protoErr("CREDIT payload has %d bytes; it must be exactly %d", len(p), CreditSize)
 	}
 	return Grant{Msgs: binary.BigEndian.Uint64(p[0:8]), Bytes: binary.BigEndian.Uint64(p[8:16])}, nil
 }

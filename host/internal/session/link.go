@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/flow"
 	"github.com/genehost/genehost/proto"
 )
 
@@ -54,8 +55,8 @@ type Link struct {
 	// reader, the accepting goroutine and the application meet here)
 	// before the link is usable for sending, and before OPEN or ACCEPT
 	// announces the receiving window.
-	sendp atomic.Pointer[proto.Sender]
-	recvp atomic.Pointer[proto.Receiver]
+	sendp atomic.Pointer[flow.Sender]
+	recvp atomic.Pointer[flow.Receiver]
 
 	accepted   chan struct{} // closed when the open is answered
 	acceptOnce sync.Once
@@ -105,23 +106,23 @@ func (s *Session) newLink(id uint32, o proto.Open, opener proto.Side) *Link {
 }
 
 func (l *Link) setupReceiver(w proto.WindowConfig) {
-	var tw *proto.Window
+	var tw *flow.Window
 	if l.open.Sub == proto.SubData {
 		tw = l.s.rxWin
 	}
-	l.recvp.Store(proto.NewReceiver(l.id, proto.NewWindow(w), tw, l.s.cfg.Terms.Limits.MaxMessageBytes, l.s.sched))
+	l.recvp.Store(flow.NewReceiver(l.id, flow.NewWindow(w), tw, l.s.cfg.Terms.Limits.MaxMessageBytes, l.s.sched))
 }
 
 func (l *Link) setupSender(g proto.Grant) {
-	var tc *proto.Credit
+	var tc *flow.Credit
 	if l.open.Sub == proto.SubData {
 		tc = l.s.txWin
 	}
-	l.sendp.Store(proto.NewSender(l.id, proto.NewCredit(g), tc, l.s.sched))
+	l.sendp.Store(flow.NewSender(l.id, flow.NewCredit(g), tc, l.s.sched))
 }
 
-func (l *Link) snd() *proto.Sender   { return l.sendp.Load() }
-func (l *Link) rcv() *proto.Receiver { return l.recvp.Load() }
+func (l *Link) snd() *flow.Sender   { return l.sendp.Load() }
+func (l *Link) rcv() *flow.Receiver { return l.recvp.Load() }
 
 // ID returns the link id on its transport.
 func (l *Link) ID() uint32 { return l.id }
@@ -203,8 +204,8 @@ type LinkStats struct {
 	Buffered            int    // values received and not yet consumed
 	Stalls              uint64 // sends that had to wait for credit
 	Paused              bool
-	Send                proto.CreditStats
-	Recv                proto.WindowStats
+	Send                flow.CreditStats
+	Recv                flow.WindowStats
 }
 
 // Stats returns a snapshot of the link's counters.
@@ -337,7 +338,7 @@ func (l *Link) TrySendEncoded(payload []byte) error {
 		l.sent(len(payload))
 		return nil
 	}
-	if errors.Is(err, proto.ErrQueueFull) {
+	if errors.Is(err, flow.ErrQueueFull) {
 		return proto.ErrNoCredit
 	}
 	return l.sendErr(err)
@@ -361,7 +362,7 @@ func (l *Link) sendErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, proto.ErrClosed) || errors.Is(err, proto.ErrLinkClosed) {
+	if errors.Is(err, flow.ErrClosed) || errors.Is(err, proto.ErrLinkClosed) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		return l.closedErrLocked()
@@ -416,7 +417,7 @@ func (l *Link) resetBy(err error, send bool) {
 	if send {
 		perr := asProto(err)
 		l.resetsOut.Add(1)
-		if frameErr := l.s.sched.SendControl(proto.AppendResetFrame(nil, l.id, perr)); frameErr != nil && !errors.Is(frameErr, proto.ErrClosed) {
+		if frameErr := l.s.sched.SendControl(proto.AppendResetFrame(nil, l.id, perr)); frameErr != nil && !errors.Is(frameErr, flow.ErrClosed) {
 			go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue RESET: %v", frameErr))
 		}
 	}
@@ -443,7 +444,7 @@ func (l *Link) terminate(err error, dropRecv bool) {
 		snd.Reset(err)
 	}
 	if rcv := l.rcv(); rcv != nil {
-		if derr := rcv.Drop(); derr != nil && dropRecv && !errors.Is(derr, proto.ErrClosed) {
+		if derr := rcv.Drop(); derr != nil && dropRecv && !errors.Is(derr, flow.ErrClosed) {
 			go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", derr))
 		}
 	}
@@ -561,7 +562,7 @@ func (l *Link) decode(p []byte) (gene.Value, error) {
 
 // consumed returns the credit of n bytes to the peer.
 func (l *Link) consumed(n int) {
-	if err := l.rcv().Consume(n); err != nil && !errors.Is(err, proto.ErrClosed) {
+	if err := l.rcv().Consume(n); err != nil && !errors.Is(err, flow.ErrClosed) {
 		go l.s.fail(proto.Errorf(proto.CodeCalm, "cannot queue CREDIT: %v", err))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/genehost/genehost/host/internal/flow"
 	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/proto"
 )
@@ -71,7 +72,7 @@ func asProto(err error) *proto.Error {
 	if errors.As(err, &perr) {
 		return perr
 	}
-	if errors.Is(err, proto.ErrControlFull) {
+	if errors.Is(err, flow.ErrControlFull) {
 		// The peer does not read what this side must send it
 		// (PROTOCOL.md section 9).
 		return proto.Errorf(proto.CodeCalm, "%v", err)
@@ -113,7 +114,7 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 		if ctl {
 			return nil
 		}
-		if err := proto.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
+		if err := flow.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
 			return asProto(err)
 		}
 		return nil
@@ -121,7 +122,7 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 	if !l.receives {
 		l.resetBy(proto.WrongDirection(l.id, l.open.Direction, s.side.Peer()), true)
 		if l.open.Sub == proto.SubData {
-			if err := proto.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
+			if err := flow.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
 				return asProto(err)
 			}
 		}
@@ -133,7 +134,7 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 		// are given back at once.
 		l.resetBy(proto.Errorf(proto.CodeFlowControl, "link %d: DATA before the link was accepted", l.id), true)
 		if l.open.Sub == proto.SubData {
-			if err := proto.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
+			if err := flow.DiscardRetired(s.sched, s.rxWin, len(f.Payload)); err != nil {
 				return asProto(err)
 			}
 		}
@@ -142,7 +143,7 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 	value, done, end, err := l.rcv().Data(f)
 	if err != nil {
 		perr := asProto(err)
-		if errors.Is(err, proto.ErrTransportWindow) || errors.Is(err, proto.ErrControlFull) {
+		if errors.Is(err, flow.ErrTransportWindow) || errors.Is(err, flow.ErrControlFull) {
 			return perr
 		}
 		l.resetBy(perr, true)
@@ -191,7 +192,7 @@ func (s *Session) onCredit(f proto.Frame) *proto.Error {
 	return nil
 }
 
-// takeToken charges a CREDIT that is not free (proto.Credit.Receive) to
+// takeToken charges a CREDIT that is not free (flow.Credit.Receive) to
 // the control rate, as a PING is.
 func (s *Session) takeToken() *proto.Error {
 	if err := s.calm.Take(time.Now()); err != nil {

@@ -7,7 +7,7 @@ import "github.com/genehost/genehost/proto"
 // max-message-bytes) and the encoding its values are counted in. ok is
 // false when a send would fail whatever its size: the link does not send,
 // is not accepted yet, or is closed. It is a snapshot (see
-// proto.Credit.Room); the link's send queue being full is not counted.
+// flow.Credit.Room); the link's send queue being full is not counted.
 func (l *Link) SendRoom() (r proto.Room, enc proto.Encoding, ok bool) {
 	if l.checkSend() != nil {
 		return proto.Room{}, "", false

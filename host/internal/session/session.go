@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/host/internal/flow"
 	"github.com/genehost/genehost/host/internal/logtext"
 	"github.com/genehost/genehost/proto"
 )
@@ -107,13 +108,13 @@ type Session struct {
 	cfg    Config
 	log    hclog.Logger
 	side   proto.Side
-	sched  *proto.Scheduler
+	sched  *flow.Scheduler
 	glim   gene.Limits
-	txWin  *proto.Credit // transport window, sending
-	rxWin  *proto.Window // transport window, receiving
+	txWin  *flow.Credit // transport window, sending
+	rxWin  *flow.Window // transport window, receiving
 	ids    *proto.LinkIDs
 	peer   *proto.PeerLinks
-	calm   *proto.ControlLimiter
+	calm   *flow.ControlLimiter
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -154,17 +155,17 @@ func New(conn net.Conn, r *proto.Reader, cfg Config) *Session {
 	lim := cfg.Terms.Limits
 	s := &Session{
 		conn: conn, r: r, cfg: cfg, log: log, side: cfg.Side,
-		sched: proto.NewScheduler(proto.SchedulerConfig{
+		sched: flow.NewScheduler(flow.SchedulerConfig{
 			MaxFrameBytes: lim.MaxFrameBytes,
 			LinkQueue:     cfg.Proto.LinkQueue,
 			ControlQueue:  cfg.Proto.ControlQueue,
 		}),
 		glim:       lim.Gene(),
-		txWin:      proto.NewByteCredit(cfg.Terms.SendWindow),
-		rxWin:      proto.NewByteWindow(int(cfg.Terms.RecvWindow), max(cfg.Proto.MaxTransportWindow, int(cfg.Terms.RecvWindow)), lim.MaxMessageBytes),
+		txWin:      flow.NewByteCredit(cfg.Terms.SendWindow),
+		rxWin:      flow.NewByteWindow(int(cfg.Terms.RecvWindow), max(cfg.Proto.MaxTransportWindow, int(cfg.Terms.RecvWindow)), lim.MaxMessageBytes),
 		ids:        proto.NewLinkIDs(cfg.Side),
 		peer:       proto.NewPeerLinks(cfg.Side.Peer()),
-		calm:       proto.NewControlLimiter(cfg.Proto.ControlRate, cfg.Proto.ControlBurst),
+		calm:       flow.NewControlLimiter(cfg.Proto.ControlRate, cfg.Proto.ControlBurst),
 		ctx:        ctx,
 		cancel:     cancel,
 		links:      make(map[uint32]*Link),
@@ -252,9 +253,9 @@ func (s *Session) Links() []*Link {
 // Stats are a transport's counters.
 type Stats struct {
 	Links     int
-	Scheduler proto.SchedulerStats
-	SendWin   proto.CreditStats
-	RecvWin   proto.WindowStats
+	Scheduler flow.SchedulerStats
+	SendWin   flow.CreditStats
+	RecvWin   flow.WindowStats
 }
 
 // Stats returns a snapshot of the transport's counters.

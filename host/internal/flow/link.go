@@ -1,13 +1,14 @@
-package proto
+package flow
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genehost/genehost/proto"
 	"sync"
 )
 
-// ErrTransportWindow is the cause of the FLOW_CONTROL *Error a Receiver
+// ErrTransportWindow is the cause of the FLOW_CONTROL *proto.Error a Receiver
 // reports when the peer overran the transport window: unlike a link's
 // overrun, it closes the transport (GOAWAY). Test with errors.Is.
 var ErrTransportWindow = errors.New("proto: transport window overrun")
@@ -40,15 +41,15 @@ func (s *Sender) Credit() *Credit { return s.credit }
 
 // Send queues one encoded value, and the END of the direction after it
 // when end is set, waiting for credit and queue room until ctx is done.
-// Errors: ctx.Err(); CodeMessageTooLarge for a value larger than the
+// Errors: ctx.Err(); proto.CodeMessageTooLarge for a value larger than the
 // direction can ever carry; the error the Credit was closed with (Reset);
-// ErrLinkClosed, ErrClosed or the writer's error from the Scheduler. On
+// proto.ErrLinkClosed, ErrClosed or the writer's error from the Scheduler. On
 // error nothing was queued and every reservation is given back.
 func (s *Sender) Send(ctx context.Context, payload []byte, end bool) error {
 	return s.send(ctx, payload, end, true)
 }
 
-// TrySend is Send without waiting: it fails with ErrNoCredit when credit
+// TrySend is Send without waiting: it fails with proto.ErrNoCredit when credit
 // is short and with ErrQueueFull when the link's queue is full.
 func (s *Sender) TrySend(payload []byte, end bool) error {
 	return s.send(context.Background(), payload, end, false)
@@ -122,9 +123,9 @@ type Receiver struct {
 	sched     *Scheduler
 
 	mu      sync.Mutex
-	asm     Assembler // guarded by mu
-	ended   bool      // guarded by mu; END received
-	dropped bool      // guarded by mu; after Drop, frames are discarded
+	asm     proto.Assembler // guarded by mu
+	ended   bool            // guarded by mu; END received
+	dropped bool            // guarded by mu; after Drop, frames are discarded
 	// uncounted is guarded by mu: bytes the transport window counted but
 	// the link window refused (an overrun), given back by Drop.
 	uncounted int
@@ -134,7 +135,7 @@ type Receiver struct {
 // link, the transport window (nil for a control link). maxMessage is the
 // max-message-bytes in force. CREDIT frames go out through sched.
 func NewReceiver(link uint32, win, transport *Window, maxMessage int, sched *Scheduler) *Receiver {
-	return &Receiver{link: link, win: win, transport: transport, sched: sched, asm: Assembler{Max: maxMessage}}
+	return &Receiver{link: link, win: win, transport: transport, sched: sched, asm: proto.Assembler{Max: maxMessage}}
 }
 
 // sendCredit queues CREDIT frames built in a stack buffer.
@@ -156,21 +157,21 @@ func (r *Receiver) Ended() bool {
 	return r.ended
 }
 
-func transportOverrun(err error) *Error {
-	return &Error{Code: CodeFlowControl, Msg: "transport window: " + err.(*Error).Msg, cause: ErrTransportWindow}
+func transportOverrun(err error) *proto.Error {
+	return proto.Wrap(ErrTransportWindow, proto.CodeFlowControl, "transport window: %s", err.(*proto.Error).Msg)
 }
 
 // Data takes one DATA frame of the link. It returns the value completed by
 // the frame (done=true; valid until the next ReadFrame) and whether the
-// direction ended with it. Errors are *Error values: with ErrTransportWindow
+// direction ended with it. Errors are *proto.Error values: with ErrTransportWindow
 // as cause (errors.Is) the transport window was overrun and the transport
 // must close with GOAWAY FLOW_CONTROL; any other error resets the link
 // (FLOW_CONTROL, MESSAGE_TOO_LARGE, or PROTOCOL_ERROR for DATA after END),
 // after which the caller calls Drop. After Drop, frames are only counted
 // against the transport window and given back, as DiscardRetired does. An
 // error from queuing a CREDIT frame (ErrControlFull) closes the transport
-// with CodeCalm.
-func (r *Receiver) Data(f Frame) (value []byte, done, end bool, err error) {
+// with proto.CodeCalm.
+func (r *Receiver) Data(f proto.Frame) (value []byte, done, end bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := len(f.Payload)
@@ -181,7 +182,7 @@ func (r *Receiver) Data(f Frame) (value []byte, done, end bool, err error) {
 		return nil, false, false, DiscardRetired(r.sched, r.transport, n)
 	}
 	if r.ended {
-		return nil, false, false, protoErr("DATA on link %d after its END", r.link)
+		return nil, false, false, proto.Errorf(proto.CodeProtocolError, "DATA on link %d after its END", r.link)
 	}
 	if r.transport != nil {
 		if err := r.transport.Receive(n, false); err != nil {
@@ -195,20 +196,20 @@ func (r *Receiver) Data(f Frame) (value []byte, done, end bool, err error) {
 		if r.transport != nil {
 			r.uncounted += n
 		}
-		return nil, false, false, Errorf(CodeMessageTooLarge, "link %d: %s", r.link, err.(*Error).Msg)
+		return nil, false, false, proto.Errorf(proto.CodeMessageTooLarge, "link %d: %s", r.link, err.(*proto.Error).Msg)
 	}
 	first := !r.asm.InProgress() && n > 0
 	if err := r.win.Receive(n, first); err != nil {
 		if r.transport != nil {
 			r.uncounted += n
 		}
-		return nil, false, false, Errorf(CodeFlowControl, "link %d: %s", r.link, err.(*Error).Msg)
+		return nil, false, false, proto.Errorf(proto.CodeFlowControl, "link %d: %s", r.link, err.(*proto.Error).Msg)
 	}
 	value, done, err = r.asm.Add(f.Payload, f.Flags)
 	if err != nil {
-		return nil, false, false, Errorf(CodeMessageTooLarge, "link %d: %s", r.link, err.(*Error).Msg)
+		return nil, false, false, proto.Errorf(proto.CodeMessageTooLarge, "link %d: %s", r.link, err.(*proto.Error).Msg)
 	}
-	if f.Flags&FlagEnd != 0 {
+	if f.Flags&proto.FlagEnd != 0 {
 		r.ended = true
 	}
 	return value, done, r.ended, nil
@@ -219,21 +220,21 @@ func (r *Receiver) Data(f Frame) (value []byte, done, end bool, err error) {
 // return it, for the link and for the transport window, when the window
 // policy says so. After Drop it does nothing. An error comes from
 // Scheduler.SendControl: ErrControlFull closes the transport with
-// CodeCalm.
+// proto.CodeCalm.
 func (r *Receiver) Consume(n int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.dropped {
 		return nil
 	}
-	var buf [2 * (HeaderSize + creditSize)]byte
+	var buf [2 * (proto.HeaderSize + proto.CreditSize)]byte
 	frames := buf[:0]
 	if g, send := r.win.Consume(1, n); send && !r.ended {
-		frames = AppendCreditFrame(frames, r.link, g)
+		frames = proto.AppendCreditFrame(frames, r.link, g)
 	}
 	if r.transport != nil {
 		if g, send := r.transport.Consume(0, n); send {
-			frames = AppendCreditFrame(frames, 0, g)
+			frames = proto.AppendCreditFrame(frames, 0, g)
 		}
 	}
 	return r.sendCredit(frames)
@@ -257,8 +258,8 @@ func (r *Receiver) Drop() error {
 	}
 	b := r.win.Buffered()
 	if g, send := r.transport.Consume(0, int(b.Bytes)+r.uncounted); send {
-		var buf [HeaderSize + creditSize]byte
-		return r.sendCredit(AppendCreditFrame(buf[:0], 0, g))
+		var buf [proto.HeaderSize + proto.CreditSize]byte
+		return r.sendCredit(proto.AppendCreditFrame(buf[:0], 0, g))
 	}
 	return nil
 }
@@ -274,8 +275,8 @@ func DiscardRetired(sched *Scheduler, transport *Window, n int) error {
 		return transportOverrun(err)
 	}
 	if g, send := transport.Consume(0, n); send {
-		var buf [HeaderSize + creditSize]byte
-		return sched.SendControl(AppendCreditFrame(buf[:0], 0, g))
+		var buf [proto.HeaderSize + proto.CreditSize]byte
+		return sched.SendControl(proto.AppendCreditFrame(buf[:0], 0, g))
 	}
 	return nil
 }

@@ -1,9 +1,10 @@
-package proto
+package flow
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/genehost/genehost/proto"
 	"io"
 	"net"
 	"sync"
@@ -29,29 +30,29 @@ func collect(t *testing.T, s *Scheduler) func() []frameAt {
 
 func TestSenderAccounting(t *testing.T) {
 	sched := NewScheduler(SchedulerConfig{LinkQueue: 1})
-	credit := NewCredit(Grant{Msgs: 10, Bytes: 100})
+	credit := NewCredit(proto.Grant{Msgs: 10, Bytes: 100})
 	transport := NewByteCredit(1000)
 	s := NewSender(1, credit, transport, sched)
 
 	require.NoError(t, s.TrySend([]byte("0123456789"), false))
 	require.ErrorIs(t, s.TrySend([]byte("x"), false), ErrQueueFull)
-	assert.Equal(t, Grant{Msgs: 9, Bytes: 90}, credit.Available(), "the refused value gave its credit back")
+	assert.Equal(t, proto.Grant{Msgs: 9, Bytes: 90}, credit.Available(), "the refused value gave its credit back")
 	assert.Equal(t, uint64(990), transport.Available().Bytes)
 
-	require.ErrorIs(t, s.TrySend(make([]byte, 101), false), &Error{Code: CodeMessageTooLarge})
+	require.ErrorIs(t, s.TrySend(make([]byte, 101), false), &proto.Error{Code: proto.CodeMessageTooLarge})
 	require.ErrorContains(t, s.TrySend(nil, false), "empty payload")
 
 	// Reset drops the queued value and gives its bytes back to the
 	// transport window; later sends fail with the reset error.
-	reset := Errorf(CodeCancelled, "bye")
+	reset := proto.Errorf(proto.CodeCancelled, "bye")
 	s.Reset(reset)
 	assert.Equal(t, uint64(1000), transport.Available().Bytes)
 	require.ErrorIs(t, s.Send(context.Background(), []byte("y"), false), reset)
 
 	// A control link (no transport credit) and END.
-	c := NewSender(3, NewCredit(Grant{Msgs: 1, Bytes: 10}), nil, sched)
+	c := NewSender(3, NewCredit(proto.Grant{Msgs: 1, Bytes: 10}), nil, sched)
 	require.NoError(t, c.TrySend([]byte("ctl"), false))
-	require.ErrorIs(t, c.TrySend([]byte("ctl"), false), ErrNoCredit)
+	require.ErrorIs(t, c.TrySend([]byte("ctl"), false), proto.ErrNoCredit)
 	frames := collect(t, sched)()
 	require.Len(t, frames, 1)
 	assert.Equal(t, uint32(3), frames[0].Link)
@@ -60,37 +61,37 @@ func TestSenderAccounting(t *testing.T) {
 
 func TestSenderWaitsForTransport(t *testing.T) {
 	sched := NewScheduler(SchedulerConfig{})
-	credit := NewCredit(Grant{Msgs: 10, Bytes: 100})
+	credit := NewCredit(proto.Grant{Msgs: 10, Bytes: 100})
 	transport := NewByteCredit(1024)
 	require.NoError(t, transport.TryTake(1000))
 	s := NewSender(1, credit, transport, sched)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	require.ErrorIs(t, s.Send(ctx, make([]byte, 50), false), context.DeadlineExceeded)
-	assert.Equal(t, Grant{Msgs: 10, Bytes: 100}, credit.Available(), "link credit refunded when the transport wait failed")
+	assert.Equal(t, proto.Grant{Msgs: 10, Bytes: 100}, credit.Available(), "link credit refunded when the transport wait failed")
 	done := make(chan error, 1)
 	go func() { done <- s.Send(context.Background(), make([]byte, 50), true) }()
 	// The Send is waiting for transport credit (its stall after the
 	// timed-out one's) before the grant releases it.
 	require.Eventually(t, func() bool { return transport.Stats().Stalls == 2 }, 10*time.Second, time.Millisecond, "Send waiting for transport credit")
-	transport.Grant(Grant{Bytes: 2048})
+	transport.Grant(proto.Grant{Bytes: 2048})
 	require.NoError(t, <-done)
 	frames := collect(t, sched)()
 	require.Len(t, frames, 1)
-	assert.Equal(t, FlagEnd, frames[0].Flags)
+	assert.Equal(t, proto.FlagEnd, frames[0].Flags)
 }
 
-func dataFrame(link uint32, flags Flags, payload string) Frame {
-	return Frame{Header: Header{Length: uint32(len(payload)), Type: TypeData, Flags: flags, Link: link}, Payload: []byte(payload)}
+func dataFrame(link uint32, flags proto.Flags, payload string) proto.Frame {
+	return proto.Frame{Header: proto.Header{Length: uint32(len(payload)), Type: proto.TypeData, Flags: flags, Link: link}, Payload: []byte(payload)}
 }
 
 func TestReceiverAccounting(t *testing.T) {
 	sched := NewScheduler(SchedulerConfig{})
 	transport := NewByteWindow(100, 100, 0)
-	win := NewWindow(WindowConfig{InitialMsgs: 2, MaxMsgs: 2, InitialBytes: 60, MaxBytes: 60})
+	win := NewWindow(proto.WindowConfig{InitialMsgs: 2, MaxMsgs: 2, InitialBytes: 60, MaxBytes: 60})
 	r := NewReceiver(1, win, transport, 50, sched)
 
-	v, done, end, err := r.Data(dataFrame(1, FlagMore, "abc"))
+	v, done, end, err := r.Data(dataFrame(1, proto.FlagMore, "abc"))
 	require.NoError(t, err)
 	assert.False(t, done)
 	v, done, end, err = r.Data(dataFrame(1, 0, "de"))
@@ -105,14 +106,14 @@ func TestReceiverAccounting(t *testing.T) {
 
 	// A value over max-message-bytes resets the link.
 	_, _, _, err = r.Data(dataFrame(1, 0, string(make([]byte, 51))))
-	require.ErrorIs(t, err, &Error{Code: CodeMessageTooLarge})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeMessageTooLarge})
 	assert.Contains(t, err.Error(), "link 1:")
 
 	// A link overrun (60 bytes granted) is FLOW_CONTROL for the link, not
 	// the transport.
-	r2 := NewReceiver(3, NewWindow(WindowConfig{InitialMsgs: 4, InitialBytes: 10}), transport, 50, sched)
+	r2 := NewReceiver(3, NewWindow(proto.WindowConfig{InitialMsgs: 4, InitialBytes: 10}), transport, 50, sched)
 	_, _, _, err = r2.Data(dataFrame(3, 0, "0123456789A"))
-	require.ErrorIs(t, err, &Error{Code: CodeFlowControl})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeFlowControl})
 	assert.NotErrorIs(t, err, ErrTransportWindow)
 	assert.Contains(t, err.Error(), "link 3: 11 bytes received exceed the byte limit 10")
 	// Drop gives back what the transport counted for the refused frame.
@@ -129,29 +130,29 @@ func TestReceiverAccounting(t *testing.T) {
 	assert.Equal(t, before-11, transport.Buffered().Bytes)
 
 	// A transport overrun is marked as such.
-	r3 := NewReceiver(5, NewWindow(WindowConfig{InitialMsgs: 4, InitialBytes: 1000}), transport, 1000, sched)
+	r3 := NewReceiver(5, NewWindow(proto.WindowConfig{InitialMsgs: 4, InitialBytes: 1000}), transport, 1000, sched)
 	_, _, _, err = r3.Data(dataFrame(5, 0, string(make([]byte, 200))))
 	require.ErrorIs(t, err, ErrTransportWindow)
-	require.ErrorIs(t, err, &Error{Code: CodeFlowControl})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeFlowControl})
 	assert.Contains(t, err.Error(), "transport window:")
 
 	// END, then DATA after END.
-	r4 := NewReceiver(7, NewWindow(WindowConfig{}), nil, 1000, sched)
-	_, done, end, err = r4.Data(dataFrame(7, FlagEnd, ""))
+	r4 := NewReceiver(7, NewWindow(proto.WindowConfig{}), nil, 1000, sched)
+	_, done, end, err = r4.Data(dataFrame(7, proto.FlagEnd, ""))
 	require.NoError(t, err)
 	assert.False(t, done)
 	assert.True(t, end)
 	assert.True(t, r4.Ended())
 	_, _, _, err = r4.Data(dataFrame(7, 0, "x"))
-	require.ErrorIs(t, err, &Error{Code: CodeProtocolError})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeProtocolError})
 	assert.Contains(t, err.Error(), "DATA on link 7 after its END")
 
 	frames := collect(t, sched)()
 	require.NotEmpty(t, frames)
-	assert.Equal(t, Header{Length: 16, Type: TypeCredit, Link: 1}, frames[0].Header)
-	g, err := ParseCredit(frames[0].payload)
+	assert.Equal(t, proto.Header{Length: 16, Type: proto.TypeCredit, Link: 1}, frames[0].Header)
+	g, err := proto.ParseCredit(frames[0].payload)
 	require.NoError(t, err)
-	assert.Equal(t, Grant{Msgs: 3, Bytes: 65}, g)
+	assert.Equal(t, proto.Grant{Msgs: 3, Bytes: 65}, g)
 }
 
 // peer is one end of an in-memory transport for the end-to-end test: a
@@ -178,7 +179,7 @@ func newPeer(t *testing.T, ctx context.Context, conn net.Conn, transportCredit *
 	}
 	go p.sched.Run(ctx, conn)
 	go func() {
-		r := NewReader(conn)
+		r := proto.NewReader(conn)
 		r.SetMaxFrameBytes(4096)
 		for {
 			f, err := r.ReadFrame()
@@ -190,19 +191,19 @@ func newPeer(t *testing.T, ctx context.Context, conn net.Conn, transportCredit *
 			}
 			p.mu.Lock()
 			switch f.Type {
-			case TypeCredit:
-				g, _ := ParseCredit(f.Payload)
+			case proto.TypeCredit:
+				g, _ := proto.ParseCredit(f.Payload)
 				if f.Link == 0 {
 					p.tcred.Grant(g)
 				} else if s := p.send[f.Link]; s != nil {
 					s.Credit().Grant(g)
 				}
-			case TypeReset:
-				e, _ := ParseReason(f.Payload)
+			case proto.TypeReset:
+				e, _ := proto.ParseReason(f.Payload)
 				if s := p.send[f.Link]; s != nil {
 					s.Reset(e)
 				}
-			case TypeData:
+			case proto.TypeData:
 				rc := p.recv[f.Link]
 				v, done, _, err := rc.Data(f)
 				if err != nil {
@@ -237,13 +238,13 @@ func TestLinksShareTransportWindow(t *testing.T) {
 	type linkSpec struct {
 		id      uint32
 		control bool
-		window  WindowConfig
+		window  proto.WindowConfig
 	}
 	links := []linkSpec{
-		{1, false, WindowConfig{InitialMsgs: 64, MaxMsgs: 64, InitialBytes: 32 << 10, MaxBytes: 32 << 10}},
-		{3, false, WindowConfig{InitialMsgs: 64, MaxMsgs: 64, InitialBytes: 32 << 10, MaxBytes: 32 << 10}},
-		{5, true, WindowConfig{InitialMsgs: 4, MaxMsgs: 4, InitialBytes: 4 << 10, MaxBytes: 4 << 10}},
-		{7, false, WindowConfig{InitialMsgs: 64, MaxMsgs: 64, InitialBytes: 32 << 10, MaxBytes: 32 << 10}},
+		{1, false, proto.WindowConfig{InitialMsgs: 64, MaxMsgs: 64, InitialBytes: 32 << 10, MaxBytes: 32 << 10}},
+		{3, false, proto.WindowConfig{InitialMsgs: 64, MaxMsgs: 64, InitialBytes: 32 << 10, MaxBytes: 32 << 10}},
+		{5, true, proto.WindowConfig{InitialMsgs: 4, MaxMsgs: 4, InitialBytes: 4 << 10, MaxBytes: 4 << 10}},
+		{7, false, proto.WindowConfig{InitialMsgs: 64, MaxMsgs: 64, InitialBytes: 32 << 10, MaxBytes: 32 << 10}},
 	}
 	host.mu.Lock()
 	client.mu.Lock()
@@ -290,7 +291,7 @@ func TestLinksShareTransportWindow(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return client.tcred.Available().Bytes < 1024 },
 		5*time.Second, time.Millisecond, "the stuck links fill the transport window")
-	require.ErrorIs(t, client.send[3].TrySend(value, false), ErrNoCredit, "link 3 is blocked by the transport window")
+	require.ErrorIs(t, client.send[3].TrySend(value, false), proto.ErrNoCredit, "link 3 is blocked by the transport window")
 
 	// The control link is not: 20 values through a 4-value window.
 	for i := range 20 {
@@ -316,7 +317,7 @@ func TestLinksShareTransportWindow(t *testing.T) {
 	}
 	host.mu.Lock()
 	for _, id := range []uint32{1, 7} {
-		require.NoError(t, host.sched.SendControl(AppendResetFrame(nil, id, Errorf(CodeSlowConsumer, "stuck"))))
+		require.NoError(t, host.sched.SendControl(proto.AppendResetFrame(nil, id, proto.Errorf(proto.CodeSlowConsumer, "stuck"))))
 		require.NoError(t, host.recv[id].Drop())
 	}
 	host.mu.Unlock()

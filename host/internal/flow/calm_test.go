@@ -1,6 +1,7 @@
-package proto
+package flow
 
 import (
+	"github.com/genehost/genehost/proto"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ func TestControlLimiter(t *testing.T) {
 		require.NoError(t, l.Take(now), "frame %d of the burst", i)
 	}
 	err := l.Take(now)
-	require.ErrorIs(t, err, &Error{Code: CodeCalm})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeCalm})
 	assert.Contains(t, err.Error(), "faster than 100 per second (burst 200)")
 
 	// 100 ms refill 10 tokens.
@@ -39,13 +40,13 @@ func TestControlLimiter(t *testing.T) {
 }
 
 func TestCounts(t *testing.T) {
-	assert.False(t, Counts(TypeData, false))
-	assert.False(t, Counts(TypeHello, false))
-	assert.True(t, Counts(TypePing, false))
-	assert.True(t, Counts(TypeOpen, false))
+	assert.False(t, Counts(proto.TypeData, false))
+	assert.False(t, Counts(proto.TypeHello, false))
+	assert.True(t, Counts(proto.TypePing, false))
+	assert.True(t, Counts(proto.TypeOpen, false))
 	assert.True(t, Counts(0x40, false), "skipped unknown frames count")
-	assert.False(t, Counts(TypeCredit, true), "a free CREDIT (Credit.Receive) takes no token")
-	assert.True(t, Counts(TypeCredit, false), "a CREDIT that is not free counts")
+	assert.False(t, Counts(proto.TypeCredit, true), "a free CREDIT (Credit.Receive) takes no token")
+	assert.True(t, Counts(proto.TypeCredit, false), "a CREDIT that is not free counts")
 	l := NewControlLimiter(0, 0)
-	assert.Equal(t, float64(DefaultControlBurst), l.tokens)
+	assert.Equal(t, float64(proto.DefaultControlBurst), l.tokens)
 }

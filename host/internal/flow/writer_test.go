@@ -1,10 +1,11 @@
-package proto
+package flow
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genehost/genehost/proto"
 	"io"
 	"math/rand/v2"
 	"sync"
@@ -48,15 +49,15 @@ func (w *hookWriter) bytes() []byte {
 
 // frameAt is a frame read back with the stream offset of its header.
 type frameAt struct {
-	Header
+	proto.Header
 	offset  int
 	payload []byte
 }
 
 func readAll(t *testing.T, stream []byte) []frameAt {
 	t.Helper()
-	r := NewReader(bytes.NewReader(stream))
-	r.SetMaxFrameBytes(MaxFrameBytes)
+	r := proto.NewReader(bytes.NewReader(stream))
+	r.SetMaxFrameBytes(proto.MaxFrameBytes)
 	var out []frameAt
 	off := 0
 	for {
@@ -70,7 +71,7 @@ func readAll(t *testing.T, stream []byte) []frameAt {
 			fa.payload = append([]byte(nil), f.Payload...)
 		}
 		out = append(out, fa)
-		off += HeaderSize + len(f.Payload)
+		off += proto.HeaderSize + len(f.Payload)
 	}
 }
 
@@ -99,7 +100,7 @@ func TestSchedulerFairnessQueuedTogether(t *testing.T) {
 	frames := readAll(t, w.bytes())
 	require.GreaterOrEqual(t, len(frames), 2)
 	assert.Equal(t, uint32(1), frames[0].Link)
-	assert.Equal(t, DefaultMaxFrameBytes, int(frames[0].Length), "one quantum of the large value")
+	assert.Equal(t, proto.DefaultMaxFrameBytes, int(frames[0].Length), "one quantum of the large value")
 	assert.Equal(t, uint32(3), frames[1].Link, "the small value comes right after one quantum")
 	assert.Equal(t, "small", string(frames[1].payload))
 }
@@ -171,25 +172,25 @@ func batchBoundaryAfter(t *testing.T, frames []frameAt, off int) int {
 func TestSchedulerControlFirst(t *testing.T) {
 	s := NewScheduler(SchedulerConfig{})
 	require.NoError(t, s.TrySend(1, bytes.Repeat([]byte{1}, 1<<20), false))
-	require.NoError(t, s.SendControl(AppendPingFrame(nil, [8]byte{9})))
-	require.NoError(t, s.SendControl(AppendCreditFrame(nil, 1, Grant{Msgs: 1, Bytes: 2})))
+	require.NoError(t, s.SendControl(proto.AppendPingFrame(nil, [8]byte{9})))
+	require.NoError(t, s.SendControl(proto.AppendCreditFrame(nil, 1, proto.Grant{Msgs: 1, Bytes: 2})))
 	ready := make(chan struct{})
 	w := &hookWriter{}
 	w.hook = func(call, written int) {
 		if call == 6 {
-			require.NoError(t, s.SendControl(AppendPongFrame(nil, [8]byte{7})))
+			require.NoError(t, s.SendControl(proto.AppendPongFrame(nil, [8]byte{7})))
 			close(ready)
 		}
 	}
 	runScheduler(t, s, w, ready)
 	frames := readAll(t, w.bytes())
-	require.Equal(t, TypePing, frames[0].Type)
-	require.Equal(t, TypeCredit, frames[1].Type)
+	require.Equal(t, proto.TypePing, frames[0].Type)
+	require.Equal(t, proto.TypeCredit, frames[1].Type)
 	// The PONG queued mid-stream comes before every DATA frame of a later
 	// batch: at most the batch in flight is ahead of it.
 	var pong int
 	for i, f := range frames {
-		if f.Type == TypePong {
+		if f.Type == proto.TypePong {
 			pong = i
 		}
 	}
@@ -199,7 +200,7 @@ func TestSchedulerControlFirst(t *testing.T) {
 
 func TestSchedulerFragmentsAndOrder(t *testing.T) {
 	// Many links, many values, concurrent senders: every value arrives
-	// whole, in order per link, in frames no larger than MaxFrameBytes.
+	// whole, in order per link, in frames no larger than proto.MaxFrameBytes.
 	const links, perLink = 8, 40
 	s := NewScheduler(SchedulerConfig{MaxFrameBytes: 4096, Quantum: 6000, LinkQueue: 4})
 	pr, pw := io.Pipe()
@@ -227,22 +228,22 @@ func TestSchedulerFragmentsAndOrder(t *testing.T) {
 	}
 	go func() { wg.Wait(); s.Close() }()
 
-	r := NewReader(pr)
+	r := proto.NewReader(pr)
 	r.SetMaxFrameBytes(4096)
 	got := make([][][]byte, links)
-	asm := make([]Assembler, links)
+	asm := make([]proto.Assembler, links)
 	ended := 0
 	for ended < links {
 		f, err := r.ReadFrame()
 		require.NoError(t, err)
-		require.Equal(t, TypeData, f.Type)
+		require.Equal(t, proto.TypeData, f.Type)
 		l := int(f.Link-1) / 2
 		v, done, err := asm[l].Add(f.Payload, f.Flags)
 		require.NoError(t, err)
 		if done {
 			got[l] = append(got[l], append([]byte(nil), v...))
 		}
-		if f.Flags&FlagEnd != 0 {
+		if f.Flags&proto.FlagEnd != 0 {
 			ended++
 		}
 	}
@@ -290,9 +291,9 @@ func TestSchedulerQueueBounds(t *testing.T) {
 
 	// The control budget counts bytes.
 	s2 := NewScheduler(SchedulerConfig{ControlQueue: 40})
-	require.NoError(t, s2.SendControl(AppendPingFrame(nil, [8]byte{}))) // 18 bytes
-	require.NoError(t, s2.SendControl(AppendPingFrame(nil, [8]byte{}))) // 36
-	err := s2.SendControl(AppendPingFrame(nil, [8]byte{}))
+	require.NoError(t, s2.SendControl(proto.AppendPingFrame(nil, [8]byte{}))) // 18 bytes
+	require.NoError(t, s2.SendControl(proto.AppendPingFrame(nil, [8]byte{}))) // 36
+	err := s2.SendControl(proto.AppendPingFrame(nil, [8]byte{}))
 	require.ErrorIs(t, err, ErrControlFull)
 	assert.Contains(t, err.Error(), "36 bytes queued, budget 40")
 }
@@ -302,16 +303,16 @@ func TestSchedulerSendErrors(t *testing.T) {
 	assert.ErrorContains(t, s.TrySend(0, []byte("x"), false), "needs a link id")
 	assert.ErrorContains(t, s.TrySend(1, nil, false), "empty payload is not a value")
 	require.NoError(t, s.TrySend(1, nil, true)) // END only
-	require.ErrorIs(t, s.TrySend(1, []byte("x"), false), ErrLinkClosed)
-	require.ErrorIs(t, s.Send(context.Background(), 1, []byte("x"), false), ErrLinkClosed)
+	require.ErrorIs(t, s.TrySend(1, []byte("x"), false), proto.ErrLinkClosed)
+	require.ErrorIs(t, s.Send(context.Background(), 1, []byte("x"), false), proto.ErrLinkClosed)
 	s.Close()
 	require.ErrorIs(t, s.TrySend(5, []byte("x"), false), ErrClosed)
-	require.ErrorIs(t, s.SendControl(AppendPingFrame(nil, [8]byte{})), ErrClosed)
+	require.ErrorIs(t, s.SendControl(proto.AppendPingFrame(nil, [8]byte{})), ErrClosed)
 	var w hookWriter
 	require.NoError(t, s.Run(context.Background(), &w))
 	frames := readAll(t, w.bytes())
 	require.Len(t, frames, 1, "the END queued before Close is written")
-	assert.Equal(t, Header{Type: TypeData, Flags: FlagEnd, Link: 1}, frames[0].Header)
+	assert.Equal(t, proto.Header{Type: proto.TypeData, Flags: proto.FlagEnd, Link: 1}, frames[0].Header)
 	require.Error(t, s.Run(context.Background(), &w), "Run twice")
 }
 
@@ -336,10 +337,10 @@ func TestSchedulerRemoveLink(t *testing.T) {
 	require.Eventually(t, func() bool { return s.Stats().Stalls == 1 }, 10*time.Second, time.Millisecond, "third Send waiting for room")
 	runScheduler(t, s, w, ready)
 	assert.Equal(t, Unsent{Values: 1, Bytes: 10000 - 4096 + 300}, u)
-	require.ErrorIs(t, <-blocked, ErrLinkClosed)
+	require.ErrorIs(t, <-blocked, proto.ErrLinkClosed)
 	frames := readAll(t, w.bytes())
 	require.Len(t, frames, 1)
-	assert.Equal(t, FlagMore, frames[0].Flags)
+	assert.Equal(t, proto.FlagMore, frames[0].Flags)
 	assert.Equal(t, Unsent{}, s.RemoveLink(99))
 }
 
@@ -361,7 +362,7 @@ func TestSchedulerStops(t *testing.T) {
 		require.ErrorIs(t, err, boom)
 		assert.Contains(t, err.Error(), "proto: writing frames")
 		require.ErrorIs(t, s.Send(context.Background(), 1, []byte("y"), false), boom)
-		require.ErrorIs(t, s.SendControl(AppendPingFrame(nil, [8]byte{})), boom)
+		require.ErrorIs(t, s.SendControl(proto.AppendPingFrame(nil, [8]byte{})), boom)
 	})
 	t.Run("idle then close", func(t *testing.T) {
 		s := NewScheduler(SchedulerConfig{})

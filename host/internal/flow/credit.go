@@ -1,7 +1,8 @@
-package proto
+package flow
 
 import (
 	"context"
+	"github.com/genehost/genehost/proto"
 	"math"
 	"sync"
 )
@@ -20,8 +21,8 @@ const Unlimited = math.MaxUint64
 // available allocates nothing.
 type Credit struct {
 	mu       sync.Mutex
-	sent     Grant         // guarded by mu
-	limit    Grant         // guarded by mu
+	sent     proto.Grant   // guarded by mu
+	limit    proto.Grant   // guarded by mu
 	maxValue uint64        // guarded by mu; the first non-zero byte grant, 0 until then
 	changed  chan struct{} // guarded by mu; closed when limits grow or on Close; nil when nobody waits
 	err      error         // guarded by mu; set by Close
@@ -30,50 +31,50 @@ type Credit struct {
 	// sender knows it. takes counts the values taken (never refunded);
 	// takesAtGrant is takes when a CREDIT last raised a limit. Receive
 	// uses them to tell a CREDIT that answers sending from a flood.
-	initial      Grant  // guarded by mu
-	takes        uint64 // guarded by mu
-	takesAtGrant uint64 // guarded by mu
+	initial      proto.Grant // guarded by mu
+	takes        uint64      // guarded by mu
+	takesAtGrant uint64      // guarded by mu
 }
 
 // NewCredit returns a Credit with the initial limits g (the credit of an
 // OPEN or ACCEPT, or the peer's transport window). Its byte limit also
 // caps the largest value: see TryTake. A zero g (the opener's sending
 // credit before ACCEPT) takes that cap from the first grant instead.
-func NewCredit(g Grant) *Credit {
+func NewCredit(g proto.Grant) *Credit {
 	return &Credit{limit: g, maxValue: g.Bytes, initial: g}
 }
 
 // NewByteCredit returns the sender's credit for a transport window of
 // bytes: messages are not counted (their limit is Unlimited).
 func NewByteCredit(bytes uint64) *Credit {
-	return NewCredit(Grant{Msgs: Unlimited, Bytes: bytes})
+	return NewCredit(proto.Grant{Msgs: Unlimited, Bytes: bytes})
 }
 
 // CreditStats is a snapshot of a Credit.
 type CreditStats struct {
-	Sent   Grant  // values started and bytes reserved so far
-	Limit  Grant  // limits granted so far
-	Stalls uint64 // calls to Take or Wait that had to wait
+	Sent   proto.Grant // values started and bytes reserved so far
+	Limit  proto.Grant // limits granted so far
+	Stalls uint64      // calls to Take or Wait that had to wait
 }
 
 // check decides whether a value of n bytes can be taken now. It returns
-// nil, ErrNoCredit, the Close error, or MESSAGE_TOO_LARGE.
+// nil, proto.ErrNoCredit, the Close error, or MESSAGE_TOO_LARGE.
 func (c *Credit) check(n uint64) error {
 	if c.err != nil {
 		return c.err
 	}
 	if c.maxValue > 0 && n > c.maxValue {
-		return Errorf(CodeMessageTooLarge, "value of %d bytes exceeds the %d bytes the receiver's window can ever hold", n, c.maxValue)
+		return proto.Errorf(proto.CodeMessageTooLarge, "value of %d bytes exceeds the %d bytes the receiver's window can ever hold", n, c.maxValue)
 	}
 	if c.sent.Msgs >= c.limit.Msgs || n > c.limit.Bytes-min(c.sent.Bytes, c.limit.Bytes) {
-		return ErrNoCredit
+		return proto.ErrNoCredit
 	}
 	return nil
 }
 
 // TryTake reserves one value of n bytes without waiting. It returns
-// ErrNoCredit when the receiver has not granted enough yet, an *Error with
-// CodeMessageTooLarge when n exceeds the direction's initial byte credit
+// proto.ErrNoCredit when the receiver has not granted enough yet, an *proto.Error with
+// proto.CodeMessageTooLarge when n exceeds the direction's initial byte credit
 // (such a value could never be sent), and the error given to Close after
 // Close.
 func (c *Credit) TryTake(n int) error {
@@ -91,7 +92,7 @@ func (c *Credit) TryTake(n int) error {
 
 // Take reserves one value of n bytes, waiting for credit until ctx is
 // done. It fails at once with the errors of TryTake other than
-// ErrNoCredit, and with ctx.Err() when ctx ends first.
+// proto.ErrNoCredit, and with ctx.Err() when ctx ends first.
 func (c *Credit) Take(ctx context.Context, n int) error { return c.wait(ctx, n, true) }
 
 // Wait waits until a value of n bytes could be taken, without taking it.
@@ -112,7 +113,7 @@ func (c *Credit) wait(ctx context.Context, n int, take bool) error {
 			c.mu.Unlock()
 			return nil
 		}
-		if err != ErrNoCredit {
+		if err != proto.ErrNoCredit {
 			c.mu.Unlock()
 			return err
 		}
@@ -136,7 +137,7 @@ func (c *Credit) wait(ctx context.Context, n int, take bool) error {
 // Grant raises the limits to g where g is higher (a CREDIT frame's
 // absolute limits; lower or repeated grants change nothing). It reports
 // whether a limit grew, and wakes waiters if so.
-func (c *Credit) Grant(g Grant) bool {
+func (c *Credit) Grant(g proto.Grant) bool {
 	c.mu.Lock()
 	raised := c.grantLocked(g)
 	c.mu.Unlock()
@@ -152,10 +153,10 @@ func (c *Credit) Grant(g Grant) bool {
 // raises nothing, or that raises the limits further past the window while
 // nothing was sent, is what a flood of CREDITs looks like, and takes a
 // token like a PING.
-func (c *Credit) Receive(g Grant) (raised, free bool) {
+func (c *Credit) Receive(g proto.Grant) (raised, free bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.initial == (Grant{}) {
+	if c.initial == (proto.Grant{}) {
 		c.initial = g
 	}
 	used := c.takes != c.takesAtGrant
@@ -176,7 +177,7 @@ func addSat(a, b uint64) uint64 {
 }
 
 // grantLocked is Grant; the caller holds mu.
-func (c *Credit) grantLocked(g Grant) bool {
+func (c *Credit) grantLocked(g proto.Grant) bool {
 	raised := false
 	if g.Msgs > c.limit.Msgs {
 		c.limit.Msgs = g.Msgs
@@ -244,10 +245,10 @@ func (c *Credit) wake() {
 
 // Available returns the credit left: values and bytes that may still be
 // sent.
-func (c *Credit) Available() Grant {
+func (c *Credit) Available() proto.Grant {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Grant{
+	return proto.Grant{
 		Msgs:  c.limit.Msgs - min(c.sent.Msgs, c.limit.Msgs),
 		Bytes: c.limit.Bytes - min(c.sent.Bytes, c.limit.Bytes),
 	}
@@ -270,27 +271,27 @@ func (c *Credit) Stats() CreditStats {
 // application goroutines call Consume. Neither allocates.
 type Window struct {
 	mu        sync.Mutex
-	bytesOnly bool  // the transport window: messages are not counted
-	max       Grant // largest window size
+	bytesOnly bool        // the transport window: messages are not counted
+	max       proto.Grant // largest window size
 	// maxValue is the largest value the sender may send: the initial
 	// byte credit of a link direction, max-message-bytes for the
 	// transport window.
 	maxValue uint64
-	win      Grant // guarded by mu; current window size
-	granted  Grant // guarded by mu; limits announced to the sender
-	recv     Grant // guarded by mu; received so far
-	cons     Grant // guarded by mu; consumed so far
+	win      proto.Grant // guarded by mu; current window size
+	granted  proto.Grant // guarded by mu; limits announced to the sender
+	recv     proto.Grant // guarded by mu; received so far
+	cons     proto.Grant // guarded by mu; consumed so far
 	grants   uint64
 }
 
 // NewWindow returns the window of a link direction with c's initial and
 // maximum sizes (zero fields are defaults). Its initial limits (Limits)
 // go in the OPEN or ACCEPT.
-func NewWindow(c WindowConfig) *Window {
+func NewWindow(c proto.WindowConfig) *Window {
 	c = c.WithDefaults()
-	init := Grant{Msgs: uint64(c.InitialMsgs), Bytes: uint64(c.InitialBytes)}
+	init := proto.Grant{Msgs: uint64(c.InitialMsgs), Bytes: uint64(c.InitialBytes)}
 	return &Window{
-		max:      Grant{Msgs: uint64(c.MaxMsgs), Bytes: uint64(c.MaxBytes)},
+		max:      proto.Grant{Msgs: uint64(c.MaxMsgs), Bytes: uint64(c.MaxBytes)},
 		maxValue: init.Bytes,
 		win:      init,
 		granted:  init,
@@ -309,25 +310,25 @@ func NewByteWindow(initial, maxBytes, maxValue int) *Window {
 	}
 	return &Window{
 		bytesOnly: true,
-		max:       Grant{Bytes: max(uint64(max(maxBytes, 0)), init)},
+		max:       proto.Grant{Bytes: max(uint64(max(maxBytes, 0)), init)},
 		maxValue:  mv,
-		win:       Grant{Bytes: init},
-		granted:   Grant{Bytes: init},
+		win:       proto.Grant{Bytes: init},
+		granted:   proto.Grant{Bytes: init},
 	}
 }
 
 // WindowStats is a snapshot of a Window.
 type WindowStats struct {
-	Received Grant  // values and bytes received
-	Consumed Grant  // values and bytes consumed by the application
-	Granted  Grant  // limits announced to the sender
-	Window   Grant  // current window size
-	Grants   uint64 // CREDIT updates Consume asked for
+	Received proto.Grant // values and bytes received
+	Consumed proto.Grant // values and bytes consumed by the application
+	Granted  proto.Grant // limits announced to the sender
+	Window   proto.Grant // current window size
+	Grants   uint64      // CREDIT updates Consume asked for
 }
 
 // Limits returns the limits granted so far; before any Consume, the
 // initial window.
-func (w *Window) Limits() Grant {
+func (w *Window) Limits() proto.Grant {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.granted
@@ -335,17 +336,17 @@ func (w *Window) Limits() Grant {
 
 // Receive accounts one DATA frame of n payload bytes; first is true for
 // the first frame of a value (it counts one message). An overrun is an
-// *Error with CodeFlowControl, and nothing is counted: the caller resets
+// *proto.Error with proto.CodeFlowControl, and nothing is counted: the caller resets
 // the link (or, for the transport window, closes the transport).
 func (w *Window) Receive(n int, first bool) error {
 	u := uint64(max(n, 0))
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if first && !w.bytesOnly && w.recv.Msgs >= w.granted.Msgs {
-		return Errorf(CodeFlowControl, "value %d exceeds the message limit %d", w.recv.Msgs+1, w.granted.Msgs)
+		return proto.Errorf(proto.CodeFlowControl, "value %d exceeds the message limit %d", w.recv.Msgs+1, w.granted.Msgs)
 	}
 	if u > w.granted.Bytes-w.recv.Bytes {
-		return Errorf(CodeFlowControl, "%d bytes received exceed the byte limit %d", w.recv.Bytes+u, w.granted.Bytes)
+		return proto.Errorf(proto.CodeFlowControl, "%d bytes received exceed the byte limit %d", w.recv.Bytes+u, w.granted.Bytes)
 	}
 	if first && !w.bytesOnly {
 		w.recv.Msgs++
@@ -370,13 +371,13 @@ func (w *Window) Receive(n int, first bool) error {
 //
 // The window also doubles, up to its maximum, when the sender had less
 // than a quarter of it left.
-func (w *Window) Consume(msgs, bytes int) (g Grant, send bool) {
+func (w *Window) Consume(msgs, bytes int) (g proto.Grant, send bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.cons.Msgs = min(w.cons.Msgs+uint64(max(msgs, 0)), w.recv.Msgs)
 	w.cons.Bytes = min(w.cons.Bytes+uint64(max(bytes, 0)), w.recv.Bytes)
 
-	left := Grant{Msgs: w.granted.Msgs - w.recv.Msgs, Bytes: w.granted.Bytes - w.recv.Bytes}
+	left := proto.Grant{Msgs: w.granted.Msgs - w.recv.Msgs, Bytes: w.granted.Bytes - w.recv.Bytes}
 	if !w.bytesOnly && left.Msgs < w.win.Msgs/4 {
 		w.win.Msgs = min(2*w.win.Msgs, w.max.Msgs)
 	}
@@ -387,7 +388,7 @@ func (w *Window) Consume(msgs, bytes int) (g Grant, send bool) {
 	if starved {
 		w.win.Bytes = min(max(w.win.Bytes, 2*w.maxValue), w.max.Bytes)
 	}
-	next := Grant{Bytes: w.cons.Bytes + w.win.Bytes}
+	next := proto.Grant{Bytes: w.cons.Bytes + w.win.Bytes}
 	if !w.bytesOnly {
 		next.Msgs = w.cons.Msgs + w.win.Msgs
 	}
@@ -404,10 +405,10 @@ func (w *Window) Consume(msgs, bytes int) (g Grant, send bool) {
 }
 
 // Buffered returns what was received and not yet consumed.
-func (w *Window) Buffered() Grant {
+func (w *Window) Buffered() proto.Grant {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return Grant{Msgs: w.recv.Msgs - w.cons.Msgs, Bytes: w.recv.Bytes - w.cons.Bytes}
+	return proto.Grant{Msgs: w.recv.Msgs - w.cons.Msgs, Bytes: w.recv.Bytes - w.cons.Bytes}
 }
 
 // Stats returns a snapshot of the counters.
@@ -415,4 +416,26 @@ func (w *Window) Stats() WindowStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return WindowStats{Received: w.recv, Consumed: w.cons, Granted: w.granted, Window: w.win, Grants: w.grants}
+}
+
+// Room returns what TryTake would grant now without waiting, or the
+// error the Credit was closed with. It is a snapshot: grants raise it and
+// other senders' takes lower it afterwards.
+func (c *Credit) Room() (proto.Room, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return proto.Room{}, c.err
+	}
+	r := proto.Room{MaxValue: math.MaxUint64}
+	if c.maxValue > 0 {
+		r.MaxValue = c.maxValue
+	}
+	if c.sent.Msgs < c.limit.Msgs {
+		r.Values = c.limit.Msgs - c.sent.Msgs
+	}
+	if c.sent.Bytes < c.limit.Bytes {
+		r.Bytes = c.limit.Bytes - c.sent.Bytes
+	}
+	return r, nil
 }

@@ -1,31 +1,28 @@
-package proto
+package flow
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genehost/genehost/proto"
 	"io"
 	"net"
 	"sync"
 )
 
-// ErrLinkClosed is returned by Send and TrySend for a link whose queue was
-// removed (the link was reset) and for a send after the link's END.
-var ErrLinkClosed = errors.New("proto: link closed for sending")
-
 // SchedulerConfig sets up a Scheduler. Zero fields mean the defaults.
 type SchedulerConfig struct {
 	// MaxFrameBytes is the largest DATA payload per frame: the
-	// max-frame-bytes in force. Default DefaultMaxFrameBytes.
+	// max-frame-bytes in force. Default proto.DefaultMaxFrameBytes.
 	MaxFrameBytes int
 	// Quantum is how many payload bytes one link may send per turn of the
 	// round robin. Default MaxFrameBytes (one full frame per turn).
 	Quantum int
 	// LinkQueue is how many values each link may have queued. Default
-	// DefaultLinkQueue (64).
+	// proto.DefaultLinkQueue (64).
 	LinkQueue int
 	// ControlQueue is the byte budget of queued control frames. Default
-	// DefaultControlQueue (1 MiB).
+	// proto.DefaultControlQueue (1 MiB).
 	ControlQueue int
 	// BatchBytes is roughly how many bytes one write carries at most
 	// (control frames are never held back by it). Default 128 KiB.
@@ -34,16 +31,16 @@ type SchedulerConfig struct {
 
 func (c SchedulerConfig) withDefaults() SchedulerConfig {
 	if c.MaxFrameBytes <= 0 {
-		c.MaxFrameBytes = DefaultMaxFrameBytes
+		c.MaxFrameBytes = proto.DefaultMaxFrameBytes
 	}
 	if c.Quantum <= 0 {
 		c.Quantum = c.MaxFrameBytes
 	}
 	if c.LinkQueue <= 0 {
-		c.LinkQueue = DefaultLinkQueue
+		c.LinkQueue = proto.DefaultLinkQueue
 	}
 	if c.ControlQueue <= 0 {
-		c.ControlQueue = DefaultControlQueue
+		c.ControlQueue = proto.DefaultControlQueue
 	}
 	if c.BatchBytes <= 0 {
 		c.BatchBytes = 128 << 10
@@ -154,11 +151,11 @@ func (s *Scheduler) unusable() error {
 }
 
 // SendControl queues one complete encoded control frame (built with
-// AppendCreditFrame, AppendResetFrame, AppendFrame, ...); the bytes are
+// proto.AppendCreditFrame, AppendResetFrame, AppendFrame, ...); the bytes are
 // copied, so the caller may reuse frame. Control frames are written in
 // the order queued, ahead of all DATA not yet written. It returns
 // ErrControlFull when the control budget is spent (the peer does not
-// read: close the transport with CodeCalm), ErrClosed after Close, or
+// read: close the transport with proto.CodeCalm), ErrClosed after Close, or
 // the error that ended Run.
 func (s *Scheduler) SendControl(frame []byte) error {
 	s.mu.Lock()
@@ -179,7 +176,7 @@ func (s *Scheduler) SendControl(frame []byte) error {
 // with end set, the END of the link's direction after it. An empty
 // payload with end set queues an END-only frame. The Scheduler owns
 // payload until it is written: the caller must not modify it. It returns
-// ErrQueueFull when the link's queue is full, ErrLinkClosed after the
+// ErrQueueFull when the link's queue is full, proto.ErrLinkClosed after the
 // link's END or removal, ErrClosed after Close, or the error that ended
 // Run.
 func (s *Scheduler) TrySend(link uint32, payload []byte, end bool) error {
@@ -221,7 +218,7 @@ func (s *Scheduler) Send(ctx context.Context, link uint32, payload []byte, end b
 		s.mu.Lock()
 		switch {
 		case q.gone || q.ended:
-			err = fmt.Errorf("%w: link %d", ErrLinkClosed, link)
+			err = fmt.Errorf("%w: link %d", proto.ErrLinkClosed, link)
 		case s.unusable() != nil:
 			err = s.unusable()
 		}
@@ -251,7 +248,7 @@ func (s *Scheduler) queueFor(link uint32, payload []byte, end bool) (*linkQueue,
 		s.links[link] = q
 	}
 	if q.ended {
-		return nil, fmt.Errorf("%w: link %d (after END)", ErrLinkClosed, link)
+		return nil, fmt.Errorf("%w: link %d (after END)", proto.ErrLinkClosed, link)
 	}
 	return q, nil
 }
@@ -276,7 +273,7 @@ type Unsent struct {
 }
 
 // RemoveLink drops everything queued for link (after a RESET, sent or
-// received); senders waiting for room on it fail with ErrLinkClosed. It
+// received); senders waiting for room on it fail with proto.ErrLinkClosed. It
 // returns what was dropped, so the caller can refund the transport window
 // (Credit.RefundBytes with Unsent.Bytes). Frames already handed to a write
 // are not recalled. A link whose END was written needs no RemoveLink: its
@@ -411,16 +408,16 @@ func (s *Scheduler) buildBatch() int {
 			m := &q.msgs[0]
 			rest := m.payload[q.head:]
 			n := min(len(rest), s.cfg.MaxFrameBytes, turn)
-			var f Flags
+			var f proto.Flags
 			last := n == len(rest)
 			switch {
 			case !last:
-				f = FlagMore
+				f = proto.FlagMore
 			case m.end:
-				f = FlagEnd
+				f = proto.FlagEnd
 			}
 			off := len(s.hdrs)
-			s.hdrs = AppendHeader(s.hdrs, Header{Length: uint32(n), Type: TypeData, Flags: f, Link: q.id})
+			s.hdrs = proto.AppendHeader(s.hdrs, proto.Header{Length: uint32(n), Type: proto.TypeData, Flags: f, Link: q.id})
 			if n <= smallPayload {
 				s.hdrs = append(s.hdrs, rest[:n]...)
 				s.segs = append(s.segs, segment{off: off, end: len(s.hdrs)})
@@ -428,8 +425,8 @@ func (s *Scheduler) buildBatch() int {
 				s.segs = append(s.segs, segment{off: off, end: len(s.hdrs)}, segment{ext: rest[:n]})
 			}
 			s.stats.DataFrames++
-			total += HeaderSize + n
-			budget -= HeaderSize + n
+			total += proto.HeaderSize + n
+			budget -= proto.HeaderSize + n
 			turn -= max(n, 1)
 			q.head += n
 			if last {

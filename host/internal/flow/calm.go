@@ -1,11 +1,15 @@
-package proto
+package flow
 
-import "time"
+import (
+	"time"
+
+	"github.com/genehost/genehost/proto"
+)
 
 // ControlLimiter is the token bucket that rate-limits the control frames a
 // transport receives (PROTOCOL.md section 9): every frame other than DATA,
 // the handshake frames and a free CREDIT (Credit.Receive) takes one token;
-// a peer that runs out is flooding and the transport closes with CodeCalm.
+// a peer that runs out is flooding and the transport closes with proto.CodeCalm.
 //
 // A ControlLimiter is used by the transport's reader goroutine only.
 type ControlLimiter struct {
@@ -16,14 +20,14 @@ type ControlLimiter struct {
 }
 
 // NewControlLimiter returns a full bucket of burst tokens refilled at
-// perSecond tokens per second. Zero values mean DefaultControlRate and
-// DefaultControlBurst.
+// perSecond tokens per second. Zero values mean proto.DefaultControlRate and
+// proto.DefaultControlBurst.
 func NewControlLimiter(perSecond, burst int) *ControlLimiter {
 	if perSecond <= 0 {
-		perSecond = DefaultControlRate
+		perSecond = proto.DefaultControlRate
 	}
 	if burst <= 0 {
-		burst = DefaultControlBurst
+		burst = proto.DefaultControlBurst
 	}
 	return &ControlLimiter{rate: float64(perSecond), burst: float64(burst), tokens: float64(burst)}
 }
@@ -31,17 +35,17 @@ func NewControlLimiter(perSecond, burst int) *ControlLimiter {
 // Counts reports whether a received frame of type t takes a token. A
 // CREDIT takes one only when it is not free (free is what Credit.Receive
 // returned); it is ignored for other types.
-func Counts(t Type, free bool) bool {
+func Counts(t proto.Type, free bool) bool {
 	switch t {
-	case TypeData, TypeHello, TypeWelcome:
+	case proto.TypeData, proto.TypeHello, proto.TypeWelcome:
 		return false
-	case TypeCredit:
+	case proto.TypeCredit:
 		return !free
 	}
 	return true
 }
 
-// Take takes one token at time now. It returns an *Error with CodeCalm
+// Take takes one token at time now. It returns an *proto.Error with proto.CodeCalm
 // when the bucket is empty.
 func (l *ControlLimiter) Take(now time.Time) error {
 	if !l.last.IsZero() {
@@ -51,7 +55,7 @@ func (l *ControlLimiter) Take(now time.Time) error {
 	}
 	l.last = now
 	if l.tokens < 1 {
-		return Errorf(CodeCalm, "control frames arrive faster than %g per second (burst %g)", l.rate, l.burst)
+		return proto.Errorf(proto.CodeCalm, "control frames arrive faster than %g per second (burst %g)", l.rate, l.burst)
 	}
 	l.tokens--
 	return nil

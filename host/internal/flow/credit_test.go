@@ -1,7 +1,8 @@
-package proto
+package flow
 
 import (
 	"context"
+	"github.com/genehost/genehost/proto"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -12,42 +13,42 @@ import (
 )
 
 func TestCreditTryTake(t *testing.T) {
-	c := NewCredit(Grant{Msgs: 2, Bytes: 100})
+	c := NewCredit(proto.Grant{Msgs: 2, Bytes: 100})
 	require.NoError(t, c.TryTake(60))
-	require.ErrorIs(t, c.TryTake(41), ErrNoCredit, "only 40 bytes left")
+	require.ErrorIs(t, c.TryTake(41), proto.ErrNoCredit, "only 40 bytes left")
 	require.NoError(t, c.TryTake(40))
-	require.ErrorIs(t, c.TryTake(0), ErrNoCredit, "no message credit left")
-	assert.Equal(t, Grant{}, c.Available())
+	require.ErrorIs(t, c.TryTake(0), proto.ErrNoCredit, "no message credit left")
+	assert.Equal(t, proto.Grant{}, c.Available())
 
-	assert.True(t, c.Grant(Grant{Msgs: 3, Bytes: 150}))
-	assert.False(t, c.Grant(Grant{Msgs: 3, Bytes: 150}), "a repeated grant changes nothing")
-	assert.False(t, c.Grant(Grant{Msgs: 1, Bytes: 10}), "a lower grant changes nothing")
-	assert.Equal(t, Grant{Msgs: 1, Bytes: 50}, c.Available())
+	assert.True(t, c.Grant(proto.Grant{Msgs: 3, Bytes: 150}))
+	assert.False(t, c.Grant(proto.Grant{Msgs: 3, Bytes: 150}), "a repeated grant changes nothing")
+	assert.False(t, c.Grant(proto.Grant{Msgs: 1, Bytes: 10}), "a lower grant changes nothing")
+	assert.Equal(t, proto.Grant{Msgs: 1, Bytes: 50}, c.Available())
 
 	// A value above the initial byte credit can never be sent.
-	c.Grant(Grant{Msgs: 10, Bytes: 1000})
+	c.Grant(proto.Grant{Msgs: 10, Bytes: 1000})
 	err := c.TryTake(101)
-	require.ErrorIs(t, err, &Error{Code: CodeMessageTooLarge})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeMessageTooLarge})
 	assert.Contains(t, err.Error(), "value of 101 bytes exceeds the 100 bytes")
 
 	st := c.Stats()
-	assert.Equal(t, Grant{Msgs: 2, Bytes: 100}, st.Sent)
-	assert.Equal(t, Grant{Msgs: 10, Bytes: 1000}, st.Limit)
+	assert.Equal(t, proto.Grant{Msgs: 2, Bytes: 100}, st.Sent)
+	assert.Equal(t, proto.Grant{Msgs: 10, Bytes: 1000}, st.Limit)
 }
 
 func TestCreditBeforeAccept(t *testing.T) {
 	// The opener's sending credit is zero until ACCEPT; the ACCEPT's byte
 	// credit then caps the value size.
-	c := NewCredit(Grant{})
-	require.ErrorIs(t, c.TryTake(1), ErrNoCredit)
-	c.Grant(Grant{Msgs: 4, Bytes: 64})
+	c := NewCredit(proto.Grant{})
+	require.ErrorIs(t, c.TryTake(1), proto.ErrNoCredit)
+	c.Grant(proto.Grant{Msgs: 4, Bytes: 64})
 	require.NoError(t, c.TryTake(64))
-	c.Grant(Grant{Msgs: 8, Bytes: 1 << 20})
-	require.ErrorIs(t, c.TryTake(65), &Error{Code: CodeMessageTooLarge})
+	c.Grant(proto.Grant{Msgs: 8, Bytes: 1 << 20})
+	require.ErrorIs(t, c.TryTake(65), &proto.Error{Code: proto.CodeMessageTooLarge})
 }
 
 func TestCreditTakeWaits(t *testing.T) {
-	c := NewCredit(Grant{Msgs: 1, Bytes: 10})
+	c := NewCredit(proto.Grant{Msgs: 1, Bytes: 10})
 	require.NoError(t, c.TryTake(10))
 	done := make(chan error)
 	go func() { done <- c.Take(context.Background(), 5) }()
@@ -57,20 +58,20 @@ func TestCreditTakeWaits(t *testing.T) {
 	case <-time.After(20 * time.Millisecond):
 	}
 	require.Eventually(t, func() bool { return c.Stats().Stalls == 1 }, 10*time.Second, time.Millisecond, "Take waiting")
-	c.Grant(Grant{Msgs: 2, Bytes: 14}) // 4 bytes: not enough yet
+	c.Grant(proto.Grant{Msgs: 2, Bytes: 14}) // 4 bytes: not enough yet
 	select {
 	case err := <-done:
 		t.Fatalf("Take returned %v with 4 of 5 bytes", err)
 	case <-time.After(20 * time.Millisecond):
 	}
-	c.Grant(Grant{Msgs: 2, Bytes: 15})
+	c.Grant(proto.Grant{Msgs: 2, Bytes: 15})
 	require.NoError(t, <-done)
-	assert.Equal(t, Grant{Msgs: 2, Bytes: 15}, c.Stats().Sent)
+	assert.Equal(t, proto.Grant{Msgs: 2, Bytes: 15}, c.Stats().Sent)
 	assert.Equal(t, uint64(1), c.Stats().Stalls)
 }
 
 func TestCreditTakeContextAndClose(t *testing.T) {
-	c := NewCredit(Grant{Msgs: 0, Bytes: 10})
+	c := NewCredit(proto.Grant{Msgs: 0, Bytes: 10})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	require.ErrorIs(t, c.Take(ctx, 1), context.DeadlineExceeded)
@@ -81,7 +82,7 @@ func TestCreditTakeContextAndClose(t *testing.T) {
 	// Both are waiting (a stall each, after the timed-out Take's) before
 	// Close releases them.
 	require.Eventually(t, func() bool { return c.Stats().Stalls == 3 }, 10*time.Second, time.Millisecond, "Take and Wait both waiting")
-	reset := Errorf(CodeSlowConsumer, "stalled")
+	reset := proto.Errorf(proto.CodeSlowConsumer, "stalled")
 	c.Close(reset)
 	c.Close(nil) // the first Close wins
 	require.ErrorIs(t, <-errs, reset)
@@ -92,47 +93,47 @@ func TestCreditTakeContextAndClose(t *testing.T) {
 
 // NewClosedCredit is a Credit closed with the default error.
 func NewClosedCredit() *Credit {
-	c := NewCredit(Grant{Msgs: 1, Bytes: 1})
+	c := NewCredit(proto.Grant{Msgs: 1, Bytes: 1})
 	c.Close(nil)
 	return c
 }
 
 func TestCreditWaitDoesNotTake(t *testing.T) {
-	c := NewCredit(Grant{Msgs: 1, Bytes: 10})
+	c := NewCredit(proto.Grant{Msgs: 1, Bytes: 10})
 	require.NoError(t, c.Wait(context.Background(), 10))
-	assert.Equal(t, Grant{Msgs: 1, Bytes: 10}, c.Available())
+	assert.Equal(t, proto.Grant{Msgs: 1, Bytes: 10}, c.Available())
 }
 
 func TestCreditRefund(t *testing.T) {
-	c := NewCredit(Grant{Msgs: 1, Bytes: 10})
+	c := NewCredit(proto.Grant{Msgs: 1, Bytes: 10})
 	require.NoError(t, c.TryTake(8))
 	c.Refund(8)
-	assert.Equal(t, Grant{Msgs: 1, Bytes: 10}, c.Available())
+	assert.Equal(t, proto.Grant{Msgs: 1, Bytes: 10}, c.Available())
 	require.NoError(t, c.TryTake(8))
 	c.RefundBytes(5) // three bytes went out before the link was reset
-	assert.Equal(t, Grant{Msgs: 0, Bytes: 7}, c.Available())
+	assert.Equal(t, proto.Grant{Msgs: 0, Bytes: 7}, c.Available())
 	c.Refund(100) // never below zero
-	assert.Equal(t, Grant{Msgs: 1, Bytes: 10}, c.Available())
+	assert.Equal(t, proto.Grant{Msgs: 1, Bytes: 10}, c.Available())
 }
 
 func TestWindowReceive(t *testing.T) {
-	w := NewWindow(WindowConfig{InitialMsgs: 2, InitialBytes: 100})
-	assert.Equal(t, Grant{Msgs: 2, Bytes: 100}, w.Limits())
+	w := NewWindow(proto.WindowConfig{InitialMsgs: 2, InitialBytes: 100})
+	assert.Equal(t, proto.Grant{Msgs: 2, Bytes: 100}, w.Limits())
 	require.NoError(t, w.Receive(30, true))
 	require.NoError(t, w.Receive(30, false)) // second fragment: no message
 	require.NoError(t, w.Receive(10, true))
 	err := w.Receive(1, true)
-	require.ErrorIs(t, err, &Error{Code: CodeFlowControl})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeFlowControl})
 	assert.Contains(t, err.Error(), "value 3 exceeds the message limit 2")
 	err = w.Receive(31, false)
-	require.ErrorIs(t, err, &Error{Code: CodeFlowControl})
+	require.ErrorIs(t, err, &proto.Error{Code: proto.CodeFlowControl})
 	assert.Contains(t, err.Error(), "101 bytes received exceed the byte limit 100")
 	require.NoError(t, w.Receive(30, false), "a refused frame counts nothing")
-	assert.Equal(t, Grant{Msgs: 2, Bytes: 100}, w.Buffered())
+	assert.Equal(t, proto.Grant{Msgs: 2, Bytes: 100}, w.Buffered())
 }
 
 func TestWindowConsumePolicy(t *testing.T) {
-	w := NewWindow(WindowConfig{InitialMsgs: 8, MaxMsgs: 8, InitialBytes: 800, MaxBytes: 800})
+	w := NewWindow(proto.WindowConfig{InitialMsgs: 8, MaxMsgs: 8, InitialBytes: 800, MaxBytes: 800})
 	for range 6 {
 		require.NoError(t, w.Receive(100, true))
 	}
@@ -142,11 +143,11 @@ func TestWindowConsumePolicy(t *testing.T) {
 	// Four consumed: half the window has come back.
 	g, send := w.Consume(1, 100)
 	require.True(t, send)
-	assert.Equal(t, Grant{Msgs: 12, Bytes: 1200}, g)
+	assert.Equal(t, proto.Grant{Msgs: 12, Bytes: 1200}, g)
 	// Drained: everything received is consumed, so the limits are topped up.
 	g, send = w.Consume(2, 200)
 	require.True(t, send)
-	assert.Equal(t, Grant{Msgs: 14, Bytes: 1400}, g)
+	assert.Equal(t, proto.Grant{Msgs: 14, Bytes: 1400}, g)
 	assert.Equal(t, g, w.Limits())
 	// Nothing new: no CREDIT.
 	_, send = w.Consume(0, 0)
@@ -156,7 +157,7 @@ func TestWindowConsumePolicy(t *testing.T) {
 func TestWindowDrainedSmallValues(t *testing.T) {
 	// One small value at a time (request/response): each one consumed
 	// tops the credit back up, so the sender is never stuck.
-	w := NewWindow(WindowConfig{InitialMsgs: 4, InitialBytes: 1000})
+	w := NewWindow(proto.WindowConfig{InitialMsgs: 4, InitialBytes: 1000})
 	c := NewCredit(w.Limits())
 	for i := range 20 {
 		require.NoError(t, c.TryTake(10), "value %d", i)
@@ -174,7 +175,7 @@ func TestWindowDrainedSmallValues(t *testing.T) {
 // consumed before the next is sent (request and reply), cost one CREDIT
 // per half window of messages, not one per value (PROTOCOL.md 8.3).
 func TestWindowRequestReplyCredits(t *testing.T) {
-	cfg := WindowConfig{InitialMsgs: 256, MaxMsgs: 256, InitialBytes: 1 << 20, MaxBytes: 64 << 20}
+	cfg := proto.WindowConfig{InitialMsgs: 256, MaxMsgs: 256, InitialBytes: 1 << 20, MaxBytes: 64 << 20}
 	w := NewWindow(cfg)
 	c := NewCredit(w.Limits())
 	const values = 1000
@@ -199,7 +200,7 @@ func TestWindowRequestReplyCredits(t *testing.T) {
 // the window to grow.
 func TestWindowLargestValueNeverWaits(t *testing.T) {
 	for _, maxBytes := range []int{1000, 1500, 64000} {
-		w := NewWindow(WindowConfig{InitialMsgs: 64, InitialBytes: 1000, MaxBytes: maxBytes})
+		w := NewWindow(proto.WindowConfig{InitialMsgs: 64, InitialBytes: 1000, MaxBytes: maxBytes})
 		c := NewCredit(w.Limits())
 		for i, size := range []int{10, 1000, 10, 10, 999, 1000, 1000, 1, 1000} {
 			require.NoError(t, c.TryTake(size), "max %d: value %d of %d bytes", maxBytes, i, size)
@@ -222,7 +223,7 @@ func TestWindowLargestValueNeverWaits(t *testing.T) {
 }
 
 func TestWindowGrows(t *testing.T) {
-	w := NewWindow(WindowConfig{InitialMsgs: 4, MaxMsgs: 64, InitialBytes: 1000, MaxBytes: 3000})
+	w := NewWindow(proto.WindowConfig{InitialMsgs: 4, MaxMsgs: 64, InitialBytes: 1000, MaxBytes: 3000})
 	c := NewCredit(w.Limits())
 	// A fast sender that always uses all its credit makes the window grow
 	// up to its maximum and no further.
@@ -236,21 +237,21 @@ func TestWindowGrows(t *testing.T) {
 		}
 	}
 	st := w.Stats()
-	assert.Equal(t, Grant{Msgs: 64, Bytes: 3000}, st.Window)
+	assert.Equal(t, proto.Grant{Msgs: 64, Bytes: 3000}, st.Window)
 	assert.Positive(t, st.Grants)
 }
 
 func TestByteWindow(t *testing.T) {
 	w := NewByteWindow(1000, 500, 0) // max below initial is raised
-	assert.Equal(t, Grant{Bytes: 1000}, w.Limits())
+	assert.Equal(t, proto.Grant{Bytes: 1000}, w.Limits())
 	for range 10 {
 		require.NoError(t, w.Receive(100, true), "messages are not counted")
 	}
-	require.ErrorIs(t, w.Receive(1, false), &Error{Code: CodeFlowControl})
+	require.ErrorIs(t, w.Receive(1, false), &proto.Error{Code: proto.CodeFlowControl})
 	g, send := w.Consume(0, 1000)
 	require.True(t, send)
-	assert.Equal(t, Grant{Bytes: 2000}, g)
-	assert.Equal(t, Grant{Bytes: 1000}, w.Stats().Window)
+	assert.Equal(t, proto.Grant{Bytes: 2000}, g)
+	assert.Equal(t, proto.Grant{Bytes: 1000}, w.Stats().Window)
 }
 
 // TestCreditConcurrentTransfer runs senders and consumers of two links
@@ -266,7 +267,7 @@ func TestCreditConcurrentTransfer(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for l := range links {
-		win := NewWindow(WindowConfig{InitialMsgs: 8, MaxMsgs: 64, InitialBytes: 2048, MaxBytes: 8192})
+		win := NewWindow(proto.WindowConfig{InitialMsgs: 8, MaxMsgs: 64, InitialBytes: 2048, MaxBytes: 8192})
 		credit := NewCredit(win.Limits())
 		wire := make(chan value, 1024) // what is in flight on the socket
 		inbox := make(chan value, 1024)
@@ -323,7 +324,7 @@ func TestCreditConcurrentTransfer(t *testing.T) {
 				}
 			}
 			if got != senders*perSender {
-				errs <- Errorf(CodeInternal, "link %d got %d values", l, got)
+				errs <- proto.Errorf(proto.CodeInternal, "link %d got %d values", l, got)
 			}
 		}()
 	}
@@ -343,8 +344,8 @@ func TestCreditConcurrentTransfer(t *testing.T) {
 }
 
 func BenchmarkCreditTakeGrant(b *testing.B) {
-	c := NewCredit(Grant{Msgs: 1024, Bytes: 1 << 20})
-	w := NewWindow(WindowConfig{InitialMsgs: 1024, InitialBytes: 1 << 20})
+	c := NewCredit(proto.Grant{Msgs: 1024, Bytes: 1 << 20})
+	w := NewWindow(proto.WindowConfig{InitialMsgs: 1024, InitialBytes: 1 << 20})
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.TryTake(100); err != nil {
@@ -360,7 +361,7 @@ func BenchmarkCreditTakeGrant(b *testing.B) {
 }
 
 func BenchmarkCreditTakeContext(b *testing.B) {
-	c := NewCredit(Grant{Msgs: Unlimited, Bytes: Unlimited})
+	c := NewCredit(proto.Grant{Msgs: Unlimited, Bytes: Unlimited})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -375,18 +376,18 @@ func BenchmarkCreditTakeContext(b *testing.B) {
 // window of them; one raising by a byte at a time with nothing sent is a
 // flood and costs a token (PROTOCOL.md section 9).
 func TestCreditReceiveTellsAFloodFromFlowControl(t *testing.T) {
-	c := NewCredit(Grant{Msgs: 4, Bytes: 1000})
+	c := NewCredit(proto.Grant{Msgs: 4, Bytes: 1000})
 
-	raised, free := c.Receive(Grant{Msgs: 4, Bytes: 1000})
+	raised, free := c.Receive(proto.Grant{Msgs: 4, Bytes: 1000})
 	assert.False(t, raised)
 	assert.False(t, free, "a CREDIT that raises nothing is never free")
 
 	// A flood: each CREDIT raises by one byte, nothing is sent. Up to
 	// sent + window they are free; past it, none is.
-	c = NewCredit(Grant{Msgs: 4, Bytes: 1000})
+	c = NewCredit(proto.Grant{Msgs: 4, Bytes: 1000})
 	counted := 0
 	for i := uint64(1); i <= 200_000; i++ {
-		raised, free := c.Receive(Grant{Msgs: 4, Bytes: 1000 + i})
+		raised, free := c.Receive(proto.Grant{Msgs: 4, Bytes: 1000 + i})
 		require.True(t, raised)
 		if !free {
 			counted++
@@ -396,8 +397,8 @@ func TestCreditReceiveTellsAFloodFromFlowControl(t *testing.T) {
 
 	// Flow control as a receiver does it: values sent, then CREDITs that
 	// return them, however far the receiver's window has grown.
-	c = NewCredit(Grant{Msgs: 4, Bytes: 1000})
-	limit := Grant{Msgs: 4, Bytes: 1000}
+	c = NewCredit(proto.Grant{Msgs: 4, Bytes: 1000})
+	limit := proto.Grant{Msgs: 4, Bytes: 1000}
 	for i := range 10_000 {
 		require.NoError(t, c.TryTake(100))
 		limit.Msgs++
@@ -409,29 +410,29 @@ func TestCreditReceiveTellsAFloodFromFlowControl(t *testing.T) {
 	// A second CREDIT with nothing sent in between is free only while it
 	// stays within one initial window of what was sent.
 	st := c.Stats()
-	_, free = c.Receive(Grant{Msgs: st.Sent.Msgs + 4, Bytes: st.Sent.Bytes + 1000})
+	_, free = c.Receive(proto.Grant{Msgs: st.Sent.Msgs + 4, Bytes: st.Sent.Bytes + 1000})
 	assert.False(t, free, "already past sent + window: the window grew, nothing was sent since")
-	c = NewCredit(Grant{Msgs: 4, Bytes: 1000})
+	c = NewCredit(proto.Grant{Msgs: 4, Bytes: 1000})
 	require.NoError(t, c.TryTake(100))
-	_, free = c.Receive(Grant{Msgs: 5, Bytes: 1100})
+	_, free = c.Receive(proto.Grant{Msgs: 5, Bytes: 1100})
 	assert.True(t, free)
-	_, free = c.Receive(Grant{Msgs: 5, Bytes: 1100 + 1})
+	_, free = c.Receive(proto.Grant{Msgs: 5, Bytes: 1100 + 1})
 	assert.False(t, free, "nothing sent since, and past sent + window")
 	c.Refund(100) // a refund does not count as sending
-	_, free = c.Receive(Grant{Msgs: 5, Bytes: 1100 + 2})
+	_, free = c.Receive(proto.Grant{Msgs: 5, Bytes: 1100 + 2})
 	assert.False(t, free)
 
 	// The transport window: messages unlimited, bytes only.
 	tw := NewByteCredit(1 << 20)
-	_, free = tw.Receive(Grant{Bytes: 1<<20 + 1})
+	_, free = tw.Receive(proto.Grant{Bytes: 1<<20 + 1})
 	assert.False(t, free)
 	require.NoError(t, tw.TryTake(4096))
-	_, free = tw.Receive(Grant{Bytes: 1<<20 + 4096})
+	_, free = tw.Receive(proto.Grant{Bytes: 1<<20 + 4096})
 	assert.True(t, free)
 
 	// Before ACCEPT the opener's credit is zero: the first grant is its
 	// window.
-	c = NewCredit(Grant{})
-	_, free = c.Receive(Grant{Msgs: 8, Bytes: 512})
+	c = NewCredit(proto.Grant{})
+	_, free = c.Receive(proto.Grant{Msgs: 8, Bytes: 512})
 	assert.True(t, free)
 }
