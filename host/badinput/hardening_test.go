@@ -172,11 +172,14 @@ func TestCompositeKeysThroughJavaScript(t *testing.T) {
 // A peer that never reads while its DATA for a retired link makes the
 // host queue CREDITs fills the host's control queue: the transport is
 // closed with CALM (PROTOCOL.md section 9), not PROTOCOL_ERROR, and other
-// transports keep flowing.
+// transports keep flowing. The host's transport window is the smallest
+// there is, no larger than a value may be, so every byte given back needs
+// a CREDIT (PROTOCOL.md 8.3: with a larger window they come once per half
+// window).
 func TestControlQueueFullIsCalm(t *testing.T) {
 	leakcheck.Verify(t)
 	var log logBuffer
-	s := host.New(host.Config{Logger: log.logger(), Proto: proto.Config{ControlQueue: 4096}})
+	s := host.New(host.Config{Logger: log.logger(), Proto: proto.Config{ControlQueue: 4096, TransportWindow: proto.MinWindow}})
 	m, err := host.ParseManifest(gene.MustParse(`{^name "hold" ^direction "send+recv"}`))
 	require.NoError(t, err)
 	require.NoError(t, s.Register(m, hold))
