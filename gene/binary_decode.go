@@ -114,10 +114,10 @@ type binDecoder struct {
 	// costs a few allocations rather than one per container. Their size
 	// follows the bytes left in the input (every element takes at least
 	// one byte), so they never outgrow what the input could fill.
-	vslab []Value
-	pslab []Prop
-	nslab []Node
-	tslab []Temporal // filled only by plan; otherwise each Temporal is allocated alone
+	vslab slab[Value]
+	pslab slab[Prop]
+	nslab slab[Node]
+	tslab slab[Temporal] // filled only by plan; otherwise each Temporal is allocated alone
 }
 
 const (
@@ -346,56 +346,26 @@ func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
 // own allocation.
 const binSlabMax = 1024
 
-// slabLen picks the length of a new slab for n elements, given that each
-// takes about per bytes of the input left.
-func (d *binDecoder) slabLen(n, per int) int {
-	return max(n, min((len(d.data)-d.pos)/per, binSlabMax), 2)
-}
-
 // values returns n zeroed Values, cap n.
 func (d *binDecoder) values(n int) []Value {
-	if n > binSlabMax/4 {
-		return make([]Value, n)
-	}
-	if len(d.vslab) < n {
-		d.vslab = make([]Value, d.slabLen(n, 6))
-	}
-	s := d.vslab[:n:n]
-	d.vslab = d.vslab[n:]
-	return s
+	return d.vslab.take(n, len(d.data)-d.pos, 6, binSlabMax)
 }
 
 // propSlice returns n zeroed Props, cap n.
 func (d *binDecoder) propSlice(n int) Props {
-	if n > binSlabMax/4 {
-		return make(Props, n)
-	}
-	if len(d.pslab) < n {
-		d.pslab = make([]Prop, d.slabLen(n, 8))
-	}
-	s := d.pslab[:n:n]
-	d.pslab = d.pslab[n:]
-	return s
+	return d.pslab.take(n, len(d.data)-d.pos, 8, binSlabMax)
 }
 
 // node1 returns a zeroed Node.
-func (d *binDecoder) node1() *Node {
-	if len(d.nslab) == 0 {
-		d.nslab = make([]Node, d.slabLen(1, 48))
-	}
-	nd := &d.nslab[0]
-	d.nslab = d.nslab[1:]
-	return nd
-}
+func (d *binDecoder) node1() *Node { return d.nslab.one(len(d.data)-d.pos, 48, binSlabMax) }
 
-// temporal1 returns a zeroed Temporal.
+// temporal1 returns a zeroed Temporal: from the slab plan filled, or
+// allocated alone.
 func (d *binDecoder) temporal1() *Temporal {
-	if len(d.tslab) == 0 {
+	if len(d.tslab.free) == 0 {
 		return new(Temporal)
 	}
-	t := &d.tslab[0]
-	d.tslab = d.tslab[1:]
-	return t
+	return d.tslab.one(0, 1, 0)
 }
 
 // count reads an element count at d.pos for the container at off and

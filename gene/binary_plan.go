@@ -37,16 +37,16 @@ func (d *binDecoder) plan() {
 		return
 	}
 	if c.need.v > 0 {
-		d.vslab = make([]Value, c.need.v)
+		d.vslab.fill(c.need.v)
 	}
 	if c.need.p > 0 {
-		d.pslab = make([]Prop, c.need.p)
+		d.pslab.fill(c.need.p)
 	}
 	if c.need.n > 0 {
-		d.nslab = make([]Node, c.need.n)
+		d.nslab.fill(c.need.n)
 	}
 	if c.need.t > 0 {
-		d.tslab = make([]Temporal, c.need.t)
+		d.tslab.fill(c.need.t)
 	}
 	if c.need.b > 0 {
 		d.arena = make([]byte, 0, c.need.b)

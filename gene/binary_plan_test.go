@@ -34,10 +34,10 @@ func TestBinaryPlanExact(t *testing.T) {
 		}
 		planned++
 		assert.Equal(t, len(enc), c.pos, "%s: the count walks the whole value", name)
-		assert.Empty(t, d.vslab, "%s: values left", name)
-		assert.Empty(t, d.pslab, "%s: props left", name)
-		assert.Empty(t, d.nslab, "%s: nodes left", name)
-		assert.Empty(t, d.tslab, "%s: temporals left", name)
+		assert.Empty(t, d.vslab.free, "%s: values left", name)
+		assert.Empty(t, d.pslab.free, "%s: props left", name)
+		assert.Empty(t, d.nslab.free, "%s: nodes left", name)
+		assert.Empty(t, d.tslab.free, "%s: temporals left", name)
 		assert.Equal(t, cap(d.arena), len(d.arena), "%s: arena bytes left", name)
 		// Exactly sized means one slab of each kind at most: a refill
 		// would have replaced the planned slab and left it unfilled.

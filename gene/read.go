@@ -122,10 +122,10 @@ type parser struct {
 
 	// Per-call storage handed out to values; never reused after the call.
 	arena []byte
-	vslab []Value
-	pslab []Prop
-	eslab []Entry
-	nslab []Node
+	vslab slab[Value]
+	pslab slab[Prop]
+	eslab slab[Entry]
+	nslab slab[Node]
 }
 
 var parserPool = sync.Pool{New: func() any { return new(parser) }}
@@ -183,7 +183,8 @@ func putParser(p *parser) {
 		p.tmp = nil
 	}
 	p.data, p.base.data = nil, nil
-	p.arena, p.vslab, p.pslab, p.eslab, p.nslab = nil, nil, nil, nil, nil
+	p.arena = nil
+	p.vslab, p.pslab, p.eslab, p.nslab = slab[Value]{}, slab[Prop]{}, slab[Entry]{}, slab[Node]{}
 	parserPool.Put(p)
 }
 
@@ -823,59 +824,28 @@ func (p *parser) setEntry(base int, idx *keyIndex, k, v Value) int {
 	return -1
 }
 
-// Allocation. Slices handed to values are carved from slabs sized from the
-// input, so a message costs a few allocations however many containers it
-// holds. Every carved slice has cap == len, so appending to it copies.
+// Allocation. Slices handed to values are carved from slabs (slab.go) sized
+// from the input, so a message costs a few allocations however many
+// containers it holds.
 
+// slabMax is the most elements of one slab block of the text reader.
 const slabMax = 4096
-
-// slabSize picks a slab length for n more items, given that about one item
-// per per bytes of input remain.
-func (p *parser) slabSize(n, per int) int {
-	size := (len(p.data) - p.pos) / per
-	size = max(size, 2)
-	size = min(size, slabMax)
-	return max(size, n)
-}
 
 func (p *parser) values(n int) []Value {
 	if n == 0 {
 		return nil
 	}
-	if n > slabMax/4 {
-		return make([]Value, n)
-	}
-	if len(p.vslab) < n {
-		p.vslab = make([]Value, p.slabSize(n, 8))
-	}
-	s := p.vslab[:n:n]
-	p.vslab = p.vslab[n:]
-	return s
+	return p.vslab.take(n, len(p.data)-p.pos, 8, slabMax)
 }
 
 func (p *parser) props(n int) []Prop {
 	if n == 0 {
 		return nil
 	}
-	if n > slabMax/4 {
-		return make([]Prop, n)
-	}
-	if len(p.pslab) < n {
-		p.pslab = make([]Prop, p.slabSize(n, 16))
-	}
-	s := p.pslab[:n:n]
-	p.pslab = p.pslab[n:]
-	return s
+	return p.pslab.take(n, len(p.data)-p.pos, 16, slabMax)
 }
 
-func (p *parser) newNode() *Node {
-	if len(p.nslab) == 0 {
-		p.nslab = make([]Node, p.slabSize(1, 48))
-	}
-	n := &p.nslab[0]
-	p.nslab = p.nslab[1:]
-	return n
-}
+func (p *parser) newNode() *Node { return p.nslab.one(len(p.data)-p.pos, 48, slabMax) }
 
 // takeValues pops the positional children above base into a new slice.
 func (p *parser) takeValues(base int) []Value {
@@ -918,15 +888,7 @@ func (p *parser) takeEntries(base int) []Entry {
 	}
 	var out []Entry
 	if n > 0 {
-		if n > slabMax/4 {
-			out = make([]Entry, n)
-		} else {
-			if len(p.eslab) < n {
-				p.eslab = make([]Entry, p.slabSize(n, 32))
-			}
-			out = p.eslab[:n:n]
-			p.eslab = p.eslab[n:]
-		}
+		out = p.eslab.take(n, len(p.data)-p.pos, 32, slabMax)
 	}
 	j := 0
 	for i := range src {
