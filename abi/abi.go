@@ -8,10 +8,11 @@ import (
 
 // The ABI version this package describes (ABI.md section 2). A host
 // accepts a guest of the same Major and any Minor whose imports it
-// provides. Minor 1 added gh_kv_cas and gh_kv_incr.
+// provides. Minor 1 added gh_kv_cas and gh_kv_incr, minor 2 the store
+// watches (gh_kv_watch, gh_kv_watch_next, gh_kv_unwatch).
 const (
 	Major = 1
-	Minor = 1
+	Minor = 2
 )
 
 // Version returns "MAJOR.MINOR".
@@ -141,8 +142,11 @@ const (
 	ImportKVPut       = "gh_kv_put"
 	ImportKVDelete    = "gh_kv_delete"
 	ImportKVScan      = "gh_kv_scan"
-	ImportKVCAS       = "gh_kv_cas"  // since 1.1
-	ImportKVIncr      = "gh_kv_incr" // since 1.1
+	ImportKVCAS       = "gh_kv_cas"        // since 1.1
+	ImportKVIncr      = "gh_kv_incr"       // since 1.1
+	ImportKVWatch     = "gh_kv_watch"      // since 1.2
+	ImportKVWatchNext = "gh_kv_watch_next" // since 1.2
+	ImportKVUnwatch   = "gh_kv_unwatch"    // since 1.2
 	ImportTimerSet    = "gh_timer_set"
 	ImportTimerCancel = "gh_timer_cancel"
 )
@@ -191,6 +195,9 @@ func Imports() []Func {
 		sig(ImportKVIncr, ts(I32, I32, I64, I32), I32),
 		sig(ImportTimerSet, ts(I64), I64),
 		sig(ImportTimerCancel, ts(I64)),
+		sig(ImportKVWatch, ts(I32, I32), I64),
+		sig(ImportKVWatchNext, ts(I64, I32, I32), I64),
+		sig(ImportKVUnwatch, ts(I64)),
 	}
 }
 

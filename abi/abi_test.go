@@ -13,7 +13,7 @@ import (
 )
 
 func TestMarker(t *testing.T) {
-	require.Equal(t, "genehost_abi_1_1", abi.MarkerName(abi.Major, abi.Minor))
+	require.Equal(t, "genehost_abi_1_2", abi.MarkerName(abi.Major, abi.Minor))
 	require.Equal(t, int32(1<<16), abi.MarkerValue(1, 0))
 	require.Equal(t, int32(1<<16|1), abi.MarkerValue(1, 1))
 	for _, c := range []struct {

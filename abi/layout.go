@@ -205,3 +205,41 @@ func NextScanRecord(data []byte) (key, val, rest []byte, err error) {
 	}
 	return key, val, data, nil
 }
+
+// WatchDeleted is the value length of a gh_kv_watch_next record that
+// reports a deleted key (no value bytes follow).
+const WatchDeleted = 0xFFFFFFFF
+
+// AppendWatchRecord appends one gh_kv_watch_next record: a scan record
+// (AppendScanRecord) for a put, the key with value length WatchDeleted
+// and no value for a delete; a record with an empty key (and value length
+// 0) says changes were lost before the records after it.
+func AppendWatchRecord(dst, key, val []byte, deleted bool) []byte {
+	if !deleted {
+		return AppendScanRecord(dst, key, val)
+	}
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(key)))
+	dst = append(dst, key...)
+	return binary.LittleEndian.AppendUint32(dst, WatchDeleted)
+}
+
+// WatchRecordSize is the size of one gh_kv_watch_next record.
+func WatchRecordSize(key, val []byte, deleted bool) int {
+	if deleted {
+		return 8 + len(key)
+	}
+	return ScanRecordSize(key, val)
+}
+
+// NextWatchRecord splits the first gh_kv_watch_next record off data; lost
+// is true for the lost marker (empty key). key and val alias data.
+func NextWatchRecord(data []byte) (key, val []byte, deleted, lost bool, rest []byte, err error) {
+	if len(data) >= 4 {
+		n := binary.LittleEndian.Uint32(data)
+		if uint64(n)+8 <= uint64(len(data)) && binary.LittleEndian.Uint32(data[4+n:]) == WatchDeleted {
+			return data[4 : 4+n : 4+n], nil, true, false, data[8+n:], nil
+		}
+	}
+	key, val, rest, err = NextScanRecord(data)
+	return key, val, false, err == nil && len(key) == 0, rest, err
+}

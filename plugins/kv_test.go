@@ -95,6 +95,7 @@ func TestKVWatchAcrossLinks(t *testing.T) {
 	r.open(2)
 	r.send(2, `(watch ^prefix "user/" ^id "w")`)
 	r.send(1, `(set ^key "user/ada" ^value 1) (set ^key "other" ^value 2) (del ^key "user/ada") (del ^key "user/none")`)
+	r.waitSent(2, 3) // the store's changes reach the watcher after the writer's replies
 	r.send(2, `(unwatch ^prefix "user/") (unwatch ^prefix "user/")`)
 	r.send(1, `(set ^key "user/bob" ^value 3)`)
 	requireValues(t, `(watching ^prefix "user/" ^id "w")
@@ -109,7 +110,7 @@ func TestKVWatchAcrossLinks(t *testing.T) {
 	// overlapping watches push once.
 	r.send(1, `(watch) (watch ^prefix "us") (set ^key "user/cy" ^value 4)`)
 	requireValues(t, `(watching ^prefix "") (watching ^prefix "us") (ok ^key "user/cy")
-		(changed ^key "user/cy" ^value 4 ^prefix "")`, r.sent(1)[5:])
+		(changed ^key "user/cy" ^value 4 ^prefix "")`, r.waitSent(1, 9)[5:])
 }
 
 func TestKVControl(t *testing.T) {
@@ -128,7 +129,7 @@ func TestKVControl(t *testing.T) {
 	require.Equal(t, "0", gene.Format(n))
 	r.send(1, `(get ^key "a")`)
 	requireValues(t, `(not-found ^key "a")`, r.sent(1)[3:])
-	requireValues(t, `(watching ^prefix "b") (changed ^key "b" ^value 2 ^prefix "b") (deleted ^key "b" ^prefix "b")`, r.sent(2))
+	requireValues(t, `(watching ^prefix "b") (changed ^key "b" ^value 2 ^prefix "b") (deleted ^key "b" ^prefix "b")`, r.waitSent(2, 3))
 	_, err = r.control(0, "compact", "")
 	require.ErrorContains(t, err, "unknown op compact")
 }
@@ -189,6 +190,7 @@ func TestKVWatcherLags(t *testing.T) {
 		r.send(1, b.String())
 	}
 	require.Len(t, r.h.Sent(1), n, "the writer is not held back by a slow watcher")
+	r.fireTimers(20 * time.Millisecond) // the store's changes reach the plugin, which queues what it cannot send
 	r.h.SetCredit(2, -1)
 	got := r.waitSent(2, 1+256+1)
 	r.fireTimers(20 * time.Millisecond)
@@ -200,7 +202,7 @@ func TestKVWatcherLags(t *testing.T) {
 
 	// Pushes resume after the notice.
 	r.send(1, `(set ^key "k/new" ^value 1)`)
-	requireValues(t, `(changed ^key "k/new" ^value 1 ^prefix "k/")`, r.sent(2)[258:])
+	requireValues(t, `(changed ^key "k/new" ^value 1 ^prefix "k/")`, r.waitSent(2, 259)[258:])
 }
 
 func TestKVBadRequests(t *testing.T) {
@@ -266,7 +268,7 @@ func TestKVIncr(t *testing.T) {
 	requireValues(t, `(watching ^prefix "hits")
 		(changed ^key "hits" ^value 1 ^prefix "hits")
 		(changed ^key "hits" ^value 42 ^prefix "hits")
-		(changed ^key "hits" ^value -8 ^prefix "hits")`, r.sent(2))
+		(changed ^key "hits" ^value -8 ^prefix "hits")`, r.waitSent(2, 4))
 
 	// A ^by the manifest lets through but the plugin cannot add (the host
 	// checks the schema first, so only a raw delivery gets here).
@@ -310,7 +312,7 @@ func TestKVCas(t *testing.T) {
 		(deleted ^key "k" ^prefix "k")
 		(changed ^key "k" ^value nan ^prefix "k")
 		(changed ^key "k" ^value 5 ^prefix "k")
-		(changed ^key "k" ^value 6 ^prefix "k")`, r.sent(2))
+		(changed ^key "k" ^value 6 ^prefix "k")`, r.waitSent(2, 7))
 }
 
 // TestKVAtomicAcrossInstances: two instances of the plugin (as during a

@@ -37,6 +37,9 @@ func instantiateHostModule(ctx context.Context, wr wazero.Runtime) error {
 		abi.ImportKVIncr:      (*instance).ghKVIncr,
 		abi.ImportTimerSet:    (*instance).ghTimerSet,
 		abi.ImportTimerCancel: (*instance).ghTimerCancel,
+		abi.ImportKVWatch:     (*instance).ghKVWatch,
+		abi.ImportKVWatchNext: (*instance).ghKVWatchNext,
+		abi.ImportKVUnwatch:   (*instance).ghKVUnwatch,
 	}
 	b := wr.NewHostModuleBuilder(abi.HostModule)
 	for _, f := range abi.Imports() {

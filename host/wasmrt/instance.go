@@ -50,6 +50,9 @@ type instance struct {
 	storeErr   error
 	storeReady bool
 	scratch    []byte // gh_kv_scan records
+	// watched are the changes of each store watch fetched from the host
+	// and not yet handed to the guest (gh_kv_watch_next), by watch id.
+	watched map[uint64]*watchBuf
 
 	closed bool
 }

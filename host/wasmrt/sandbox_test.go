@@ -278,7 +278,7 @@ func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
 			st := runProbe(t, rt, "ptr", probe(hostImport(t, fn.name), cat(fn.args, call(0))), plugin.Grants{})
 			require.Equal(t, int(abi.BadValue), st, "%s with [%d, +%d)", fn.name, r.ptr, r.n)
 		}
-		// The atomic store calls (ABI 1.1), granted the store so that only
+		// The atomic store calls (ABI 1.1) and watches (1.2), granted the store so that only
 		// the range can fail them: a key, a current-value buffer or an
 		// output outside memory.
 		i32WrapI64 := []byte{0xa7}
@@ -291,6 +291,8 @@ func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
 			{abi.ImportKVCAS, "current", cat(c32(0), c32(1), c32(0), c32(0), c32(0), c32(1), c32(abi.CASPut), c32(r.ptr), c32(r.n)), true},
 			{abi.ImportKVIncr, "key", cat(c32(r.ptr), c32(r.n), c64(1), c32(0)), false},
 			{abi.ImportKVIncr, "output", cat(c32(0), c32(1), c64(1), c32(65532)), false},
+			{abi.ImportKVWatch, "prefix", cat(c32(r.ptr), c32(r.n)), true},
+			{abi.ImportKVWatchNext, "output", cat(c64(1), c32(r.ptr), c32(r.n)), true},
 		} {
 			body := cat(fn.args, call(0))
 			want := int(abi.BadValue)

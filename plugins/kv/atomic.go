@@ -36,9 +36,7 @@ func (k *kv) incr(r *request) gene.Value {
 	if err != nil {
 		return r.storeError(err)
 	}
-	v := gene.Int(n)
-	k.notify(key, v, false)
-	return r.reply("value", prop("key", gene.String(key)), prop("value", v))
+	return r.reply("value", prop("key", gene.String(key)), prop("value", gene.Int(n)))
 }
 
 // incrRefused explains why the store refused an increment: the key holds
@@ -109,12 +107,6 @@ func (k *kv) cas(r *request) gene.Value {
 			return r.storeError(err)
 		}
 		if swapped {
-			switch {
-			case hasNext:
-				k.notify(key, next, false)
-			case cur != nil:
-				k.notify(key, gene.Nil(), true)
-			}
 			return r.reply("ok", prop("key", gene.String(key)))
 		}
 		cur = now // changed since it was read: compare again

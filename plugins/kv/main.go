@@ -55,7 +55,7 @@ const dataPrefix = "d/"
 type kv struct {
 	guest.Base
 	conns   map[uint64]*conn // open links by id
-	changes []change         // made by the request being served
+	watchID uint64           // the store watch of every key, 0 until a link watches
 	retry   retryTimer
 }
 
@@ -175,7 +175,6 @@ func (k *kv) serve(c *conn, v gene.Value) {
 		out = r.fail("bad-request", "unknown request %q (want set, get, del, incr, cas, scan, watch or unwatch)", r.op)
 	}
 	k.reply(c, r, out)
-	k.publish()
 }
 
 // key reads and checks ^key.
@@ -212,7 +211,6 @@ func (k *kv) set(r *request) gene.Value {
 	if err := guest.KV.Put([]byte(dataPrefix+key), gene.AppendBinaryDoc(nil, val)); err != nil {
 		return r.storeError(err)
 	}
-	k.notify(key, val, false)
 	return r.reply("ok", prop("key", gene.String(key)))
 }
 
@@ -243,9 +241,6 @@ func (k *kv) del(r *request) gene.Value {
 	existed, err := guest.KV.Delete([]byte(dataPrefix + key))
 	if err != nil {
 		return r.storeError(err)
-	}
-	if existed {
-		k.notify(key, gene.Nil(), true)
 	}
 	return r.reply("ok", prop("key", gene.String(key)), prop("existed", gene.Bool(existed)))
 }

@@ -186,6 +186,10 @@ func (t *retryTimer) fired(id uint64) bool {
 // Timer flushes the outboxes when the retry timer fires, backing off while
 // no client grants credit.
 func (k *kv) Timer(id uint64) {
+	if id != 0 && id == k.watchID {
+		k.changed()
+		return
+	}
 	if !k.retry.fired(id) {
 		return
 	}

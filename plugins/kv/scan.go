@@ -116,7 +116,6 @@ func (k *kv) reset() (int64, error) {
 		if len(keys) == 0 {
 			return n, nil
 		}
-		k.publish() // one chunk of deleted pushes at a time
 		for _, sk := range keys {
 			existed, err := guest.KV.Delete([]byte(sk))
 			if err != nil {
@@ -124,7 +123,6 @@ func (k *kv) reset() (int64, error) {
 			}
 			if existed {
 				n++
-				k.notify(sk[len(dataPrefix):], gene.Nil(), true)
 			}
 		}
 	}
@@ -138,7 +136,6 @@ func (k *kv) Control(l guest.Link, op string, arg gene.Value) (gene.Value, error
 		return gene.Int(n), err
 	case "reset":
 		n, err := k.reset()
-		k.publish()
 		return gene.Int(n), err
 	}
 	return k.Base.Control(l, op, arg)

@@ -3,10 +3,12 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/genehost/genehost/gene"
+	"github.com/genehost/genehost/sdk/wasm/guest"
 )
 
 // watch answers (watch ^prefix P) with (watching ^prefix P); from then on
@@ -19,6 +21,11 @@ func (k *kv) watch(c *conn, r *request) gene.Value {
 	if !ok {
 		return bad
 	}
+	if err := k.watchStore(); err != nil {
+		return r.storeError(err)
+	}
+	// Changes committed before this request go to the watches there were.
+	k.changed()
 	if !slices.Contains(c.watches, prefix) {
 		if len(c.watches) >= maxWatches {
 			return r.fail("limit", "this link already watches %d prefixes, the most a link may", maxWatches)
@@ -41,27 +48,59 @@ func (k *kv) unwatch(c *conn, r *request) gene.Value {
 	return r.reply("unwatched", prop("prefix", gene.String(prefix)), prop("existed", gene.Bool(i >= 0)))
 }
 
-// change is a change of a key, waiting to be pushed to its watchers.
-type change struct {
-	key     string
-	val     gene.Value
-	deleted bool
-}
-
-// notify records a change of key, pushed to watchers by publish once the
-// request that made it has been answered (so a writer watching its own
-// keys gets the reply first).
-func (k *kv) notify(key string, val gene.Value, deleted bool) {
-	k.changes = append(k.changes, change{key, val, deleted})
-}
-
-// publish pushes the recorded changes.
-func (k *kv) publish() {
-	for i, ch := range k.changes {
-		k.push1(ch.key, ch.val, ch.deleted)
-		k.changes[i] = change{}
+// watchStore opens the instance's one watch of the store (every key
+// under dataPrefix) when the first link watches. Its changes come from
+// the store, not from this instance: a change made by another instance,
+// or on another host sharing the store (serve --nats), is pushed the
+// same way as one made here, and a writer's reply always goes first.
+func (k *kv) watchStore() error {
+	if k.watchID != 0 {
+		return nil
 	}
-	k.changes = k.changes[:0]
+	id, err := guest.KV.Watch([]byte(dataPrefix))
+	if err != nil {
+		return err
+	}
+	k.watchID = id
+	return nil
+}
+
+// changed pushes the store's waiting changes to the links watching them.
+// When the store dropped changes (this instance fell behind), every watch
+// is told with (lagged ^prefix P).
+func (k *kv) changed() {
+	lost, err := guest.KV.WatchNext(k.watchID, func(c guest.Change) {
+		key := strings.TrimPrefix(string(c.Key), dataPrefix)
+		if c.Deleted {
+			k.push1(key, gene.Nil(), true)
+			return
+		}
+		val, err := decodeStored(c.Value)
+		if err != nil {
+			guest.Log("warn", fmt.Sprintf("kv: watched key %q: %v", key, err))
+			return
+		}
+		k.push1(key, val, false)
+	})
+	if err != nil {
+		guest.Log("error", "kv: reading the store watch: "+err.Error())
+	}
+	if lost {
+		for _, c := range k.conns {
+			for _, p := range c.watches {
+				k.lag(c, p)
+			}
+		}
+	}
+}
+
+// lag marks c as having lost pushes under prefix p: the retry timer
+// sends it (lagged ^prefix P) once its outbox drains.
+func (k *kv) lag(c *conn, p string) {
+	if !slices.Contains(c.lagged, p) {
+		c.lagged = append(c.lagged, p)
+	}
+	k.retry.arm()
 }
 
 // push1 pushes a change of key to every link watching a prefix of it,

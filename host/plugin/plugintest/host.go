@@ -185,6 +185,12 @@ func (h *Host) Watch(prefix []byte) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return h.WatchStore(s, prefix)
+}
+
+// WatchStore is Watch on s, for a Host that embeds this one with a store
+// of its own.
+func (h *Host) WatchStore(s plugin.Store, prefix []byte) (uint64, error) {
 	h.mu.Lock()
 	h.timerID++
 	id := h.timerID

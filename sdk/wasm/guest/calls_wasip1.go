@@ -118,3 +118,18 @@ func callKVIncr(k []byte, by int64) (int64, abi.Status) {
 	st := abi.Status(ghKVIncr(bp(k), uint32(len(k)), by, unsafe.Pointer(&incrOut)))
 	return int64(binary.LittleEndian.Uint64(incrOut[:])), st
 }
+
+//go:wasmimport genehost gh_kv_watch
+func ghKVWatch(p unsafe.Pointer, pn uint32) int64
+
+//go:wasmimport genehost gh_kv_watch_next
+func ghKVWatchNext(id uint64, o unsafe.Pointer, ocap uint32) int64
+
+//go:wasmimport genehost gh_kv_unwatch
+func ghKVUnwatch(id uint64)
+
+func callKVWatch(prefix []byte) int64 { return ghKVWatch(bp(prefix), uint32(len(prefix))) }
+func callKVWatchNext(id uint64, out []byte) int64 {
+	return ghKVWatchNext(id, bp(out), uint32(len(out)))
+}
+func callKVUnwatch(id uint64) { ghKVUnwatch(id) }

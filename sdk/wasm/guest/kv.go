@@ -159,3 +159,60 @@ func (Store) PutInt(key []byte, n int64) error {
 // ErrNotInteger is returned by Store.Int for a key that does not hold a
 // binary Gene document of an integer.
 var ErrNotInteger = errors.New("guest: the stored value is not an integer")
+
+// Change is one change of a watched key: a put of Value under Key, or its
+// deletion.
+type Change struct {
+	Key, Value []byte
+	Deleted    bool
+}
+
+// Watch opens a watch of the keys that start with prefix: every change
+// committed from now on, by any instance of the plugin and, when the host
+// keeps state in NATS (serve --nats), by any host, is reported. When
+// changes are waiting the host calls Handler.Timer with the returned id
+// (ids are shared with timers); read them there with WatchNext. The
+// watch dies with the instance. Needs the kv grant (ABI 1.2).
+func (Store) Watch(prefix []byte) (uint64, error) {
+	id := callKVWatch(prefix)
+	if id < 0 {
+		return 0, hostErr(abi.Status(-id))
+	}
+	return uint64(id), nil
+}
+
+// WatchNext calls fn for each waiting change of watch id, oldest first,
+// until none is left. lost is true when the host dropped changes because
+// the watcher fell behind (re-read what it watches). Key and Value are
+// only valid during the call to fn.
+func (Store) WatchNext(id uint64, fn func(c Change)) (lost bool, err error) {
+	for {
+		n := callKVWatchNext(id, kvbuf)
+		if n < 0 {
+			if abi.Status(-n) == abi.ShortBuffer {
+				kvbuf = make([]byte, 2*len(kvbuf))
+				continue
+			}
+			return lost, hostErr(abi.Status(-n))
+		}
+		if n == 0 {
+			return lost, nil
+		}
+		rest := kvbuf[:n]
+		for len(rest) > 0 {
+			k, v, del, l, r, err := abi.NextWatchRecord(rest)
+			if err != nil {
+				return lost, err
+			}
+			rest = r
+			if l {
+				lost = true
+				continue
+			}
+			fn(Change{Key: k, Value: v, Deleted: del})
+		}
+	}
+}
+
+// Unwatch closes watch id.
+func (Store) Unwatch(id uint64) { callKVUnwatch(id) }
