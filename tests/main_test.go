@@ -74,7 +74,7 @@ type result struct {
 // under runtime ("-" addresses it), data and cache under the test's dirs.
 func env(runtime string) []string {
 	e := os.Environ()
-	e = append(e, "XDG_RUNTIME_DIR="+runtime, "XDG_CACHE_HOME="+filepath.Dir(cacheDir),
+	e = append(e, "XDG_RUNTIME_DIR="+runtime, "XDG_CACHE_HOME="+filepath.Dir(cacheDir), "GENEHOST_ADDR=",
 		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return e
 }
@@ -83,11 +83,20 @@ func env(runtime string) []string {
 // socket of d (when d is not nil).
 func gh(t testing.TB, d *daemon, stdin string, args ...string) result {
 	t.Helper()
+	return ghEnv(t, d, nil, stdin, args...)
+}
+
+// ghEnv is gh with more environment variables (NAME=VALUE).
+func ghEnv(t testing.TB, d *daemon, extra []string, stdin string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	if d != nil {
 		cmd.Env = env(d.runtime)
+	}
+	if extra != nil {
+		cmd.Env = append(cmd.Environ(), extra...)
 	}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
@@ -119,6 +128,7 @@ type daemon struct {
 	data    string
 	unix    string // unix:///...
 	tcp     string // tcp://127.0.0.1:PORT
+	tls     string // tls://127.0.0.1:PORT, when args add a tls:// --listen
 	http    string // http://127.0.0.1:PORT (https:// with --http-cert), when asked for
 	log     *e2e.SyncBuffer
 	exited  chan struct{}
@@ -135,6 +145,9 @@ type serveOpts struct {
 	httpAt  string // the --http address when http is set; default 127.0.0.1:0
 	args    []string
 	bin     string // the genehost binary; default the one TestMain built
+	// noListen leaves out the --listen flags for the default socket and a
+	// TCP port: args give them, or serve's defaults apply.
+	noListen bool
 }
 
 // copyPlugins copies the shipped plugins (without their Go tests and
@@ -165,8 +178,16 @@ func serve(t testing.TB, o serveOpts) *daemon {
 	}
 	sock := filepath.Join(o.runtime, "genehost", "genehost.sock")
 	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
-	args := []string{"serve", "--plugins", o.plugins, "--data", o.data, "--cache", cacheDir,
-		"--listen", "unix://" + sock, "--listen", "tcp://127.0.0.1:0"}
+	args := []string{"serve", "--plugins", o.plugins, "--data", o.data, "--cache", cacheDir}
+	want := 2 // listening lines: the Unix socket and TCP, and one per tls:// --listen
+	if !o.noListen {
+		args = append(args, "--listen", "unix://"+sock, "--listen", "tcp://127.0.0.1:0")
+	}
+	for _, a := range o.args {
+		if strings.HasPrefix(a, "tls://") {
+			want++
+		}
+	}
 	if o.http {
 		at := o.httpAt
 		if at == "" {
@@ -200,7 +221,6 @@ func serve(t testing.TB, o serveOpts) *daemon {
 		}
 		close(lines)
 	}()
-	want := 2
 	if o.http {
 		want++
 	}
@@ -214,6 +234,8 @@ func serve(t testing.TB, o serveOpts) *daemon {
 				d.unix = strings.TrimPrefix(l, "listening on ")
 			case strings.HasPrefix(l, "listening on tcp://"):
 				d.tcp = strings.TrimPrefix(l, "listening on ")
+			case strings.HasPrefix(l, "listening on tls://"):
+				d.tls = strings.TrimPrefix(l, "listening on ")
 			case strings.HasPrefix(l, "http gateway on "):
 				d.http = strings.Fields(strings.TrimPrefix(l, "http gateway on "))[0]
 			default:

@@ -24,17 +24,22 @@ value typed on standard input is sent as soon as its line is complete, and
 every value the host sends is printed on standard output as it arrives, one
 per line. A line that is not valid Gene text is reported on standard error
 and skipped; the session goes on. It works with pipes as well as a terminal.
+With --json, values are typed and printed as JSON (gene/JSON.md).
 
 The session ends when the host ends the link, or after the end of the input
 (Ctrl-D) once the host has ended its side, or on SIGINT/SIGTERM. With
 --count N it ends once N values have arrived, and the end of the input does
 not end the link: the way to subscribe from a script and wait for messages.
+Input that ends inside a value is reported once (with its line and column)
+and the exit status is then 2, after the session ends as at any end of
+input.
 
 The link's direction follows the interface (its manifest): "send+recv" both
 ways, "send" only prints, "recv" only sends. --dir overrides it.
 
-`+addrHelp+"\n"+metaHelp, `
+`+addrHelp+"\n"+metaHelp+tlsHelp, `
   genehost connect - echo
+  genehost connect - echo --json   # then type: {"a": [1, 2]}
   genehost connect - kv        # then type: (watch ^prefix "user/")
   printf '(get ^key "a")\n' | genehost connect tcp://127.0.0.1:7470 kv
   echo '(subscribe ^topic "t" ^group "g")' | genehost connect - queue --count 3`)
@@ -50,7 +55,7 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 	}
 	ctx, cancel := signalContext(a.timeout)
 	defer cancel()
-	conn, l, dir, err := openLink(ctx, a.addr, a.iface, a.dir, a.fixed, a.meta, nil)
+	conn, l, dir, err := openLink(ctx, a.target, a.iface, a.dir, a.fixed, a.meta, nil)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -70,19 +75,28 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 			recvDone <- nil
 		}()
 	}
-	sendDone := make(chan error, 1)
-	if dir.Sends(proto.SideClient) {
-		go func() { sendDone <- c.sendLines(ctx, l, newValueReader(stdin, "<stdin>")) }()
+	type sent struct {
+		cut bool // the input ended inside a value
+		err error
 	}
+	sendDone := make(chan sent, 1)
+	if dir.Sends(proto.SideClient) {
+		go func() {
+			cut, err := c.sendLines(ctx, l, newValueReader(stdin, "<stdin>", a.input))
+			sendDone <- sent{cut, err}
+		}()
+	}
+	cut := false
 
 	var result error
 	for result == nil {
 		select {
-		case err := <-sendDone:
-			if err != nil {
-				result = err
+		case s := <-sendDone:
+			if s.err != nil {
+				result = s.err
 				break
 			}
+			cut = s.cut
 			sendDone = nil
 			if a.count > 0 {
 				continue // wait for the values
@@ -101,6 +115,9 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 					_ = l.Close(cctx)
 					cancel()
 				}
+				if cut {
+					return exitUsage
+				}
 				return exitOK
 			}
 			result = err
@@ -114,22 +131,28 @@ ways, "send" only prints, "recv" only sends. --dir overrides it.
 }
 
 // sendLines sends what vr yields; syntax errors are reported and skipped.
-func (c *cli) sendLines(ctx context.Context, l *client.Link, vr *valueReader) error {
+// It reports whether the input ended inside a value (reported too).
+func (c *cli) sendLines(ctx context.Context, l *client.Link, vr *valueReader) (cut bool, err error) {
 	vr.resync = true
 	for {
 		v, err := vr.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return cut, nil
 		}
 		if errors.Is(err, gene.ErrSyntax) || errors.Is(err, gene.ErrLimit) {
-			fmt.Fprintf(c.stderr, "genehost connect: not sent: %v\n", err)
+			if errors.Is(err, gene.ErrIncomplete) {
+				cut = true
+				fmt.Fprintf(c.stderr, "genehost connect: not sent: the input ended inside a value: %v\n", err)
+			} else {
+				fmt.Fprintf(c.stderr, "genehost connect: not sent: %v\n", err)
+			}
 			continue
 		}
 		if err != nil {
-			return err
+			return cut, err
 		}
 		if err := l.Send(ctx, v); err != nil {
-			return err
+			return cut, err
 		}
 	}
 }

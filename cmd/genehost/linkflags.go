@@ -33,22 +33,25 @@ type linkFlags struct {
 	dir     *string
 	count   *int
 	format  *string
-	meta    *metaFlags
+	json    *bool
+	client  *clientFlags
 }
 
 // linkArgs is a command line of a link command, parsed and checked.
 type linkArgs struct {
-	addr, iface string
-	timeout     time.Duration
-	dir         proto.Direction
-	fixed       bool // dir was given; otherwise it is the interface's own
-	count       int  // 0: no limit
-	format      string
-	meta        gene.Props
+	target  target
+	iface   string
+	timeout time.Duration
+	dir     proto.Direction
+	fixed   bool   // dir was given; otherwise it is the interface's own
+	count   int    // 0: no limit
+	format  string // with --json: json or json-pretty
+	input   syntax // Gene text, or JSON with --json
+	meta    gene.Props
 }
 
 // addLinkFlags adds --timeout, --dir, --count (when the spec has help
-// for it), --format, --meta and --token to fs.
+// for it), --format, --json and the client flags to fs.
 func addLinkFlags(fs *flag.FlagSet, spec linkFlagsSpec) *linkFlags {
 	lf := &linkFlags{spec: spec}
 	lf.timeout = fs.Duration("timeout", 0, spec.timeoutHelp)
@@ -57,7 +60,8 @@ func addLinkFlags(fs *flag.FlagSet, spec linkFlagsSpec) *linkFlags {
 		lf.count = fs.Int("count", 0, spec.countHelp)
 	}
 	lf.format = addFormatFlag(fs)
-	lf.meta = addMetaFlags(fs)
+	lf.json = addJSONFlag(fs)
+	lf.client = addClientFlags(fs)
 	return lf
 }
 
@@ -65,15 +69,13 @@ func addLinkFlags(fs *flag.FlagSet, spec linkFlagsSpec) *linkFlags {
 // returns the exit code when the command should stop (help, or a usage
 // error already printed).
 func (lf *linkFlags) parse(c *cli, fs *flag.FlagSet, args []string) (linkArgs, int, bool) {
-	pos, code, ok := parseArgs(fs, args)
+	ca, code, ok := lf.client.parse(c, fs, args, 1, 1, "[ADDR] IFACE")
 	if !ok {
 		return linkArgs{}, code, false
 	}
-	if len(pos) != 2 {
-		return linkArgs{}, c.usageErr("want ADDR IFACE, got %d arguments", len(pos)), false
-	}
-	a := linkArgs{addr: pos[0], iface: pos[1], timeout: *lf.timeout, format: *lf.format}
-	if err := checkFormat(a.format); err != nil {
+	a := linkArgs{target: ca.target, iface: ca.pos[0], timeout: *lf.timeout, meta: ca.meta, input: syntax{json: *lf.json}}
+	var err error
+	if a.format, err = outputFormat(*lf.format, *lf.json); err != nil {
 		return linkArgs{}, c.usageErr("%v", err), false
 	}
 	if lf.count != nil {
@@ -81,7 +83,6 @@ func (lf *linkFlags) parse(c *cli, fs *flag.FlagSet, args []string) (linkArgs, i
 			return linkArgs{}, c.usageErr("--count %d: must not be negative", a.count), false
 		}
 	}
-	var err error
 	if lf.spec.noAuto {
 		a.fixed = true
 		if a.dir, err = proto.ParseDirection(*lf.dir); err != nil {
@@ -94,9 +95,6 @@ func (lf *linkFlags) parse(c *cli, fs *flag.FlagSet, args []string) (linkArgs, i
 		err = errors.New(lf.spec.refuseErr)
 	}
 	if err != nil {
-		return linkArgs{}, c.usageErr("%v", err), false
-	}
-	if a.meta, err = lf.meta.props(c); err != nil {
 		return linkArgs{}, c.usageErr("%v", err), false
 	}
 	return a, 0, true
@@ -113,4 +111,9 @@ func parseDir(s string) (proto.Direction, bool, error) {
 		return 0, false, fmt.Errorf("--dir: %w", err)
 	}
 	return d, true, nil
+}
+
+// addJSONFlag adds --json: values in and out in the JSON view.
+func addJSONFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("json", false, "read and print values as JSON (the JSON view of gene/JSON.md: plain JSON for plain values)")
 }

@@ -18,7 +18,7 @@ func init() {
 
 func runLs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "ls", stdin: stdin, stdout: stdout, stderr: stderr}
-	fs := c.newFlags("ls [flags] ADDR", `
+	fs := c.newFlags("ls [flags] [ADDR]", `
 Ask the host's $sys interface for the interfaces it serves and print them
 as a table: name, version, direction, health and description. An interface
 that is not serving (a plugin that failed to load or keeps failing, a host
@@ -26,33 +26,39 @@ draining) is then given with its reason, on a line "NAME: HEALTH: REASON"
 (for a plugin that failed to load: the file, line and error). The
 addresses the host listens on come last.
 
+--format json prints one JSON document instead, for scripts:
+{"interfaces": [{"name": ..., "version": ..., "direction": ..., "health":
+..., "description": ..., "reason": ...}, ...], "addresses": [...]}
+(--format gene: the same as a Gene prop map).
+
 An interface 'genehost serve --token' protects is listed only when the
 command passes its token (--token), and $sys then lists the interfaces
 that token opens besides those that need none.
 
-`+addrHelp+"\n"+metaHelp, `
+`+addrHelp+"\n"+metaHelp+tlsHelp, `
   genehost ls -
   genehost ls tcp://127.0.0.1:7470
+  genehost ls - --format json | jq -r '.interfaces[].name'
+  GENEHOST_ADDR=127.0.0.1:7470 genehost ls
   genehost ls - --token env:VAULT_TOKEN`)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
-	meta := addMetaFlags(fs)
-	pos, code, ok := parseArgs(fs, args)
+	format := fs.String("format", "text", "text (a table), json or gene")
+	cf := addClientFlags(fs)
+	a, code, ok := cf.parse(c, fs, args, 0, 0, "[ADDR]")
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		return c.usageErr("want ADDR, got %d arguments", len(pos))
+	switch *format {
+	case "text", "json", "gene":
+	default:
+		return c.usageErr("--format %q: want text, json or gene", *format)
 	}
-	md, err := meta.props(c)
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	ctx, conn, done, err := connect(*timeout, pos[0])
+	ctx, conn, done, err := connect(*timeout, a.target)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer done()
-	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{Meta: md})
+	ctl, err := conn.Control(ctx, host.SysInterface, client.LinkOptions{Meta: a.meta})
 	if err != nil {
 		return c.fail(err)
 	}
@@ -63,6 +69,13 @@ that token opens besides those that need none.
 	addrs, err := ctl.Call(ctx, "addresses", gene.Void())
 	if err != nil {
 		return c.fail(err)
+	}
+	if *format != "text" {
+		all := gene.PropMap(gene.Prop{Key: "interfaces", Value: ifaces}, gene.Prop{Key: "addresses", Value: addrs})
+		if err := (printer{w: stdout, format: *format}).print(all); err != nil {
+			return c.fail(err)
+		}
+		return exitOK
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tDIRECTION\tHEALTH\tDESCRIPTION")

@@ -27,10 +27,13 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
 	name := args[0]
 	switch name {
+	case "--version", "-version", "version":
+		printVersion(stdout)
+		return exitOK
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
@@ -42,9 +45,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "genehost: unknown command %q\n\n", name)
-		usage(stderr)
-		return 2
+		fmt.Fprintf(stderr, "genehost: unknown command %q%s\n", name, nearestCommand(name))
+		fmt.Fprintln(stderr, "Run 'genehost --help' for the commands.")
+		return exitUsage
 	}
 	return c.run(args[1:], stdin, stdout, stderr)
 }
@@ -64,5 +67,27 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'genehost COMMAND --help' for a command's flags and examples.")
+	fmt.Fprintln(w, "Run 'genehost COMMAND --help' for a command's flags and examples;")
+	fmt.Fprintln(w, "'genehost --version' prints the version and the protocol version.")
+	fmt.Fprintf(w, "\n%s\n\n%s\n", exitCodesHelp, envHelp)
+}
+
+// envHelp lists the environment variables the commands read.
+const envHelp = `Environment:
+  GENEHOST_ADDR    the ADDR of client commands that leave it out (- for the default socket)
+  XDG_RUNTIME_DIR  where the default socket is: $XDG_RUNTIME_DIR/genehost/genehost.sock`
+
+// nearestCommand returns "; did you mean X?" for the command closest to
+// name, or "".
+func nearestCommand(name string) string {
+	best, bestD := "", 3
+	for n := range commands {
+		if d := editDistance(name, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "; did you mean " + best + "?"
 }

@@ -16,7 +16,7 @@ func init() {
 
 func runManifest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "manifest", stdin: stdin, stdout: stdout, stderr: stderr}
-	fs := c.newFlags("manifest [flags] ADDR IFACE", `
+	fs := c.newFlags("manifest [flags] [ADDR] IFACE", `
 Fetch the manifest of interface IFACE over its control sub-interface and
 print it: its purpose, direction, the messages each way with their schemas
 and examples, its control operations, flow settings, hash and addresses.
@@ -31,36 +31,29 @@ and examples, its control operations, flow settings, hash and addresses.
                 the JSON view (the Gene schema in x-gene-schema); the
                 direction and flow settings under x-genehost.
 
-`+addrHelp+"\n"+metaHelp, `
+`+addrHelp+"\n"+metaHelp+tlsHelp, `
   genehost manifest - kv
   genehost manifest - echo --format json
   genehost manifest tcp://127.0.0.1:7470 kv --format asyncapi > kv.asyncapi.json
   GENEHOST_TOKEN=... genehost manifest - vault --token env:GENEHOST_TOKEN`)
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit 3) after this long; 0: no limit")
 	format := fs.String("format", "gene", "gene, json or asyncapi")
-	meta := addMetaFlags(fs)
-	pos, code, ok := parseArgs(fs, args)
+	cf := addClientFlags(fs)
+	a, code, ok := cf.parse(c, fs, args, 1, 1, "[ADDR] IFACE")
 	if !ok {
 		return code
-	}
-	if len(pos) != 2 {
-		return c.usageErr("want ADDR IFACE, got %d arguments", len(pos))
 	}
 	switch *format {
 	case "gene", "json", "asyncapi":
 	default:
 		return c.usageErr("--format %q: want gene, json or asyncapi", *format)
 	}
-	md, err := meta.props(c)
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	ctx, conn, done, err := connect(*timeout, pos[0])
+	ctx, conn, done, err := connect(*timeout, a.target)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer done()
-	ctl, err := conn.Control(ctx, pos[1], client.LinkOptions{Meta: md})
+	ctl, err := conn.Control(ctx, a.pos[0], client.LinkOptions{Meta: a.meta})
 	if err != nil {
 		return c.fail(err)
 	}

@@ -19,10 +19,12 @@ func runRecv(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 Open a "send" data link (host to client only) on interface IFACE and print
 every value the host sends, one per line, until the host ends the link,
 --count values have arrived, --timeout passes, or the process is
-interrupted (SIGINT, SIGTERM: exit 0).
+interrupted (SIGINT, SIGTERM: exit 0). --json prints each value as JSON
+(the JSON view of gene/JSON.md).
 
-`+addrHelp+"\n"+metaHelp, `
+`+addrHelp+"\n"+metaHelp+tlsHelp, `
   genehost recv - ticker --count 3
+  genehost recv - ticker --json | jq .n
   genehost recv - queue --meta '{^topic "orders"}' --format json
   genehost recv tcp://127.0.0.1:7470 feed --timeout 30s`)
 	lf := addLinkFlags(fs, linkFlagsSpec{
@@ -40,7 +42,7 @@ interrupted (SIGINT, SIGTERM: exit 0).
 	}
 	ctx, cancel := signalContext(a.timeout)
 	defer cancel()
-	conn, l, _, err := openLink(ctx, a.addr, a.iface, a.dir, true, a.meta, nil)
+	conn, l, _, err := openLink(ctx, a.target, a.iface, a.dir, true, a.meta, nil)
 	if err != nil {
 		return c.fail(err)
 	}

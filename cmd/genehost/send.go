@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/client"
 	"github.com/genehost/genehost/proto"
 )
@@ -28,8 +27,12 @@ The link is a "recv" link (client to host only) when the interface is
 values the host sends back are printed on standard output, one per line,
 until the host ends the link. --dir chooses the link direction instead.
 
-`+addrHelp+"\n"+metaHelp, `
+With --json the input is JSON documents (one per line, or back to back) in
+the JSON view of gene/JSON.md, and the replies are printed as JSON.
+
+`+addrHelp+"\n"+metaHelp+tlsHelp, `
   printf '(set ^key "a" ^value 1)\n(set ^key "b" ^value 2)\n' | genehost send - kv
+  echo '[1, {"a": 2}]' | genehost send - echo --json
   genehost send - queue --meta '{^topic "orders"}' < orders.gene
   tail -f events.gene | genehost send tcp://127.0.0.1:7470 sink`)
 	lf := addLinkFlags(fs, linkFlagsSpec{
@@ -45,7 +48,7 @@ until the host ends the link. --dir chooses the link direction instead.
 	}
 	ctx, cancel := signalContext(a.timeout)
 	defer cancel()
-	conn, l, dir, err := openLink(ctx, a.addr, a.iface, a.dir, a.fixed, a.meta, func(d proto.Direction) error {
+	conn, l, dir, err := openLink(ctx, a.target, a.iface, a.dir, a.fixed, a.meta, func(d proto.Direction) error {
 		if d == proto.DirSend {
 			return fmt.Errorf(`interface %q only sends (it is a feed); use 'genehost recv'`, a.iface)
 		}
@@ -62,7 +65,7 @@ until the host ends the link. --dir chooses the link direction instead.
 	} else {
 		recvDone <- nil
 	}
-	n, err := sendAll(ctx, l, gene.NewDecoder(stdin, gene.ReadOptions{Source: "<stdin>"}))
+	n, err := sendAll(ctx, l, a.input.reader(stdin, "<stdin>"))
 	fmt.Fprintf(stderr, "sent %d values\n", n)
 	if err != nil {
 		l.Reset(proto.CodeCancelled, "input failed")
@@ -88,11 +91,11 @@ until the host ends the link. --dir chooses the link direction instead.
 	return exitOK
 }
 
-// sendAll sends every value dec yields; it returns how many were sent.
-func sendAll(ctx context.Context, l *client.Link, dec *gene.Decoder) (int, error) {
+// sendAll sends every value src yields; it returns how many were sent.
+func sendAll(ctx context.Context, l *client.Link, src valueSource) (int, error) {
 	n := 0
 	for {
-		v, err := dec.Decode()
+		v, err := src.Next()
 		if errors.Is(err, io.EOF) {
 			return n, nil
 		}

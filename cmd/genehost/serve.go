@@ -40,15 +40,20 @@ open links finish, for at most --shutdown-timeout).
 Without --listen it listens on the default Unix socket
 ($XDG_RUNTIME_DIR/genehost/genehost.sock, else
 $TMPDIR/genehost-$UID/genehost.sock, its directory created with mode 0700)
-and on tcp://127.0.0.1:`+fmt.Sprint(DefaultTCPPort)+`. A socket file left behind by a killed genehost
-is reused; one held by a live process is refused. Once the plugins are
-loaded it prints one line per address on standard output:
+and on tcp://127.0.0.1:`+fmt.Sprint(DefaultTCPPort)+`. --listen replaces the TCP default, and the
+default Unix socket is kept unless a --listen names a Unix socket or
+--no-unix is given, so "-" finds the host wherever its TCP port is. A
+socket file left behind by a killed genehost is reused; one held by a live
+process is refused. It logs which plugins are still loading every few
+seconds (a Go plugin is compiled on its first start, about a minute), and
+once they are loaded it prints one line per address on standard output:
 
   listening on unix:///run/user/1000/genehost/genehost.sock
   listening on tcp://127.0.0.1:7470
   http gateway on http://127.0.0.1:8080 (interface web)
 
-(tcp://HOST:0 prints the port actually chosen.) Logs go to standard error.
+(tcp://HOST:0 prints the port actually chosen.) Logs go to standard error,
+and so does a line saying what to try next.
 
 Durable state (the key-value store plugins use) lives in --data, by default
 $XDG_DATA_HOME/genehost, else ~/.local/share/genehost.
@@ -88,6 +93,7 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 	fs.Var(&https, "http", "serve HTTP on ADDR (host:port) through interface IFACE, as ADDR[=IFACE] (IFACE default web; repeatable)")
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
+	noUnix := fs.Bool("no-unix", false, "do not listen on the default Unix socket (which is kept beside --listen addresses that are not Unix sockets)")
 	insecure := fs.Bool("insecure", false, "allow plain TCP (--listen) and plain HTTP (--http) on non-loopback addresses")
 	cert := fs.String("cert", "", "PEM certificate chain for tls:// listeners")
 	key := fs.String("key", "", "PEM private key for tls:// listeners")
@@ -132,12 +138,8 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 		return c.usageErr("%v", err)
 	}
 
-	if len(listens) == 0 {
-		sock := DefaultSocket()
-		if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
-			return c.fail(fmt.Errorf("socket directory: %w", err))
-		}
-		listens = listFlag{"unix://" + sock, fmt.Sprintf("tcp://127.0.0.1:%d", DefaultTCPPort)}
+	if listens, err = defaultListeners(listens, *noUnix); err != nil {
+		return c.fail(err)
 	}
 	lcs := make([]host.ListenerConfig, len(listens))
 	for i, a := range listens {
@@ -170,9 +172,11 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 	}
 	limits.setMemoryLimit(log)
 	srv := host.New(hcfg)
+	stopReport := reportLoading(log, *pluginsDir, *cacheDir, srv)
 	plugins, err := startPlugins(ctx, srv, pluginOptions{
 		dir: *pluginsDir, data: *dataDir, cache: *cacheDir, log: log, nats: natsCfg,
 	})
+	stopReport()
 	if err != nil {
 		return c.fail(err)
 	}
@@ -216,6 +220,7 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
+	printTryHint(stderr, addrs, srv)
 
 	<-ctx.Done()
 	stop()

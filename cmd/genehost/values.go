@@ -9,13 +9,38 @@ import (
 	"github.com/genehost/genehost/gene"
 )
 
-// valueReader reads Gene values from a text stream as they become
-// complete: a value is handed over as soon as the line that finishes it
-// has been read, so values typed at a terminal are sent at once. A value
-// may span lines; several may share one.
+// valueSource yields values one at a time, io.EOF at the end.
+type valueSource interface {
+	Next() (gene.Value, error)
+}
+
+// reader returns the values of the text stream r in syntax s: Gene text
+// through a gene.Decoder (a value is handed over as soon as it is
+// complete), JSON documents through a valueReader (at the end of the line
+// that completes them). Syntax errors of Gene text that looks like JSON
+// say so.
+func (s syntax) reader(r io.Reader, source string) valueSource {
+	if s.json {
+		return newValueReader(r, source, s)
+	}
+	return decoderSource{gene.NewDecoder(r, gene.ReadOptions{Source: source})}
+}
+
+type decoderSource struct{ dec *gene.Decoder }
+
+func (d decoderSource) Next() (gene.Value, error) {
+	v, err := d.dec.Decode()
+	return v, jsonHint(err, nil)
+}
+
+// valueReader reads values from a text stream as they become complete: a
+// value is handed over as soon as the line that finishes it has been
+// read, so values typed at a terminal are sent at once. A value may span
+// lines; several may share one.
 type valueReader struct {
 	r       *bufio.Reader
 	source  string
+	syntax  syntax
 	pending []byte // text read but not yet parsed into values
 	line    int    // line number (1-based) of pending[0]
 	next    int    // line number of the next line to read
@@ -23,20 +48,26 @@ type valueReader struct {
 	err     error
 	// resync makes a syntax error non-fatal: Next reports it once, drops
 	// the text read so far, and goes on with the next line (interactive
-	// use).
+	// use). The end of the input inside a value is still the end: Next
+	// reports it once, then io.EOF.
 	resync bool
 }
 
-func newValueReader(r io.Reader, source string) *valueReader {
-	return &valueReader{r: bufio.NewReaderSize(r, 64<<10), source: source, line: 1, next: 1}
+func newValueReader(r io.Reader, source string, s syntax) *valueReader {
+	return &valueReader{r: bufio.NewReaderSize(r, 64<<10), source: source, syntax: s, line: 1, next: 1}
 }
 
 // Next returns the next value, io.EOF at the end of the stream, or a
-// syntax error naming the line and column in the whole stream.
+// syntax error naming the line and column in the whole stream. A syntax
+// error that ends the stream is returned once; Next then returns io.EOF.
 func (vr *valueReader) Next() (gene.Value, error) {
 	for len(vr.queue) == 0 {
 		if vr.err != nil {
-			return gene.Value{}, vr.err
+			err := vr.err
+			if !errors.Is(err, io.EOF) && vr.resync {
+				vr.err = io.EOF // reported once: what follows is the end
+			}
+			return gene.Value{}, err
 		}
 		line, rerr := vr.r.ReadBytes('\n')
 		if len(vr.pending) == 0 {
@@ -44,7 +75,7 @@ func (vr *valueReader) Next() (gene.Value, error) {
 		}
 		vr.next++
 		vr.pending = append(vr.pending, line...)
-		vals, perr := gene.ParseAll(vr.pending, gene.ReadOptions{Source: vr.source})
+		vals, perr := vr.syntax.parse(vr.source, vr.pending)
 		switch {
 		case perr == nil:
 			vr.queue = vals
@@ -53,10 +84,11 @@ func (vr *valueReader) Next() (gene.Value, error) {
 			// The value goes on in the next line.
 		default:
 			if vr.resync && rerr == nil {
+				err := vr.hint(vr.relocate(perr))
 				vr.pending = vr.pending[:0]
-				return gene.Value{}, vr.relocate(perr)
+				return gene.Value{}, err
 			}
-			vr.err = vr.relocate(perr)
+			vr.err = vr.hint(vr.relocate(perr))
 		}
 		if rerr != nil && vr.err == nil {
 			if rerr == io.EOF {
@@ -84,4 +116,12 @@ func (vr *valueReader) relocate(err error) error {
 		return &cp
 	}
 	return err
+}
+
+// hint adds the JSON hint to a syntax error of Gene text.
+func (vr *valueReader) hint(err error) error {
+	if vr.syntax.json {
+		return err
+	}
+	return jsonHint(err, vr.pending)
 }

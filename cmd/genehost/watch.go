@@ -20,7 +20,7 @@ func init() {
 
 func runWatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{name: "watch", stdin: stdin, stdout: stdout, stderr: stderr}
-	fs := c.newFlags("watch [flags] ADDR [IFACE...]", `
+	fs := c.newFlags("watch [flags] [ADDR] [IFACE...]", `
 Open control links and print every event the host pushes on them, one
 value per line as it arrives, until interrupted (Ctrl-C or SIGTERM: exit 0)
 or --count events were printed.
@@ -44,36 +44,29 @@ connection, or every watched interface goes away, the command exits 1.
 On $sys, the events about an interface 'genehost serve --token' protects
 come only with its token (--token).
 
-`+addrHelp+"\n"+metaHelp, `
+`+addrHelp+"\n"+metaHelp+tlsHelp, `
   genehost watch -
   genehost watch - kv queue --format pretty
   genehost watch tcp://127.0.0.1:7470 --count 1   # wait for the next event`)
 	count := fs.Int("count", 0, "exit 0 after printing this many events; 0: until interrupted")
 	timeout := fs.Duration("timeout", 0, "give up (exit 3) after this long; 0: no limit")
 	format := addFormatFlag(fs)
-	meta := addMetaFlags(fs)
-	pos, code, ok := parseArgs(fs, args)
+	cf := addClientFlags(fs)
+	a, code, ok := cf.parse(c, fs, args, 0, -1, "[ADDR] [IFACE...]")
 	if !ok {
 		return code
 	}
-	if len(pos) < 1 {
-		return c.usageErr("want ADDR [IFACE...], got no arguments")
-	}
+	t, md, ifaces := a.target, a.meta, a.pos
 	if *count < 0 {
 		return c.usageErr("--count must not be negative")
 	}
-	if err := checkFormat(*format); err != nil {
+	if _, err := outputFormat(*format, false); err != nil {
 		return c.usageErr("%v", err)
 	}
-	md, err := meta.props(c)
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	ifaces := pos[1:]
 	if len(ifaces) == 0 {
 		ifaces = []string{host.SysInterface}
 	}
-	ctx, conn, done, err := connect(*timeout, pos[0])
+	ctx, conn, done, err := connect(*timeout, t)
 	if err != nil {
 		return c.fail(err)
 	}
