@@ -8,15 +8,12 @@ package examples_test
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,17 +48,14 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	binDir = filepath.Join(tmp, "bin") + string(filepath.Separator)
+	binDir = filepath.Join(tmp, "bin")
 	cacheDir = filepath.Join(tmp, "cache")
-	pkgs := []string{"build", "-o", binDir, "./cmd/genehost"}
+	pkgs := []string{"./cmd/genehost"}
 	for _, c := range clients {
 		pkgs = append(pkgs, "./examples/clients/"+c)
 	}
-	build := exec.Command("go", pkgs...)
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building genehost and the example clients:", err)
+	if err := e2e.Build(repoRoot, binDir, pkgs...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
@@ -81,17 +75,13 @@ func pluginDir(t testing.TB) string {
 	return dst
 }
 
-// daemon is a running 'genehost serve'.
+// daemon is a running 'genehost serve' (e2e.Serve).
 type daemon struct {
-	t       testing.TB
-	cmd     *exec.Cmd
+	*e2e.Daemon
 	runtime string // XDG_RUNTIME_DIR: its genehost/genehost.sock is the default socket
 	unix    string // unix:///...
 	tcp     string // tcp://127.0.0.1:PORT
 	http    string // http://127.0.0.1:PORT
-	log     *e2e.SyncBuffer
-	exited  chan struct{}
-	exitErr error
 }
 
 // env is the environment of the daemon and of the clients run against it:
@@ -105,63 +95,13 @@ func (d *daemon) env() []string {
 // free TCP port, and waits until it printed its addresses.
 func serve(t testing.TB, plugins, data string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, runtime: e2e.ShortDir(t), log: &e2e.SyncBuffer{}, exited: make(chan struct{})}
-	sock := filepath.Join(d.runtime, "genehost", "genehost.sock")
-	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
-	d.cmd = exec.Command(filepath.Join(binDir, "genehost"), "serve", "--plugins", plugins, "--data", data,
-		"--cache", cacheDir, "--listen", "unix://"+sock, "--listen", "tcp://127.0.0.1:0", "--http", "127.0.0.1:0")
-	d.cmd.Env = d.env()
-	d.cmd.Stderr = d.log
-	stdout, err := d.cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, d.cmd.Start())
-	// registered before Reap, so it runs after the kill at cleanup
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("genehost serve log:\n%s", d.log.String())
-		}
-	})
-	e2e.Reap(t, d.cmd, d.exited, &d.exitErr)
-	lines := make(chan string, 8)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	deadline := time.After(120 * time.Second)
-	for d.unix == "" || d.tcp == "" || d.http == "" {
-		select {
-		case l, open := <-lines:
-			require.True(t, open, "genehost serve exited before listening:\n%s", d.log.String())
-			switch {
-			case strings.HasPrefix(l, "listening on unix://"):
-				d.unix = strings.TrimPrefix(l, "listening on ")
-			case strings.HasPrefix(l, "listening on tcp://"):
-				d.tcp = strings.TrimPrefix(l, "listening on ")
-			case strings.HasPrefix(l, "http gateway on "):
-				d.http = strings.Fields(strings.TrimPrefix(l, "http gateway on "))[0]
-			}
-		case <-deadline:
-			t.Fatalf("genehost serve did not print its addresses within 120s:\n%s", d.log.String())
-		}
-	}
-	require.Equal(t, "unix://"+sock, d.unix)
-	return d
+	s := e2e.Serve(t, e2e.ServeOptions{Bin: filepath.Join(binDir, "genehost"), Plugins: plugins, Data: data,
+		Cache: cacheDir, HTTP: true})
+	return &daemon{Daemon: s, runtime: s.Runtime, unix: s.Unix, tcp: s.TCP, http: s.HTTP}
 }
 
 // stop sends SIGTERM and requires a clean exit.
-func (d *daemon) stop() {
-	d.t.Helper()
-	require.NoError(d.t, d.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-d.exited:
-		require.NoError(d.t, d.exitErr, "genehost serve after SIGTERM:\n%s", d.log.String())
-	case <-time.After(20 * time.Second):
-		d.t.Fatalf("genehost serve did not stop within 20s of SIGTERM")
-	}
-}
+func (d *daemon) stop() { d.Stop() }
 
 // result is what one client run produced.
 type result struct {
@@ -172,21 +112,8 @@ type result struct {
 // run runs the example client name with args and stdin against d.
 func (d *daemon) run(t testing.TB, stdin, name string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, name), args...)
-	cmd.Env = d.env()
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{out: out.String(), err: errb.String()}
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		require.True(t, ok, "running %s %v: %v", name, args, err)
-		r.code = ee.ExitCode()
-	}
-	return r
+	r := e2e.Run(t, 30*time.Second, d.env(), stdin, filepath.Join(binDir, name), args...)
+	return result{out: r.Out, err: r.Err, code: r.Code}
 }
 
 // ok runs a client, requires exit code 0 and returns its standard output.

@@ -156,7 +156,7 @@ func TestHostileIdiomsFailTheirCallOnly(t *testing.T) {
 	require.Greater(t, <-trips, 0, "the bystander made no round trip")
 	select {
 	case <-d.exited:
-		t.Fatalf("genehost serve exited: %v", d.exitErr)
+		t.Fatalf("genehost serve exited: %v", d.ExitErr)
 	default:
 	}
 	rss := peakRSS(t, d.cmd.Process.Pid)

@@ -5,16 +5,12 @@
 package tests
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,11 +50,8 @@ func testMain(m *testing.M) int {
 	binDir = filepath.Join(tmp, "bin")
 	cacheDir = filepath.Join(tmp, "cache", "genehost") // what serve uses by default with XDG_CACHE_HOME=tmp/cache
 	binary = filepath.Join(binDir, "genehost")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/genehost")
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building genehost:", err)
+	if err := e2e.Build(repoRoot, binDir, "./cmd/genehost"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
@@ -89,26 +82,18 @@ func gh(t testing.TB, d *daemon, stdin string, args ...string) result {
 // ghEnv is gh with more environment variables (NAME=VALUE).
 func ghEnv(t testing.TB, d *daemon, extra []string, stdin string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	var e []string
 	if d != nil {
-		cmd.Env = env(d.runtime)
+		e = env(d.runtime)
 	}
 	if extra != nil {
-		cmd.Env = append(cmd.Environ(), extra...)
+		if e == nil {
+			e = os.Environ()
+		}
+		e = append(e, extra...)
 	}
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		require.True(t, ok, "running genehost %v: %v", args, err)
-		code = ee.ExitCode()
-	}
-	return result{out: out.String(), err: errb.String(), code: code}
+	r := e2e.Run(t, 90*time.Second, e, stdin, binary, args...)
+	return result{out: r.Out, err: r.Err, code: r.Code}
 }
 
 // ok runs the binary and requires exit code 0; it returns stdout.
@@ -119,8 +104,10 @@ func ok(t testing.TB, d *daemon, stdin string, args ...string) string {
 	return r.out
 }
 
-// daemon is a running 'genehost serve'.
+// daemon is a running 'genehost serve' (e2e.Serve), with its addresses
+// and directories.
 type daemon struct {
+	*e2e.Daemon
 	t       testing.TB
 	cmd     *exec.Cmd
 	runtime string // XDG_RUNTIME_DIR: the default socket is runtime/genehost/genehost.sock
@@ -131,8 +118,7 @@ type daemon struct {
 	tls     string // tls://127.0.0.1:PORT, when args add a tls:// --listen
 	http    string // http://127.0.0.1:PORT (https:// with --http-cert), when asked for
 	log     *e2e.SyncBuffer
-	exited  chan struct{}
-	exitErr error
+	exited  chan struct{} // closed when it exited; Daemon.ExitErr is then set
 }
 
 // serveOpts say how to start a daemon; zero fields are fresh temporary
@@ -173,110 +159,20 @@ func serve(t testing.TB, o serveOpts) *daemon {
 	if o.data == "" {
 		o.data = filepath.Join(t.TempDir(), "data")
 	}
-	if o.runtime == "" {
-		o.runtime = e2e.ShortDir(t)
-	}
-	sock := filepath.Join(o.runtime, "genehost", "genehost.sock")
-	require.NoError(t, os.MkdirAll(filepath.Dir(sock), 0o700))
-	args := []string{"serve", "--plugins", o.plugins, "--data", o.data, "--cache", cacheDir}
-	want := 2 // listening lines: the Unix socket and TCP, and one per tls:// --listen
-	if !o.noListen {
-		args = append(args, "--listen", "unix://"+sock, "--listen", "tcp://127.0.0.1:0")
-	}
-	for _, a := range o.args {
-		if strings.HasPrefix(a, "tls://") {
-			want++
-		}
-	}
-	if o.http {
-		at := o.httpAt
-		if at == "" {
-			at = "127.0.0.1:0"
-		}
-		args = append(args, "--http", at)
-	}
-	args = append(args, o.args...)
-	d := &daemon{t: t, runtime: o.runtime, plugins: o.plugins, data: o.data, log: &e2e.SyncBuffer{}, exited: make(chan struct{})}
 	if o.bin == "" {
 		o.bin = binary
 	}
-	d.cmd = exec.Command(o.bin, args...)
-	d.cmd.Env = env(o.runtime)
-	d.cmd.Stderr = d.log
-	stdout, err := d.cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, d.cmd.Start())
-	// registered before Reap, so it runs after the kill at cleanup
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("genehost serve log:\n%s", d.log.String())
-		}
-	})
-	e2e.Reap(t, d.cmd, d.exited, &d.exitErr)
-	lines := make(chan string, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	if o.http {
-		want++
-	}
-	deadline := time.After(120 * time.Second)
-	for got := 0; got < want; {
-		select {
-		case l, open := <-lines:
-			require.True(t, open, "genehost serve exited before listening: %v\n%s", d.exitErr, d.log.String())
-			switch {
-			case strings.HasPrefix(l, "listening on unix://"):
-				d.unix = strings.TrimPrefix(l, "listening on ")
-			case strings.HasPrefix(l, "listening on tcp://"):
-				d.tcp = strings.TrimPrefix(l, "listening on ")
-			case strings.HasPrefix(l, "listening on tls://"):
-				d.tls = strings.TrimPrefix(l, "listening on ")
-			case strings.HasPrefix(l, "http gateway on "):
-				d.http = strings.Fields(strings.TrimPrefix(l, "http gateway on "))[0]
-			default:
-				t.Fatalf("unexpected line from genehost serve: %q", l)
-			}
-			got++
-		case <-deadline:
-			t.Fatalf("genehost serve did not print its addresses within 120s:\n%s", d.log.String())
-		}
-	}
-	require.Equal(t, "unix://"+sock, d.unix)
-	return d
+	s := e2e.Serve(t, e2e.ServeOptions{Bin: o.bin, Plugins: o.plugins, Data: o.data, Cache: cacheDir,
+		Runtime: o.runtime, Env: env, HTTP: o.http, HTTPAt: o.httpAt, Args: o.args, NoListen: o.noListen})
+	return &daemon{Daemon: s, t: t, cmd: s.Cmd, runtime: s.Runtime, plugins: s.Plugins, data: s.Data,
+		unix: s.Unix, tcp: s.TCP, tls: s.TLS, http: s.HTTP, log: s.Log, exited: s.Exited}
 }
 
 // stop sends SIGTERM and requires a clean exit.
-func (d *daemon) stop() {
-	d.t.Helper()
-	require.NoError(d.t, d.cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case <-d.exited:
-		require.NoError(d.t, d.exitErr, "genehost serve after SIGTERM:\n%s", d.log.String())
-	case <-time.After(20 * time.Second):
-		d.t.Fatalf("genehost serve did not stop within 20s of SIGTERM:\n%s", d.log.String())
-	}
-}
+func (d *daemon) stop() { d.t.Helper(); d.Stop() }
 
 // kill kills the daemon with SIGKILL, leaving its socket file behind.
-func (d *daemon) kill() {
-	d.t.Helper()
-	require.NoError(d.t, d.cmd.Process.Kill())
-	<-d.exited
-}
+func (d *daemon) kill() { d.t.Helper(); d.Kill() }
 
 // waitLog waits until the daemon's log holds s.
-func (d *daemon) waitLog(s string, timeout time.Duration) bool {
-	end := time.Now().Add(timeout)
-	for time.Now().Before(end) {
-		if strings.Contains(d.log.String(), s) {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
+func (d *daemon) waitLog(s string, timeout time.Duration) bool { return d.WaitLog(s, timeout) }
