@@ -1,7 +1,9 @@
-// Package e2e holds the pieces the end-to-end harnesses share (tests/ and
-// examples/): temporary directories short enough for Unix socket paths,
-// copying plugin trees, and a buffer that a daemon's output goroutine and
-// the test read together.
+// Package e2e is the end-to-end harness that tests/ and examples/ share:
+// building genehost and other programs of the repository, starting
+// 'genehost serve' and reading the addresses it listens on, stopping it,
+// running a program (daemon.go); temporary directories short enough for
+// Unix socket paths, copying plugin trees, and a buffer that a daemon's
+// output goroutine and the test read together.
 package e2e
 
 import (
