@@ -77,7 +77,7 @@ func (s *Streams) Streams(namespace string) (plugin.StreamStore, error) {
 	if ss == nil {
 		ss = &streamSet{
 			ns: s.db.Namespace("streams/" + namespace), ctx: s.ctx,
-			streams: map[string]*stream{}, topics: map[string]map[plugin.LinkID]*topicSub{},
+			streams: map[string]*stream{}, topics: NewTopics(s.ctx),
 			dirty: map[*group]struct{}{},
 		}
 		s.sets[namespace] = ss
@@ -95,6 +95,7 @@ func (s *Streams) Close() error {
 	var errs []error
 	for _, ss := range sets {
 		ss.wg.Wait()
+		ss.topics.Wait()
 		errs = append(errs, ss.flushPositions())
 	}
 	return errors.Join(errs...)
@@ -114,8 +115,7 @@ type streamSet struct {
 	dirty    map[*group]struct{} // groups whose position moved since it was written
 	posTimer *time.Timer
 
-	tmu    sync.Mutex // guards topics
-	topics map[string]map[plugin.LinkID]*topicSub
+	topics *Topics
 }
 
 type stream struct {
