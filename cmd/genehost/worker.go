@@ -7,6 +7,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/genehost/genehost/host/jsrt"
+	"github.com/genehost/genehost/host/plugin"
+	"github.com/genehost/genehost/host/wasmrt"
 	"github.com/genehost/genehost/host/worker"
 )
 
@@ -35,11 +38,14 @@ that pipe it exits with status 2.`, `
 	// The host decides when its workers stop: a signal meant for the
 	// terminal's foreground group does not end one mid-call.
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	rts, err := runtimes(*cacheDir)
+	// The host kills a worker whose callback overruns, so Wasm guests run
+	// without wazero's slower self-interrupting code (wasmrt.Config).
+	w, err := wasmrt.New(wasmrt.Config{CacheDir: *cacheDir, KilledOnOverrun: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "genehost worker:", err)
 		return exitFailed
 	}
+	rts := map[string]plugin.Runtime{"js": jsrt.New(), "wasm": w}
 	if err := worker.Serve(context.Background(), rts); err != nil {
 		fmt.Fprintln(stderr, "genehost worker:", err)
 		return exitFailed

@@ -26,7 +26,11 @@ func (h *nopHost) SetTimer(time.Duration) (uint64, error)                      {
 func (h *nopHost) CancelTimer(uint64)                                          {}
 
 func benchEcho(b *testing.B, values []gene.Value, ctx context.Context) {
-	rt, err := wasmrt.New(wasmrt.Config{CacheDir: sharedCacheDir(b)})
+	benchEchoConfig(b, values, ctx, wasmrt.Config{CacheDir: sharedCacheDir(b)})
+}
+
+func benchEchoConfig(b *testing.B, values []gene.Value, ctx context.Context, cfg wasmrt.Config) {
+	rt, err := wasmrt.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,6 +72,11 @@ func BenchmarkWasmEcho(b *testing.B) {
 		defer cancel()
 		benchEcho(b, []gene.Value{v}, ctx)
 	})
+	// As a worker process runs guests: compiled without wazero's
+	// termination checks (Config.KilledOnOverrun).
+	b.Run("killed-on-overrun", func(b *testing.B) {
+		benchEchoConfig(b, []gene.Value{v}, context.Background(), wasmrt.Config{CacheDir: sharedCacheDir(b), KilledOnOverrun: true})
+	})
 }
 
 // BenchmarkWasmEchoBatch delivers 64 values per Receive call.
@@ -76,7 +85,10 @@ func BenchmarkWasmEchoBatch(b *testing.B) {
 	for i := range batch {
 		batch[i] = gene.MustParse(`(msg ^id 1 "hello, world")`)
 	}
-	benchEcho(b, batch, context.Background())
+	b.Run("in-host", func(b *testing.B) { benchEcho(b, batch, context.Background()) })
+	b.Run("killed-on-overrun", func(b *testing.B) {
+		benchEchoConfig(b, batch, context.Background(), wasmrt.Config{CacheDir: sharedCacheDir(b), KilledOnOverrun: true})
+	})
 }
 
 // BenchmarkWasmInstantiate measures Module.Instantiate of a Go guest

@@ -34,7 +34,9 @@
 // give up with TIMEOUT, and a callback that then fails matches the
 // context's error. Instantiation (_initialize) runs under the larger of
 // CallTimeout and MinInitTimeout, and stops when the caller's context
-// ends.
+// ends. In a worker process (Config.KilledOnOverrun) wazero does not
+// stop the guest: the host kills the worker at CallTimeout plus a grace
+// instead, and guest code runs without the checks at loop heads.
 //
 // # Failure
 //

@@ -90,9 +90,11 @@ func (r *Runtime) Compile(ctx context.Context, src *plugin.Source) (plugin.Modul
 	// One wazero runtime per compiled plugin: the memory limit is a
 	// runtime setting, and closing the Module frees everything at once.
 	// The compilation cache is shared, so this costs no recompilation.
+	// Config.KilledOnOverrun: the process's killer, not wazero, stops a
+	// guest that overruns.
 	rcfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(r.cache).
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(!r.cfg.KilledOnOverrun).
 		WithMemoryLimitPages(limits.MemoryPages)
 	wr := wazero.NewRuntimeWithConfig(ctx, rcfg)
 	fail := func(err error) (plugin.Module, error) {

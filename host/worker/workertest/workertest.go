@@ -44,7 +44,8 @@ func ServeIfWorker() {
 }
 
 func innerRuntimes(cache string) (map[string]plugin.Runtime, error) {
-	w, err := wasmrt.New(wasmrt.Config{CacheDir: cache})
+	// The host kills a worker whose callback overruns (host/worker).
+	w, err := wasmrt.New(wasmrt.Config{CacheDir: cache, KilledOnOverrun: true})
 	if err != nil {
 		return nil, err
 	}
