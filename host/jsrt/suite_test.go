@@ -30,3 +30,9 @@ func TestSuite(t *testing.T) {
 	t.Cleanup(func() { rt.Close(t.Context()) })
 	plugintest.RunSuite(t, rt, fixture)
 }
+
+func TestStreamsSuite(t *testing.T) {
+	rt := New()
+	t.Cleanup(func() { rt.Close(t.Context()) })
+	plugintest.RunStreamsPluginSuite(t, rt, fixture)
+}

@@ -32,3 +32,9 @@ func TestSuite(t *testing.T) {
 	})
 	_ = plugin.ErrInstanceLost
 }
+
+// TestStreamsSuite: a plugin's stream calls, made in a worker process,
+// are served by the host.
+func TestStreamsSuite(t *testing.T) {
+	plugintest.RunStreamsPluginSuite(t, newRuntime(t, "js"), jsFixture)
+}
