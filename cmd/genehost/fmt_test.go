@@ -55,7 +55,7 @@ func TestFmtCanonical(t *testing.T) {
 	assert.Empty(t, errOut)
 	assert.Equal(t, `{^b 2 ^a 16}
 (f @doc "d" ^^x (path a b))
-[1 2 3]
+[1 , 2 , 3]
 1.5
 'x'
 (quasiquote q)
