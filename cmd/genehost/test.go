@@ -184,7 +184,9 @@ func (r *testRun) goTest(ctx context.Context, folder string) bool {
 	}
 	cmd := exec.CommandContext(ctx, goCommand(), append(args, "./...")...)
 	cmd.Dir = folder
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local")
+	// -trimpath: the build cache then serves every plugin folder the
+	// same compiled guest SDK, wherever the folder is.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -trimpath"))
 	cmd.Stdout, cmd.Stderr = r.out, r.out
 	return cmd.Run() == nil
 }
