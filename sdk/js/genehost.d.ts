@@ -263,8 +263,12 @@ declare namespace genehost {
   type Flow = void | undefined | null | 'pause' | 'continue';
 
   /** Why a host call failed (HostError.code); "not-integer": kv.incr found
-   * something else than an integer under the key, or the sum overflowed. */
-  type HostErrorCode = 'no-credit' | 'link-closed' | 'direction' | 'not-granted' | 'timeout' | 'not-integer' | 'host';
+   * something else than an integer under the key, or the sum overflowed;
+   * "not-delivered": streams.ack of a message the group was never sent;
+   * "bad-name": a stream, group or topic name that is not 1 to 128 of
+   * A-Z a-z 0-9 _ . - */
+  type HostErrorCode = 'no-credit' | 'link-closed' | 'direction' | 'not-granted' | 'timeout' | 'not-integer'
+    | 'not-delivered' | 'bad-name' | 'host';
 
   /** Thrown by host calls; message names the call ("link.send: ..."). */
   class HostError extends Error {
@@ -405,6 +409,61 @@ declare namespace genehost {
      * @throws TypeError when by is not an integer.
      */
     incr(key: string | Uint8Array, by?: number | bigint): number | bigint;
+  };
+
+  /** Options of streams.attach. */
+  interface AttachOptions {
+    /** Most unacknowledged messages at once (default 16, at most 1024). */
+    prefetch?: number;
+    /** How long a message may stay unacknowledged before it is delivered again (default 30000). */
+    ackTimeoutMs?: number;
+    /** Where a group that does not exist yet starts (default "earliest"). */
+    from?: 'earliest' | 'latest';
+  }
+
+  /** A stream as streams.info lists it. */
+  interface StreamInfo {
+    stream: string;
+    /** The last sequence number (0: none yet). */
+    head: number;
+    groups: { group: string; acked: number; consumers: number; unacked: number }[];
+  }
+
+  /**
+   * Durable streams with consumer groups, delivered by the host (needs the
+   * streams grant; otherwise every call throws HostError "not-granted";
+   * ABI.md, "Streams"). An attached link is pushed
+   * (message ^topic STREAM ^group GROUP ^seq N ^value V ^attempt A) without
+   * calling the handler.
+   */
+  const streams: {
+    /** Appends value durably; returns its sequence number. */
+    publish(stream: string, value: GeneInput): number;
+    /** Appends every [stream, value] in one durable write; returns their sequence numbers. */
+    publishBatch(entries: readonly (readonly [string, GeneInput])[]): number[];
+    /** Makes link a member of group; returns the group's acknowledged position. */
+    attach(link: Link | number, stream: string, group: string, options?: AttachOptions): number;
+    /** Ends link's membership; returns whether it was one. */
+    detach(link: Link | number, stream: string, group: string): boolean;
+    /** @throws HostError "not-delivered" for a message the group was never sent. */
+    ack(stream: string, group: string, seq: number): void;
+    /** Moves group so its next message is seq; returns the seq applied. */
+    reset(stream: string, group: string, seq: number): number;
+    /** Deletes messages up to through that every group has acknowledged. */
+    trim(stream: string, through: number): { through: number; deleted: number };
+    info(): StreamInfo[];
+  };
+
+  /**
+   * Topics without durability (needs the streams grant): a subscribed link
+   * is pushed (message ^topic TOPIC ^value V) by the host.
+   */
+  const topics: {
+    /** Sends value to the topic's subscribers now; returns how many links of this host. */
+    publish(topic: string, value: GeneInput): number;
+    subscribe(link: Link | number, topic: string): void;
+    /** Returns whether link was subscribed. */
+    unsubscribe(link: Link | number, topic: string): boolean;
   };
 
   /**

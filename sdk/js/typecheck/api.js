@@ -75,6 +75,14 @@ const valueHandler = {
       genehost.kv.delete('k');
       if (!genehost.kv.cas('k', undefined, { n: 1 })) genehost.kv.cas(new Uint8Array([1]), genehost.kv.get('k'), undefined);
       /** @type {number | bigint} */ const n = genehost.kv.incr('hits');
+      /** @type {number} */ const seq = genehost.streams.publish('orders', v);
+      /** @type {number[]} */ const seqs = genehost.streams.publishBatch([['orders', v], ['audit', seq]]);
+      genehost.streams.attach(link, 'orders', 'billing', { prefetch: 8, ackTimeoutMs: 5000, from: 'latest' });
+      genehost.streams.ack('orders', 'billing', seqs[0]);
+      /** @type {boolean} */ const left = genehost.streams.detach(link.id, 'orders', 'billing');
+      genehost.topics.subscribe(link, 'news');
+      /** @type {number} */ const heard = genehost.topics.publish('news', { left });
+      for (const s of genehost.streams.info()) genehost.streams.trim(s.stream, Math.min(s.head, heard));
       genehost.kv.incr('big', 10n);
       link.send(genehost.error('bad-request', 'no ^key', n));
       link.send(genehost.error('bad-request', 'no ^key'));
