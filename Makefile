@@ -1,7 +1,7 @@
 # genehost: the two commands of the README are `make serve` and `make test`.
 GO ?= go
 
-.PHONY: serve test check test-tools unit fuzz-short soak bench bench-peers wasm-c
+.PHONY: serve test check test-tools unit fuzz-short soak bench bench-peers wasm-c screenshots
 
 serve:
 	$(GO) run ./cmd/genehost serve
@@ -12,8 +12,10 @@ serve:
 # test-tools and wasm-c install what is missing or fail.
 test: check test-tools wasm-c unit fuzz-short soak
 
-# test-tools: node and npm (TypeScript checks) and python3 (the independent
-# protocol client); installed only with CI=true, otherwise only reported.
+# test-tools: node and npm (TypeScript checks, the AsyncAPI parser), python3
+# (the independent protocol client) and chromium (the explorer's browser
+# tests); installed only with CI=true, otherwise only reported. With npm it
+# installs the pinned @asyncapi/parser into tools/asyncapi/node_modules.
 test-tools:
 	bash tools/test-tools.sh
 
@@ -76,3 +78,8 @@ bench:
 # peer's code (tests/bench/order.pb.go) first.
 bench-peers:
 	cd tests/bench && ./tools.sh && $(GO) run . $(BENCHFLAGS)
+
+# screenshots: the README's pictures of the explorer (genehost serve --ui),
+# taken by tests/ui_test.go in headless Chromium into docs/.
+screenshots:
+	GENEHOST_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestExplorer$$' ./tests/

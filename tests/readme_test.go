@@ -24,13 +24,18 @@ type tourStep struct {
 
 // readTour extracts the commands of the README's five-minute tour: the
 // lines of the sh code blocks between <!-- tour --> and <!-- /tour -->.
-func readTour(t *testing.T) []tourStep {
+func readTour(t *testing.T) []tourStep { return readSteps(t, "tour") }
+
+// readSteps extracts the commands of the sh code blocks between
+// <!-- NAME --> and <!-- /NAME --> in the README, each with the output
+// lines shown under it.
+func readSteps(t *testing.T, name string) []tourStep {
 	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	require.NoError(t, err)
-	_, rest, found := strings.Cut(string(b), "<!-- tour -->")
-	require.True(t, found, "README.md has no <!-- tour --> marker")
-	tour, _, found := strings.Cut(rest, "<!-- /tour -->")
-	require.True(t, found, "README.md has no <!-- /tour --> marker")
+	_, rest, found := strings.Cut(string(b), "<!-- "+name+" -->")
+	require.True(t, found, "README.md has no <!-- %s --> marker", name)
+	tour, _, found := strings.Cut(rest, "<!-- /"+name+" -->")
+	require.True(t, found, "README.md has no <!-- /%s --> marker", name)
 	var steps []tourStep
 	inBlock := false
 	sc := bufio.NewScanner(strings.NewReader(tour))
@@ -108,4 +113,33 @@ func TestReadmeTour(t *testing.T) {
 	}
 	require.NotNil(t, d)
 	d.stop()
+}
+
+// TestReadmeExplorer runs the README's explorer lines (<!-- explorer -->):
+// genehost serve with --ui on a free port instead of 7480, then each
+// command with sh against it, checking the outputs the README shows.
+func TestReadmeExplorer(t *testing.T) {
+	steps := readSteps(t, "explorer")
+	require.GreaterOrEqual(t, len(steps), 3)
+	require.True(t, strings.HasPrefix(steps[0].line, "genehost serve "), "the explorer lines start with genehost serve")
+	const readmeUI = "127.0.0.1:7480"
+	args := strings.Fields(strings.ReplaceAll(steps[0].line, readmeUI, "127.0.0.1:0"))[2:]
+	url := strings.TrimSuffix(serveUI(t, args...), "/")
+	work := t.TempDir()
+	for _, st := range steps[1:] {
+		t.Logf("$ %s", st.line)
+		require.False(t, strings.HasPrefix(st.line, "genehost serve"), "one serve line")
+		cmd := exec.Command("sh", "-c", strings.ReplaceAll(st.line, "http://"+readmeUI, url))
+		cmd.Dir = work
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		require.NoError(t, cmd.Run(), "%s\nstdout: %s\nstderr: %s", st.line, out.String(), errb.String())
+		if len(st.expect) > 0 {
+			assert.Equal(t, st.expect, strings.Split(strings.TrimRight(out.String(), "\n"), "\n"), "output of %s", st.line)
+		}
+	}
+	// The document the last line downloaded is the AsyncAPI export.
+	b, err := os.ReadFile(filepath.Join(work, "kv.asyncapi.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"asyncapi": "3.0.0"`)
 }

@@ -69,7 +69,7 @@ certificates. The HTTP gateways follow the same rule: plain HTTP only on a
 loopback address (127.0.0.1, ::1, localhost; 0.0.0.0, :PORT and every
 other spelling are the network) unless --insecure; with --http-cert and
 --http-key they serve HTTPS on any address, and --http-client-ca requires
-HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHelp, `
+HTTPS clients to present a certificate it signed.`+uiHelp+accessHelp+limitsHelp+natsHelp, `
   genehost serve
   genehost serve --plugins ./plugins --listen unix:///tmp/g.sock --listen tcp://127.0.0.1:0
   genehost serve --http 127.0.0.1:8080 --log-level debug
@@ -91,6 +91,8 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 	dataDir := fs.String("data", defaultDataDir(), "where durable state lives")
 	cacheDir := fs.String("cache", defaultCacheDir(), "where compiled plugins are cached (Wasm compilation, Go builds)")
 	fs.Var(&https, "http", "serve HTTP on ADDR (host:port) through interface IFACE, as ADDR[=IFACE] (IFACE default web; repeatable)")
+	var explorer uiFlags
+	explorer.register(fs)
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	noUnix := fs.Bool("no-unix", false, "do not listen on the default Unix socket (which is kept beside --listen addresses that are not Unix sockets)")
@@ -129,8 +131,11 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 			return c.usageErr("--http %s: %v (flags --http-cert, --http-key, --http-client-ca)", gws[i].addr, err)
 		}
 	}
-	if (*httpCert != "" || *httpKey != "" || *httpClientCA != "") && len(gws) == 0 {
-		return c.usageErr("--http-cert, --http-key and --http-client-ca apply to --http gateways; give --http HOST:PORT")
+	if err := explorer.validate(*insecure, *httpCert, *httpKey, *httpClientCA); err != nil {
+		return c.usageErr("%v", err)
+	}
+	if (*httpCert != "" || *httpKey != "" || *httpClientCA != "") && len(gws) == 0 && explorer.addr == "" {
+		return c.usageErr("--http-cert, --http-key and --http-client-ca apply to --http gateways and --ui; give --http HOST:PORT or --ui HOST:PORT")
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "genehost", Level: level, JSONFormat: *logJSON, Output: stderr})
 	natsCfg, err := natsf.config(func(msg string) { log.Warn(msg) })
@@ -216,6 +221,15 @@ HTTPS clients to present a certificate it signed.`+accessHelp+limitsHelp+natsHel
 			}
 		}()
 		fmt.Fprintf(stdout, "http gateway on %s (interface %s)\n", g.listen.URL(ln), gw.Interface())
+	}
+	uiServer, uiDone, err := explorer.serve(addrs[0], log, stdout)
+	if err != nil {
+		srv.Close()
+		return c.fail(err)
+	}
+	defer uiDone()
+	if uiServer != nil {
+		httpServers = append(httpServers, uiServer)
 	}
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()

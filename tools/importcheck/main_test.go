@@ -55,9 +55,10 @@ func healthy() map[string][]string {
 		"host/worker/workertest": {"host/worker", "host/jsrt", "host/wasmrt", "testing"},
 		"host/client":            {"host/internal/session"},
 		"host/httpgw":            {"host", "host/client"},
+		"host/ui":                {"host", "host/client"},
 		"host/jsrt":              {"host/plugin", "github.com/dop251/goja"},
 		"host/wasmrt":            {"abi", "host/plugin", "github.com/tetratelabs/wazero"},
-		"cmd/genehost":           {"host/plugindir", "host/jsrt", "host/wasmrt", "host/worker", "host/httpgw"},
+		"cmd/genehost":           {"host/plugindir", "host/jsrt", "host/wasmrt", "host/worker", "host/httpgw", "host/ui"},
 	}
 }
 
