@@ -79,9 +79,9 @@ func TestEchoExample(t *testing.T) {
 	_, err := in.Receive(t.Context(), 1, batch)
 	require.NoError(t, err)
 	assert.Equal(t, texts(batch), texts(h.Sent(1)))
-	v, err := in.Control(t.Context(), 0, "ping", gene.Nil())
+	v, err := in.Control(t.Context(), 0, "hello", gene.Nil())
 	require.NoError(t, err)
-	assert.Equal(t, "pong", gene.Format(v))
+	assert.Equal(t, "hi", gene.Format(v))
 }
 
 func TestNotesExample(t *testing.T) {

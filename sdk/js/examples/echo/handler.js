@@ -1,7 +1,8 @@
 // @ts-check
 /// <reference path="../../genehost.d.ts" />
 // echo: sends every value back on the link it came from, unchanged, and
-// answers the control operation ping with the symbol pong.
+// answers the control operation hello (declare it in plugin.gene: ^control
+// {^hello {^result symbol}}; ping is the host's own) with the symbol hi.
 
 /** @type {genehost.Handler} */
 module.exports = {
@@ -9,6 +10,6 @@ module.exports = {
     for (const v of values) link.send(v);
   },
   control: {
-    ping: () => gene.sym('pong'),
+    hello: () => gene.sym('hi'),
   },
 };
