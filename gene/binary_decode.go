@@ -118,6 +118,12 @@ type binDecoder struct {
 	pslab slab[Prop]
 	nslab slab[Node]
 	tslab slab[Temporal] // filled only by plan; otherwise each Temporal is allocated alone
+	// names holds the short prop keys and symbols of a value too large to
+	// plan, where the same field names come back in record after record:
+	// a name found here is not copied again. planned is set when plan
+	// sized the arena exactly, which then needs no such saving.
+	names   [binNames]string
+	planned bool
 }
 
 const (
@@ -129,6 +135,9 @@ const (
 	// binQuadraticDupMax is the most prop entries checked for duplicate
 	// keys by comparing each pair; larger prop maps use a Go map.
 	binQuadraticDupMax = 16
+	// binNames is the number of remembered names, binNameMax the longest.
+	binNames   = 32
+	binNameMax = 24
 )
 
 // binDefaultLimits saves WithDefaults on the common zero Limits.
@@ -279,6 +288,9 @@ func (d *binDecoder) text(off int, kind Kind, n uint64) (Value, error) {
 		return Value{}, d.badUTF8(off, kind.String(), b)
 	}
 	d.pos += int(n)
+	if kind == KindSymbol {
+		return Value{kind: kind, n: n, p: d.name(b)}, nil
+	}
 	return Value{kind: kind, n: n, p: d.copyString(b)}, nil
 }
 
@@ -305,6 +317,37 @@ func (d *binDecoder) str(what string) (string, error) {
 	}
 	d.pos += int(n)
 	return unsafe.String((*byte)(d.copyString(b)), int(n)), nil
+}
+
+// key decodes a prop key at d.pos, as str does, stored once per name.
+func (d *binDecoder) key() (string, error) {
+	off := d.pos
+	if off < len(d.data) && d.data[off] < 0x80 && int(d.data[off]) < len(d.data)-off {
+		// The common short key: a one-byte length, all of it present.
+		n := int(d.data[off])
+		b := d.data[off+1 : off+1+n]
+		if n <= d.lim.MaxStringBytes && binValidUTF8(b) {
+			d.pos += 1 + n
+			return unsafe.String((*byte)(d.name(b)), n), nil
+		}
+	}
+	return d.str("prop key")
+}
+
+// name returns the stored copy of b, a prop key or symbol: the one kept
+// in names when an equal name was stored before, else a new one.
+func (d *binDecoder) name(b []byte) unsafe.Pointer {
+	n := len(b)
+	if d.planned || n == 0 || n > binNameMax {
+		return d.copyString(b)
+	}
+	h := (uint(n)*31 + uint(b[0])*7 + uint(b[n-1])) % binNames
+	if s := d.names[h]; s == string(b) {
+		return unsafe.Pointer(unsafe.StringData(s))
+	}
+	p := d.copyString(b)
+	d.names[h] = unsafe.String((*byte)(p), n)
+	return p
 }
 
 // checkLen checks a byte length read at off against MaxStringBytes and the
@@ -342,22 +385,21 @@ func (d *binDecoder) copyString(b []byte) unsafe.Pointer {
 	return unsafe.Pointer(&d.arena[i])
 }
 
-// binSlabMax is the most elements of one slab; larger containers get their
-// own allocation.
-const binSlabMax = 1024
+// The binary decoder carves its slabs as the text reader does, up to
+// slabMax elements each (read.go).
 
 // values returns n zeroed Values, cap n.
 func (d *binDecoder) values(n int) []Value {
-	return d.vslab.take(n, len(d.data)-d.pos, 6, binSlabMax)
+	return d.vslab.take(n, len(d.data)-d.pos, 6, slabMax)
 }
 
 // propSlice returns n zeroed Props, cap n.
 func (d *binDecoder) propSlice(n int) Props {
-	return d.pslab.take(n, len(d.data)-d.pos, 8, binSlabMax)
+	return d.pslab.take(n, len(d.data)-d.pos, 8, slabMax)
 }
 
 // node1 returns a zeroed Node.
-func (d *binDecoder) node1() *Node { return d.nslab.one(len(d.data)-d.pos, 48, binSlabMax) }
+func (d *binDecoder) node1() *Node { return d.nslab.one(len(d.data)-d.pos, 48, slabMax) }
 
 // temporal1 returns a zeroed Temporal: from the slab plan filled, or
 // allocated alone.
@@ -448,7 +490,7 @@ func (d *binDecoder) props(n, depth int) (Props, error) {
 	}
 	for i := range ps {
 		koff := d.pos
-		k, err := d.str("prop key")
+		k, err := d.key()
 		if err != nil {
 			return nil, err
 		}

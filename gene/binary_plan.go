@@ -27,7 +27,7 @@ type binNeeds struct {
 // binMaxNeeds bounds the counting pass: past any of these the value is
 // large enough that sizing its slabs exactly saves little, and the count
 // gives up so that its work stays bounded whatever the input.
-var binMaxNeeds = binNeeds{v: binSlabMax / 4, p: binSlabMax / 4, n: 64, t: 64, b: binArenaChunk, e: binSlabMax / 4}
+var binMaxNeeds = binNeeds{v: 256, p: 256, n: 64, t: 64, b: binArenaChunk, e: 256}
 
 // plan sizes d's slabs for the value at d.pos: exactly, for a small value
 // it can count; not at all (they grow as the decode goes) otherwise.
@@ -36,6 +36,7 @@ func (d *binDecoder) plan() {
 	if !c.value(0) {
 		return
 	}
+	d.planned = true
 	if c.need.v > 0 {
 		d.vslab.fill(c.need.v)
 	}

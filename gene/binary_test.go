@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -1018,4 +1019,37 @@ func ExampleDecodeBinary() {
 	// "hello"
 	// waiting for more bytes
 	// 1000
+}
+
+// A value too large to plan stores each repeated prop key and symbol once:
+// the records below share the storage of their field names and head. Names
+// that collide in the decoder's table of names are stored again, never
+// mixed up: every value decodes to exactly what was encoded.
+func TestBinarySharesRepeatedNames(t *testing.T) {
+	decode := func(v Value) Value {
+		t.Helper()
+		enc := AppendBinary(nil, v)
+		got, n, err := DecodeBinary(enc, BinaryOptions{})
+		require.NoError(t, err)
+		require.Equal(t, len(enc), n)
+		require.True(t, Equal(v, got), "decoded %s", Format(got))
+		return got
+	}
+	records := make([]Value, 600)
+	for i := range records {
+		records[i] = MustParse(fmt.Sprintf(`(request ^id %d ^method "get" ^path "/u/%d" ^headers {^accept "x"})`, i, i))
+	}
+	got := decode(List(records...))
+	first, last := got.List()[0].Node(), got.List()[599].Node()
+	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+	assert.True(t, same(first.Head.Str(), last.Head.Str()), "head symbol stored once")
+	for i := range 4 {
+		assert.True(t, same(first.Props[i].Key, last.Props[i].Key), "key %q stored once", first.Props[i].Key)
+	}
+	assert.True(t, same(first.Props[3].Value.Props()[0].Key, last.Props[3].Value.Props()[0].Key), "nested key stored once")
+	// Many more names than the table holds, most colliding.
+	for i := range records {
+		records[i] = MustParse(fmt.Sprintf(`(r%d ^k%d %d ^id %d s%d)`, i%97, i%89, i, i, i%83))
+	}
+	decode(List(records...))
 }
