@@ -45,6 +45,7 @@ need this step; use it to ship a .wasm module instead of Go source.`, `
 	}
 	ctx, cancel := signalContext(*timeout)
 	defer cancel()
+	fmt.Fprintf(stderr, "genehost build: building %s (a first build compiles the Go runtime for wasip1: up to a minute or two)\n", dir)
 	if err := plugindir.Build(ctx, dir, *out); err != nil {
 		return c.fail(err)
 	}

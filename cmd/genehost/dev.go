@@ -49,16 +49,9 @@ printed at start (--listen to choose it).`, `
 	listen := fs.String("listen", "", "also listen here (unix://PATH or tcp://127.0.0.1:PORT); default: a socket in a temporary directory")
 	runTests := fs.Bool("test", true, "run the plugin's tests at start and after every reload")
 	cacheDir := fs.String("cache", defaultCacheDir(), "where compiled plugins are cached, as serve's --cache")
-	pos, code, ok := parseArgs(fs, args)
+	path, code, ok := c.pathArg(fs, args)
 	if !ok {
 		return code
-	}
-	if len(pos) > 1 {
-		return c.usageErr("want at most one PATH, got %d arguments", len(pos))
-	}
-	path := "."
-	if len(pos) == 1 {
-		path = pos[0]
 	}
 	folders, err := pluginFolders(path)
 	if err != nil {
@@ -224,6 +217,7 @@ func (l *devLog) Write(p []byte) (int, error) {
 		switch {
 		case strings.Contains(line, "reload failed"), strings.Contains(line, "failed to load"):
 		case strings.Contains(line, "handler error"), strings.Contains(line, "plugin crashed"),
+			strings.Contains(line, "building Go plugin"), strings.Contains(line, "built Go plugin"),
 			strings.Contains(line, "[WARN]"), strings.Contains(line, "[ERROR]"):
 			fmt.Fprintln(l.w, line)
 		}

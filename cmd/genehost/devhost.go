@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -138,6 +139,22 @@ func (h *devHost) close() {
 		h.db.Close()
 	}
 	os.RemoveAll(h.tmp)
+}
+
+// pathArg parses the flags and the one optional PATH argument of test
+// and dev ("." when absent); false means exit with code.
+func (c *cli) pathArg(fs *flag.FlagSet, args []string) (path string, code int, ok bool) {
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return "", code, false
+	}
+	if len(pos) > 1 {
+		return "", c.usageErr("want at most one PATH, got %d arguments", len(pos)), false
+	}
+	if len(pos) == 1 {
+		return pos[0], 0, true
+	}
+	return ".", 0, true
 }
 
 // pluginFolders returns path when it is a plugin folder, else the plugin

@@ -59,16 +59,9 @@ the handler in-process; see sdk/wasm/README.md).`, `
 	wait := fs.Duration("wait", 5*time.Second, "how long recv, expect and control wait for the plugin")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up (exit 3) after this long")
 	cacheDir := fs.String("cache", defaultCacheDir(), "where compiled plugins are cached, as serve's --cache")
-	pos, code, ok := parseArgs(fs, args)
+	path, code, ok := c.pathArg(fs, args)
 	if !ok {
 		return code
-	}
-	if len(pos) > 1 {
-		return c.usageErr("want at most one PATH, got %d arguments", len(pos))
-	}
-	path := "."
-	if len(pos) == 1 {
-		path = pos[0]
 	}
 	match, err := regexp.Compile(*runRE)
 	if err != nil {

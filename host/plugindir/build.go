@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/genehost/genehost"
 )
@@ -65,10 +66,24 @@ func defaultCacheDir() string {
 // of the same sources, and returns the path of the module.
 func (d *Dir) buildCached(ctx context.Context, dir string) (string, error) {
 	b := builder{cacheDir: d.opts.CacheDir}
+	b.progress = func(built bool, took time.Duration) {
+		if !built {
+			// The first build with a Go version compiles its runtime and
+			// the guest SDK for wasip1: long enough to say so.
+			d.log.Info("building Go plugin to WebAssembly (a first build compiles the Go runtime for wasip1: up to a minute or two)", "dir", dir)
+			return
+		}
+		d.log.Info("built Go plugin", "dir", dir, "took", took.Round(time.Millisecond))
+	}
 	return b.cached(ctx, dir)
 }
 
-type builder struct{ cacheDir string }
+type builder struct {
+	cacheDir string
+	// progress, when set, is told before (built false) and after a build
+	// that the cache did not hold.
+	progress func(built bool, took time.Duration)
+}
 
 // modKind is how a plugin folder is built.
 type modKind int
@@ -149,8 +164,15 @@ func (b builder) cached(ctx context.Context, dir string) (string, error) {
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
+	start := time.Now()
+	if b.progress != nil {
+		b.progress(false, 0)
+	}
 	if err := b.build(ctx, dir, out); err != nil {
 		return "", err
+	}
+	if b.progress != nil {
+		b.progress(true, time.Since(start))
 	}
 	return out, nil
 }
