@@ -31,6 +31,7 @@ type conv struct {
 	mapCtor, uint8Ctor          goja.Value
 	hostErrorCtor, noCreditCtor goja.Value
 	freeze, isFrozen, takeTimer goja.Callable
+	watchFor                    goja.Callable
 	dateTimeFromDate            goja.Callable
 
 	// path holds the objects being converted, outermost first, to refuse
@@ -74,6 +75,7 @@ func newConv(vm *goja.Runtime, pre *goja.Object) *conv {
 		freeze:           fn(pre.Get("freeze")),
 		isFrozen:         fn(pre.Get("isFrozen")),
 		takeTimer:        fn(pre.Get("takeTimer")),
+		watchFor:         fn(pre.Get("watchFor")),
 		dateTimeFromDate: fn(dt.Get("fromDate")),
 	}
 }

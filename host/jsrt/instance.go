@@ -446,10 +446,17 @@ func (in *instance) Closed(ctx context.Context, link plugin.LinkID, cause error)
 	}
 }
 
-// Timer runs the setTimeout callback registered under id, or
-// timer(id) for timers set with genehost.setTimer. Errors are logged.
+// Timer runs the setTimeout callback registered under id, timer(id) for
+// timers set with genehost.setTimer, or the callback of the
+// genehost.kv.watch whose id it is with its waiting changes. Errors are
+// logged.
 func (in *instance) Timer(ctx context.Context, id uint64) {
 	err := in.run(ctx, "timer()", 0, func() error {
+		if w, err := in.c.watchFor(goja.Undefined(), in.vm.ToValue(id)); err != nil {
+			return in.jsError(err)
+		} else if cb, ok := goja.AssertFunction(w); ok {
+			return in.deliverWatch(id, cb)
+		}
 		t, err := in.c.takeTimer(goja.Undefined(), in.vm.ToValue(id))
 		if err != nil {
 			return in.jsError(err)

@@ -31,6 +31,8 @@ func (in *instance) natives() *goja.Object {
 		"kvBatch":     in.nativeKVBatch,
 		"kvCAS":       in.nativeKVCAS,
 		"kvIncr":      in.nativeKVIncr,
+		"kvWatch":     in.nativeKVWatch,
+		"kvUnwatch":   in.nativeKVUnwatch,
 		"setTimer":    in.nativeSetTimer,
 		"cancelTimer": in.nativeCancelTimer,
 	} {

@@ -137,6 +137,7 @@
 
   const timers = new Map(); // host timer id -> [callback, args], for setTimeout
   const hostTimers = new Set(); // host timer ids from genehost.setTimer, for timer(id)
+  const watches = new Map(); // host watch id -> callback, from genehost.kv.watch
 
   const genehost = Object.freeze({
     PAUSE: 'pause',
@@ -149,6 +150,16 @@
       batch: (ops) => native.kvBatch(ops),
       cas: (key, expected, next) => native.kvCAS(key, expected, next),
       incr: (key, by = 1) => native.kvIncr(key, by),
+      // watch calls callback(changes, lost) with the changes of keys
+      // starting with prefix, made from now on by anyone (ABI.md,
+      // gh_kv_watch); it returns the watch's id for unwatch.
+      watch(prefix, callback) {
+        if (typeof callback !== 'function') throw new TypeError('genehost.kv.watch: callback must be a function');
+        const id = native.kvWatch(prefix);
+        watches.set(id, callback);
+        return id;
+      },
+      unwatch(id) { if (watches.delete(id)) native.kvUnwatch(id); },
     }),
     // streams and topics: see ABI.md, "Streams". A link argument is a Link
     // or its id.
@@ -204,6 +215,8 @@
       if (t) { timers.delete(id); return t; }
       return hostTimers.delete(id) || undefined;
     },
+    // watchFor returns the callback of watch id, or undefined.
+    watchFor: (id) => watches.get(id),
     freeze: Object.freeze,
     isFrozen: Object.isFrozen,
   };

@@ -523,6 +523,9 @@ func (x *Instance) hostCall(ctx context.Context, op byte, d *dec, e *enc) error 
 	if isStreamOp(op) {
 		return x.streamCall(op, d, e)
 	}
+	if isWatchOp(op) {
+		return x.watchCall(op, d, e)
+	}
 	s, err := x.h.Store()
 	if err != nil {
 		return err

@@ -409,7 +409,26 @@ declare namespace genehost {
      * @throws TypeError when by is not an integer.
      */
     incr(key: string | Uint8Array, by?: number | bigint): number | bigint;
+    /**
+     * Watches the keys that start with prefix: callback(changes, lost) runs,
+     * as a callback of its own, with the changes committed from now on by
+     * anyone (this instance, the plugin's other instances and versions,
+     * and with 'genehost serve --nats' other hosts), oldest first. lost is
+     * true when changes were dropped because the plugin fell behind: re-read
+     * with kv.scan. Returns the watch's id, for kv.unwatch; the watch ends
+     * with the instance.
+     */
+    watch(prefix: string | Uint8Array, callback: (changes: KVChange[], lost: boolean) => void): number;
+    /** Ends a watch (no effect when it is not open). */
+    unwatch(id: number): void;
   };
+
+  /** One change a kv.watch callback gets: a put (value) or a delete. */
+  interface KVChange {
+    key: string;
+    value?: GeneValue;
+    deleted?: true;
+  }
 
   /** Options of streams.attach. */
   interface AttachOptions {
