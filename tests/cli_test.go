@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -508,6 +509,25 @@ func TestServeKeepsDefaultSocket(t *testing.T) {
 	log := d.log.String()
 	assert.Contains(t, log, "loading plugins: dir="+plugins)
 	assert.Regexp(t, `still loading plugins \(a Go plugin is compiled to WebAssembly on its first start, about a minute, then cached\): elapsed=\d+s loaded="?[a-z ]*"? waiting=slow`, log)
+
+	// A second host beside it on another port: the default socket is
+	// taken, so it serves without it and says so.
+	echoOnly := t.TempDir()
+	e2e.CopyTree(t, filepath.Join(repoRoot, "plugins", "echo"), filepath.Join(echoOnly, "echo"), nil)
+	second := exec.Command(binary, "serve", "--plugins", echoOnly, "--data", t.TempDir(), "--cache", cacheDir, "--listen", "tcp://127.0.0.1:0")
+	second.Env = env(d.runtime)
+	var secondLog e2e.SyncBuffer
+	second.Stderr = &secondLog
+	stdout, err := second.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, second.Start())
+	var secondErr error
+	e2e.Reap(t, second, make(chan struct{}), &secondErr)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, "%s", secondLog.String())
+	assert.Regexp(t, `^listening on tcp://127\.0\.0\.1:\d+\n$`, line, "the TCP address only")
+	assert.Contains(t, secondLog.String(), "not listening on the default socket, which another genehost holds; - reaches that one (--no-unix leaves it alone)")
+	assert.Equal(t, "1\n", ok(t, nil, "", "call", strings.TrimSpace(strings.TrimPrefix(line, "listening on ")), "echo", "1"))
 }
 
 // TestCLIBench: bench measures round trips and streams on a live host and

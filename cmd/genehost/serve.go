@@ -42,7 +42,8 @@ Without --listen it listens on the default Unix socket
 $TMPDIR/genehost-$UID/genehost.sock, its directory created with mode 0700)
 and on tcp://127.0.0.1:`+fmt.Sprint(DefaultTCPPort)+`. --listen replaces the TCP default, and the
 default Unix socket is kept unless a --listen names a Unix socket or
---no-unix is given, so "-" finds the host wherever its TCP port is. A
+--no-unix is given, so "-" finds the host wherever its TCP port is (when
+another genehost holds it, serve warns and goes on without it). A
 socket file left behind by a killed genehost is reused; one held by a live
 process is refused. It logs which plugins are still loading every few
 seconds (a Go plugin is compiled on its first start, about a minute), and
@@ -143,7 +144,8 @@ HTTPS clients to present a certificate it signed.`+uiHelp+accessHelp+limitsHelp+
 		return c.usageErr("%v", err)
 	}
 
-	if listens, err = defaultListeners(listens, *noUnix); err != nil {
+	listens, extraSocket, err := defaultListeners(listens, *noUnix)
+	if err != nil {
 		return c.fail(err)
 	}
 	lcs := make([]host.ListenerConfig, len(listens))
@@ -190,6 +192,10 @@ HTTPS clients to present a certificate it signed.`+uiHelp+accessHelp+limitsHelp+
 	var addrs []string
 	for _, lc := range lcs {
 		a, err := srv.Listen(lc)
+		if err != nil && lc.Address == extraSocket {
+			log.Warn("not listening on the default socket, which another genehost holds; - reaches that one (--no-unix leaves it alone)", "error", err)
+			continue
+		}
 		if err != nil {
 			srv.Close()
 			return c.fail(err)

@@ -21,23 +21,25 @@ import (
 // defaultListeners completes the --listen flags: none means the default
 // Unix socket and tcp://127.0.0.1:DefaultTCPPort; otherwise the default
 // Unix socket is added unless one of them is a Unix socket or noUnix is
-// set, so that "-" keeps finding a host whose TCP address moved. The
-// directory of the default socket is created (mode 0700) when used.
-func defaultListeners(listens []string, noUnix bool) ([]string, error) {
+// set, so that "-" keeps finding a host whose TCP address moved. That
+// added socket is returned as extra: serve goes on without it when it
+// cannot listen there (another genehost holds it). The directory of the
+// default socket is created (mode 0700) when used.
+func defaultListeners(listens []string, noUnix bool) (all []string, extra string, err error) {
 	if len(listens) == 0 && noUnix {
-		return []string{fmt.Sprintf("tcp://127.0.0.1:%d", DefaultTCPPort)}, nil
+		return []string{fmt.Sprintf("tcp://127.0.0.1:%d", DefaultTCPPort)}, "", nil
 	}
 	if noUnix || slices.ContainsFunc(listens, isUnixListen) {
-		return listens, nil
+		return listens, "", nil
 	}
-	sock := DefaultSocket()
-	if err := os.MkdirAll(filepath.Dir(sock), 0o700); err != nil {
-		return nil, fmt.Errorf("socket directory: %w", err)
+	sock := "unix://" + DefaultSocket()
+	if err := os.MkdirAll(filepath.Dir(DefaultSocket()), 0o700); err != nil {
+		return nil, "", fmt.Errorf("socket directory: %w", err)
 	}
 	if len(listens) == 0 {
-		return []string{"unix://" + sock, fmt.Sprintf("tcp://127.0.0.1:%d", DefaultTCPPort)}, nil
+		return []string{sock, fmt.Sprintf("tcp://127.0.0.1:%d", DefaultTCPPort)}, "", nil
 	}
-	return append([]string{"unix://" + sock}, listens...), nil
+	return append([]string{sock}, listens...), sock, nil
 }
 
 // isUnixListen reports whether a --listen value names a Unix socket.

@@ -27,9 +27,14 @@ func TestDefaultListeners(t *testing.T) {
 		{[]string{"unix:///tmp/x.sock", "tcp://127.0.0.1:9000"}, false, []string{"unix:///tmp/x.sock", "tcp://127.0.0.1:9000"}},
 		{[]string{"./x.sock"}, false, []string{"./x.sock"}},
 	} {
-		got, err := defaultListeners(c.listens, c.noUnix)
+		got, extra, err := defaultListeners(c.listens, c.noUnix)
 		require.NoError(t, err)
 		assert.Equal(t, c.want, got, "%v --no-unix=%v", c.listens, c.noUnix)
+		if len(c.listens) > 0 && got[0] == sock {
+			assert.Equal(t, sock, extra, "added beside --listen: optional")
+		} else {
+			assert.Empty(t, extra, "%v", c.listens)
+		}
 	}
 	assert.DirExists(t, filepath.Dir(DefaultSocket()), "the default socket's directory is made")
 }
