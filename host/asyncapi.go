@@ -209,13 +209,10 @@ func (x *apiExport) dataOperations(ch string) error {
 		msgs = append(msgs, Message{Name: side.name, From: side.from, Doc: doc})
 	}
 
-	replied := map[string]bool{}
-	for _, msg := range msgs {
-		if msg.From != proto.DirRecv {
-			continue
-		}
+	// operation is the operation of one message, named after it.
+	operation := func(action string, msg Message) map[string]any {
 		op := map[string]any{
-			"action":   "receive",
+			"action":   action,
 			"channel":  chRef,
 			"title":    msg.Name,
 			"messages": []any{refs[msg.Name]},
@@ -223,6 +220,15 @@ func (x *apiExport) dataOperations(ch string) error {
 		if msg.Doc != "" {
 			op["summary"] = firstSentence(msg.Doc)
 		}
+		x.ops[apiName(msg.Name)] = op
+		return op
+	}
+	replied := map[string]bool{}
+	for _, msg := range msgs {
+		if msg.From != proto.DirRecv {
+			continue
+		}
+		op := operation("receive", msg)
 		replies := msg.Replies
 		if len(replies) > 0 && !slices.Contains(replies, ErrorMessage) && refs[ErrorMessage] != nil {
 			replies = append(slices.Clone(replies), ErrorMessage)
@@ -235,22 +241,11 @@ func (x *apiExport) dataOperations(ch string) error {
 			}
 			op["reply"] = map[string]any{"channel": chRef, "messages": rs}
 		}
-		x.ops[apiName(msg.Name)] = op
 	}
 	for _, msg := range msgs {
-		if msg.From != proto.DirSend || replied[msg.Name] {
-			continue
+		if msg.From == proto.DirSend && !replied[msg.Name] {
+			operation("send", msg)
 		}
-		op := map[string]any{
-			"action":   "send",
-			"channel":  chRef,
-			"title":    msg.Name,
-			"messages": []any{refs[msg.Name]},
-		}
-		if msg.Doc != "" {
-			op["summary"] = firstSentence(msg.Doc)
-		}
-		x.ops[apiName(msg.Name)] = op
 	}
 	return nil
 }

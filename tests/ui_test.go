@@ -114,8 +114,9 @@ func (p page) strings(expr string) []string {
 }
 
 // serveUI starts 'genehost serve' on a copy of the shipped plugins with
-// args (which include --ui) and returns the explorer's URL it printed.
-func serveUI(t *testing.T, args ...string) string {
+// args (which include --ui) and returns the explorer's URL it printed and
+// the host's Unix socket address.
+func serveUI(t *testing.T, args ...string) (url, unix string) {
 	t.Helper()
 	runtime := e2e.ShortDir(t)
 	sock := filepath.Join(runtime, "genehost", "genehost.sock")
@@ -147,13 +148,13 @@ func serveUI(t *testing.T, args ...string) string {
 	}()
 	select {
 	case u := <-found:
-		return u
+		return u, "unix://" + sock
 	case <-exited:
 		t.Fatalf("genehost serve exited before the explorer listened: %v\n%s", exitErr, log.String())
 	case <-time.After(300 * time.Second): // the first start builds the Go plugin (kv)
 		t.Fatalf("genehost serve printed no explorer line within 300s:\n%s", log.String())
 	}
-	return ""
+	return "", ""
 }
 
 // shippedInterfaces are the plugin folders of plugins/.
@@ -178,7 +179,7 @@ func shippedInterfaces(t *testing.T) []string {
 // keys the console stored. With GENEHOST_SCREENSHOTS=DIR it also writes
 // the README's screenshots there (make screenshots).
 func TestExplorer(t *testing.T) {
-	url := serveUI(t, "--ui", "127.0.0.1:0")
+	url, _ := serveUI(t, "--ui", "127.0.0.1:0")
 	p := page{t, browser(t, 25*time.Second)}
 	shots := os.Getenv("GENEHOST_SCREENSHOTS")
 	shot := func(name string) {
