@@ -92,7 +92,44 @@ func TestGenehostTestScaffolds(t *testing.T) {
 		r := author(t, "new", kind, "p"+kind, "--dir", dir)
 		require.Equal(t, 0, r.code, "%s", r.err)
 	}
-	r := author(t, "test", dir)
+	// The Go plugin's messages as Go types (genehost types --go), used by
+	// a test of its own beside the scaffold's.
+	pgo := filepath.Join(dir, "pgo")
+	gomanifest, err := os.ReadFile(filepath.Join(pgo, "plugin.gene"))
+	require.NoError(t, err)
+	i := strings.Index(string(gomanifest), " ^messages {")
+	require.Greater(t, i, 0)
+	require.NoError(t, os.WriteFile(filepath.Join(pgo, "plugin.gene"), []byte(string(gomanifest[:i])+`
+ ^messages {
+   ^get {^from "client" ^schema (gene ^head get ^props {^key string ^n (optional int)} ^body (tuple))}
+   ^count {^from "server" ^schema (gene ^head count ^props {^count int ^tags (list string)})}}}
+`), 0o644))
+	r := author(t, "types", "--go", pgo)
+	require.Equal(t, 0, r.code, "%s", r.err)
+	require.NoError(t, os.WriteFile(filepath.Join(pgo, "types_test.go"), []byte(`package main
+
+import (
+	"testing"
+
+	"github.com/genehost/genehost/gene"
+)
+
+func TestMessageTypes(t *testing.T) {
+	var g Get
+	if err := gene.Unmarshal(gene.MustParse(`+"`(get ^key \"a\" ^n 2)`"+`), &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.Head != "get" || g.Key != "a" || g.N == nil || *g.N != 2 {
+		t.Fatalf("%+v", g)
+	}
+	v, err := gene.Marshal(Count{Head: "count", Count: 3, Tags: []string{"x"}})
+	if err != nil || gene.Format(v) != `+"`(count ^count 3 ^tags [\"x\"])`"+` {
+		t.Fatalf("%s %v", gene.Format(v), err)
+	}
+}
+`), 0o644))
+
+	r = author(t, "test", dir)
 	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.out, r.err)
 	for _, kind := range []string{"js", "ts", "go"} {
 		assert.Regexp(t, `(?m)^ok\s+p`+kind+`\s`, r.out)
