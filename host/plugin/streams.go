@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -24,17 +25,26 @@ import (
 // Every method is atomic with respect to every other caller of the same
 // plugin's streams (instances, versions, worker processes).
 type Streams interface {
-	// Publish appends each entry's value (a Gene value in the binary
-	// encoding, gene.AppendBinary) to its stream, all of them in one
-	// durable commit, and returns their sequence numbers (from 1 per
-	// stream). Attached groups are then pushed the new messages.
-	Publish(entries []StreamEntry) ([]uint64, error)
 	// Attach makes link a consumer of group on stream, creating the group
 	// (at o.From) if it does not exist, and returns the group's
 	// acknowledged position. Attaching again changes the options. The
 	// host starts pushing once the callback that attached returns, so a
 	// reply the plugin sends in it arrives first.
 	Attach(link LinkID, stream, group string, o AttachOptions) (acked uint64, err error)
+	// Subscribe attaches link to topic. A subscriber more than
+	// TopicBacklog messages behind loses the oldest.
+	Subscribe(link LinkID, topic string) error
+	StreamOps
+}
+
+// StreamOps are the methods of Streams that name no link to attach, the
+// same for a plugin (Streams) and for a backend (StreamStore).
+type StreamOps interface {
+	// Publish appends each entry's value (a Gene value in the binary
+	// encoding, gene.AppendBinary) to its stream, all of them in one
+	// durable commit, and returns their sequence numbers (from 1 per
+	// stream). Attached groups are then pushed the new messages.
+	Publish(entries []StreamEntry) ([]uint64, error)
 	// Detach ends link's membership; its unacknowledged messages go to the
 	// group's other consumers. It reports whether link was attached. A
 	// link's attachments end by themselves when it closes.
@@ -53,14 +63,12 @@ type Streams interface {
 	Trim(stream string, through uint64) (applied, deleted uint64, err error)
 	// Info lists every stream with its last sequence number and groups.
 	Info() ([]StreamInfo, error)
-
 	// PublishTopic sends value (binary Gene) to every link subscribed to
 	// topic, on any host sharing the backend; nothing is stored. It
 	// returns how many links of this host it was queued for.
 	PublishTopic(topic string, value []byte) (int, error)
-	// Subscribe attaches link to topic; Unsubscribe detaches it. A
-	// subscriber more than TopicBacklog messages behind loses the oldest.
-	Subscribe(link LinkID, topic string) error
+	// Unsubscribe detaches link from topic and reports whether it was
+	// subscribed.
 	Unsubscribe(link LinkID, topic string) (bool, error)
 }
 
@@ -145,6 +153,23 @@ func ValidName(s string) bool {
 	return true
 }
 
+// CheckName fails with an error matching ErrStreamName unless
+// ValidName(s); what says which name it is ("stream", "group", "topic").
+func CheckName(what, s string) error {
+	if !ValidName(s) {
+		return fmt.Errorf("%w: %s %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrStreamName, what, s)
+	}
+	return nil
+}
+
+// CheckNames checks a stream's and a group's name.
+func CheckNames(stream, group string) error {
+	if err := CheckName("stream", stream); err != nil {
+		return err
+	}
+	return CheckName("group", group)
+}
+
 // StreamBackend opens the streams of one plugin namespace; the host's
 // storage backend implements it (host/store's embedded database, or
 // NATS JetStream).
@@ -155,16 +180,9 @@ type StreamBackend interface {
 // StreamStore is Streams as a backend implements it: Attach and
 // Subscribe take the Sink the host made of the link.
 type StreamStore interface {
-	Publish(entries []StreamEntry) ([]uint64, error)
 	Attach(s Sink, stream, group string, o AttachOptions) (acked uint64, err error)
-	Detach(link LinkID, stream, group string) (bool, error)
-	Ack(stream, group string, seq uint64) error
-	Reset(stream, group string, seq uint64) (uint64, error)
-	Trim(stream string, through uint64) (applied, deleted uint64, err error)
-	Info() ([]StreamInfo, error)
-	PublishTopic(topic string, value []byte) (int, error)
 	Subscribe(s Sink, topic string) error
-	Unsubscribe(link LinkID, topic string) (bool, error)
+	StreamOps
 }
 
 // Sink is an attached link as a backend sees it. Send blocks until the

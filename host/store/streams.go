@@ -170,13 +170,6 @@ func posKey(stream, group string) []byte {
 	return append(append(append([]byte{'p'}, stream...), 0), group...)
 }
 
-func checkName(what, s string) error {
-	if !plugin.ValidName(s) {
-		return fmt.Errorf("%w: %s %q: want 1 to 128 of A-Z a-z 0-9 _ . -", plugin.ErrStreamName, what, s)
-	}
-	return nil
-}
-
 // streamLocked returns stream name, reading its head from the database
 // on first use. ss.mu is held.
 func (ss *streamSet) streamLocked(name string) (*stream, error) {
@@ -237,7 +230,7 @@ func (ss *streamSet) groupLocked(st *stream, name string, latest bool) (*group, 
 // Publish implements plugin.StreamStore.
 func (ss *streamSet) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 	for _, e := range entries {
-		if err := checkName("stream", e.Stream); err != nil {
+		if err := plugin.CheckName("stream", e.Stream); err != nil {
 			return nil, err
 		}
 	}
@@ -318,10 +311,7 @@ func (g *group) signal() {
 
 // Attach implements plugin.StreamStore.
 func (ss *streamSet) Attach(s plugin.Sink, streamName, groupName string, o plugin.AttachOptions) (uint64, error) {
-	if err := checkName("stream", streamName); err != nil {
-		return 0, err
-	}
-	if err := checkName("group", groupName); err != nil {
+	if err := plugin.CheckNames(streamName, groupName); err != nil {
 		return 0, err
 	}
 	o = o.WithDefaults()
@@ -578,10 +568,7 @@ func (ss *streamSet) markAcked(g *group, seq uint64) {
 
 // Ack implements plugin.StreamStore.
 func (ss *streamSet) Ack(streamName, groupName string, seq uint64) error {
-	if err := checkName("stream", streamName); err != nil {
-		return err
-	}
-	if err := checkName("group", groupName); err != nil {
+	if err := plugin.CheckNames(streamName, groupName); err != nil {
 		return err
 	}
 	ss.mu.Lock()
@@ -647,10 +634,7 @@ func (ss *streamSet) flushPositions() error {
 
 // Reset implements plugin.StreamStore.
 func (ss *streamSet) Reset(streamName, groupName string, seq uint64) (uint64, error) {
-	if err := checkName("stream", streamName); err != nil {
-		return 0, err
-	}
-	if err := checkName("group", groupName); err != nil {
+	if err := plugin.CheckNames(streamName, groupName); err != nil {
 		return 0, err
 	}
 	ss.flushMu.Lock()
@@ -684,7 +668,7 @@ func (ss *streamSet) Reset(streamName, groupName string, seq uint64) (uint64, er
 
 // Trim implements plugin.StreamStore.
 func (ss *streamSet) Trim(streamName string, through uint64) (uint64, uint64, error) {
-	if err := checkName("stream", streamName); err != nil {
+	if err := plugin.CheckName("stream", streamName); err != nil {
 		return 0, 0, err
 	}
 	if err := ss.flushPositions(); err != nil { // so the bound below is durable

@@ -110,7 +110,7 @@ func (t *Topics) pump(topic string, s *topicSub) {
 // the link goes (found by the next publish, or the next Subscribe) or with
 // Unsubscribe.
 func (t *Topics) Subscribe(sink plugin.Sink, topic string) error {
-	if err := checkName("topic", topic); err != nil {
+	if err := plugin.CheckName("topic", topic); err != nil {
 		return err
 	}
 	t.mu.Lock()
@@ -165,7 +165,7 @@ func (t *Topics) Count(topic string) int {
 
 // PublishTopic implements plugin.StreamStore.
 func (ss *streamSet) PublishTopic(topic string, value []byte) (int, error) {
-	if err := checkName("topic", topic); err != nil {
+	if err := plugin.CheckName("topic", topic); err != nil {
 		return 0, err
 	}
 	return ss.topics.Publish(topic, value), nil

@@ -133,16 +133,9 @@ func (ns *natsStreams) subject(stream string) string {
 	return "genehost.st." + Name(ns.plugin) + "." + Name(stream)
 }
 
-func checkName(what, s string) error {
-	if !plugin.ValidName(s) {
-		return fmt.Errorf("%w: %s %q: want 1 to 128 of A-Z a-z 0-9 _ . -", plugin.ErrStreamName, what, s)
-	}
-	return nil
-}
-
 // stream returns the JetStream stream of stream, made on first use.
 func (ns *natsStreams) stream(stream string) (jetstream.Stream, error) {
-	if err := checkName("stream", stream); err != nil {
+	if err := plugin.CheckName("stream", stream); err != nil {
 		return nil, err
 	}
 	ns.mu.Lock()
@@ -246,7 +239,7 @@ func (ns *natsStreams) consumerConfig(stream, group string, ackWait time.Duratio
 
 // Attach implements plugin.StreamStore.
 func (ns *natsStreams) Attach(s plugin.Sink, stream, group string, o plugin.AttachOptions) (uint64, error) {
-	if err := checkName("group", group); err != nil {
+	if err := plugin.CheckName("group", group); err != nil {
 		return 0, err
 	}
 	o = o.WithDefaults()
@@ -429,10 +422,7 @@ func (ns *natsStreams) Detach(link plugin.LinkID, stream, group string) (bool, e
 // for seq, or, when it holds none, a check of the group's acknowledged
 // floor (an ack of a message acknowledged already is no error).
 func (ns *natsStreams) Ack(stream, group string, seq uint64) error {
-	if err := checkName("stream", stream); err != nil {
-		return err
-	}
-	if err := checkName("group", group); err != nil {
+	if err := plugin.CheckNames(stream, group); err != nil {
 		return err
 	}
 	ns.mu.Lock()
@@ -477,7 +467,7 @@ func (ns *natsStreams) Ack(stream, group string, seq uint64) error {
 // at seq (JetStream cannot move a consumer); the pumps of this host fetch
 // from the new one, what was in flight is forgotten.
 func (ns *natsStreams) Reset(stream, group string, seq uint64) (uint64, error) {
-	if err := checkName("group", group); err != nil {
+	if err := plugin.CheckName("group", group); err != nil {
 		return 0, err
 	}
 	st, err := ns.stream(stream)
@@ -613,7 +603,7 @@ func (ns *natsStreams) topicSubject(topic string) string {
 // every host subscribed to the topic fans out to its links. It returns
 // the subscribers on this host.
 func (ns *natsStreams) PublishTopic(topic string, value []byte) (int, error) {
-	if err := checkName("topic", topic); err != nil {
+	if err := plugin.CheckName("topic", topic); err != nil {
 		return 0, err
 	}
 	if err := ns.s.b.nc.Publish(ns.topicSubject(topic), value); err != nil {
