@@ -176,10 +176,15 @@ func shippedInterfaces(t *testing.T) []string {
 // page its messages with readable types, examples and replies, the try-it
 // console sends a set to kv and an echo round trip (Gene and JSON) shows
 // the reply, and a control operation on kv (count) returns the number of
-// keys the console stored. With GENEHOST_SCREENSHOTS=DIR it also writes
-// the README's screenshots there (make screenshots).
+// keys the console stored. queue needs a token (serve --token): the list
+// shows it once the token is typed on the page, and its page asks for it.
+// With GENEHOST_SCREENSHOTS=DIR it also writes the README's screenshots
+// there (make screenshots).
 func TestExplorer(t *testing.T) {
-	url, _ := serveUI(t, "--ui", "127.0.0.1:0")
+	const token = "queue-secret"
+	tokenFile := filepath.Join(t.TempDir(), "queue.token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte(token+"\n"), 0o600))
+	url, _ := serveUI(t, "--ui", "127.0.0.1:0", "--token", "queue=@"+tokenFile)
 	p := page{t, browser(t, 25*time.Second)}
 	shots := os.Getenv("GENEHOST_SCREENSHOTS")
 	shot := func(name string) {
@@ -191,9 +196,15 @@ func TestExplorer(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(shots, name), png, 0o644))
 	}
 
-	// The list: every shipped interface, serving, with its version.
+	// The list: every shipped interface, serving, with its version; queue
+	// only once the page passes its token to $sys.
+	list := `[...document.querySelectorAll('#ifaces tr[data-iface]')].map(r => r.dataset.iface)`
 	p.do(chromedp.Navigate(url))
 	p.wait(`#ifaces tr[data-iface="kv"]`)
+	assert.NotContains(t, p.strings(list), "queue", "$sys hides an interface the client has no token for")
+	p.set(`#token`, token)
+	p.click(`#token-save`)
+	p.wait(`#ifaces tr[data-iface="queue"]`)
 	names := p.strings(`[...document.querySelectorAll('#ifaces tr[data-iface]')].map(r => r.dataset.iface)`)
 	sort.Strings(names)
 	assert.Equal(t, shippedInterfaces(t), names)
@@ -224,6 +235,15 @@ func TestExplorer(t *testing.T) {
 	p.click(`#ctl-run`)
 	assert.Equal(t, "1", p.text(`#ctl-result pre.result`), "kv count after the console's set")
 	shot("explorer-kv.png")
+
+	// queue's page asks for the token, then shows the interface.
+	p.do(chromedp.Evaluate[chromedp.Void](`location.hash = "#/iface/queue"`))
+	p.wait(`#token-form`)
+	assert.Contains(t, p.text(`.error-box`), "UNAUTHORIZED")
+	p.set(`#token`, token)
+	p.click(`#token-save`)
+	p.wait(`#iface-name[data-iface="queue"]`)
+	assert.Contains(t, p.text(`#pairs tr[data-request="publish"]`), "published")
 
 	// echo: a Gene value and a JSON one come back as sent, with times.
 	p.do(chromedp.Evaluate[chromedp.Void](`location.hash = "#/iface/echo"`))
