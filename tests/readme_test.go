@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/genehost/genehost/host/store/natsstore/natstest"
 	"github.com/genehost/genehost/tests/e2e"
 )
 
@@ -143,4 +145,50 @@ func TestReadmeExplorer(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(work, "kv.asyncapi.json"))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"asyncapi": "3.0.0"`)
+}
+
+// TestReadmeMoreThanOneMachine runs the README's "More than one machine"
+// lines (<!-- nats -->): two hosts on one JetStream server started in the
+// test (on a free port instead of 4222, and free TCP ports instead of
+// 7470 and 7471), a write through the first and a read through the second.
+func TestReadmeMoreThanOneMachine(t *testing.T) {
+	steps := readSteps(t, "nats")
+	require.GreaterOrEqual(t, len(steps), 4)
+	const readmeNATS = "nats://127.0.0.1:4222"
+	srv := natstest.Start(t)
+	var hosts []*daemon
+	subst := map[string]string{}
+	for _, st := range steps {
+		t.Logf("$ %s", st.line)
+		line := strings.ReplaceAll(st.line, readmeNATS, srv.URL())
+		if strings.HasPrefix(line, "genehost serve ") {
+			args := strings.Fields(line)[2:]
+			o := serveOpts{args: args}
+			readmeTCP := "tcp://127.0.0.1:7470"
+			for i, a := range args {
+				if strings.HasPrefix(a, "tcp://") {
+					readmeTCP, args[i] = a, "tcp://127.0.0.1:0"
+					o.noListen = true
+				}
+			}
+			d := serve(t, o)
+			subst[readmeTCP] = d.tcp
+			hosts = append(hosts, d)
+			continue
+		}
+		require.Len(t, hosts, 2, "the README starts two hosts before its calls")
+		for from, to := range subst {
+			line = strings.ReplaceAll(line, from, to)
+		}
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(env(e2e.ShortDir(t)), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		require.NoError(t, cmd.Run(), "%s\nstdout: %s\nstderr: %s", line, out.String(), errb.String())
+		assert.Equal(t, st.expect, strings.Split(strings.TrimRight(out.String(), "\n"), "\n"), "output of %s", st.line)
+	}
+	for _, d := range hosts {
+		require.True(t, d.waitLog("plugin state in NATS JetStream", time.Second), "%s", d.log.String())
+	}
 }

@@ -24,7 +24,7 @@ type natsFlags struct {
 const natsHelp = `
 
 More than one host: --nats nats://HOST:PORT[,nats://HOST2:PORT...] keeps
-plugin state (each plugin's key-value store, its streams) in NATS
+plugin state (each plugin's key-value store) in NATS
 JetStream instead of --data, so every host started with the same --nats
 and the same plugins shares it: a put on one host is read, and watched,
 on the others. The servers need JetStream enabled (nats-server -js); each

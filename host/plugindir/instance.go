@@ -32,8 +32,8 @@ type inst struct {
 	tdone  bool             // no more timers
 	twg    sync.WaitGroup   // timer callbacks that may still run
 	// watches are the instance's open store watches by id (ids shared
-	// with timers); guarded by tmu.
-	watches map[uint64]plugin.StoreWatch
+	// with timers).
+	watches store.Watches
 }
 
 var (
@@ -87,12 +87,8 @@ func (x *inst) close() {
 		}
 		delete(x.timers, id)
 	}
-	watches := x.watches
-	x.watches = nil
 	x.tmu.Unlock()
-	for _, w := range watches {
-		w.Close()
-	}
+	x.watches.CloseAll()
 	x.mu.Unlock()
 	x.twg.Wait()
 	if err := x.in.Close(context.WithoutCancel(x.v.ctx)); err != nil {
@@ -276,44 +272,23 @@ func (x *inst) Watch(prefix []byte) (uint64, error) {
 		return 0, fmt.Errorf("plugin %q: the key-value store of this host cannot be watched", x.v.cfg.Name)
 	}
 	id := x.v.e.timerID.Add(1)
-	x.tmu.Lock()
-	defer x.tmu.Unlock()
-	if x.tdone {
-		return 0, fmt.Errorf("plugin %q: watch: %w", x.v.cfg.Name, ErrClosed)
-	}
-	w, err := sw.Watch(prefix, func() { x.wake(id) })
-	if err != nil {
+	if err := x.watches.Open(sw, id, prefix, func() { x.wake(id) }); err != nil {
 		return 0, fmt.Errorf("plugin %q: watch: %w", x.v.cfg.Name, err)
 	}
-	if x.watches == nil {
-		x.watches = map[uint64]plugin.StoreWatch{}
-	}
-	x.watches[id] = w
 	return id, nil
 }
 
 // WatchNext implements plugin.WatchHost.
 func (x *inst) WatchNext(id uint64, max int) ([]plugin.Change, bool, error) {
-	x.tmu.Lock()
-	w, ok := x.watches[id]
-	x.tmu.Unlock()
-	if !ok {
-		return nil, false, fmt.Errorf("plugin %q: %d is not an open watch of this instance", x.v.cfg.Name, id)
+	ch, lost, err := x.watches.Next(id, max)
+	if err != nil {
+		return nil, false, fmt.Errorf("plugin %q: %w", x.v.cfg.Name, err)
 	}
-	ch, lost := w.Next(max)
 	return ch, lost, nil
 }
 
 // Unwatch implements plugin.WatchHost.
-func (x *inst) Unwatch(id uint64) {
-	x.tmu.Lock()
-	w, ok := x.watches[id]
-	delete(x.watches, id)
-	x.tmu.Unlock()
-	if ok {
-		w.Close()
-	}
-}
+func (x *inst) Unwatch(id uint64) { x.watches.Close(id) }
 
 // wake runs when the watch id has changes waiting: on a goroutine of its
 // own (the store calls it from whoever wrote, maybe this very instance
@@ -329,10 +304,7 @@ func (x *inst) wake(id uint64) {
 	x.tmu.Unlock()
 	go func() {
 		defer x.twg.Done()
-		x.tmu.Lock()
-		_, ok := x.watches[id]
-		x.tmu.Unlock()
-		if !ok || !x.lock() {
+		if !x.watches.Has(id) || !x.lock() {
 			return
 		}
 		defer x.mu.Unlock()

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/genehost/genehost/host/plugin"
@@ -138,5 +140,75 @@ func (h *hub) publish(ns string, changes []plugin.Change) {
 		for _, c := range changes {
 			q.Offer(c)
 		}
+	}
+}
+
+// Watches are the open store watches of one plugin instance by id: what a
+// plugin.WatchHost keeps (host/plugindir's instances, plugintest's host).
+// Safe for concurrent use; the zero value is ready.
+type Watches struct {
+	mu     sync.Mutex
+	ws     map[uint64]plugin.StoreWatch
+	closed bool
+}
+
+// Open opens a watch of sw under id (see plugin.StoreWatcher); it fails
+// once CloseAll was called.
+func (s *Watches) Open(sw plugin.StoreWatcher, id uint64, prefix []byte, wake func()) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("the instance is closed")
+	}
+	w, err := sw.Watch(prefix, wake)
+	if err != nil {
+		return err
+	}
+	if s.ws == nil {
+		s.ws = map[uint64]plugin.StoreWatch{}
+	}
+	s.ws[id] = w
+	return nil
+}
+
+// Has reports whether id is open.
+func (s *Watches) Has(id uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ws[id]
+	return ok
+}
+
+// Next is plugin.WatchHost.WatchNext.
+func (s *Watches) Next(id uint64, max int) ([]plugin.Change, bool, error) {
+	s.mu.Lock()
+	w, ok := s.ws[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, false, fmt.Errorf("%d is not an open watch of this instance", id)
+	}
+	ch, lost := w.Next(max)
+	return ch, lost, nil
+}
+
+// Close closes watch id (no effect when it is not open).
+func (s *Watches) Close(id uint64) {
+	s.mu.Lock()
+	w, ok := s.ws[id]
+	delete(s.ws, id)
+	s.mu.Unlock()
+	if ok {
+		w.Close()
+	}
+}
+
+// CloseAll closes every watch; Open fails from then on.
+func (s *Watches) CloseAll() {
+	s.mu.Lock()
+	ws := s.ws
+	s.ws, s.closed = nil, true
+	s.mu.Unlock()
+	for _, w := range ws {
+		w.Close()
 	}
 }

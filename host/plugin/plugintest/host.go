@@ -32,7 +32,7 @@ type Host struct {
 
 	store   store.Backend
 	open    func() store.Backend // opens the backend again (reopenStore)
-	watches map[uint64]plugin.StoreWatch
+	watches store.Watches
 	grants  plugin.Grants
 	// Timers receives the id of every timer set, when its delay elapses.
 	Timers chan uint64
@@ -195,41 +195,19 @@ func (h *Host) WatchStore(s plugin.Store, prefix []byte) (uint64, error) {
 	h.timerID++
 	id := h.timerID
 	h.mu.Unlock()
-	w, err := s.(plugin.StoreWatcher).Watch(prefix, func() { h.Timers <- id })
-	if err != nil {
+	if err := h.watches.Open(s.(plugin.StoreWatcher), id, prefix, func() { h.Timers <- id }); err != nil {
 		return 0, err
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.watches == nil {
-		h.watches = map[uint64]plugin.StoreWatch{}
-	}
-	h.watches[id] = w
 	return id, nil
 }
 
 // WatchNext implements plugin.WatchHost.
 func (h *Host) WatchNext(id uint64, max int) ([]plugin.Change, bool, error) {
-	h.mu.Lock()
-	w, ok := h.watches[id]
-	h.mu.Unlock()
-	if !ok {
-		return nil, false, fmt.Errorf("plugintest: %d is not an open watch", id)
-	}
-	ch, lost := w.Next(max)
-	return ch, lost, nil
+	return h.watches.Next(id, max)
 }
 
 // Unwatch implements plugin.WatchHost.
-func (h *Host) Unwatch(id uint64) {
-	h.mu.Lock()
-	w, ok := h.watches[id]
-	delete(h.watches, id)
-	h.mu.Unlock()
-	if ok {
-		w.Close()
-	}
-}
+func (h *Host) Unwatch(id uint64) { h.watches.Close(id) }
 
 // SetTimer reports id on Timers after d, if timers are granted.
 func (h *Host) SetTimer(d time.Duration) (uint64, error) {

@@ -7,6 +7,7 @@ package natstest
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -35,7 +36,8 @@ func options(t testing.TB, name string) *server.Options {
 	}
 }
 
-func start(t testing.TB, o *server.Options) *Server {
+// launch starts a server that the end of the test shuts down.
+func launch(t testing.TB, o *server.Options) *Server {
 	t.Helper()
 	s, err := server.NewServer(o)
 	if err != nil {
@@ -46,10 +48,22 @@ func start(t testing.TB, o *server.Options) *Server {
 		s.Shutdown()
 		s.WaitForShutdown()
 	})
-	if !s.ReadyForConnections(ready) {
-		t.Fatalf("natstest: server %s did not start within %s", o.ServerName, ready)
-	}
 	return &Server{s}
+}
+
+// waitReady waits until s accepts clients.
+func waitReady(t testing.TB, s *Server) {
+	t.Helper()
+	if !s.ReadyForConnections(ready) {
+		t.Fatalf("natstest: server %s did not start within %s", s.Name(), ready)
+	}
+}
+
+func start(t testing.TB, o *server.Options) *Server {
+	t.Helper()
+	s := launch(t, o)
+	waitReady(t, s)
+	return s
 }
 
 // Start runs one server with JetStream on a free loopback port.
@@ -75,34 +89,32 @@ func (c *Cluster) URLs() string {
 }
 
 // StartCluster runs n servers (n >= 3 keeps a JetStream quorum through the
-// loss of one) and waits until JetStream has a meta leader.
+// loss of one), each routed to all the others, and waits until every one
+// accepts clients and JetStream has a meta leader.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	c := &Cluster{}
+	ports := freePorts(t, n)
 	var routes []*url.URL
+	for _, p := range ports {
+		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+	}
+	c := &Cluster{}
 	for i := range n {
 		o := options(t, fmt.Sprintf("genehost-test-%d", i+1))
-		o.Cluster = server.ClusterOpts{Name: "genehost-test", Host: "127.0.0.1", Port: -1}
+		o.Cluster = server.ClusterOpts{Name: "genehost-test", Host: "127.0.0.1", Port: ports[i]}
 		o.Routes = routes
-		s := start(t, o)
-		c.Servers = append(c.Servers, s)
-		if i == 0 {
-			u, err := url.Parse("nats://" + s.ClusterAddr().String())
-			if err != nil {
-				t.Fatalf("natstest: cluster address: %v", err)
-			}
-			routes = []*url.URL{u}
-		}
+		c.Servers = append(c.Servers, launch(t, o))
+	}
+	for _, s := range c.Servers {
+		waitReady(t, s)
 	}
 	deadline := time.Now().Add(ready)
 	for {
 		leader := false
-		routed := true
 		for _, s := range c.Servers {
 			leader = leader || s.JetStreamIsLeader()
-			routed = routed && s.NumRoutes() >= n-1
 		}
-		if leader && routed {
+		if leader {
 			return c
 		}
 		if time.Now().After(deadline) {
@@ -110,4 +122,24 @@ func StartCluster(t testing.TB, n int) *Cluster {
 		}
 		time.Sleep(20 * time.Millisecond) // polling the servers' own state, not a guess at timing
 	}
+}
+
+// freePorts finds n free loopback ports for the cluster routes, which
+// every server must know before any starts.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("natstest: %v", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
 }
