@@ -77,11 +77,11 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /", files)
 	s.mux.HandleFunc("GET /api/interfaces", s.sysOp("interfaces"))
 	s.mux.HandleFunc("GET /api/sys/stats", s.sysOp("stats"))
-	s.mux.HandleFunc("GET /api/iface/{name}", s.apiView)
+	s.mux.HandleFunc("GET /api/iface/{name}", s.withManifest(s.apiView))
 	s.mux.HandleFunc("GET /api/iface/{name}/stats", s.apiStats)
 	s.mux.HandleFunc("POST /api/iface/{name}/control", s.apiControl)
-	s.mux.HandleFunc("GET /api/iface/{name}/manifest.gene", s.apiManifestGene)
-	s.mux.HandleFunc("GET /api/iface/{name}/asyncapi.json", s.apiAsyncAPI)
+	s.mux.HandleFunc("GET /api/iface/{name}/manifest.gene", s.withManifest(s.apiManifestGene))
+	s.mux.HandleFunc("GET /api/iface/{name}/asyncapi.json", s.withManifest(s.apiAsyncAPI))
 	s.mux.HandleFunc("GET /api/iface/{name}/link", s.apiLink)
 	return s, nil
 }
@@ -236,19 +236,22 @@ func (s *Server) sysOp(op string) http.HandlerFunc {
 	}
 }
 
-// manifest fetches the served manifest of the request's interface.
-func (s *Server) manifest(ctx context.Context, r *http.Request) (gene.Value, error) {
-	return s.call(ctx, r, r.PathValue("name"), "manifest", gene.Void())
+// withManifest serves f with the served manifest of the request's
+// interface, or the failure to get it.
+func (s *Server) withManifest(f func(w http.ResponseWriter, r *http.Request, m gene.Value)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := s.timeout(r)
+		defer cancel()
+		m, err := s.call(ctx, r, r.PathValue("name"), "manifest", gene.Void())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f(w, r, m)
+	}
 }
 
-func (s *Server) apiView(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.timeout(r)
-	defer cancel()
-	m, err := s.manifest(ctx, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) apiView(w http.ResponseWriter, r *http.Request, m gene.Value) {
 	v, err := NewView(m)
 	if err != nil {
 		s.fail(w, r, &apiError{Status: http.StatusBadGateway, Message: err.Error()})
@@ -319,27 +322,13 @@ func (s *Server) apiControl(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) apiManifestGene(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.timeout(r)
-	defer cancel()
-	m, err := s.manifest(ctx, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) apiManifestGene(w http.ResponseWriter, r *http.Request, m gene.Value) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", r.PathValue("name")+".manifest.gene"))
 	_, _ = io.WriteString(w, Pretty(m)+"\n")
 }
 
-func (s *Server) apiAsyncAPI(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.timeout(r)
-	defer cancel()
-	m, err := s.manifest(ctx, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) apiAsyncAPI(w http.ResponseWriter, r *http.Request, m gene.Value) {
 	doc, err := host.AsyncAPI(m)
 	if err != nil {
 		s.fail(w, r, &apiError{Status: http.StatusBadGateway, Message: err.Error()})
