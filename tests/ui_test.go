@@ -266,3 +266,20 @@ func TestExplorer(t *testing.T) {
 	}, entries[1:])
 	assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{3}$`, p.text(`#try-log .entry.recv .ts`))
 }
+
+// TestExplorerExposure: --ui follows the HTTP listeners' exposure rule,
+// checked before anything starts: plain HTTP off loopback is a usage
+// error (exit 2) that says how to serve it, and a certificate needs its
+// key.
+func TestExplorerExposure(t *testing.T) {
+	dir := t.TempDir()
+	r := gh(t, nil, "", "serve", "--plugins", dir, "--data", dir, "--listen", "unix://"+filepath.Join(e2e.ShortDir(t), "g.sock"), "--ui", "0.0.0.0:0")
+	assert.Equal(t, 2, r.code, "stderr: %s", r.err)
+	assert.Contains(t, r.err, "--ui 0.0.0.0:0: refusing plain HTTP on a non-loopback address")
+	assert.Contains(t, r.err, "--http-cert and --http-key")
+	assert.Contains(t, r.err, "--insecure")
+	r = gh(t, nil, "", "serve", "--plugins", dir, "--data", dir, "--listen", "unix://"+filepath.Join(e2e.ShortDir(t), "g.sock"), "--ui", "127.0.0.1:0", "--http-cert", filepath.Join(dir, "c.pem"))
+	assert.Equal(t, 2, r.code, "stderr: %s", r.err)
+	assert.Contains(t, r.err, "--ui 127.0.0.1:0")
+	assert.Contains(t, r.err, "both a certificate file and a key file")
+}
