@@ -118,7 +118,7 @@
 // # Capabilities
 //
 // Sending on the plugin's own links and logging are always allowed. The
-// key-value store (namespace "plugin/NAME" of Options.Store) and timers
+// key-value store (Options.Store's PluginKV(NAME), with its watches) and timers
 // need ^grants {^kv true} and {^timers true}; without them the calls fail
 // with an error matching plugin.ErrNotGranted that names the plugin, the
 // config file and the grant to add.
