@@ -30,7 +30,7 @@ import (
 // Host.Send on the link the values arrived on; values are Gene text.
 //
 //   - echo: Receive sends each value back, in order, unchanged (meta
-//     included). Control op "ping" returns pong.
+//     included). Its control operations are its own; the suite calls none.
 //   - counter: counts the values this instance has seen; after each one it
 //     sends (count N).
 //   - kv: (set ^key K ^value V) stores V under the string K in the Store and

@@ -142,6 +142,26 @@ func instantiate(t *testing.T, name string, h plugin.Host) plugin.Instance {
 	return in
 }
 
+// TestEchoExample: the echo example sends values back unchanged and
+// answers its own control operation hello; ping is not its name (the host
+// answers ping itself and refuses a manifest declaring it).
+func TestEchoExample(t *testing.T) {
+	requireToolchain(t)
+	h := plugintest.New(t, plugin.Grants{})
+	in := instantiate(t, "echo", h)
+	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "echo", Direction: proto.DirSendRecv}))
+	batch := []gene.Value{gene.MustParse(`(msg ^id 1 "a")`), gene.MustParse(`[1 2.5 #B16#00ff]`)}
+	_, err := in.Receive(t.Context(), 1, batch)
+	require.NoError(t, err)
+	require.Equal(t, texts(batch), texts(h.Sent(1)))
+
+	v, err := in.Control(t.Context(), 0, "hello", gene.Nil())
+	require.NoError(t, err)
+	require.Equal(t, "hi", gene.Format(v))
+	_, err = in.Control(t.Context(), 0, "ping", gene.Nil())
+	require.ErrorContains(t, err, "unknown op ping")
+}
+
 // TestCounter drives the counter example's sends and control operations,
 // including the errors a guest sees from the host.
 func TestCounter(t *testing.T) {

@@ -1,6 +1,8 @@
 /*
  * echo: sends every value back on the link it came from, unchanged, and
- * answers the control operation ping with the symbol pong.
+ * answers the control operation hello with the symbol hi. Declare it in
+ * plugin.gene (^control {^hello {^result symbol}}): ping is the host's own,
+ * like the other standard operations, and genehost check refuses it.
  *
  *     clang --target=wasm32-wasi -mexec-model=reactor -O2 -I.. -o echo.wasm echo.c
  */
@@ -31,9 +33,9 @@ int32_t gh_on_control(uint64_t link, uint32_t len) {
 	gh_reader arg;
 	(void)link;
 	if (gh_read_control(gh_input(), len, &op, &n, &arg) < 0) return gh_fail("echo: malformed control input");
-	if (gh_eq(op, n, "ping")) {
-		static const uint8_t pong[] = {0x64, 'p', 'o', 'n', 'g'}; /* the symbol pong */
-		gh_result(pong, sizeof pong);
+	if (gh_eq(op, n, "hello")) {
+		static const uint8_t hi[] = {0x62, 'h', 'i'}; /* the symbol hi */
+		gh_result(hi, sizeof hi);
 		return GH_OK;
 	}
 	return gh_unknown_op(op, n);
