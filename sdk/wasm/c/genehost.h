@@ -719,7 +719,25 @@ GH_INLINE int gh_read_link_info(const void *p, uint32_t len, gh_link_info *li) {
 }
 
 /* gh_read_control decodes gh_on_control's input: the operation's name and
- * a reader positioned at its argument (nil when none). */
+ * a reader positioned at its argument (nil when none). An operation double
+ * (declared in plugin.gene's ^control) that answers twice its integer:
+ *
+ *     int32_t gh_on_control(uint64_t link, uint32_t len) {
+ *         const char *op;
+ *         uint32_t n;
+ *         gh_reader arg;
+ *         int64_t x;
+ *         uint8_t res[16];
+ *         gh_writer w;
+ *         (void)link;
+ *         gh_writer_init(&w, res, sizeof res);
+ *         if (gh_read_control(gh_input(), len, &op, &n, &arg) < 0) return gh_fail("malformed control input");
+ *         if (!gh_eq(op, n, "double")) return gh_unknown_op(op, n);
+ *         if (gh_read_int(&arg, &x) < 0) return gh_fail("double wants an integer");
+ *         gh_write_int(&w, 2 * x);
+ *         return gh_result_w(&w);
+ *     }
+ */
 GH_INLINE int gh_read_control(const void *p, uint32_t len, const char **op, uint32_t *oplen, gh_reader *arg) {
 	gh_reader r = gh_reader_of(p, len);
 	if (gh_read_symbol(&r, op, oplen) < 0) return -1;
