@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/genehost/genehost/host/plugindir"
 )
@@ -27,8 +30,10 @@ in it is a plugin).
 
 Each plugin that does not load is reported on standard output: the file,
 with line and column where known (syntax errors, Go build errors), and the
-reason. Exit 0 when every plugin loads; 1 when one does not, or when PATH
-holds no plugin at all.`, `
+reason. A Go plugin whose build is not in the cache is built first, with
+a line on standard error before the build (the first one takes a minute or
+so) and one with its time after. Exit 0 when every plugin loads; 1 when
+one does not, or when PATH holds no plugin at all.`, `
   genehost check ./plugins
   genehost check ./plugins/kv
   genehost new js hello --dir /tmp/p && genehost check /tmp/p/hello`)
@@ -64,8 +69,12 @@ holds no plugin at all.`, `
 			_ = rt.Close(context.Background())
 		}
 	}()
+	// Of the loader's log, check prints only the progress of Go builds
+	// the cache does not hold (the first takes a minute or so), on stderr.
+	progress := hclog.New(&hclog.LoggerOptions{Name: "genehost", Level: hclog.Info, Output: stderr, DisableTime: true,
+		Exclude: func(_ hclog.Level, msg string, _ ...any) bool { return !isBuildProgress(msg) }})
 	errs := plugindir.Check(ctx, pos[0], rts, plugindir.CheckCacheDir(filepath.Join(*cacheDir, "plugins")),
-		func(o *plugindir.Options) { o.Isolated = iso })
+		func(o *plugindir.Options) { o.Isolated, o.Logger = iso, progress })
 	for _, e := range errs {
 		fmt.Fprintln(stdout, e)
 	}
@@ -85,4 +94,12 @@ holds no plugin at all.`, `
 		fmt.Fprintf(stdout, "%s: every plugin loads\n", pos[0])
 	}
 	return exitOK
+}
+
+// isBuildProgress reports whether a loader log line is the progress of a
+// Go plugin build: plugindir logs "building Go plugin" before a build its
+// cache does not hold and "built Go plugin" with the time it took after.
+// check and dev print these lines.
+func isBuildProgress(line string) bool {
+	return strings.Contains(line, "building Go plugin") || strings.Contains(line, "built Go plugin")
 }

@@ -217,7 +217,7 @@ func (l *devLog) Write(p []byte) (int, error) {
 		switch {
 		case strings.Contains(line, "reload failed"), strings.Contains(line, "failed to load"):
 		case strings.Contains(line, "handler error"), strings.Contains(line, "plugin crashed"),
-			strings.Contains(line, "building Go plugin"), strings.Contains(line, "built Go plugin"),
+			isBuildProgress(line),
 			strings.Contains(line, "[WARN]"), strings.Contains(line, "[ERROR]"):
 			fmt.Fprintln(l.w, line)
 		}
