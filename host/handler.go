@@ -54,6 +54,9 @@ type Controller interface {
 type Link interface {
 	// ID is unique within the host process for its lifetime.
 	ID() uint64
+	// WireID is the link's id on its transport, the number the peer
+	// knows it by: texts sent to the peer name the link by it.
+	WireID() uint32
 	// Interface is the name of the interface the link was opened on.
 	Interface() string
 	// Direction is what the link carries, named from the server's side.

@@ -51,6 +51,7 @@ func newLink(ifc *iface, m *Manifest, h Handler, sl *session.Link) *link {
 }
 
 func (l *link) ID() uint64                 { return l.id }
+func (l *link) WireID() uint32             { return l.sl.ID() }
 func (l *link) Interface() string          { return l.m.Name }
 func (l *link) Direction() proto.Direction { return l.sl.Open().Direction }
 func (l *link) Peer() string               { return l.peer }

@@ -503,7 +503,12 @@ func TestSlowConsumerResetsOnlyItsLink(t *testing.T) {
 			good.send(t, gene.Int(0))
 			good.expect(t, "(count 1)")
 			for i := 0; i < 3; i++ {
-				l, err := e.conn.Open(ctxT(t), "echo", proto.DirSendRecv, client.LinkOptions{Window: proto.WindowConfig{InitialMsgs: 1, MaxMsgs: 1}})
+				// Each slow link is the first of its own connection: its wire
+				// id is 1, its host link number is not (good's came first).
+				c, err := client.Dial(ctxT(t), e.addr, client.Config{})
+				require.NoError(t, err)
+				t.Cleanup(func() { c.Close() })
+				l, err := c.Open(ctxT(t), "echo", proto.DirSendRecv, client.LinkOptions{Window: proto.WindowConfig{InitialMsgs: 1, MaxMsgs: 1}})
 				require.NoError(t, err)
 				slow := &link{Link: l, e: e}
 				t.Cleanup(func() { slow.Close(context.Background()) })
@@ -516,6 +521,7 @@ func TestSlowConsumerResetsOnlyItsLink(t *testing.T) {
 				pe := slow.recvErr(t)
 				require.Equal(t, proto.CodeSlowConsumer, pe.Code, pe.Error())
 				require.Contains(t, pe.Msg, "returned no credit")
+				require.Contains(t, pe.Msg, fmt.Sprintf("to send on link %d and", l.ID()), "the text names the link by its wire id")
 			}
 			good.send(t, gene.Int(0))
 			if model == `"per-link"` {

@@ -83,7 +83,7 @@
 // instance takes with it what it kept for every link it served, so each
 // other link it handled that is still open is reset too, with
 // PLUGIN_FAILED and a reason saying that the instance serving the link
-// crashed while serving link N (or a control operation); a PerLink crash
+// crashed while serving another link (or a control operation); a PerLink crash
 // touches only its own link. A pool instance found lost between callbacks
 // (its worker died) is replaced before it is handed a callback.
 //

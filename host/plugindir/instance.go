@@ -139,7 +139,7 @@ func (x *inst) Send(ctx context.Context, link plugin.LinkID, v gene.Value) error
 	err = l.Send(sctx, v)
 	if err != nil && ctx.Err() == nil && sctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 		perr := proto.Errorf(proto.CodeSlowConsumer, "plugin %q waited %s to send on link %d and the client returned no credit; the link is reset so the plugin can go on",
-			x.v.cfg.Name, budget.Round(time.Millisecond), link)
+			x.v.cfg.Name, budget.Round(time.Millisecond), l.WireID())
 		_ = l.Close(perr)
 		x.v.slowConsumers.Add(1)
 		return fmt.Errorf("%w: link %d: %v", plugin.ErrLinkClosed, link, perr)

@@ -163,11 +163,17 @@ func (v *version) health() (host.Health, string) {
 }
 
 // crash records a callback that left its instance unusable, logs it and
-// returns the error the link is reset with (PLUGIN_FAILED).
-func (v *version) crash(callback string, link plugin.LinkID, err error) error {
+// returns the error l is reset with (PLUGIN_FAILED), which names l by its
+// wire id: the peer reads it. l is nil for an interface-wide control
+// operation.
+func (v *version) crash(callback string, l host.Link, err error) error {
 	v.faults.crash(time.Now(), err)
-	v.log.Error("plugin crashed", "link", uint64(link), "callback", callback, "error", logtext.Err(err))
-	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, link, err)
+	if l == nil {
+		v.log.Error("plugin crashed", "callback", callback, "error", logtext.Err(err))
+		return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s: %v", v.cfg.Name, v.gen, callback, err)
+	}
+	v.log.Error("plugin crashed", "link", l.ID(), "callback", callback, "error", logtext.Err(err))
+	return proto.Errorf(proto.CodePluginFailed, "plugin %q (generation %d) %s link %d: %v", v.cfg.Name, v.gen, callback, l.WireID(), err)
 }
 
 // handlerFailed records a handler's own error on a link and returns the
@@ -202,7 +208,7 @@ func (v *version) resetHeld(ids []plugin.LinkID, serving string, cause error) {
 		v.log.Warn("link reset: its instance crashed", "link", uint64(id), "crashed-serving", serving)
 		_ = ls.l.Close(proto.Errorf(proto.CodePluginFailed,
 			"plugin %q (generation %d) link %d: the instance serving the link crashed while serving %s, and what it kept for this link is lost: %v",
-			v.cfg.Name, v.gen, id, serving, cause))
+			v.cfg.Name, v.gen, ls.l.WireID(), serving, cause))
 	}
 }
 
@@ -225,11 +231,15 @@ func (v *version) goneDuring(callback string, link plugin.LinkID, err error) {
 	v.log.Debug("the link went away during a callback", "link", uint64(link), "callback", callback, "error", err)
 }
 
+// servingLink says what a pool instance served when it crashed, in the
+// texts of the other links it held. That link may be another client's,
+// which has no id on their transports, so it is not numbered (the crash's
+// own log line names it).
 func servingLink(link plugin.LinkID) string {
 	if link == 0 {
 		return "an interface-wide control operation"
 	}
-	return fmt.Sprintf("link %d", link)
+	return "another link"
 }
 
 // failed logs and announces that CrashLimit instantiations of the version
@@ -280,7 +290,7 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 				v.goneDuring("instantiate", id, err)
 				return nil
 			}
-			return v.crash("instantiate", id, err)
+			return v.crash("instantiate", l, err)
 		}
 		ls.inst.Store(x)
 	} else {
@@ -317,7 +327,7 @@ func (v *version) Open(ctx context.Context, l host.Link) error {
 			return nil
 		}
 		if broken(err) {
-			return v.crash("Open", id, err)
+			return v.crash("Open", l, err)
 		}
 		return v.handlerFailed("open()", id, err)
 	}
@@ -369,10 +379,10 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 	case v.pool != nil:
 		var err error
 		if x, err = v.pool.get(ctx); err != nil {
-			return proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance for link %d: %v", v.cfg.Name, id, err)
+			return proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance for link %d: %v", v.cfg.Name, l.WireID(), err)
 		}
 	case ls == nil || ls.inst.Load() == nil:
-		return proto.Errorf(proto.CodePluginFailed, "plugin %q link %d: the link's instance is gone", v.cfg.Name, id)
+		return proto.Errorf(proto.CodePluginFailed, "plugin %q link %d: the link's instance is gone", v.cfg.Name, l.WireID())
 	default:
 		x = ls.inst.Load()
 	}
@@ -405,7 +415,7 @@ func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value)
 	}
 	switch {
 	case broken(err):
-		return v.crash("Receive", id, err)
+		return v.crash("Receive", l, err)
 	case err != nil:
 		return v.handlerFailed("values()", id, err)
 	}
@@ -461,7 +471,7 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 			target = ls.v
 			if target.pool == nil {
 				if x = ls.inst.Load(); x == nil {
-					return gene.Value{}, proto.Errorf(proto.CodePluginFailed, "plugin %q link %d: the link's instance is gone", v.cfg.Name, id)
+					return gene.Value{}, proto.Errorf(proto.CodePluginFailed, "plugin %q link %d: the link's instance is gone", v.cfg.Name, l.WireID())
 				}
 			}
 		}
@@ -489,18 +499,14 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 			return gene.Value{}, proto.Errorf(proto.CodeUnavailable, "plugin %q: no instance: %v", v.cfg.Name, err)
 		}
 		err = run(x)
-		what := "a control operation"
-		if id != 0 {
-			what += fmt.Sprintf(" on link %d", id)
-		}
-		target.pool.put(x, what, 0, crashed(err))
+		target.pool.put(x, "a control operation", 0, crashed(err))
 	case x != nil:
 		err = run(x)
 		if broken(err) {
 			// The link's own instance crashed: the link goes with it.
 			if ls := v.e.linkState(id); ls != nil && ls.inst.CompareAndSwap(x, nil) {
 				x.close()
-				cerr := target.crash("Control", id, err)
+				cerr := target.crash("Control", l, err)
 				_ = ls.l.Close(cerr)
 				return gene.Value{}, cerr
 			}
@@ -510,7 +516,7 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 			if ctx.Err() != nil {
 				return gene.Value{}, err
 			}
-			return gene.Value{}, target.crash("instantiate", 0, err)
+			return gene.Value{}, target.crash("instantiate", nil, err)
 		}
 		err = run(x)
 		if broken(err) {
@@ -518,7 +524,7 @@ func (v *version) Control(ctx context.Context, l host.Link, op string, arg gene.
 		}
 	}
 	if broken(err) {
-		return gene.Value{}, target.crash("Control", id, err)
+		return gene.Value{}, target.crash("Control", l, err)
 	}
 	return res, err
 }
