@@ -20,12 +20,12 @@ func TestServeAccessControl(t *testing.T) {
 	d := serve(t, serveOpts{args: []string{"--socket-mode", "0660", "--token", "echo=@" + tokenFile,
 		"--allow-uid", "4242", "--allow-uid", "0", "--allow-uid", itoa(os.Getuid())}})
 
-	st, err := os.Stat(strings.TrimPrefix(d.unix, "unix://"))
+	st, err := os.Stat(strings.TrimPrefix(d.Unix, "unix://"))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o660), st.Mode().Perm(), "--socket-mode")
 
 	// The token: refused without it or with a wrong one, over both sockets.
-	for _, addr := range []string{d.unix, d.tcp} {
+	for _, addr := range []string{d.Unix, d.TCP} {
 		r := gh(t, d, "", "call", addr, "echo", `(hello)`)
 		assert.Equal(t, 1, r.code, "%s", r.err)
 		assert.Contains(t, r.err, "UNAUTHORIZED")
@@ -36,7 +36,7 @@ func TestServeAccessControl(t *testing.T) {
 		assert.Equal(t, "(hello)\n", out)
 	}
 	// Other interfaces need no token.
-	assert.Equal(t, "(ok ^key \"a\")\n", ok(t, d, "", "call", d.unix, "kv", `(set ^key "a" ^value 1)`))
+	assert.Equal(t, "(ok ^key \"a\")\n", ok(t, d, "", "call", d.Unix, "kv", `(set ^key "a" ^value 1)`))
 	// Bad flag values are usage errors.
 	r := gh(t, nil, "", "serve", "--socket-mode", "rw", "--plugins", t.TempDir())
 	assert.Equal(t, 2, r.code, "%s", r.err)
@@ -49,10 +49,10 @@ func TestServeAccessControl(t *testing.T) {
 // not affected by it.
 func TestServeAllowListRefusesOtherPeers(t *testing.T) {
 	d := serve(t, serveOpts{args: []string{"--allow-uid", "4242"}})
-	r := gh(t, d, "", "call", "--timeout", "5s", d.unix, "echo", `(hello)`)
+	r := gh(t, d, "", "call", "--timeout", "5s", d.Unix, "echo", `(hello)`)
 	assert.NotEqual(t, 0, r.code, "refused: %s", r.err)
-	assert.True(t, d.waitLog("uid=0", 5*time.Second) || d.waitLog("uid="+itoa(os.Getuid()), time.Second), "the refusal names the peer:\n%s", d.log.String())
-	assert.Equal(t, "(hello)\n", ok(t, d, "", "call", d.tcp, "echo", `(hello)`))
+	assert.True(t, d.WaitLog("uid=0", 5*time.Second) || d.WaitLog("uid="+itoa(os.Getuid()), time.Second), "the refusal names the peer:\n%s", d.Log.String())
+	assert.Equal(t, "(hello)\n", ok(t, d, "", "call", d.TCP, "echo", `(hello)`))
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

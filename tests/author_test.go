@@ -63,13 +63,13 @@ func author(t testing.TB, args ...string) result {
 // HANDLER_ERROR naming the .ts line.
 func TestNewTypeScriptServes(t *testing.T) {
 	d := serve(t, serveOpts{plugins: t.TempDir()}) // no Go plugin to build
-	ok(t, d, "", "new", "ts", "hello-ts", "--dir", d.plugins)
+	ok(t, d, "", "new", "ts", "hello-ts", "--dir", d.Plugins)
 	require.Eventually(t, func() bool {
 		return strings.Contains(gh(t, d, "", "ls", "-").out, "\nhello-ts ")
-	}, 60*time.Second, 100*time.Millisecond, "the TypeScript plugin is served:\n%s", d.log.String())
+	}, 60*time.Second, 100*time.Millisecond, "the TypeScript plugin is served:\n%s", d.Log.String())
 	assert.Equal(t, "(hi ^n 1)\n", ok(t, d, "", "call", "-", "hello-ts", "(hi ^n 1)"))
 
-	ts := filepath.Join(d.plugins, "hello-ts", "handler.ts")
+	ts := filepath.Join(d.Plugins, "hello-ts", "handler.ts")
 	src, err := os.ReadFile(ts)
 	require.NoError(t, err)
 	edit := strings.Replace(string(src), "await link.sendAsync(v);", "if (v === \"boom\") throw new Error(\"no boom\");\n      await link.sendAsync(v);", 1)

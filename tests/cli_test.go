@@ -82,8 +82,8 @@ func TestClientCommands(t *testing.T) {
 		for _, name := range []string{"echo", "kv", "queue", "web", "feed"} {
 			assert.Regexp(t, `(?m)^`+name+`\s+\S+\s+(send|recv|send\+recv)\s+serving`, out)
 		}
-		assert.Contains(t, out, "listening on "+d.unix)
-		assert.Contains(t, out, "listening on "+d.tcp)
+		assert.Contains(t, out, "listening on "+d.Unix)
+		assert.Contains(t, out, "listening on "+d.TCP)
 
 		var j struct {
 			Interfaces []struct{ Name, Version, Direction, Health string }
@@ -96,8 +96,8 @@ func TestClientCommands(t *testing.T) {
 			assert.Equal(t, "serving", i.Health, i.Name)
 		}
 		assert.Subset(t, names, []string{"echo", "kv", "queue", "web", "feed"})
-		assert.ElementsMatch(t, []string{d.unix, d.tcp}, j.Addresses)
-		g, err := gene.Parse([]byte(ok(t, d, "", "ls", d.tcp, "--format", "gene")))
+		assert.ElementsMatch(t, []string{d.Unix, d.TCP}, j.Addresses)
+		g, err := gene.Parse([]byte(ok(t, d, "", "ls", d.TCP, "--format", "gene")))
 		require.NoError(t, err)
 		addrs, _ := g.Get("addresses")
 		assert.Len(t, addrs.List(), 2)
@@ -106,11 +106,11 @@ func TestClientCommands(t *testing.T) {
 		assert.Contains(t, r.err, `--format "yaml": want text, json or gene`)
 		r = ghEnv(t, d, []string{"GENEHOST_ADDR=-"}, "", "ls")
 		require.Equal(t, 0, r.code, r.err)
-		assert.Contains(t, r.out, "listening on "+d.unix)
+		assert.Contains(t, r.out, "listening on "+d.Unix)
 	})
 
 	t.Run("call", func(t *testing.T) {
-		for _, addr := range []string{"-", d.unix, d.tcp} {
+		for _, addr := range []string{"-", d.Unix, d.TCP} {
 			out := ok(t, d, "", "call", addr, "echo", `(hello ^to "world" [1 2.5 "x"])`)
 			assert.Equal(t, "(hello ^to \"world\" [1 2.5 \"x\"])\n", out)
 		}
@@ -134,7 +134,7 @@ func TestClientCommands(t *testing.T) {
 		r = gh(t, d, "", "call", "127.0.0.1:1", "echo", "1")
 		assert.Equal(t, 4, r.code, "host:port is TCP: %s", r.err)
 		assert.Contains(t, r.err, "cannot connect to tcp://127.0.0.1:1: connection refused (is 'genehost serve' running?")
-		assert.Equal(t, "1\n", ok(t, d, "", "call", strings.TrimPrefix(d.tcp, "tcp://"), "echo", "1"))
+		assert.Equal(t, "1\n", ok(t, d, "", "call", strings.TrimPrefix(d.TCP, "tcp://"), "echo", "1"))
 		r = gh(t, d, "", "call", "http://127.0.0.1:8080", "echo", "1")
 		assert.Equal(t, 2, r.code)
 		assert.Contains(t, r.err, `address "http://127.0.0.1:8080" is an HTTP address: the HTTP gateway ('serve --http') serves it, for curl and browsers; the genehost protocol is at tcp://HOST:PORT`)
@@ -156,9 +156,9 @@ func TestClientCommands(t *testing.T) {
 		r = gh(t, d, "", "call", "echo", "1")
 		assert.Equal(t, 2, r.code)
 		assert.Contains(t, r.err, `no ADDR: "echo" is not an address; give one first (- for the default socket of 'genehost serve', tcp://HOST:PORT, a socket path) or set GENEHOST_ADDR`)
-		r = ghEnv(t, d, []string{"GENEHOST_ADDR=" + d.tcp}, "", "call", "echo", "1")
+		r = ghEnv(t, d, []string{"GENEHOST_ADDR=" + d.TCP}, "", "call", "echo", "1")
 		assert.Equal(t, result{out: "1\n"}, r)
-		r = ghEnv(t, d, []string{"GENEHOST_ADDR=" + d.tcp}, "", "call", "-", "echo", "2")
+		r = ghEnv(t, d, []string{"GENEHOST_ADDR=" + d.TCP}, "", "call", "-", "echo", "2")
 		assert.Equal(t, result{out: "2\n"}, r, "an ADDR given wins")
 
 		// --json: JSON in, the JSON view out; plain values stay plain.
@@ -188,7 +188,7 @@ func TestClientCommands(t *testing.T) {
 	})
 
 	t.Run("kv", func(t *testing.T) {
-		assert.Equal(t, "(ok ^key \"cli/a\")\n", ok(t, d, "", "call", d.tcp, "kv", `(set ^key "cli/a" ^value {^n 1})`))
+		assert.Equal(t, "(ok ^key \"cli/a\")\n", ok(t, d, "", "call", d.TCP, "kv", `(set ^key "cli/a" ^value {^n 1})`))
 		assert.Equal(t, "(value ^key \"cli/a\" ^value {^n 1})\n", ok(t, d, "", "call", "-", "kv", `(get ^key "cli/a")`))
 		assert.Equal(t, "(not-found ^key \"cli/zz\")\n", ok(t, d, "", "call", "-", "kv", `(get ^key "cli/zz")`))
 	})
@@ -281,10 +281,10 @@ func TestClientCommands(t *testing.T) {
 		hash, _ := m.Get("hash")
 		assert.True(t, strings.HasPrefix(hash.Str(), "sha256:"))
 		addrs, _ := m.Get("addresses")
-		assert.Contains(t, gene.Format(addrs), d.unix)
+		assert.Contains(t, gene.Format(addrs), d.Unix)
 
 		var j map[string]any
-		require.NoError(t, json.Unmarshal([]byte(ok(t, d, "", "manifest", d.tcp, "kv", "--format", "json")), &j))
+		require.NoError(t, json.Unmarshal([]byte(ok(t, d, "", "manifest", d.TCP, "kv", "--format", "json")), &j))
 		assert.Equal(t, "kv", j["name"])
 
 		var a map[string]any
@@ -340,10 +340,10 @@ func TestClientCommands(t *testing.T) {
 
 // shellOK runs a command line as written (as in a --help example) with
 // sh, genehost on PATH and d's default socket, and requires exit 0.
-func shellOK(t *testing.T, d *daemon, line string) string {
+func shellOK(t *testing.T, d *e2e.Daemon, line string) string {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", line)
-	cmd.Env = env(d.runtime)
+	cmd.Env = env(d.Runtime)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	require.NoError(t, cmd.Run(), "%s\nstdout: %s\nstderr: %s", line, out.String(), errb.String())
@@ -396,35 +396,35 @@ func TestCLIMutualTLS(t *testing.T) {
 	d := serve(t, serveOpts{plugins: echoAndFeed(t), args: []string{
 		"--listen", "tls://127.0.0.1:0", "--cert", hostCert, "--key", hostKey, "--client-ca", ca.certFile,
 	}})
-	require.NotEmpty(t, d.tls)
+	require.NotEmpty(t, d.TLS)
 	creds := []string{"--ca", ca.certFile, "--cert", clientCert, "--key", clientKey, "--server-name", "genehost.test"}
 	with := func(args ...string) []string { return append(args, creds...) }
 
-	assert.Equal(t, "(hi)\n", ok(t, d, "", with("call", d.tls, "echo", "(hi)")...))
-	assert.Equal(t, "(hi)\n", ok(t, d, "(hi)\n", with("send", d.tls, "echo")...))
-	assert.Equal(t, "(tick ^n 1)\n", ok(t, d, "", with("recv", d.tls, "feed", "--count", "1")...))
-	assert.Equal(t, "(hi)\n", ok(t, d, "(hi)\n", with("connect", d.tls, "echo")...))
-	assert.Contains(t, ok(t, d, "", with("ctl", d.tls, "echo", "ping")...), "pong from echo")
-	assert.Contains(t, ok(t, d, "", with("ls", d.tls)...), "listening on "+d.tls)
-	assert.Contains(t, ok(t, d, "", with("manifest", d.tls, "echo")...), `^name "echo"`)
-	assert.Contains(t, ok(t, d, "", with("bench", d.tls, "echo", "--count", "10")...), "10 round trips")
-	r := ghEnv(t, d, []string{"GENEHOST_ADDR=" + d.tls}, "", with("watch", "--timeout", "300ms")...)
+	assert.Equal(t, "(hi)\n", ok(t, d, "", with("call", d.TLS, "echo", "(hi)")...))
+	assert.Equal(t, "(hi)\n", ok(t, d, "(hi)\n", with("send", d.TLS, "echo")...))
+	assert.Equal(t, "(tick ^n 1)\n", ok(t, d, "", with("recv", d.TLS, "feed", "--count", "1")...))
+	assert.Equal(t, "(hi)\n", ok(t, d, "(hi)\n", with("connect", d.TLS, "echo")...))
+	assert.Contains(t, ok(t, d, "", with("ctl", d.TLS, "echo", "ping")...), "pong from echo")
+	assert.Contains(t, ok(t, d, "", with("ls", d.TLS)...), "listening on "+d.TLS)
+	assert.Contains(t, ok(t, d, "", with("manifest", d.TLS, "echo")...), `^name "echo"`)
+	assert.Contains(t, ok(t, d, "", with("bench", d.TLS, "echo", "--count", "10")...), "10 round trips")
+	r := ghEnv(t, d, []string{"GENEHOST_ADDR=" + d.TLS}, "", with("watch", "--timeout", "300ms")...)
 	assert.Equal(t, 3, r.code, "watch connected and timed out: %s", r.err)
-	assert.Contains(t, r.err, "watching $sys on "+d.tls)
+	assert.Contains(t, r.err, "watching $sys on "+d.TLS)
 
-	r = gh(t, d, "", "call", d.tls, "echo", "1", "--ca", ca.certFile, "--server-name", "genehost.test")
+	r = gh(t, d, "", "call", d.TLS, "echo", "1", "--ca", ca.certFile, "--server-name", "genehost.test")
 	assert.Equal(t, 4, r.code, "no client certificate: %s", r.err)
-	assert.Contains(t, r.err, "cannot connect to "+d.tls)
-	r = gh(t, d, "", "call", d.tls, "echo", "1", "--server-name", "genehost.test")
+	assert.Contains(t, r.err, "cannot connect to "+d.TLS)
+	r = gh(t, d, "", "call", d.TLS, "echo", "1", "--server-name", "genehost.test")
 	assert.Equal(t, 4, r.code, "the host's CA not trusted: %s", r.err)
 	assert.Contains(t, r.err, "certificate signed by unknown authority (--ca FILE trusts the CA that signed the host's certificate)")
-	r = gh(t, d, "", with("call", d.tls, "echo", "1")[:10]...) // without --server-name: 127.0.0.1 is not in the certificate
+	r = gh(t, d, "", with("call", d.TLS, "echo", "1")[:10]...) // without --server-name: 127.0.0.1 is not in the certificate
 	assert.Equal(t, 4, r.code, r.err)
 	assert.Contains(t, r.err, "(--server-name NAME checks the certificate for another name)")
-	r = gh(t, d, "", "call", d.tcp, "echo", "1", "--ca", ca.certFile)
+	r = gh(t, d, "", "call", d.TCP, "echo", "1", "--ca", ca.certFile)
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.err, "--ca, --cert, --key and --server-name apply to tls:// addresses, not "+d.tcp)
-	r = gh(t, d, "", "call", d.tls, "echo", "1", "--cert", clientCert)
+	assert.Contains(t, r.err, "--ca, --cert, --key and --server-name apply to tls:// addresses, not "+d.TCP)
+	r = gh(t, d, "", "call", d.TLS, "echo", "1", "--cert", clientCert)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.err, "--cert and --key go together")
 }
@@ -502,11 +502,11 @@ func TestServeKeepsDefaultSocket(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(slow, "handler.js"), []byte("for (;;) {}\n"), 0o644))
 
 	d := serve(t, serveOpts{plugins: plugins, noListen: true, args: []string{"--listen", "tcp://127.0.0.1:0"}})
-	assert.Equal(t, "unix://"+filepath.Join(d.runtime, "genehost", "genehost.sock"), d.unix, "the default socket is kept")
+	assert.Equal(t, "unix://"+filepath.Join(d.Runtime, "genehost", "genehost.sock"), d.Unix, "the default socket is kept")
 	assert.Equal(t, "1\n", ok(t, d, "", "call", "-", "echo", "1"))
-	assert.Equal(t, "1\n", ok(t, d, "", "call", d.tcp, "echo", "1"))
-	assert.True(t, d.waitLog("genehost: serving; try: genehost call - echo '(hello ^to \"world\")'   (genehost ls - lists the interfaces; Ctrl-C stops)\n", 10*time.Second), d.log.String())
-	log := d.log.String()
+	assert.Equal(t, "1\n", ok(t, d, "", "call", d.TCP, "echo", "1"))
+	assert.True(t, d.WaitLog("genehost: serving; try: genehost call - echo '(hello ^to \"world\")'   (genehost ls - lists the interfaces; Ctrl-C stops)\n", 10*time.Second), d.Log.String())
+	log := d.Log.String()
 	assert.Contains(t, log, "loading plugins: dir="+plugins)
 	assert.Regexp(t, `still loading plugins \(a Go plugin is compiled to WebAssembly on its first start, about a minute, then cached\): elapsed=\d+s loaded="?[a-z ]*"? waiting=slow`, log)
 
@@ -515,7 +515,7 @@ func TestServeKeepsDefaultSocket(t *testing.T) {
 	echoOnly := t.TempDir()
 	e2e.CopyTree(t, filepath.Join(repoRoot, "plugins", "echo"), filepath.Join(echoOnly, "echo"), nil)
 	second := exec.Command(binary, "serve", "--plugins", echoOnly, "--data", t.TempDir(), "--cache", cacheDir, "--listen", "tcp://127.0.0.1:0")
-	second.Env = env(d.runtime)
+	second.Env = env(d.Runtime)
 	var secondLog e2e.SyncBuffer
 	second.Stderr = &secondLog
 	stdout, err := second.StdoutPipe()

@@ -43,11 +43,11 @@ type background struct {
 
 // startCmd runs genehost with args in the background with d's environment;
 // the command is killed at cleanup if still running.
-func startCmd(t *testing.T, d *daemon, args ...string) *background {
+func startCmd(t *testing.T, d *e2e.Daemon, args ...string) *background {
 	t.Helper()
 	b := &background{stdout: &e2e.SyncBuffer{}, stderr: &e2e.SyncBuffer{}, exited: make(chan struct{})}
 	b.cmd = exec.Command(binary, args...)
-	b.cmd.Env = env(d.runtime)
+	b.cmd.Env = env(d.Runtime)
 	b.cmd.Stdout, b.cmd.Stderr = b.stdout, b.stderr
 	require.NoError(t, b.cmd.Start())
 	e2e.Reap(t, b.cmd, b.exited, &b.err)
@@ -103,8 +103,8 @@ func TestBrokenPluginFailedThenFixed(t *testing.T) {
 	assert.Regexp(t, `(?m)^echo\s+\S+\s+send\+recv\s+serving\s`, out)
 	assert.Contains(t, out, "\nbroken: failed: ")
 	assert.Contains(t, out, where)
-	assert.NotContains(t, d.log.String(), filepath.Join("broken", "plugins", "broken"), "the folder is not doubled in the log")
-	assert.Contains(t, d.log.String(), where)
+	assert.NotContains(t, d.Log.String(), filepath.Join("broken", "plugins", "broken"), "the folder is not doubled in the log")
+	assert.Contains(t, d.Log.String(), where)
 
 	r := gh(t, d, "", "call", "-", "broken", "1")
 	assert.Equal(t, 1, r.code)
@@ -162,7 +162,7 @@ func TestWatchEndsWhenTheHostStops(t *testing.T) {
 	w := startCmd(t, d, "watch", "-", "$sys", "echo")
 	require.Eventually(t, func() bool { return strings.Contains(w.stderr.String(), "watching $sys echo on ") }, 30*time.Second, 10*time.Millisecond, w.stderr.String())
 	begin := time.Now()
-	d.stop()
+	d.Stop()
 	assert.Less(t, time.Since(begin), 5*time.Second, "the watching client does not hold the drain up")
 	assert.Equal(t, 1, w.wait(t))
 	assert.Contains(t, w.stdout.String(), `(event ^type "draining" ^interface "echo")`)

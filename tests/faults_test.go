@@ -67,11 +67,11 @@ func peakRSS(t *testing.T, pid int) int64 {
 }
 
 // dial connects to the daemon's Unix socket.
-func dial(t *testing.T, d *daemon) *client.Conn {
+func dial(t *testing.T, d *e2e.Daemon) *client.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, d.unix, client.Config{})
+	c, err := client.Dial(ctx, d.Unix, client.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -155,11 +155,11 @@ func TestHostileIdiomsFailTheirCallOnly(t *testing.T) {
 	close(stop)
 	require.Greater(t, <-trips, 0, "the bystander made no round trip")
 	select {
-	case <-d.exited:
+	case <-d.Exited:
 		t.Fatalf("genehost serve exited: %v", d.ExitErr)
 	default:
 	}
-	rss := peakRSS(t, d.cmd.Process.Pid)
+	rss := peakRSS(t, d.Cmd.Process.Pid)
 	t.Logf("host peak RSS %d MiB", rss>>20)
 	require.Less(t, rss, int64(1<<30), "the host's peak RSS")
 }
@@ -209,7 +209,7 @@ func TestThrowingRequestsKeepTheInstance(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					wc, err := client.Dial(ctx, d.unix, client.Config{})
+					wc, err := client.Dial(ctx, d.Unix, client.Config{})
 					if err != nil {
 						errs <- err
 						return
@@ -245,9 +245,9 @@ func TestThrowingRequestsKeepTheInstance(t *testing.T) {
 			v, err = good.Recv(ctx)
 			require.NoError(t, err, "the client that did not throw")
 			require.Equal(t, "(count 2)", gene.Format(v), "the instance kept its state")
-			health := ok(t, d, "", "ctl", d.unix, "counter", "health")
+			health := ok(t, d, "", "ctl", d.Unix, "counter", "health")
 			require.Contains(t, health, `"serving"`)
-			stats := ok(t, d, "", "ctl", d.unix, "counter", "stats")
+			stats := ok(t, d, "", "ctl", d.Unix, "counter", "stats")
 			require.Contains(t, stats, "^crashes 0")
 			require.Contains(t, stats, "^handler-errors 1000")
 		})
@@ -289,7 +289,7 @@ func TestClientsThatNeverReadCostOnlyTheirLinks(t *testing.T) {
 			}
 			// Not reading: wait until the host gave up on all six.
 			require.Eventually(t, func() bool {
-				return strings.Contains(ok(t, d, "", "ctl", d.unix, "echo", "stats"), "^slow-consumer-resets 6")
+				return strings.Contains(ok(t, d, "", "ctl", d.Unix, "echo", "stats"), "^slow-consumer-resets 6")
 			}, 10*time.Second, 100*time.Millisecond)
 			for i, l := range slow {
 				var err error
@@ -302,9 +302,9 @@ func TestClientsThatNeverReadCostOnlyTheirLinks(t *testing.T) {
 			}
 			close(stop)
 			require.Greater(t, <-trips, 0)
-			health := ok(t, d, "", "ctl", d.unix, "echo", "health")
+			health := ok(t, d, "", "ctl", d.Unix, "echo", "health")
 			require.Contains(t, health, `"serving"`)
-			require.Contains(t, ok(t, d, "", "ctl", d.unix, "echo", "stats"), "^crashes 0")
+			require.Contains(t, ok(t, d, "", "ctl", d.Unix, "echo", "stats"), "^crashes 0")
 		})
 	}
 }

@@ -44,7 +44,7 @@ func TestServeHTTPRefusesPlainHTTPOffLoopback(t *testing.T) {
 	assert.Contains(t, r.err, "apply to --http gateways")
 
 	d := serve(t, serveOpts{http: true, httpAt: "0.0.0.0:0", args: []string{"--insecure"}})
-	u, err := url.Parse(d.http)
+	u, err := url.Parse(d.HTTP)
 	require.NoError(t, err)
 	require.Equal(t, "http", u.Scheme)
 	assert.Equal(t, "[]\n", httpGet(t, http.DefaultClient, "http://127.0.0.1:"+u.Port()+"/api/notes"))
@@ -56,9 +56,9 @@ func TestServeHTTPRefusesPlainHTTPOffLoopback(t *testing.T) {
 func TestServeHTTPOverTLS(t *testing.T) {
 	cert, key, pool := selfSigned(t)
 	d := serve(t, serveOpts{http: true, httpAt: "0.0.0.0:0", args: []string{"--http-cert", cert, "--http-key", key}})
-	u, err := url.Parse(d.http)
+	u, err := url.Parse(d.HTTP)
 	require.NoError(t, err)
-	require.Equal(t, "https", u.Scheme, d.http)
+	require.Equal(t, "https", u.Scheme, d.HTTP)
 	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	defer c.CloseIdleConnections()
 	base := "https://127.0.0.1:" + u.Port()
@@ -88,7 +88,7 @@ func TestTokensFromFileAndEnvironment(t *testing.T) {
 	t.Setenv("GENEHOST_TEST_KV_TOKEN", "kv-secret")
 	d := serve(t, serveOpts{args: []string{"--token", "echo=@" + echoFile, "--token", "kv=env:GENEHOST_TEST_KV_TOKEN", "--token", "queue=queue-secret"}})
 
-	log := d.log.String()
+	log := d.Log.String()
 	assert.Contains(t, log, "the --token secret of queue is given literally on the command line")
 	assert.Contains(t, log, "queue=@FILE or queue=env:NAME")
 	assert.NotContains(t, log, "secret of echo")
@@ -102,7 +102,7 @@ func TestTokensFromFileAndEnvironment(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.err)
 	assert.Equal(t, "(hi)\n", r.out)
 	assert.Empty(t, r.err)
-	r = gh(t, d, "", "call", d.tcp, "kv", `(set ^key "a" ^value 1)`, "--token", "env:GENEHOST_TEST_KV_TOKEN")
+	r = gh(t, d, "", "call", d.TCP, "kv", `(set ^key "a" ^value 1)`, "--token", "env:GENEHOST_TEST_KV_TOKEN")
 	assert.Equal(t, 0, r.code, r.err)
 	assert.Empty(t, r.err)
 	// A literal one works and warns; none, or another interface's, is refused.
@@ -132,7 +132,7 @@ func TestTokensFromFileAndEnvironment(t *testing.T) {
 	}
 	assert.Equal(t, []string{"web"}, names(ok(t, d, "", "ls", "-")))
 	assert.Equal(t, []string{"echo", "web"}, names(ok(t, d, "", "ls", "-", "--token", "@"+echoFile)))
-	assert.Equal(t, []string{"kv", "web"}, names(ok(t, d, "", "ls", d.tcp, "--token", "env:GENEHOST_TEST_KV_TOKEN")))
+	assert.Equal(t, []string{"kv", "web"}, names(ok(t, d, "", "ls", d.TCP, "--token", "env:GENEHOST_TEST_KV_TOKEN")))
 	out := ok(t, d, "", "ctl", "-", "$sys", "interfaces", "--token", "@"+echoFile)
 	assert.Contains(t, out, `^name "echo"`)
 	assert.NotContains(t, out, `^name "kv"`)

@@ -59,7 +59,7 @@ func TestKVIncrAcrossReloads(t *testing.T) {
 	counterPlugin(t, filepath.Join(plugins, "counter"), 1)
 	d := serve(t, serveOpts{plugins: plugins})
 	require.Eventually(t, func() bool { return strings.Contains(gh(t, d, "", "ls", "-").out, "\ncounter ") },
-		60*time.Second, 100*time.Millisecond, "counter is served:\n%s", d.log.String())
+		60*time.Second, 100*time.Millisecond, "counter is served:\n%s", d.Log.String())
 
 	ctx := ctxT(t, 3*time.Minute)
 	var (
@@ -73,7 +73,7 @@ func TestKVIncrAcrossReloads(t *testing.T) {
 	for c := range clients {
 		go func() {
 			errc <- func() error {
-				conn, err := client.Dial(ctx, d.unix, client.Config{})
+				conn, err := client.Dial(ctx, d.Unix, client.Config{})
 				if err != nil {
 					return err
 				}
@@ -141,7 +141,7 @@ func TestKVIncrAcrossReloads(t *testing.T) {
 		t.Helper()
 		want := fmt.Sprintf("^generation %d", g)
 		require.Eventually(t, func() bool { return strings.Contains(gh(t, d, "", "ctl", "-", "counter", "stats").out, want) },
-			60*time.Second, 50*time.Millisecond, "the rewritten plugin is served (%s):\n%s", want, d.log.String())
+			60*time.Second, 50*time.Millisecond, "the rewritten plugin is served (%s):\n%s", want, d.Log.String())
 	}
 	waitProgress(100)
 	counterPlugin(t, filepath.Join(plugins, "counter"), 2)

@@ -184,13 +184,13 @@ func TestGlobalLimitsShedLoadAndRecover(t *testing.T) {
 		"--max-conns", fmt.Sprint(maxConns), "--max-links", fmt.Sprint(maxLinks),
 		"--memory-budget", "256MiB", "--memory-soft-limit", "56MiB",
 	}})
-	pid := d.cmd.Process.Pid
+	pid := d.Cmd.Process.Pid
 
 	// The clients already there: two connections, two echo links each.
 	p := &prober{}
 	var conns []*client.Conn
 	for range 2 {
-		c, err := client.Dial(context.Background(), d.unix, client.Config{})
+		c, err := client.Dial(context.Background(), d.Unix, client.Config{})
 		require.NoError(t, err)
 		t.Cleanup(func() { c.Close() })
 		conns = append(conns, c)
@@ -228,7 +228,7 @@ func TestGlobalLimitsShedLoadAndRecover(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { ready <- struct{}{} }() // also when it failed early
-			cmd := exec.Command(lg, "--addr", d.unix, "--link-conns", "3", "--links", "100",
+			cmd := exec.Command(lg, "--addr", d.Unix, "--link-conns", "3", "--links", "100",
 				"--conns", fmt.Sprint(maxConns/procs+10), "--pause", "3", "--reopen", "5", "--hold", hold.String())
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
@@ -298,7 +298,7 @@ func TestGlobalLimitsShedLoadAndRecover(t *testing.T) {
 	require.LessOrEqual(t, statN(duringStats, "conns", "open"), int64(maxConns))
 	require.LessOrEqual(t, statN(duringStats, "links", "open"), int64(maxLinks+16))
 	require.LessOrEqual(t, statN(duringStats, "windows", "granted"), int64(budget/4))
-	logText := d.log.String()
+	logText := d.Log.String()
 	require.Contains(t, logText, "over --max-conns 60")
 	require.Contains(t, logText, "over --max-links 300")
 	require.Contains(t, logText, "shedding load")
@@ -315,7 +315,7 @@ func TestGlobalLimitsShedLoadAndRecover(t *testing.T) {
 
 	// Everything recovers once the load has gone.
 	require.Eventually(t, func() bool {
-		c, err := client.Dial(context.Background(), d.unix, client.Config{})
+		c, err := client.Dial(context.Background(), d.Unix, client.Config{})
 		if err != nil {
 			return false
 		}
@@ -354,7 +354,7 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	d := serve(t, serveOpts{plugins: echoOnly(t), bin: wrapper})
 
 	p := &prober{}
-	c, err := client.Dial(context.Background(), d.unix, client.Config{})
+	c, err := client.Dial(context.Background(), d.Unix, client.Config{})
 	require.NoError(t, err)
 	defer c.Close()
 	l, err := c.Open(context.Background(), "echo", proto.DirSendRecv, client.LinkOptions{})
@@ -375,15 +375,15 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	}()
 	for i := 0; ; i++ {
 		require.Less(t, i, nofile, "the host never ran out of descriptors")
-		c, err := client.Dial(context.Background(), d.unix, client.Config{DialTimeout: time.Second})
+		c, err := client.Dial(context.Background(), d.Unix, client.Config{DialTimeout: time.Second})
 		if err != nil {
 			require.ErrorIs(t, err, os.ErrDeadlineExceeded, "a connection beyond the descriptors waits in the backlog, it is not refused")
 			break
 		}
 		load = append(load, c)
 	}
-	require.True(t, d.waitLog("accept failed", 5*time.Second), "the accept error is logged:\n%s", d.log.String())
-	require.Contains(t, d.log.String(), "too many open files")
+	require.True(t, d.WaitLog("accept failed", 5*time.Second), "the accept error is logged:\n%s", d.Log.String())
+	require.Contains(t, d.Log.String(), "too many open files")
 
 	// Meanwhile the connection already there is served; a client waiting
 	// in the backlog gets in once descriptors are free again.
@@ -397,7 +397,7 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 
 	waiting := make(chan error, 1)
 	go func() {
-		c, err := client.Dial(context.Background(), d.unix, client.Config{DialTimeout: 10 * time.Second})
+		c, err := client.Dial(context.Background(), d.Unix, client.Config{DialTimeout: 10 * time.Second})
 		if err == nil {
 			c.Close()
 		}
@@ -410,5 +410,5 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	require.NoError(t, <-waiting, "the waiting client is accepted once descriptors are free")
 	// The accept errors are logged once per interval with a count, not
 	// once each (the loop retried every second at most).
-	require.LessOrEqual(t, strings.Count(d.log.String(), "accept failed"), 3, d.log.String())
+	require.LessOrEqual(t, strings.Count(d.Log.String(), "accept failed"), 3, d.Log.String())
 }

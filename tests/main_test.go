@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,17 +73,17 @@ func env(runtime string) []string {
 
 // gh runs the genehost binary with args and stdin, with the default
 // socket of d (when d is not nil).
-func gh(t testing.TB, d *daemon, stdin string, args ...string) result {
+func gh(t testing.TB, d *e2e.Daemon, stdin string, args ...string) result {
 	t.Helper()
 	return ghEnv(t, d, nil, stdin, args...)
 }
 
 // ghEnv is gh with more environment variables (NAME=VALUE).
-func ghEnv(t testing.TB, d *daemon, extra []string, stdin string, args ...string) result {
+func ghEnv(t testing.TB, d *e2e.Daemon, extra []string, stdin string, args ...string) result {
 	t.Helper()
 	var e []string
 	if d != nil {
-		e = env(d.runtime)
+		e = env(d.Runtime)
 	}
 	if extra != nil {
 		if e == nil {
@@ -97,28 +96,11 @@ func ghEnv(t testing.TB, d *daemon, extra []string, stdin string, args ...string
 }
 
 // ok runs the binary and requires exit code 0; it returns stdout.
-func ok(t testing.TB, d *daemon, stdin string, args ...string) string {
+func ok(t testing.TB, d *e2e.Daemon, stdin string, args ...string) string {
 	t.Helper()
 	r := gh(t, d, stdin, args...)
 	require.Equal(t, 0, r.code, "genehost %v: stdout %q stderr %q", args, r.out, r.err)
 	return r.out
-}
-
-// daemon is a running 'genehost serve' (e2e.Serve), with its addresses
-// and directories.
-type daemon struct {
-	*e2e.Daemon
-	t       testing.TB
-	cmd     *exec.Cmd
-	runtime string // XDG_RUNTIME_DIR: the default socket is runtime/genehost/genehost.sock
-	plugins string
-	data    string
-	unix    string // unix:///...
-	tcp     string // tcp://127.0.0.1:PORT
-	tls     string // tls://127.0.0.1:PORT, when args add a tls:// --listen
-	http    string // http://127.0.0.1:PORT (https:// with --http-cert), when asked for
-	log     *e2e.SyncBuffer
-	exited  chan struct{} // closed when it exited; Daemon.ExitErr is then set
 }
 
 // serveOpts say how to start a daemon; zero fields are fresh temporary
@@ -151,7 +133,7 @@ func copyPlugins(t testing.TB, extra ...string) string {
 }
 
 // serve starts 'genehost serve' and waits until it printed its addresses.
-func serve(t testing.TB, o serveOpts) *daemon {
+func serve(t testing.TB, o serveOpts) *e2e.Daemon {
 	t.Helper()
 	if o.plugins == "" {
 		o.plugins = copyPlugins(t)
@@ -162,17 +144,6 @@ func serve(t testing.TB, o serveOpts) *daemon {
 	if o.bin == "" {
 		o.bin = binary
 	}
-	s := e2e.Serve(t, e2e.ServeOptions{Bin: o.bin, Plugins: o.plugins, Data: o.data, Cache: cacheDir,
+	return e2e.Serve(t, e2e.ServeOptions{Bin: o.bin, Plugins: o.plugins, Data: o.data, Cache: cacheDir,
 		Runtime: o.runtime, Env: env, HTTP: o.http, HTTPAt: o.httpAt, Args: o.args, NoListen: o.noListen})
-	return &daemon{Daemon: s, t: t, cmd: s.Cmd, runtime: s.Runtime, plugins: s.Plugins, data: s.Data,
-		unix: s.Unix, tcp: s.TCP, tls: s.TLS, http: s.HTTP, log: s.Log, exited: s.Exited}
 }
-
-// stop sends SIGTERM and requires a clean exit.
-func (d *daemon) stop() { d.t.Helper(); d.Stop() }
-
-// kill kills the daemon with SIGKILL, leaving its socket file behind.
-func (d *daemon) kill() { d.t.Helper(); d.Kill() }
-
-// waitLog waits until the daemon's log holds s.
-func (d *daemon) waitLog(s string, timeout time.Duration) bool { return d.WaitLog(s, timeout) }

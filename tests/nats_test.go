@@ -16,6 +16,7 @@ import (
 	"github.com/genehost/genehost/host/store/natsstore"
 	"github.com/genehost/genehost/host/store/natsstore/natstest"
 	"github.com/genehost/genehost/proto"
+	"github.com/genehost/genehost/tests/e2e"
 )
 
 // The tests of several hosts sharing plugin state through NATS JetStream
@@ -54,10 +55,10 @@ func canon(text string) string { return gene.Format(gene.MustParse(text)) }
 
 // serveNATS starts a host whose plugin state lives at the NATS servers
 // urls (comma-separated).
-func serveNATS(t *testing.T, urls string, args ...string) *daemon {
+func serveNATS(t *testing.T, urls string, args ...string) *e2e.Daemon {
 	t.Helper()
 	d := serve(t, serveOpts{args: append([]string{"--nats", urls}, args...)})
-	require.True(t, d.waitLog("plugin state in NATS JetStream", 10*time.Second), "log: %s", d.log.String())
+	require.True(t, d.WaitLog("plugin state in NATS JetStream", 10*time.Second), "log: %s", d.Log.String())
 	return d
 }
 
@@ -68,7 +69,7 @@ func serveNATS(t *testing.T, urls string, args ...string) *daemon {
 func TestNATSTwoHostsShareKV(t *testing.T) {
 	srv := natstest.Start(t)
 	a, b := serveNATS(t, srv.URL()), serveNATS(t, srv.URL())
-	la, lb := kvLink(t, a.unix), kvLink(t, b.tcp)
+	la, lb := kvLink(t, a.Unix), kvLink(t, b.TCP)
 
 	require.Equal(t, canon(`(ok ^key "greeting")`), ask(t, la, `(set ^key "greeting" ^value {^text "hi" ^from "A"})`))
 	require.Equal(t, canon(`(value ^key "greeting" ^value {^text "hi" ^from "A"})`), ask(t, lb, `(get ^key "greeting")`))
@@ -95,7 +96,7 @@ func TestNATSTwoHostsShareKV(t *testing.T) {
 	require.Equal(t, canon(`(ok ^key "hits")`), ask(t, lb, `(cas ^key "hits" ^expect 20 ^value 0)`))
 
 	// A watch on B sees what A writes.
-	watcher := kvLink(t, b.unix)
+	watcher := kvLink(t, b.Unix)
 	recv := func(want string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
@@ -113,8 +114,8 @@ func TestNATSTwoHostsShareKV(t *testing.T) {
 	recv(`(deleted ^key "user/ada" ^prefix "user/")`)
 
 	// The queue's messages too: published through A, consumed through B.
-	qa := openLink(t, a.unix, "queue")
-	qb := openLink(t, b.unix, "queue")
+	qa := openLink(t, a.Unix, "queue")
+	qb := openLink(t, b.Unix, "queue")
 	require.Equal(t, canon(`(published ^topic "orders" ^seq 1)`), ask(t, qa, `(publish ^topic "orders" ^value {^item "tea"})`))
 	require.NoError(t, qb.Send(t.Context(), gene.MustParse(`(subscribe ^topic "orders" ^group "nats-test")`)))
 	for _, want := range []string{`(subscribed ^topic "orders" ^group "nats-test" ^acked 0)`,
@@ -209,7 +210,7 @@ func TestNATSKillOneHostWhilePoolWrites(t *testing.T) {
 	a, b := serveNATS(t, srv.URL()), serveNATS(t, srv.URL())
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	pool, err := client.NewPool(ctx, []string{a.unix, b.unix}, client.PoolConfig{
+	pool, err := client.NewPool(ctx, []string{a.Unix, b.Unix}, client.PoolConfig{
 		Policy: client.RoundRobin, HealthInterval: 100 * time.Millisecond,
 		Backoff: client.Backoff{Base: 20 * time.Millisecond, Max: 200 * time.Millisecond}})
 	require.NoError(t, err)
@@ -217,13 +218,13 @@ func TestNATSKillOneHostWhilePoolWrites(t *testing.T) {
 
 	w := writeThroughPool(ctx, pool, 4)
 	require.Eventually(t, func() bool { return w.count() >= 20 }, 30*time.Second, 5*time.Millisecond)
-	a.kill()
+	a.Kill()
 	before := w.count()
 	require.Eventually(t, func() bool { return w.count() >= before+40 }, 30*time.Second, 5*time.Millisecond,
 		"the writers carry on through the other host")
 	acked := w.finish()
 	t.Logf("%d writes acknowledged, %d not (around the kill)", len(acked), w.failed)
-	requireAllThere(t, kvLink(t, b.unix), acked)
+	requireAllThere(t, kvLink(t, b.Unix), acked)
 }
 
 // TestNATSClusterLosesANode: a host keeps its state in a 3-node JetStream
@@ -235,7 +236,7 @@ func TestNATSClusterLosesANode(t *testing.T) {
 	h := serveNATS(t, cl.URLs(), "--nats-replicas", "3")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	pool, err := client.NewPool(ctx, []string{h.unix}, client.PoolConfig{})
+	pool, err := client.NewPool(ctx, []string{h.Unix}, client.PoolConfig{})
 	require.NoError(t, err)
 	defer pool.Close()
 
@@ -256,7 +257,7 @@ func TestNATSClusterLosesANode(t *testing.T) {
 		"writes go on with two of three servers")
 	acked := w.finish()
 	t.Logf("%d writes acknowledged, %d not (around the loss of %s)", len(acked), w.failed, leader.Name())
-	requireAllThere(t, kvLink(t, h.unix), acked)
+	requireAllThere(t, kvLink(t, h.Unix), acked)
 }
 
 // TestNATSServeFlags: --nats options that cannot work are refused before

@@ -37,7 +37,7 @@ func TestKVSurvivesKillAndRestart(t *testing.T) {
 	runtime := e2e.ShortDir(t)
 	d1 := serve(t, serveOpts{plugins: plugins, data: data, runtime: runtime})
 	ok(t, d1, "", "call", "-", "kv", `(set ^key "durable" ^value {^n 42 ^tags ["a"]})`)
-	d1.kill()
+	d1.Kill()
 	sock := filepath.Join(runtime, "genehost", "genehost.sock")
 	_, err := os.Stat(sock)
 	require.NoError(t, err, "SIGKILL leaves the socket file behind")
@@ -51,11 +51,11 @@ func TestKVSurvivesKillAndRestart(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.err, sock)
 
-	d2.stop()
+	d2.Stop()
 	d3 := serve(t, serveOpts{plugins: plugins, data: data, runtime: runtime})
 	assert.Equal(t, "1\n", ok(t, d3, "", "ctl", "-", "kv", "reset"))
 	assert.Equal(t, "(not-found ^key \"durable\")\n", ok(t, d3, "", "call", "-", "kv", `(get ^key "durable")`))
-	d3.stop()
+	d3.Stop()
 }
 
 // recvUntil receives on l until a node with head arrives, and returns it;
@@ -93,7 +93,7 @@ func TestQueueRedeliveryAndReset(t *testing.T) {
 		out := ok(t, d, "", "call", "-", "queue", fmt.Sprintf(`(publish ^topic "jobs" ^value (job ^n %d))`, i))
 		assert.Equal(t, fmt.Sprintf("(published ^topic \"jobs\" ^seq %d)\n", i), out)
 	}
-	conn, err := client.Dial(ctx, d.unix, client.Config{})
+	conn, err := client.Dial(ctx, d.Unix, client.Config{})
 	require.NoError(t, err)
 	defer conn.Close()
 	l, err := conn.Open(ctx, "queue", proto.DirSendRecv, client.LinkOptions{})
@@ -131,9 +131,9 @@ func TestQueueRedeliveryAndReset(t *testing.T) {
 // client.
 func TestHTTPGateway(t *testing.T) {
 	d := serve(t, serveOpts{http: true})
-	require.NotEmpty(t, d.http)
+	require.NotEmpty(t, d.HTTP)
 	do := func(method, path, ctype, body string) (*http.Response, string) {
-		req, err := http.NewRequest(method, d.http+path, strings.NewReader(body))
+		req, err := http.NewRequest(method, d.HTTP+path, strings.NewReader(body))
 		require.NoError(t, err)
 		if ctype != "" {
 			req.Header.Set("Content-Type", ctype)

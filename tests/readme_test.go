@@ -74,11 +74,11 @@ func TestReadmeTour(t *testing.T) {
 	runtime := e2e.ShortDir(t)
 	dataHome := t.TempDir()
 
-	var d *daemon
+	var d *e2e.Daemon
 	subst := func(l string) string {
 		if d != nil {
-			l = strings.ReplaceAll(l, "http://127.0.0.1:8080", d.http)
-			l = strings.ReplaceAll(l, "tcp://127.0.0.1:7470", d.tcp)
+			l = strings.ReplaceAll(l, "http://127.0.0.1:8080", d.HTTP)
+			l = strings.ReplaceAll(l, "tcp://127.0.0.1:7470", d.TCP)
 		}
 		return l
 	}
@@ -114,7 +114,7 @@ func TestReadmeTour(t *testing.T) {
 		}
 	}
 	require.NotNil(t, d)
-	d.stop()
+	d.Stop()
 }
 
 // TestReadmeExplorer runs the README's explorer lines (<!-- explorer -->):
@@ -156,7 +156,7 @@ func TestReadmeMoreThanOneMachine(t *testing.T) {
 	require.GreaterOrEqual(t, len(steps), 4)
 	const readmeNATS = "nats://127.0.0.1:4222"
 	srv := natstest.Start(t)
-	var hosts []*daemon
+	var hosts []*e2e.Daemon
 	subst := map[string]string{}
 	for _, st := range steps {
 		t.Logf("$ %s", st.line)
@@ -172,7 +172,7 @@ func TestReadmeMoreThanOneMachine(t *testing.T) {
 				}
 			}
 			d := serve(t, o)
-			subst[readmeTCP] = d.tcp
+			subst[readmeTCP] = d.TCP
 			hosts = append(hosts, d)
 			continue
 		}
@@ -189,6 +189,6 @@ func TestReadmeMoreThanOneMachine(t *testing.T) {
 		assert.Equal(t, st.expect, strings.Split(strings.TrimRight(out.String(), "\n"), "\n"), "output of %s", st.line)
 	}
 	for _, d := range hosts {
-		require.True(t, d.waitLog("plugin state in NATS JetStream", time.Second), "%s", d.log.String())
+		require.True(t, d.WaitLog("plugin state in NATS JetStream", time.Second), "%s", d.Log.String())
 	}
 }

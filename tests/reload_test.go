@@ -26,25 +26,25 @@ import (
 // old version, new links get the new one.
 func TestScaffoldsServeAndReload(t *testing.T) {
 	d := serve(t, serveOpts{})
-	out := ok(t, d, "", "new", "js", "hello", "--dir", d.plugins)
-	assert.Contains(t, out, filepath.Join(d.plugins, "hello", "handler.js"))
-	ok(t, d, "", "new", "go", "gohello", "--dir", d.plugins)
-	r := gh(t, d, "", "new", "js", "hello", "--dir", d.plugins)
+	out := ok(t, d, "", "new", "js", "hello", "--dir", d.Plugins)
+	assert.Contains(t, out, filepath.Join(d.Plugins, "hello", "handler.js"))
+	ok(t, d, "", "new", "go", "gohello", "--dir", d.Plugins)
+	r := gh(t, d, "", "new", "js", "hello", "--dir", d.Plugins)
 	assert.Equal(t, 1, r.code, "an existing folder is never overwritten")
 	assert.Equal(t, 2, gh(t, d, "", "new", "rust", "x").code)
 
 	// check validates the whole directory, the new plugins included.
-	assert.Contains(t, ok(t, d, "", "check", d.plugins), "every plugin loads")
+	assert.Contains(t, ok(t, d, "", "check", d.Plugins), "every plugin loads")
 
 	require.Eventually(t, func() bool {
 		out := gh(t, d, "", "ls", "-").out
 		return strings.Contains(out, "\nhello ") && strings.Contains(out, "\ngohello ")
-	}, 120*time.Second, 200*time.Millisecond, "the new plugins are served:\n%s", d.log.String())
+	}, 120*time.Second, 200*time.Millisecond, "the new plugins are served:\n%s", d.Log.String())
 	assert.Equal(t, "(hi ^n 1)\n", ok(t, d, "", "call", "-", "hello", "(hi ^n 1)"))
 	assert.Equal(t, "(hi ^n 2)\n", ok(t, d, "", "call", "-", "gohello", "(hi ^n 2)"))
 
 	// The scaffold's own test.
-	sh := exec.Command("sh", filepath.Join(d.plugins, "hello", "test.sh"))
+	sh := exec.Command("sh", filepath.Join(d.Plugins, "hello", "test.sh"))
 	sh.Env = append(env(e2e.ShortDir(t)), "GENEHOST="+binary)
 	shOut, err := sh.CombinedOutput()
 	require.NoError(t, err, "%s", shOut)
@@ -52,14 +52,14 @@ func TestScaffoldsServeAndReload(t *testing.T) {
 
 	// build writes a module of the Go scaffold.
 	wasm := filepath.Join(t.TempDir(), "gohello.wasm")
-	ok(t, d, "", "build", filepath.Join(d.plugins, "gohello"), "-o", wasm)
+	ok(t, d, "", "build", filepath.Join(d.Plugins, "gohello"), "-o", wasm)
 	b, err := os.ReadFile(wasm)
 	require.NoError(t, err)
 	assert.Equal(t, "\x00asm", string(b[:4]))
 
 	// Hot reload while a client keeps sending.
 	ctx := ctxT(t, 90*time.Second)
-	conn, err := client.Dial(ctx, d.unix, client.Config{})
+	conn, err := client.Dial(ctx, d.Unix, client.Config{})
 	require.NoError(t, err)
 	defer conn.Close()
 	early, err := conn.Open(ctx, "hello", proto.DirSendRecv, client.LinkOptions{})
@@ -108,7 +108,7 @@ func TestScaffoldsServeAndReload(t *testing.T) {
 	}()
 	require.Eventually(t, func() bool { return received.Load() > 50 }, 30*time.Second, 10*time.Millisecond)
 
-	js := filepath.Join(d.plugins, "hello", "handler.js")
+	js := filepath.Join(d.Plugins, "hello", "handler.js")
 	src, err := os.ReadFile(js)
 	require.NoError(t, err)
 	edit := strings.Replace(string(src), "await link.sendAsync(v);", "await link.sendAsync([gene.sym('v2'), v]);", 1)

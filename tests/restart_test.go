@@ -28,7 +28,7 @@ func TestKillAndRestartWhileClientsSend(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	runtime := e2e.ShortDir(t)
 	d := serve(t, serveOpts{plugins: plugins, data: data, runtime: runtime})
-	addr := d.unix
+	addr := d.Unix
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -96,11 +96,11 @@ func TestKillAndRestartWhileClientsSend(t *testing.T) {
 		return len(kvAcked)
 	}
 	require.Eventually(t, func() bool { return acked() >= 20 }, 30*time.Second, 10*time.Millisecond)
-	d.kill()
+	d.Kill()
 	before := acked()
 	time.Sleep(300 * time.Millisecond) // clients keep trying against a dead socket
 	d2 := serve(t, serveOpts{plugins: plugins, data: data, runtime: runtime})
-	require.Equal(t, addr, d2.unix, "the same socket path, reused")
+	require.Equal(t, addr, d2.Unix, "the same socket path, reused")
 	require.Eventually(t, func() bool { return acked() >= before+20 }, 60*time.Second, 10*time.Millisecond,
 		"the pool reconnected and writes go on")
 	close(stop)
