@@ -1,5 +1,5 @@
 /*
- * genehost.h: the C SDK for genehost WebAssembly plugins, ABI version 1.1.
+ * genehost.h: the C SDK for genehost WebAssembly plugins, ABI version 1.2.
  *
  * A single-header library for clang and wasi-libc (Debian: clang, lld,
  * wasi-libc, libclang-rt-dev-wasm32; tools/wasi-toolchain.sh installs
@@ -17,7 +17,7 @@
  *     #include "genehost.h"
  *
  * which defines the exchange buffer (gh_buffer) and the version marker
- * (genehost_abi_1_1). The plugin defines the five callbacks gh_on_open,
+ * (genehost_abi_1_2). The plugin defines the five callbacks gh_on_open,
  * gh_on_values, gh_on_control, gh_on_close and gh_on_timer; to take the
  * default of one instead, define GH_DEFAULT_ON_OPEN (accept every link),
  * GH_DEFAULT_ON_VALUES (drop the values), GH_DEFAULT_ON_CONTROL (fail with
@@ -40,9 +40,10 @@
  * inside the host unless its config says ^isolation "process" (a worker
  * process under a memory ceiling of its own; see ABI.md).
  *
- * A plugin that imports none of the functions ABI 1.1 added (gh_kv_cas,
- * gh_kv_incr) also loads on a 1.0 host, whatever its marker says: hosts
- * check the imports a plugin uses.
+ * A plugin that imports none of the functions ABI 1.1 and 1.2 added
+ * (gh_kv_cas, gh_kv_incr; gh_kv_watch, gh_kv_watch_next, gh_kv_unwatch)
+ * also loads on a 1.0 host, whatever its marker says: hosts check the
+ * imports a plugin uses.
  *
  * The value helpers are static inline and need no implementation macro.
  * Nothing here is thread-safe, nor needs to be: the host calls an instance
@@ -62,7 +63,7 @@ extern "C" {
 
 /* The ABI version this header implements (ABI.md section 2). */
 #define GH_ABI_MAJOR 1
-#define GH_ABI_MINOR 1
+#define GH_ABI_MINOR 2
 
 #define GH__STR2(x) #x
 #define GH__STR(x) GH__STR2(x)
@@ -147,6 +148,22 @@ GH_IMPORT("gh_kv_cas") int64_t gh_kv_cas(const void *key, uint32_t klen, const v
  * it). GH_OK; GH_BAD_VALUE when the key holds anything else or the sum
  * overflows (nothing changed); GH_NOT_GRANTED; GH_ERROR. */
 GH_IMPORT("gh_kv_incr") int32_t gh_kv_incr(const void *key, uint32_t klen, int64_t by, int64_t *out);
+/* Since ABI 1.2. Watches the keys starting with [prefix, +plen) (plen 0:
+ * every key): every change committed from now on, by anyone, is kept for
+ * the instance, and while changes wait the host calls gh_on_timer(id)
+ * (watch and timer ids never collide). Returns id > 0, or -status
+ * (GH_NOT_GRANTED without the kv grant). The watch ends with the instance. */
+GH_IMPORT("gh_kv_watch") int64_t gh_kv_watch(const void *prefix, uint32_t plen);
+/* Since ABI 1.2. Writes the watch's waiting changes, oldest first, as
+ * records to [out, +ocap): a put as a gh_kv_scan record, a delete as the
+ * key with vlen 0xFFFFFFFF and no value (gh_scan_next gives vlen
+ * GH_WATCH_DELETED), and an empty key with vlen 0 first when changes were
+ * dropped (re-read what you watch). Returns the bytes written, 0 when
+ * nothing waits, or -status (GH_SHORT_BUFFER: the next record needs more
+ * room). Call it until it returns 0: the host wakes the guest only then. */
+GH_IMPORT("gh_kv_watch_next") int64_t gh_kv_watch_next(uint64_t id, void *out, uint32_t ocap);
+/* Since ABI 1.2. Ends a watch (no effect when it is not open). */
+GH_IMPORT("gh_kv_unwatch") void gh_kv_unwatch(uint64_t id);
 /* Arranges gh_on_timer(id) after delay_ns; id > 0, or -status. */
 GH_IMPORT("gh_timer_set") int64_t gh_timer_set(int64_t delay_ns);
 /* Cancels a timer (no effect when it fired or is unknown). */
@@ -756,9 +773,13 @@ GH_INLINE int32_t gh_unknown_op(const char *op, uint32_t n) {
 	return GH_ERROR;
 }
 
-/* gh_scan_next walks the records gh_kv_scan wrote: it reads one record
- * from *r (set it to gh_reader_of(out, n) first) and returns 0, or -1 at
- * the end. */
+/* GH_WATCH_DELETED is the vlen gh_scan_next gives a delete in the records
+ * of gh_kv_watch_next (val is then NULL). */
+#define GH_WATCH_DELETED 0xFFFFFFFFu
+
+/* gh_scan_next walks the records gh_kv_scan or gh_kv_watch_next wrote: it
+ * reads one record from *r (set it to gh_reader_of(out, n) first) and
+ * returns 0, or -1 at the end. */
 GH_INLINE int gh_scan_next(gh_reader *r, const uint8_t **key, uint32_t *klen, const uint8_t **val, uint32_t *vlen) {
 	const uint8_t *p = r->p;
 	uint32_t n[2];
@@ -767,6 +788,10 @@ GH_INLINE int gh_scan_next(gh_reader *r, const uint8_t **key, uint32_t *klen, co
 		if (r->end - p < 4) return -1;
 		n[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 		p += 4;
+		if (i == 1 && n[i] == GH_WATCH_DELETED) {
+			at[i] = NULL;
+			break;
+		}
 		if ((uint64_t)(r->end - p) < n[i]) return -1;
 		at[i] = p;
 		p += n[i];
