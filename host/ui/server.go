@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -91,7 +92,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src 'self'")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if why := crossSite(r); why != "" {
+			s.fail(w, r, &apiError{Status: http.StatusForbidden, Code: "CROSS_ORIGIN", Message: why})
+			return
+		}
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// crossSite says why an API request came from a page of another site, or
+// "" when it did not. The explorer's own page always asks from its own
+// origin; a page elsewhere that a local user happens to open must not run
+// control operations through a loopback explorer (cross-site request
+// forgery), so a request whose Origin names another host, or that the
+// browser marks as cross-site (Sec-Fetch-Site), is refused. Clients that
+// are not browsers send neither header and are not affected.
+func crossSite(r *http.Request) string {
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+	default:
+		return "the explorer's API answers only its own page (Sec-Fetch-Site: " + site + ")"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return ""
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host != r.Host {
+		return fmt.Sprintf("the explorer's API answers only its own page (Origin %q is not %q)", origin, r.Host)
+	}
+	return ""
 }
 
 // Close ends the consoles' links and closes the connection to the host.

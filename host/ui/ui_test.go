@@ -274,3 +274,32 @@ func TestReadable(t *testing.T) {
 		assert.Equal(t, want, ui.Readable(gene.MustParse(src)), src)
 	}
 }
+
+// TestExplorerRefusesCrossSite: a page of another site cannot use the API
+// (a POST of a control operation, or a read), while the explorer's own
+// origin and non-browser clients can.
+func TestExplorerRefusesCrossSite(t *testing.T) {
+	ts := explorer(t)
+	do := func(method, path string, hdr map[string]string) (int, string) {
+		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(`{"op":"bump","arg":"{^by 1}"}`))
+		require.NoError(t, err)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	code, body := do("POST", "/api/iface/echo/control", map[string]string{"Origin": "http://evil.example"})
+	assert.Equal(t, http.StatusForbidden, code, body)
+	assert.Contains(t, body, `Origin \"http://evil.example\" is not`)
+	code, body = do("GET", "/api/interfaces", map[string]string{"Sec-Fetch-Site": "cross-site"})
+	assert.Equal(t, http.StatusForbidden, code, body)
+	assert.Contains(t, body, "Sec-Fetch-Site: cross-site")
+	code, body = do("GET", "/api/interfaces", map[string]string{"Origin": ts.URL, "Sec-Fetch-Site": "same-origin"})
+	assert.Equal(t, http.StatusOK, code, body)
+	code, body = do("GET", "/api/interfaces", nil)
+	assert.Equal(t, http.StatusOK, code, body)
+}
