@@ -50,6 +50,8 @@ func TestSoak(t *testing.T) {
 	db, err := store.Open(filepath.Join(t.TempDir(), "genehost.db"), store.Options{})
 	require.NoError(t, err)
 	defer db.Close()
+	streams := store.NewStreams(db) // the queue runs on the streams capability
+	defer streams.Close()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: io.Discard})
 	srv := host.New(host.Config{Logger: logger})
 	js := jsrt.New()
@@ -57,7 +59,7 @@ func TestSoak(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	dir, err := plugindir.Open(ctx, plugindir.Options{Dir: pluginsDir, CacheDir: filepath.Join(os.TempDir(), "genehost-soak-cache"),
-		Logger: logger, Registry: srv, Store: db, Runtimes: map[string]plugin.Runtime{"js": js, "wasm": wr},
+		Logger: logger, Registry: srv, Store: db, Streams: streams, Runtimes: map[string]plugin.Runtime{"js": js, "wasm": wr},
 		Isolated: workertest.Runtimes(t, logger)}) // JavaScript in workers, as genehost serve runs it
 	require.NoError(t, err)
 	sockDir, err := os.MkdirTemp("", "soak")
