@@ -197,6 +197,26 @@ func groupKey(stream, group string) string { return stream + "\x00" + group }
 // consumer returns group's durable consumer, made (at the first message,
 // or after the last with o.Latest) if it does not exist; its AckWait is
 // o.AckTimeout.
+// group returns the consumer of stream's group (made when create is
+// set) and its current state.
+func (ns *natsStreams) group(stream, group string, o plugin.AttachOptions, create bool) (jetstream.Consumer, *jetstream.ConsumerInfo, error) {
+	st, err := ns.stream(stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := ns.consumer(st, stream, group, o, create)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := ns.ctx()
+	defer cancel()
+	info, err := c.Info(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("natsstore: group %s of %s: %w", group, stream, err)
+	}
+	return c, info, nil
+}
+
 func (ns *natsStreams) consumer(st jetstream.Stream, stream, group string, o plugin.AttachOptions, create bool) (jetstream.Consumer, error) {
 	ctx, cancel := ns.ctx()
 	defer cancel()
@@ -243,19 +263,9 @@ func (ns *natsStreams) Attach(s plugin.Sink, stream, group string, o plugin.Atta
 		return 0, err
 	}
 	o = o.WithDefaults()
-	st, err := ns.stream(stream)
+	c, info, err := ns.group(stream, group, o, true)
 	if err != nil {
 		return 0, err
-	}
-	c, err := ns.consumer(st, stream, group, o, true)
-	if err != nil {
-		return 0, err
-	}
-	ctx, cancel := ns.ctx()
-	defer cancel()
-	info, err := c.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("natsstore: group %s of %s: %w", group, stream, err)
 	}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
@@ -440,20 +450,10 @@ func (ns *natsStreams) Ack(stream, group string, seq uint64) error {
 		}
 		return nil
 	}
-	st, err := ns.stream(stream)
-	if err != nil {
-		return err
-	}
-	c, err := ns.consumer(st, stream, group, plugin.AttachOptions{}, false)
+	_, info, err := ns.group(stream, group, plugin.AttachOptions{}, false)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("%w: %s/%s: message %d has not been delivered", plugin.ErrNotDelivered, stream, group, seq)
 	}
-	if err != nil {
-		return err
-	}
-	ctx, cancel := ns.ctx()
-	defer cancel()
-	info, err := c.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("natsstore: ack %s/%s %d: %w", stream, group, seq, err)
 	}
