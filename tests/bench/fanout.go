@@ -15,7 +15,8 @@ import (
 // there; the figure is deliveries per second. Two rows: the queue's
 // durable groups, every message acknowledged, against JetStream
 // (file-backed, acked); the queue's topics (nothing kept) against NATS
-// core.
+// core. Both rows again with the host's streams on the same JetStream
+// server (serve --nats), against the same peers.
 func scenarioFanOut(ctx context.Context, b *bench) error {
 	np, err := startNATSWith(filepath.Join(b.dir, "jetstream"))
 	if err != nil {
@@ -51,20 +52,34 @@ func scenarioFanOut(ctx context.Context, b *bench) error {
 			return jetStreamFanOutRun(ctx, pubJS, subs, jsRuns.Add(1), fanOutWindow, d)
 		})
 	}}}
-	gh, cleanup, err := genehostFanOutTrials(ctx, b)
-	defer runAll(cleanup)
-	if err != nil {
-		b.note(fmt.Sprintf("scenario 4: genehost side: %v", err))
+	for _, side := range []struct{ tag, url string }{{"", ""}, {" --nats", np.srv.ClientURL()}} {
+		gh, cleanup, err := genehostFanOutTrials(ctx, b, side.tag, side.url)
+		defer runAll(cleanup)
+		if err != nil {
+			b.note(fmt.Sprintf("scenario 4: genehost%s side: %v", side.tag, err))
+		}
+		trials = append(trials, gh...)
 	}
-	trials = append(trials, gh...)
 
 	m := b.measure(ctx, trials...)
+	topic := fmt.Sprintf("4 fan-out, topic, %d subscribers", b.cfg.subs)
 	b.add(row{"4 fan-out, durable queue, acked", "deliveries/s", m.get("genehost fan-out durable"),
 		"NATS JetStream, file, acked (TCP)", m.get("NATS JetStream fan-out"), ratioAtLeast(1)})
-	b.add(row{fmt.Sprintf("4 fan-out, topic, %d subscribers", b.cfg.subs), "deliveries/s", m.get("genehost fan-out topic"),
+	b.add(row{topic, "deliveries/s", m.get("genehost fan-out topic"),
 		"NATS (TCP)", m.get("NATS fan-out"), ratioAtLeast(1)})
+	// The same with the host's streams on the peer's JetStream server (serve
+	// --nats): what genehost adds over using JetStream directly.
+	b.add(row{"4 fan-out, durable queue, acked, --nats", "deliveries/s", m.get("genehost --nats fan-out durable"),
+		"NATS JetStream, file, acked (TCP)", m.get("NATS JetStream fan-out"), ratioAtLeast(natsOverhead)})
+	b.add(row{topic + ", --nats", "deliveries/s", m.get("genehost --nats fan-out topic"),
+		"NATS (TCP)", m.get("NATS fan-out"), ratioAtLeast(natsOverhead)})
 	return nil
 }
+
+// natsOverhead is the --nats rows' target: genehost on a JetStream server
+// takes at most 1.5 times as long per delivery as JetStream (or core
+// NATS) used directly.
+const natsOverhead = 1 / 1.5
 
 // jetStreamFanOutRun is the durable twin of natsFanOutRun, the
 // like-for-like peer of genehost's queue: a file-backed JetStream stream,

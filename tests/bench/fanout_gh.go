@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,9 +20,11 @@ import (
 // message) acknowledging every message it gets; the queue is durable
 // (every publish is committed before it is answered) and at-least-once.
 // "genehost fan-out topic": each consumer listens to a topic and the
-// publisher broadcasts to it; nothing is kept, as with NATS core.
-func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), error) {
-	p, err := startPlugins(ctx, b, "fanout", false, "queue")
+// publisher broadcasts to it; nothing is kept, as with NATS core. With
+// natsURL the host keeps the queue on that NATS JetStream server (serve
+// --nats), and the trials are named "genehost" + tag + " fan-out ...".
+func genehostFanOutTrials(ctx context.Context, b *bench, tag, natsURL string) ([]trial, []func(), error) {
+	p, err := startPluginsOn(ctx, b, "fanout"+strings.ReplaceAll(tag, " ", ""), natsURL, false, "queue")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,11 +40,11 @@ func genehostFanOutTrials(ctx context.Context, b *bench) ([]trial, []func(), err
 		cleanup = append(cleanup, func() { subs[i].Close() })
 	}
 	var topics atomic.Int64
-	return []trial{{"genehost fan-out durable", func(ctx context.Context) (float64, error) {
+	return []trial{{"genehost" + tag + " fan-out durable", func(ctx context.Context) (float64, error) {
 		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
 			return queueFanOutRun(ctx, pub, subs, fmt.Sprintf("bench-%d", topics.Add(1)), d)
 		})
-	}}, {"genehost fan-out topic", func(ctx context.Context) (float64, error) {
+	}}, {"genehost" + tag + " fan-out topic", func(ctx context.Context) (float64, error) {
 		return warmThen(b.cfg.dur, func(d time.Duration) (float64, error) {
 			return topicFanOutRun(ctx, pub, subs, fmt.Sprintf("news-%d", topics.Add(1)), d)
 		})

@@ -15,6 +15,7 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/store/natsstore"
 	"github.com/genehost/genehost/host/wasmrt"
 	"github.com/genehost/genehost/host/worker"
 )
@@ -51,8 +52,9 @@ var pluginModules = map[string]string{
 // can edit them.
 type ghPlugins struct {
 	*ghHost
-	db       *store.DB
-	streams  *store.Streams // the streams capability over db
+	kv       store.Backend        // the embedded database, or NATS JetStream
+	streams  plugin.StreamBackend // the streams capability over kv
+	closers  []func() error       // streams, then kv
 	dir      *plugindir.Dir
 	path     string
 	runtimes map[string]plugin.Runtime
@@ -123,9 +125,16 @@ func copyPlugin(dir, name string) error {
 }
 
 // startPlugins starts a host on a new socket serving copies of the named
-// plugins (see copyPlugin); with watch, the directory is watched and
-// changes hot-reload.
+// plugins (see copyPlugin), their kv and streams on the embedded
+// database; with watch, the directory is watched and changes hot-reload.
 func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names ...string) (*ghPlugins, error) {
+	return startPluginsOn(ctx, b, tag, "", watch, names...)
+}
+
+// startPluginsOn is startPlugins with the plugins' kv and streams on the
+// NATS JetStream server at natsURL, as genehost serve --nats puts them,
+// when natsURL is not empty.
+func startPluginsOn(ctx context.Context, b *bench, tag, natsURL string, watch bool, names ...string) (*ghPlugins, error) {
 	path := filepath.Join(b.dir, "plugins-"+tag)
 	for _, n := range names {
 		if err := copyPlugin(path, n); err != nil {
@@ -151,13 +160,12 @@ func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names .
 		p.Close()
 		return nil, err
 	}
-	if p.db, err = store.Open(filepath.Join(path, "..", "store-"+tag+".db"), store.Options{}); err != nil {
+	if err := p.openBackend(ctx, filepath.Join(path, "..", "store-"+tag+".db"), natsURL); err != nil {
 		p.Close()
 		return nil, err
 	}
-	p.streams = store.NewStreams(p.db)
 	p.dir, err = plugindir.Open(ctx, plugindir.Options{
-		Dir: path, Runtimes: p.runtimes, Isolated: p.isolated, Registry: h.srv, Store: p.db, Streams: p.streams, Debounce: 50 * time.Millisecond,
+		Dir: path, Runtimes: p.runtimes, Isolated: p.isolated, Registry: h.srv, Store: p.kv, Streams: p.streams, Debounce: 50 * time.Millisecond,
 	})
 	if err != nil {
 		p.Close()
@@ -169,6 +177,27 @@ func startPlugins(ctx context.Context, b *bench, tag string, watch bool, names .
 		go func() { p.watching <- p.dir.Run(wctx) }()
 	}
 	return p, nil
+}
+
+// openBackend opens the kv and streams backends: the embedded database at
+// file, or the NATS JetStream server at natsURL when it is not empty.
+func (p *ghPlugins) openBackend(ctx context.Context, file, natsURL string) error {
+	if natsURL == "" {
+		db, err := store.Open(file, store.Options{})
+		if err != nil {
+			return err
+		}
+		st := store.NewStreams(db)
+		p.kv, p.streams, p.closers = db, st, []func() error{st.Close, db.Close}
+		return nil
+	}
+	nb, err := natsstore.Open(ctx, natsstore.Config{Servers: []string{natsURL}, Name: "genehost-bench"})
+	if err != nil {
+		return err
+	}
+	st := natsstore.NewStreams(nb)
+	p.kv, p.streams, p.closers = nb, st, []func() error{st.Close, nb.Close}
+	return nil
 }
 
 // generation returns the load generation of the named plugin.
@@ -196,11 +225,8 @@ func (p *ghPlugins) Close() error {
 	for _, rt := range p.isolated {
 		rt.Close(context.Background())
 	}
-	if p.streams != nil {
-		p.streams.Close()
-	}
-	if p.db != nil {
-		p.db.Close()
+	for _, c := range p.closers {
+		_ = c()
 	}
 	return err
 }
