@@ -20,6 +20,11 @@
 //
 //	func main() {}
 //
+// A handler that passes values on without looking at most of them can
+// take them undecoded by implementing ReceivedHandler: each value's
+// bytes, decoded only on demand, and sent back with Link.SendEncoded as
+// the bytes they came in, which the host passes on without decoding.
+//
 // The package hides the ABI (ABI.md at the repository root): it exports
 // the version marker, the exchange buffer and the callbacks with
 // go:wasmexport, decodes the Gene values the host delivers, and turns host

@@ -14,16 +14,8 @@ import (
 // inbuf is the exchange buffer the host writes callback input into.
 var inbuf []byte
 
-// batch and batchEnds are reused across gh_on_values calls.
-var (
-	batch     []gene.Value
-	batchEnds []int
-)
-
 // resultbuf holds an encoded control result until gh_result copies it.
 var resultbuf []byte
-
-var decodeOptions gene.BinaryOptions
 
 // abiMarker is the version marker (ABI.md section 2). Its name must match
 // abi.MarkerName(abi.Major, abi.Minor); the host's tests check it.
@@ -89,18 +81,10 @@ func ghOnValues(link uint64, count, n uint32) int32 {
 	if !ok {
 		return badInput(n)
 	}
-	vs, ends, err := abi.DecodeBatchEnds(batch[:0], batchEnds[:0], in, int(count), decodeOptions)
-	batch, batchEnds = vs[:0], ends[:0]
-	if err != nil {
-		return failErr(err)
-	}
 	if handler == nil {
 		return fail(noHandler)
 	}
-	received.set(vs, ends, in)
-	flow, err := handler.Values(linkOf(link), vs)
-	received.reset()
-	clear(vs) // drop references so the values can be collected
+	flow, err := handleValues(linkOf(link), int(count), in)
 	switch {
 	case err != nil:
 		return failErr(err)

@@ -5,7 +5,6 @@ package guest
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
@@ -38,6 +37,7 @@ type TestHost struct {
 	kv      map[string][]byte
 	now     time.Duration
 	timers  map[uint64]time.Duration // due time by id
+	batch   []byte                   // the batch Send delivers, reused
 }
 
 // TestGrants are the capabilities a TestHost grants the handler, as
@@ -78,14 +78,16 @@ func (h *TestHost) Open(dir string) (Link, error) {
 	return l, nil
 }
 
-// Send delivers vs to the handler's Values as one batch, as a client's
-// values arriving on l.
+// Send delivers vs to the handler as one batch, as a client's values
+// arriving on l: encoded as the host encodes them, then decoded for
+// Values, or split undecoded for a ReceivedHandler's Received.
 func (h *TestHost) Send(l Link, vs ...gene.Value) (Flow, error) {
 	h.use()
 	if _, ok := h.closed[l.id]; ok {
 		return Continue, fmt.Errorf("link %d is closed", l.id)
 	}
-	return handler.Values(l, slices.Clone(vs))
+	h.batch = abi.AppendBatch(h.batch[:0], vs)
+	return handleValues(l, len(vs), h.batch)
 }
 
 // Sent returns what the handler sent on l since the last call, and
@@ -166,9 +168,12 @@ func (h *TestHost) send(link uint64, b []byte) abi.Status {
 	case info.Direction == "recv":
 		return h.fail(abi.Direction, "send: link %d is a recv link", link)
 	}
-	v, _, err := gene.DecodeBinary(b, gene.BinaryOptions{})
+	v, n, err := gene.DecodeBinary(b, gene.BinaryOptions{})
 	if err != nil {
 		return h.fail(abi.BadValue, "send: %v", err)
+	}
+	if n != len(b) {
+		return h.fail(abi.BadValue, "send: %d bytes after the value", len(b)-n)
 	}
 	h.sent[link] = append(h.sent[link], v)
 	return abi.OK

@@ -74,3 +74,52 @@ func TestTestHost(t *testing.T) {
 		t.Errorf("without the kv grant: %v", err)
 	}
 }
+
+// router takes values undecoded: it decodes only the node heads it routes
+// on, sends ordinary values back as their bytes and answers a (swap a b)
+// with b's bytes.
+type router struct{ guest.Base }
+
+func (router) Received(l guest.Link, r *guest.Received) (guest.Flow, error) {
+	for i := range r.Len() {
+		if r.Bytes(i)[0] != 0xCE { // not a node: pass it on undecoded
+			if err := l.SendEncoded(r.Bytes(i)); err != nil {
+				return guest.Continue, err
+			}
+			continue
+		}
+		v, err := r.Value(i)
+		if err != nil {
+			return guest.Continue, err
+		}
+		if n := v.Node(); n.Head.Str() == "swap" && len(n.Body) == 2 {
+			err = l.SendEncoded(gene.AppendBinary(nil, n.Body[1]))
+		} else {
+			err = l.Send(v) // a decoded received value goes as its bytes
+		}
+		if err != nil {
+			return guest.Continue, err
+		}
+	}
+	return guest.Continue, nil
+}
+
+func TestTestHostReceivedHandler(t *testing.T) {
+	guest.Register(router{})
+	t.Cleanup(func() { guest.Register(nil) })
+	h := guest.NewTestHost(guest.TestGrants{})
+	l, err := h.Open("send+recv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []gene.Value{gene.Int(1), gene.MustParse(`(swap "a" [b 2])`), gene.MustParse(`{^k #[1 2]}`), gene.MustParse(`(other ^id 3)`)}
+	if _, err := h.Send(l, in...); err != nil {
+		t.Fatal(err)
+	}
+	if got := gene.Format(gene.List(h.Sent(l)...)); got != `[1 [b 2] {^k #[1 2]} (other ^id 3)]` {
+		t.Errorf("sent %s", got)
+	}
+	if err := l.SendEncoded([]byte{0xC0, 0xC0}); !errors.Is(err, abi.ErrBadValue) {
+		t.Errorf("two values as one: %v", err)
+	}
+}

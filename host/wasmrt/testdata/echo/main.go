@@ -1,4 +1,6 @@
-// Command echo is a test plugin: it sends every value back on its link.
+// Command echo is a test plugin: it sends every value back on its link,
+// undecoded (guest.ReceivedHandler): each value goes back as the bytes it
+// arrived in.
 package main
 
 import (
@@ -8,9 +10,9 @@ import (
 
 type echo struct{ guest.Base }
 
-func (echo) Values(l guest.Link, vs []gene.Value) (guest.Flow, error) {
-	for _, v := range vs {
-		if err := l.Send(v); err != nil {
+func (echo) Received(l guest.Link, r *guest.Received) (guest.Flow, error) {
+	for i := range r.Len() {
+		if err := l.SendEncoded(r.Bytes(i)); err != nil {
 			return guest.Continue, err
 		}
 	}
