@@ -8,7 +8,20 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
+	"time"
 )
+
+// clock is the monotonic time base of Scheduler.lastWrite.
+var clock = time.Now()
+
+// inlineAfter is how long the stream must have been idle for a sender to
+// write its frames itself. A sender that writes a stream of values faster
+// than that leaves them to Run, which writes them in batches (one write
+// for many values); a value that follows a quiet spell (the next request
+// of a client in a round-trip loop, its answer) goes out at once, without
+// waking the writer goroutine.
+const inlineAfter = 10 * time.Microsecond
 
 // SchedulerConfig sets up a Scheduler. Zero fields mean the defaults.
 type SchedulerConfig struct {
@@ -48,13 +61,20 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 	return c
 }
 
-// Scheduler queues the frames of one transport and writes them from one
-// goroutine, the transport's writer, which runs Run and is the only one to
-// write to the stream. Control frames (everything but DATA) go first, from
-// their own bounded queue. DATA is queued per link as whole values in
+// Scheduler queues the frames of one transport and writes them. Control
+// frames (everything but DATA) go first, from their own bounded queue. DATA is queued per link as whole values in
 // bounded queues and sent round-robin across links, at most Quantum
 // payload bytes per link per turn, fragmenting large values on the way, so
 // a large value never holds back the other links by more than one turn.
+//
+// One write is in progress at a time, from the transport's writer
+// goroutine, which runs Run, or from a sender: when nothing is being
+// written, the stream is a socket (a syscall.Conn) and it was quiet for
+// inlineAfter, the goroutine that queued a frame writes the batch itself
+// with non-blocking writes, so that the value goes out without waking
+// the writer goroutine, and leaves whatever the socket does not take at
+// once to Run. Which goroutine writes changes nothing of the order or the
+// rules above, and no sender ever waits for the peer to read.
 //
 // Send and SendControl are safe for concurrent use by any goroutine. The
 // Scheduler does no credit accounting: callers reserve credit (Credit.Take)
@@ -78,16 +98,29 @@ type Scheduler struct {
 	err     error                 // guarded by mu; why Run ended
 	running bool                  // guarded by mu
 	stats   SchedulerStats        // guarded by mu
+	// writing is guarded by mu: a batch is being written, by Run or by a
+	// sender; whoever set it owns the batch buffers below until it clears
+	// it.
+	writing bool
+	// left is guarded by mu: wbufs holds the rest of a batch a sender
+	// could not write without waiting; Run writes it before anything else.
+	left bool
+	werr error           // guarded by mu; a sender's write failed: Run returns it
+	raw  syscall.RawConn // guarded by mu; set by Run when the stream is a socket
+	// lastWrite is guarded by mu: when the last write ended, on clock.
+	lastWrite time.Duration
 
 	wake chan struct{} // capacity 1: work was queued or Close called
 	done chan struct{} // closed when Run returns
 
-	// Owned by the Run goroutine.
-	spare []byte
-	hdrs  []byte
-	segs  []segment
-	iov   net.Buffers
-	wbufs net.Buffers // what WriteTo consumes, so iov keeps its array
+	// Owned by whoever set writing.
+	spare  []byte
+	hdrs   []byte
+	segs   []segment
+	iov    net.Buffers
+	wbufs  net.Buffers // what WriteTo consumes, so iov keeps its array
+	rawFn  func(fd uintptr) bool
+	rawErr error // what rawFn's last write failed with
 }
 
 type linkQueue struct {
@@ -114,6 +147,7 @@ type segment struct {
 // SchedulerStats counts what Run wrote.
 type SchedulerStats struct {
 	Writes        uint64 // write calls on the stream
+	SenderWrites  uint64 // of those, writes made by a sender itself rather than by Run
 	Bytes         uint64 // bytes written, headers included
 	ControlFrames uint64 // control frames queued
 	DataFrames    uint64 // DATA frames written
@@ -123,12 +157,14 @@ type SchedulerStats struct {
 
 // NewScheduler returns a Scheduler; start its Run goroutine to write.
 func NewScheduler(cfg SchedulerConfig) *Scheduler {
-	return &Scheduler{
+	s := &Scheduler{
 		cfg:   cfg.withDefaults(),
 		links: make(map[uint32]*linkQueue),
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
+	s.rawFn = s.writeRaw
+	return s
 }
 
 func (s *Scheduler) signal() {
@@ -159,16 +195,18 @@ func (s *Scheduler) unusable() error {
 // the error that ended Run.
 func (s *Scheduler) SendControl(frame []byte) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.unusable(); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	if len(s.ctrl)+len(frame) > s.cfg.ControlQueue {
-		return fmt.Errorf("%w: %d bytes queued, budget %d", ErrControlFull, len(s.ctrl), s.cfg.ControlQueue)
+		n := len(s.ctrl)
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %d bytes queued, budget %d", ErrControlFull, n, s.cfg.ControlQueue)
 	}
 	s.ctrl = append(s.ctrl, frame...)
 	s.stats.ControlFrames++
-	s.signal()
+	s.flushLocked()
 	return nil
 }
 
@@ -181,15 +219,16 @@ func (s *Scheduler) SendControl(frame []byte) error {
 // Run.
 func (s *Scheduler) TrySend(link uint32, payload []byte, end bool) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	q, err := s.queueFor(link, payload, end)
+	if err == nil && len(q.msgs) >= s.cfg.LinkQueue {
+		err = ErrQueueFull
+	}
 	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	if len(q.msgs) >= s.cfg.LinkQueue {
-		return ErrQueueFull
-	}
 	s.push(q, payload, end)
+	s.flushLocked()
 	return nil
 }
 
@@ -223,11 +262,13 @@ func (s *Scheduler) Send(ctx context.Context, link uint32, payload []byte, end b
 			err = s.unusable()
 		}
 	}
-	if err == nil {
-		s.push(q, payload, end)
+	if err != nil {
+		s.mu.Unlock()
+		return err
 	}
-	s.mu.Unlock()
-	return err
+	s.push(q, payload, end)
+	s.flushLocked()
+	return nil
 }
 
 // queueFor checks a send and returns the link's queue, creating it on
@@ -253,7 +294,8 @@ func (s *Scheduler) queueFor(link uint32, payload []byte, end bool) (*linkQueue,
 	return q, nil
 }
 
-// push appends a value to q and schedules q. The caller holds mu.
+// push appends a value to q and schedules q. The caller holds mu and
+// then calls flushLocked.
 func (s *Scheduler) push(q *linkQueue, payload []byte, end bool) {
 	q.msgs = append(q.msgs, outValue{payload: payload, end: end})
 	if end {
@@ -263,7 +305,92 @@ func (s *Scheduler) push(q *linkQueue, payload []byte, end bool) {
 		q.active = true
 		s.active.push(q)
 	}
-	s.signal()
+}
+
+// flushLocked gets what was just queued written; the caller holds mu,
+// which flushLocked releases. When no write is in progress and the
+// stream is a socket, the caller's goroutine writes the batch itself
+// without waiting (writeNow); otherwise, and for what the socket did not
+// take, Run is woken.
+func (s *Scheduler) flushLocked() {
+	if s.writing || s.left || s.raw == nil || s.err != nil || s.werr != nil || time.Since(clock)-s.lastWrite < inlineAfter {
+		s.mu.Unlock()
+		s.signal()
+		return
+	}
+	s.writing = true
+	n := s.buildBatch()
+	s.stats.Writes++
+	s.stats.SenderWrites++
+	s.stats.Bytes += uint64(n)
+	s.mu.Unlock()
+
+	err := s.writeNow()
+	s.mu.Lock()
+	s.lastWrite = time.Since(clock)
+	switch {
+	case err != nil:
+		s.werr = err
+	case len(s.wbufs) > 0:
+		s.left = true
+	default:
+		s.written()
+	}
+	s.writing = false
+	wake := s.left || s.werr != nil || s.closing || len(s.ctrl) > 0 || s.active.len() > 0
+	s.mu.Unlock()
+	if wake {
+		s.signal()
+	}
+}
+
+// writeNow writes the batch in s.iov with non-blocking writes, consuming
+// s.wbufs as far as the socket takes it. The caller set writing.
+func (s *Scheduler) writeNow() error {
+	s.wbufs = s.iov
+	s.rawErr = nil
+	if err := s.raw.Write(s.rawFn); err != nil {
+		return err
+	}
+	return s.rawErr
+}
+
+// writeRaw is the syscall.RawConn callback of writeNow: it writes until
+// the socket would block, and never asks to wait.
+func (s *Scheduler) writeRaw(fd uintptr) bool {
+	for len(s.wbufs) > 0 {
+		n, err := syscall.Write(int(fd), s.wbufs[0])
+		if n > 0 {
+			if n < len(s.wbufs[0]) {
+				s.wbufs[0] = s.wbufs[0][n:]
+				continue
+			}
+			s.wbufs[0] = nil
+			s.wbufs = s.wbufs[1:]
+			continue
+		}
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return true
+		case nil:
+			s.rawErr = io.ErrShortWrite
+		default:
+			s.rawErr = err
+		}
+		return true
+	}
+	return true
+}
+
+// written drops the references to a written batch's payloads. The caller
+// holds writing.
+func (s *Scheduler) written() {
+	clear(s.segs)
+	clear(s.iov)
+	s.segs = s.segs[:0]
+	s.wbufs = nil
 }
 
 // Unsent is what RemoveLink dropped.
@@ -335,6 +462,11 @@ func (s *Scheduler) Run(ctx context.Context, w io.Writer) (err error) {
 		return errors.New("proto: Scheduler.Run called twice")
 	}
 	s.running = true
+	if sc, ok := w.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			s.raw = raw
+		}
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -353,8 +485,16 @@ func (s *Scheduler) Run(ctx context.Context, w io.Writer) (err error) {
 	}()
 	for {
 		s.mu.Lock()
-		for len(s.ctrl) == 0 && s.active.len() == 0 {
-			if s.closing {
+		for {
+			if s.werr != nil {
+				err := s.werr
+				s.mu.Unlock()
+				return fmt.Errorf("proto: writing frames: %w", err)
+			}
+			if !s.writing && (s.left || len(s.ctrl) > 0 || s.active.len() > 0) {
+				break
+			}
+			if s.closing && !s.writing {
 				s.mu.Unlock()
 				return nil
 			}
@@ -366,18 +506,26 @@ func (s *Scheduler) Run(ctx context.Context, w io.Writer) (err error) {
 			}
 			s.mu.Lock()
 		}
-		n := s.buildBatch()
-		s.stats.Writes++
-		s.stats.Bytes += uint64(n)
+		s.writing = true
+		if s.left {
+			s.left = false // a sender's batch, partly written
+		} else {
+			n := s.buildBatch()
+			s.stats.Writes++
+			s.stats.Bytes += uint64(n)
+			s.wbufs = s.iov
+		}
 		s.mu.Unlock()
 
-		s.wbufs = s.iov
-		if _, err := s.wbufs.WriteTo(w); err != nil {
+		_, err := s.wbufs.WriteTo(w)
+		s.mu.Lock()
+		s.lastWrite = time.Since(clock)
+		s.written()
+		s.writing = false
+		s.mu.Unlock()
+		if err != nil {
 			return fmt.Errorf("proto: writing frames: %w", err)
 		}
-		clear(s.segs) // drop references to written payloads
-		clear(s.iov)
-		s.segs = s.segs[:0]
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
