@@ -62,6 +62,42 @@ func DecodeBinary(data []byte, o BinaryOptions) (Value, int, error) {
 	return v, d.pos, nil
 }
 
+// BinaryDecoder decodes values one after another as DecodeBinary does,
+// for a stream of small values such as the messages of one link: the
+// storage of consecutive small values is carved from blocks shared by up
+// to binBatch of them, so that a value costs a fraction of the
+// allocations DecodeBinary makes for it. A value still shares no memory
+// with its input. A value kept alive keeps its blocks alive, and with
+// them the storage of a few values decoded next to it (at most about
+// 20 KiB): a caller that keeps a few values of many for long should
+// decode those with DecodeBinary. The zero BinaryDecoder is ready to use;
+// it is not safe for concurrent use.
+type BinaryDecoder struct {
+	Options BinaryOptions
+	vslab   slab[Value]
+	pslab   slab[Prop]
+	nslab   slab[Node]
+	tslab   slab[Temporal]
+	arena   []byte
+}
+
+// binBatch is how many values like the one being decoded the blocks a
+// BinaryDecoder allocates hold.
+const binBatch = 8
+
+// Decode decodes one value from the front of data, as DecodeBinary.
+func (b *BinaryDecoder) Decode(data []byte) (Value, int, error) {
+	d := newBinDecoder(data, 0, b.Options.Limits)
+	d.vslab, d.pslab, d.nslab, d.tslab, d.arena = b.vslab, b.pslab, b.nslab, b.tslab, b.arena
+	d.planFor(binBatch)
+	v, err := d.value(0)
+	b.vslab, b.pslab, b.nslab, b.tslab, b.arena = d.vslab, d.pslab, d.nslab, d.tslab, d.arena
+	if err != nil {
+		return Value{}, 0, err
+	}
+	return v, d.pos, nil
+}
+
 // DecodeBinaryDoc decodes a binary document as written by AppendBinaryDoc:
 // the magic bytes, the version byte, and exactly one value filling the rest
 // of data. It returns the value and len(data). A version other than

@@ -31,26 +31,36 @@ var binMaxNeeds = binNeeds{v: 256, p: 256, n: 64, t: 64, b: binArenaChunk, e: 25
 
 // plan sizes d's slabs for the value at d.pos: exactly, for a small value
 // it can count; not at all (they grow as the decode goes) otherwise.
-func (d *binDecoder) plan() {
+func (d *binDecoder) plan() { d.planFor(1) }
+
+// planFor is plan for a decoder whose slabs serve up to k values like the
+// one at d.pos (BinaryDecoder): a slab that still holds what the value
+// needs is used as it is, one that does not is refilled with k times the
+// need, within binBatchMax.
+func (d *binDecoder) planFor(k int) {
 	c := binCounter{data: d.data, pos: d.pos}
 	if !c.value(0) {
 		return
 	}
 	d.planned = true
-	if c.need.v > 0 {
-		d.vslab.fill(c.need.v)
+	refill(&d.vslab, c.need.v, k, binBatchMax.v)
+	refill(&d.pslab, c.need.p, k, binBatchMax.p)
+	refill(&d.nslab, c.need.n, k, binBatchMax.n)
+	refill(&d.tslab, c.need.t, k, binBatchMax.t)
+	if n := c.need.b; n > 0 && cap(d.arena)-len(d.arena) < n {
+		d.arena = make([]byte, 0, max(n, min(k*n, binBatchMax.b)))
 	}
-	if c.need.p > 0 {
-		d.pslab.fill(c.need.p)
-	}
-	if c.need.n > 0 {
-		d.nslab.fill(c.need.n)
-	}
-	if c.need.t > 0 {
-		d.tslab.fill(c.need.t)
-	}
-	if c.need.b > 0 {
-		d.arena = make([]byte, 0, c.need.b)
+}
+
+// binBatchMax bounds the blocks a BinaryDecoder shares between values,
+// and so what one value kept alive keeps of the others.
+var binBatchMax = binNeeds{v: 256, p: 256, n: 64, t: 64, b: 4 << 10}
+
+// refill gives s a block of k times n elements (at most most, at least n)
+// when it holds fewer than n.
+func refill[T any](s *slab[T], n, k, most int) {
+	if n > 0 && len(s.free) < n {
+		s.fill(max(n, min(k*n, most)))
 	}
 }
 

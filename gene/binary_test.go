@@ -855,8 +855,9 @@ var binFuzzLimits = Limits{MaxDepth: 8, MaxElements: 32, MaxStringBytes: 64, Max
 
 // FuzzBinary decodes arbitrary bytes. It must never panic; whatever
 // decodes must respect the limits, re-encode to exactly the bytes it came
-// from (the encoding is canonical) and decode again to the same value; its
-// every prefix must be incomplete; and the decoder must not allocate more
+// from (the encoding is canonical) and decode again to the same value,
+// also with a BinaryDecoder that decoded another value first; its every
+// prefix must be incomplete; and the decoder must not allocate more
 // than a small multiple of the input, whatever lengths the input claims.
 func FuzzBinary(f *testing.F) {
 	// The committed corpus in testdata/fuzz/FuzzBinary holds the vectors
@@ -892,6 +893,18 @@ func FuzzBinary(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, n, m)
 		require.True(t, binIdentical(v, again), "decoded twice differently")
+
+		// A BinaryDecoder decodes it the same after another value, and
+		// leaves that value's shared storage alone.
+		dec := BinaryDecoder{Options: opts}
+		first := AppendBinary(nil, binRequestMessage())
+		fv, _, err := dec.Decode(first)
+		require.NoError(t, err)
+		shared, m, err := dec.Decode(data)
+		require.NoError(t, err)
+		require.Equal(t, n, m)
+		require.True(t, binIdentical(v, shared), "decoded differently by a BinaryDecoder")
+		require.Equal(t, first, AppendBinary(nil, fv), "the first value changed")
 
 		if n <= 256 {
 			for i := 0; i < n; i++ {

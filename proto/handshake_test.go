@@ -332,9 +332,23 @@ func TestValues(t *testing.T) {
 			require.ErrorIs(t, err, &Error{Code: CodeBadValue})
 			require.ErrorIs(t, err, gene.ErrLimit, "the gene error is kept")
 			assert.Contains(t, err.Error(), "MaxDepth")
+
+			// A Decoder decodes the same, value after value, with the
+			// same errors.
+			d := NewDecoder(enc, gene.Limits{})
+			for range 3 {
+				got, err := d.Decode(p)
+				require.NoError(t, err)
+				assert.True(t, gene.Equal(v, got))
+			}
+			_, err = NewDecoder(enc, gene.Limits{MaxDepth: 1}).Decode(p)
+			require.ErrorIs(t, err, &Error{Code: CodeBadValue})
+			require.ErrorIs(t, err, gene.ErrLimit)
 		})
 	}
-	_, err := DecodeValue(EncodingText, []byte(`(put`), gene.Limits{})
+	_, err := NewDecoder(EncodingBinary, gene.Limits{}).Decode([]byte{0x01, 0x02})
+	assert.ErrorContains(t, err, "1 bytes after the value (at offset 1)")
+	_, err = DecodeValue(EncodingText, []byte(`(put`), gene.Limits{})
 	require.ErrorIs(t, err, &Error{Code: CodeBadValue})
 	var se *gene.SyntaxError
 	assert.True(t, errors.As(err, &se))

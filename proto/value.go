@@ -37,7 +37,7 @@ func DecodeValue(enc Encoding, payload []byte, l gene.Limits) (gene.Value, error
 			return gene.Value{}, badValue(err)
 		}
 		if n != len(payload) {
-			return gene.Value{}, Errorf(CodeBadValue, "%d bytes after the value (at offset %d); a DATA value is exactly one value", len(payload)-n, n)
+			return gene.Value{}, trailing(payload, n)
 		}
 		return v, nil
 	case EncodingText:
@@ -48,6 +48,41 @@ func DecodeValue(enc Encoding, payload []byte, l gene.Limits) (gene.Value, error
 		return v, nil
 	}
 	return gene.Value{}, fmt.Errorf("proto: unknown encoding %q", enc)
+}
+
+// Decoder decodes the DATA payloads of one link, one after another, as
+// DecodeValue does; in the binary encoding consecutive values share the
+// blocks their storage is carved from (gene.BinaryDecoder), so a stream
+// of small values costs fewer allocations. It is not safe for concurrent
+// use.
+type Decoder struct {
+	enc Encoding
+	lim gene.Limits
+	bin gene.BinaryDecoder
+}
+
+// NewDecoder returns a Decoder of payloads in enc under the Gene limits l.
+func NewDecoder(enc Encoding, l gene.Limits) *Decoder {
+	return &Decoder{enc: enc, lim: l, bin: gene.BinaryDecoder{Options: gene.BinaryOptions{Limits: l}}}
+}
+
+// Decode is DecodeValue with the Decoder's encoding and limits.
+func (d *Decoder) Decode(payload []byte) (gene.Value, error) {
+	if d.enc != EncodingBinary {
+		return DecodeValue(d.enc, payload, d.lim)
+	}
+	v, n, err := d.bin.Decode(payload)
+	if err != nil {
+		return gene.Value{}, badValue(err)
+	}
+	if n != len(payload) {
+		return gene.Value{}, trailing(payload, n)
+	}
+	return v, nil
+}
+
+func trailing(payload []byte, n int) *Error {
+	return Errorf(CodeBadValue, "%d bytes after the value (at offset %d); a DATA value is exactly one value", len(payload)-n, n)
 }
 
 func badValue(err error) *Error {
