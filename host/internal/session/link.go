@@ -88,6 +88,7 @@ type Link struct {
 	valuesOut, bytesOut atomic.Uint64
 	resetsOut           atomic.Uint64
 	stalls              atomic.Uint64
+	encSize             atomic.Int32 // bytes of the last value Encode encoded
 }
 
 func (s *Session) newLink(id uint32, o proto.Open, opener proto.Side) *Link {
@@ -225,10 +226,20 @@ func (l *Link) Stats() LinkStats {
 	return st
 }
 
-// Encode encodes v in the transport's encoding.
+// Encode encodes v in the transport's encoding, into a buffer the size
+// of the link's last value (values on a link tend to be alike), so that
+// encoding one costs one allocation.
 func (l *Link) Encode(v gene.Value) ([]byte, error) {
-	return proto.AppendValue(nil, l.s.cfg.Terms.Encoding, v)
+	p, err := proto.AppendValue(make([]byte, 0, max(l.encSize.Load(), 64)), l.s.cfg.Terms.Encoding, v)
+	if err == nil {
+		l.encSize.Store(int32(min(len(p), maxEncodeHint)))
+	}
+	return p, err
 }
+
+// maxEncodeHint bounds the buffer Encode starts with, so that one large
+// value does not make every later small one allocate as much.
+const maxEncodeHint = 64 << 10
 
 func (l *Link) checkSend() error {
 	if !l.sends {
@@ -560,6 +571,31 @@ func (l *Link) decode(p []byte) (gene.Value, error) {
 	return proto.DecodeValue(l.s.cfg.Terms.Encoding, p, l.s.glim)
 }
 
+// decodeBatch decodes the payloads of one batch into batch, up to the
+// first that fails. A batch of several values is decoded with dec, whose
+// blocks its values share (fewer allocations per value); a lone value
+// (a request in a round trip) gets storage of its exact size.
+func (l *Link) decodeBatch(dec **proto.Decoder, raws [][]byte, batch []gene.Value) ([]gene.Value, error) {
+	if len(raws) == 1 {
+		v, err := l.decode(raws[0])
+		if err != nil {
+			return batch, err
+		}
+		return append(batch, v), nil
+	}
+	if *dec == nil {
+		*dec = proto.NewDecoder(l.s.cfg.Terms.Encoding, l.s.glim)
+	}
+	for _, p := range raws {
+		v, err := (*dec).Decode(p)
+		if err != nil {
+			return batch, err
+		}
+		batch = append(batch, v)
+	}
+	return batch, nil
+}
+
 // consumed returns the credit of n bytes to the peer.
 func (l *Link) consumed(n int) {
 	if err := l.rcv().Consume(n); err != nil && !errors.Is(err, flow.ErrClosed) {
@@ -573,6 +609,7 @@ func (l *Link) consumed(n int) {
 func (l *Link) deliver() {
 	batch := make([]gene.Value, 0, 8)
 	raws := make([][]byte, 0, 8)
+	var dec *proto.Decoder // for batches of several values; dropped when the goroutine ends
 	var idle *time.Timer
 	defer func() {
 		if idle != nil {
@@ -595,16 +632,8 @@ func (l *Link) deliver() {
 				l.queue, l.head = l.queue[:0], 0
 			}
 			l.mu.Unlock()
-			batch = batch[:0]
 			var bad error
-			for _, p := range raws {
-				v, err := l.decode(p)
-				if err != nil {
-					bad = err
-					break
-				}
-				batch = append(batch, v)
-			}
+			batch, bad = l.decodeBatch(&dec, raws, batch[:0])
 			if len(batch) > 0 {
 				h.Values(l, batch)
 				for _, p := range raws[:len(batch)] {

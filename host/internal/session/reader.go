@@ -152,12 +152,37 @@ func (s *Session) onData(f proto.Frame) *proto.Error {
 	if done {
 		// Decoded by the consumer (Link.deliver, Link.Recv); value is
 		// the reader's buffer, so the link keeps a copy.
-		l.enqueue(append([]byte(nil), value...))
+		l.enqueue(s.keep(value))
 	}
 	if end {
 		l.peerEnded()
 	}
 	return nil
+}
+
+// keepChunk is the size of the chunks received values are copied into,
+// keepMax the largest value copied into one.
+const (
+	keepChunk = 4 << 10
+	keepMax   = 512
+)
+
+// keep copies a received value out of the reader's buffer (reader
+// goroutine). A small value is carved from a chunk shared with the values
+// received just before and after it, so that a stream of them costs one
+// allocation per chunk rather than one per value; the chunk is garbage
+// once all of them were consumed.
+func (s *Session) keep(v []byte) []byte {
+	n := len(v)
+	if n > keepMax {
+		return append([]byte(nil), v...)
+	}
+	if cap(s.rchunk)-len(s.rchunk) < n {
+		s.rchunk = make([]byte, 0, keepChunk)
+	}
+	i := len(s.rchunk)
+	s.rchunk = append(s.rchunk, v...)
+	return s.rchunk[i:len(s.rchunk):len(s.rchunk)]
 }
 
 func (s *Session) onCredit(f proto.Frame) *proto.Error {

@@ -118,6 +118,8 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	rchunk []byte // reader goroutine: the chunk small received values are copied into (keep)
+
 	lastRecv atomic.Int64 // unix nanos of the last frame received
 	pinged   atomic.Int64 // lastRecv when the keepalive last pinged
 	kaTimer  *time.Timer  // keepalive; guarded by mu
