@@ -21,18 +21,27 @@ import (
 // away) only wants it to stop waiting. Blocking host calls (gh_send) run
 // under host(), which ends at either.
 //
+// The parent is watched (context.AfterFunc, which allocates and registers
+// with the parent) only when its end matters: from begin for
+// instantiation, else from the first time a host call asks host() for Done
+// or Err, which a host call does only when it has to wait (gh_send
+// without credit). A callback whose host calls never wait, the common
+// case, costs no allocation and no registration with its parent; end
+// still reports a parent that ended during the call.
+//
 // Only the instance's owner calls begin and end; Done, Err, Deadline and
 // Value may be called from any goroutine.
 type callCtx struct {
 	in    *instance
 	timer *time.Timer // fires c.expire; created once
-	stop  func() bool // stops the parent watch of this call, or nil
 	mu    sync.Mutex  // guards the fields below
+	stop  func() bool // stops the parent watch of this call, or nil
 	// The call in progress.
 	parent      context.Context
 	cancelStops bool // the parent's end stops the guest too
 	dl          time.Time
 	armed       bool
+	watched     bool // the parent is watched (c.stop is set, or it had ended)
 	// done and err: the guest's end. hdone and herr: the end of host
 	// calls (the deadline or the parent's end). A closed channel is
 	// replaced by the next call.
@@ -55,11 +64,15 @@ func (c *callCtx) begin(parent context.Context, timeout time.Duration, cancelSto
 	c.cancelStops = cancelStops
 	c.dl = dl
 	c.armed = true
+	c.watched = false
 	if c.done == nil {
 		c.done = make(chan struct{})
 	}
 	if c.hdone == nil {
 		c.hdone = make(chan struct{})
+	}
+	if cancelStops {
+		c.watchLocked()
 	}
 	c.mu.Unlock()
 	if c.timer == nil {
@@ -67,10 +80,23 @@ func (c *callCtx) begin(parent context.Context, timeout time.Duration, cancelSto
 	} else {
 		c.timer.Reset(time.Until(dl))
 	}
-	if parent.Done() != nil {
-		// Only a cancellable parent costs an allocation per call.
-		c.stop = context.AfterFunc(parent, c.cancel)
+}
+
+// watchLocked starts watching the parent of the call in progress, once
+// per call; c.mu is held. A parent that has ended already ends the call's
+// host calls at once (and the guest, with cancelStops).
+func (c *callCtx) watchLocked() {
+	if c.watched || !c.armed || c.parent.Done() == nil {
+		return
 	}
+	c.watched = true
+	if c.parent.Err() != nil {
+		c.cancelLocked()
+		return
+	}
+	// c.cancel runs on another goroutine (context.AfterFunc), so holding
+	// c.mu here cannot deadlock with it.
+	c.stop = context.AfterFunc(c.parent, c.cancel)
 }
 
 // end disarms c after a call. cut reports whether the guest was stopped
@@ -80,14 +106,22 @@ func (c *callCtx) begin(parent context.Context, timeout time.Duration, cancelSto
 // cut says it all).
 func (c *callCtx) end() (cut, ended error) {
 	c.timer.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.stop != nil {
 		c.stop()
 		c.stop = nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.armed = false
 	cut = c.err
+	if c.herr == nil && !c.watched && c.parent.Done() != nil {
+		// Not watched: nothing waited on it, but the caller may want to
+		// know that it went away meanwhile.
+		if err := c.parent.Err(); err != nil {
+			c.herr = err
+			close(c.hdone)
+		}
+	}
 	if c.herr != nil && cut == nil {
 		ended = c.herr
 	}
@@ -124,6 +158,10 @@ func (c *callCtx) expire() {
 func (c *callCtx) cancel() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.cancelLocked()
+}
+
+func (c *callCtx) cancelLocked() {
 	if !c.armed || c.parent == nil {
 		return
 	}
@@ -184,12 +222,14 @@ func (h hostCtx) Deadline() (time.Time, bool) { return h.c.Deadline() }
 func (h hostCtx) Done() <-chan struct{} {
 	h.c.mu.Lock()
 	defer h.c.mu.Unlock()
+	h.c.watchLocked()
 	return h.c.hdone
 }
 
 func (h hostCtx) Err() error {
 	h.c.mu.Lock()
 	defer h.c.mu.Unlock()
+	h.c.watchLocked()
 	return h.c.herr
 }
 

@@ -258,6 +258,18 @@ func TestCancelledSendKeepsTheGuest(t *testing.T) {
 	sent := h.Sent(1)
 	require.NotEmpty(t, sent)
 	require.True(t, gene.Equal(gene.MustParse("(count 2)"), sent[len(sent)-1]), "the guest kept its count: %v", sent)
+
+	// A caller gone before the call: its end is noticed only when
+	// gh_send has to wait (the runtime watches the caller's context
+	// lazily), and then at once.
+	h.SetCredit(1, 0)
+	gone, cancelGone := context.WithCancel(t.Context())
+	cancelGone()
+	begin = time.Now()
+	_, err = in.Receive(gone, 1, []gene.Value{gene.Int(3)})
+	require.Less(t, time.Since(begin), backstop/2)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorContains(t, err, "the caller's context ended during the call: context canceled")
 }
 
 func TestSandbox(t *testing.T) {
