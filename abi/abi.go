@@ -9,10 +9,11 @@ import (
 // The ABI version this package describes (ABI.md section 2). A host
 // accepts a guest of the same Major and any Minor whose imports it
 // provides. Minor 1 added gh_kv_cas and gh_kv_incr, minor 2 the store
-// watches (gh_kv_watch, gh_kv_watch_next, gh_kv_unwatch).
+// watches (gh_kv_watch, gh_kv_watch_next, gh_kv_unwatch), minor 3 the
+// streams and topics (gh_stream_*, gh_topic_*).
 const (
 	Major = 1
-	Minor = 2
+	Minor = 3
 )
 
 // Version returns "MAJOR.MINOR".
@@ -149,6 +150,18 @@ const (
 	ImportKVUnwatch   = "gh_kv_unwatch"    // since 1.2
 	ImportTimerSet    = "gh_timer_set"
 	ImportTimerCancel = "gh_timer_cancel"
+
+	ImportStreamPublish      = "gh_stream_publish"       // since 1.3
+	ImportStreamPublishBatch = "gh_stream_publish_batch" // since 1.3
+	ImportStreamAttach       = "gh_stream_attach"        // since 1.3
+	ImportStreamDetach       = "gh_stream_detach"        // since 1.3
+	ImportStreamAck          = "gh_stream_ack"           // since 1.3
+	ImportStreamReset        = "gh_stream_reset"         // since 1.3
+	ImportStreamTrim         = "gh_stream_trim"          // since 1.3
+	ImportStreamInfo         = "gh_stream_info"          // since 1.3
+	ImportTopicPublish       = "gh_topic_publish"        // since 1.3
+	ImportTopicSubscribe     = "gh_topic_subscribe"      // since 1.3
+	ImportTopicUnsubscribe   = "gh_topic_unsubscribe"    // since 1.3
 )
 
 func sig(name string, params []ValueType, results ...ValueType) Func {
@@ -198,8 +211,32 @@ func Imports() []Func {
 		sig(ImportKVWatch, ts(I32, I32), I64),
 		sig(ImportKVWatchNext, ts(I64, I32, I32), I64),
 		sig(ImportKVUnwatch, ts(I64)),
+		sig(ImportStreamPublish, ts(I32, I32, I32, I32), I64),
+		sig(ImportStreamPublishBatch, ts(I32, I32, I32, I32), I32),
+		sig(ImportStreamAttach, ts(I64, I32, I32, I32, I32, I32, I64, I32), I64),
+		sig(ImportStreamDetach, ts(I64, I32, I32, I32, I32), I32),
+		sig(ImportStreamAck, ts(I32, I32, I32, I32, I64), I32),
+		sig(ImportStreamReset, ts(I32, I32, I32, I32, I64), I64),
+		sig(ImportStreamTrim, ts(I32, I32, I64, I32), I32),
+		sig(ImportStreamInfo, ts(I32, I32), I64),
+		sig(ImportTopicPublish, ts(I32, I32, I32, I32), I64),
+		sig(ImportTopicSubscribe, ts(I64, I32, I32), I32),
+		sig(ImportTopicUnsubscribe, ts(I64, I32, I32), I32),
 	}
 }
+
+// AttachLatest is the flag of gh_stream_attach that makes a group that
+// does not exist yet start after the last message instead of at the
+// first.
+const AttachLatest int32 = 1 << 0
+
+// TrimOutSize is the size of gh_stream_trim's output: the bound applied
+// and the number of messages deleted, two little-endian uint64.
+const TrimOutSize = 16
+
+// PublishBatchOutSize returns the size of gh_stream_publish_batch's
+// output for count entries: a little-endian uint64 sequence number each.
+func PublishBatchOutSize(count int) int { return 8 * count }
 
 // Flags of gh_kv_cas (ABI.md section 5).
 const (

@@ -13,7 +13,7 @@ import (
 )
 
 func TestMarker(t *testing.T) {
-	require.Equal(t, "genehost_abi_1_2", abi.MarkerName(abi.Major, abi.Minor))
+	require.Equal(t, "genehost_abi_1_3", abi.MarkerName(abi.Major, abi.Minor))
 	require.Equal(t, int32(1<<16), abi.MarkerValue(1, 0))
 	require.Equal(t, int32(1<<16|1), abi.MarkerValue(1, 1))
 	for _, c := range []struct {
@@ -64,6 +64,9 @@ func TestSignatures(t *testing.T) {
 	assert.Equal(t, "(i64) -> (i64)", sigs[abi.ImportTimerSet])
 	assert.Equal(t, "(i32, i32, i32, i32, i32, i32, i32, i32, i32) -> (i64)", sigs[abi.ImportKVCAS])
 	assert.Equal(t, "(i32, i32, i64, i32) -> (i32)", sigs[abi.ImportKVIncr])
+	assert.Equal(t, "(i64, i32, i32, i32, i32, i32, i64, i32) -> (i64)", sigs[abi.ImportStreamAttach])
+	assert.Equal(t, "(i32, i32, i32, i32, i64) -> (i32)", sigs[abi.ImportStreamAck])
+	assert.Equal(t, "(i32, i32) -> (i64)", sigs[abi.ImportStreamInfo])
 	assert.Equal(t, "() -> (i32)", abi.Marker(1, 0).Signature())
 }
 
@@ -84,6 +87,8 @@ func TestStatus(t *testing.T) {
 		{abi.BadValue, "BAD_VALUE", abi.ErrBadValue},
 		{abi.Timeout, "TIMEOUT", abi.ErrTimeout},
 		{abi.ShortBuffer, "SHORT_BUFFER", abi.ErrShortBuffer},
+		{abi.NotDelivered, "NOT_DELIVERED", abi.ErrNotDelivered},
+		{abi.BadName, "BAD_NAME", abi.ErrBadName},
 		{abi.Status(99), "STATUS(99)", abi.ErrFailed},
 		{abi.Status(-1), "STATUS(-1)", abi.ErrFailed},
 	} {

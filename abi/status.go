@@ -22,12 +22,16 @@ const (
 	BadValue    Status = 8
 	Timeout     Status = 9
 	ShortBuffer Status = 10
-	numStatus          = 11
+	// Since 1.3 (streams).
+	NotDelivered Status = 11
+	BadName      Status = 12
+	numStatus           = 13
 )
 
 var statusNames = [numStatus]string{
 	"OK", "PAUSE", "ERROR", "NO_CREDIT", "LINK_CLOSED", "DIRECTION",
 	"NOT_GRANTED", "NOT_FOUND", "BAD_VALUE", "TIMEOUT", "SHORT_BUFFER",
+	"NOT_DELIVERED", "BAD_NAME",
 }
 
 // String returns the name ABI.md uses ("NO_CREDIT"), or "STATUS(n)".
@@ -54,6 +58,11 @@ var (
 	ErrBadValue    = errors.New("genehost: bad value")
 	ErrTimeout     = errors.New("genehost: deadline passed")
 	ErrShortBuffer = errors.New("genehost: output does not fit in the buffer")
+	// ErrNotDelivered: a stream ack of a message the group was never sent.
+	ErrNotDelivered = errors.New("genehost: the message has not been delivered to the group")
+	// ErrBadName: a stream, group or topic name outside 1 to 128 of
+	// A-Z a-z 0-9 _ . -.
+	ErrBadName = errors.New("genehost: invalid stream, group or topic name")
 )
 
 // Err returns the sentinel error of a failure status, nil for OK and
@@ -78,6 +87,10 @@ func (s Status) Err() error {
 		return ErrTimeout
 	case ShortBuffer:
 		return ErrShortBuffer
+	case NotDelivered:
+		return ErrNotDelivered
+	case BadName:
+		return ErrBadName
 	}
 	return ErrFailed
 }

@@ -41,6 +41,9 @@ func instantiateHostModule(ctx context.Context, wr wazero.Runtime) error {
 		abi.ImportKVWatchNext: (*instance).ghKVWatchNext,
 		abi.ImportKVUnwatch:   (*instance).ghKVUnwatch,
 	}
+	for name, f := range streamImports {
+		impls[name] = f
+	}
 	b := wr.NewHostModuleBuilder(abi.HostModule)
 	for _, f := range abi.Imports() {
 		impl, ok := impls[f.Name]

@@ -278,7 +278,7 @@ func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
 			st := runProbe(t, rt, "ptr", probe(hostImport(t, fn.name), cat(fn.args, call(0))), plugin.Grants{})
 			require.Equal(t, int(abi.BadValue), st, "%s with [%d, +%d)", fn.name, r.ptr, r.n)
 		}
-		// The atomic store calls (ABI 1.1) and watches (1.2), granted the store so that only
+		// The atomic store calls (ABI 1.1), watches (1.2) and streams (1.3), granted the store so that only
 		// the range can fail them: a key, a current-value buffer or an
 		// output outside memory.
 		i32WrapI64 := []byte{0xa7}
@@ -293,6 +293,16 @@ func TestSandboxGuestPointersOutsideMemory(t *testing.T) {
 			{abi.ImportKVIncr, "output", cat(c32(0), c32(1), c64(1), c32(65532)), false},
 			{abi.ImportKVWatch, "prefix", cat(c32(r.ptr), c32(r.n)), true},
 			{abi.ImportKVWatchNext, "output", cat(c64(1), c32(r.ptr), c32(r.n)), true},
+			// The streams (1.3) read their ranges before anything else.
+			{abi.ImportStreamPublish, "value", cat(c32(0), c32(1), c32(r.ptr), c32(r.n)), true},
+			{abi.ImportStreamPublishBatch, "records", cat(c32(r.ptr), c32(r.n), c32(1), c32(0)), false},
+			{abi.ImportStreamPublishBatch, "output", cat(c32(0), c32(16), c32(2), c32(65532)), false},
+			{abi.ImportStreamAttach, "group", cat(c64(1), c32(0), c32(1), c32(r.ptr), c32(r.n), c32(0), c64(0), c32(0)), true},
+			{abi.ImportStreamAck, "stream", cat(c32(r.ptr), c32(r.n), c32(0), c32(1), c64(1)), false},
+			{abi.ImportStreamTrim, "output", cat(c32(0), c32(1), c64(1), c32(65532)), false},
+			{abi.ImportStreamInfo, "output", cat(c32(r.ptr), c32(r.n)), true},
+			{abi.ImportTopicPublish, "topic", cat(c32(r.ptr), c32(r.n), c32(0), c32(1)), true},
+			{abi.ImportTopicSubscribe, "topic", cat(c64(1), c32(r.ptr), c32(r.n)), false},
 		} {
 			body := cat(fn.args, call(0))
 			want := int(abi.BadValue)

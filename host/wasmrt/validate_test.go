@@ -21,10 +21,10 @@ func TestCompileRefuses(t *testing.T) {
 	}{
 		{"not wasm", []byte("hello, world"), []string{`plugin "bad" (bad.wasm)`}},
 		{"no marker", validModule(1, 0).without(marker).bytes(),
-			[]string{`plugin "bad" (bad.wasm): no genehost ABI version marker (an export named genehost_abi_<major>_<minor>); this host supports ABI 1.2`}},
+			[]string{`plugin "bad" (bad.wasm): no genehost ABI version marker (an export named genehost_abi_<major>_<minor>); this host supports ABI 1.3`}},
 		{"unknown major", validModule(2, 0).bytes(),
-			[]string{`plugin "bad" (bad.wasm): built for genehost ABI 2.0, this host supports ABI 1.2 (major versions must match)`}},
-		{"unknown major with minor", validModule(3, 7).bytes(), []string{"built for genehost ABI 3.7, this host supports ABI 1.2"}},
+			[]string{`plugin "bad" (bad.wasm): built for genehost ABI 2.0, this host supports ABI 1.3 (major versions must match)`}},
+		{"unknown major with minor", validModule(3, 7).bytes(), []string{"built for genehost ABI 3.7, this host supports ABI 1.3"}},
 		{"malformed marker", validModule(1, 0).without(marker).with(wfunc{export: "genehost_abi_01_0", results: []abi.ValueType{abi.I32}}).bytes(),
 			[]string{`malformed version marker "genehost_abi_01_0"`}},
 		{"two markers", validModule(1, 0).with(wfunc{export: abi.MarkerName(1, 1), results: []abi.ValueType{abi.I32}}).bytes(),
@@ -53,7 +53,7 @@ func TestCompileRefuses(t *testing.T) {
 			m := validModule(1, 5)
 			m.imports = []wimport{future}
 			return m.bytes()
-		}(), []string{"genehost.gh_future (the plugin was built for ABI 1.5, this host supports ABI 1.2)"}},
+		}(), []string{"genehost.gh_future (the plugin was built for ABI 1.5, this host supports ABI 1.3)"}},
 		{"wrong import type", func() []byte {
 			m := validModule(1, 0)
 			m.imports = []wimport{{mod: abi.HostModule, name: abi.ImportLog, params: []abi.ValueType{abi.I32}}}
@@ -89,6 +89,15 @@ func TestCompileAccepts(t *testing.T) {
 			return m
 		}()},
 		{"a command with _initialize too", validModule(1, 0).with(wfunc{export: abi.Start})},
+		{"a 1.2 guest using 1.2's imports", func() wmod {
+			m := validModule(1, 2)
+			for _, f := range abi.Imports() {
+				if f.Name == abi.ImportKVWatch || f.Name == abi.ImportKVWatchNext {
+					m.imports = append(m.imports, wimport{mod: abi.HostModule, name: f.Name, params: f.Params, results: f.Results})
+				}
+			}
+			return m
+		}()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := rt.Compile(t.Context(), source("ok", c.mod.bytes(), plugin.Limits{}, plugin.Grants{}))

@@ -1,5 +1,5 @@
 /*
- * genehost.h: the C SDK for genehost WebAssembly plugins, ABI version 1.2.
+ * genehost.h: the C SDK for genehost WebAssembly plugins, ABI version 1.3.
  *
  * A single-header library for clang and wasi-libc (Debian: clang, lld,
  * wasi-libc, libclang-rt-dev-wasm32; tools/wasi-toolchain.sh installs
@@ -17,7 +17,7 @@
  *     #include "genehost.h"
  *
  * which defines the exchange buffer (gh_buffer) and the version marker
- * (genehost_abi_1_2). The plugin defines the five callbacks gh_on_open,
+ * (genehost_abi_1_3). The plugin defines the five callbacks gh_on_open,
  * gh_on_values, gh_on_control, gh_on_close and gh_on_timer; to take the
  * default of one instead, define GH_DEFAULT_ON_OPEN (accept every link),
  * GH_DEFAULT_ON_VALUES (drop the values), GH_DEFAULT_ON_CONTROL (fail with
@@ -40,9 +40,9 @@
  * inside the host unless its config says ^isolation "process" (a worker
  * process under a memory ceiling of its own; see ABI.md).
  *
- * A plugin that imports none of the functions ABI 1.1 and 1.2 added
- * (gh_kv_cas, gh_kv_incr; gh_kv_watch, gh_kv_watch_next, gh_kv_unwatch)
- * also loads on a 1.0 host, whatever its marker says: hosts check the
+ * A plugin that imports none of the functions ABI 1.1, 1.2 and 1.3 added
+ * (gh_kv_cas, gh_kv_incr; gh_kv_watch, gh_kv_watch_next, gh_kv_unwatch;
+ * gh_stream_* and gh_topic_*) also loads on a 1.0 host, whatever its marker says: hosts check the
  * imports a plugin uses.
  *
  * The value helpers are static inline and need no implementation macro.
@@ -63,7 +63,7 @@ extern "C" {
 
 /* The ABI version this header implements (ABI.md section 2). */
 #define GH_ABI_MAJOR 1
-#define GH_ABI_MINOR 2
+#define GH_ABI_MINOR 3
 
 #define GH__STR2(x) #x
 #define GH__STR(x) GH__STR2(x)
@@ -87,7 +87,14 @@ enum {
 	GH_NOT_FOUND = 7,     /* key-value: no such key */
 	GH_BAD_VALUE = 8,     /* not one valid value, over a limit, or out of memory range */
 	GH_TIMEOUT = 9,       /* a blocking call gave up at the callback's deadline */
-	GH_SHORT_BUFFER = 10  /* the output does not fit; retry with more room */
+	GH_SHORT_BUFFER = 10, /* the output does not fit; retry with more room */
+	GH_NOT_DELIVERED = 11, /* since 1.3: gh_stream_ack of a message the group was never sent */
+	GH_BAD_NAME = 12       /* since 1.3: a stream, group or topic name outside 1 to 128 of A-Z a-z 0-9 _ . - */
+};
+
+/* Flags of gh_stream_attach. */
+enum {
+	GH_ATTACH_LATEST = 1 /* a new group starts after the last message, not at the first */
 };
 
 /* Flags of gh_kv_cas. */
@@ -168,6 +175,51 @@ GH_IMPORT("gh_kv_unwatch") void gh_kv_unwatch(uint64_t id);
 GH_IMPORT("gh_timer_set") int64_t gh_timer_set(int64_t delay_ns);
 /* Cancels a timer (no effect when it fired or is unknown). */
 GH_IMPORT("gh_timer_cancel") void gh_timer_cancel(uint64_t id);
+
+/* Streams and topics (since ABI 1.3; ABI.md "Streams"), with
+ * ^grants {^streams true}. Names are text, 1 to 128 of A-Z a-z 0-9 _ . -
+ * (else GH_BAD_NAME); values are one encoded Gene value each. The host
+ * pushes a stream's messages to the links attached to its group, and a
+ * topic's to its subscribers, without calling the plugin:
+ * (message ^topic S ^group G ^seq N ^value V ^attempt A) and
+ * (message ^topic T ^value V). Failures: GH_NOT_GRANTED, GH_BAD_NAME,
+ * GH_BAD_VALUE, GH_LINK_CLOSED, GH_ERROR (negated for an i64 result).
+ *
+ * Appends a value to a stream, durably; returns its seq (from 1). */
+GH_IMPORT("gh_stream_publish") int64_t gh_stream_publish(const char *stream, uint32_t slen, const void *val, uint32_t vlen);
+/* Appends count entries in one durable commit: records (slen: u32 LE,
+ * stream, vlen: u32 LE, value), the layout of gh_kv_scan's. Their seqs go
+ * to seqs (count little-endian uint64). */
+GH_IMPORT("gh_stream_publish_batch") int32_t gh_stream_publish_batch(const void *recs, uint32_t rlen, uint32_t count, uint64_t *seqs);
+/* Makes link a consumer of group (made at the first attach; with
+ * GH_ATTACH_LATEST after the last message): the host pushes it at most
+ * prefetch unacknowledged messages (0: 16; at most 1024), again after
+ * ack_timeout_ns (0: 30 s) without an ack. Returns the group's
+ * acknowledged position, or -status. Attaching again changes the options. */
+GH_IMPORT("gh_stream_attach") int64_t gh_stream_attach(uint64_t link, const char *stream, uint32_t slen, const char *group, uint32_t glen,
+                                                       int32_t prefetch, int64_t ack_timeout_ns, int32_t flags);
+/* Ends link's membership: GH_OK, or GH_NOT_FOUND when it had none. */
+GH_IMPORT("gh_stream_detach") int32_t gh_stream_detach(uint64_t link, const char *stream, uint32_t slen, const char *group, uint32_t glen);
+/* Acknowledges message seq for group; GH_NOT_DELIVERED when the group was
+ * never sent it. */
+GH_IMPORT("gh_stream_ack") int32_t gh_stream_ack(const char *stream, uint32_t slen, const char *group, uint32_t glen, uint64_t seq);
+/* Moves group so its next message is seq (clamped); returns the seq
+ * applied, or -status. */
+GH_IMPORT("gh_stream_reset") int64_t gh_stream_reset(const char *stream, uint32_t slen, const char *group, uint32_t glen, uint64_t seq);
+/* Deletes messages up to through, never one a group has not acknowledged;
+ * out[0] is the bound applied, out[1] how many were deleted. */
+GH_IMPORT("gh_stream_trim") int32_t gh_stream_trim(const char *stream, uint32_t slen, uint64_t through, uint64_t out[2]);
+/* Writes the streams as one value, [{^stream S ^head N ^groups [{^group G
+ * ^acked N ^consumers N ^unacked N}]}]: n >= 0 its length, copied when
+ * n <= ocap (else call again with room for n); n < 0: -status. */
+GH_IMPORT("gh_stream_info") int64_t gh_stream_info(void *out, uint32_t ocap);
+/* Sends a value to a topic's subscribers (nothing is kept); returns how
+ * many links of this host it went to, or -status. */
+GH_IMPORT("gh_topic_publish") int64_t gh_topic_publish(const char *topic, uint32_t tlen, const void *val, uint32_t vlen);
+/* Subscribes link to a topic. */
+GH_IMPORT("gh_topic_subscribe") int32_t gh_topic_subscribe(uint64_t link, const char *topic, uint32_t tlen);
+/* Unsubscribes link: GH_OK, or GH_NOT_FOUND when it was not subscribed. */
+GH_IMPORT("gh_topic_unsubscribe") int32_t gh_topic_unsubscribe(uint64_t link, const char *topic, uint32_t tlen);
 
 /* ---- Guest exports (ABI.md section 4) ----------------------------------
  * The plugin defines these (or takes a GH_DEFAULT_ON_*). Input is in the
@@ -1082,6 +1134,28 @@ GH_INLINE int32_t gh_send_w(uint64_t link, const gh_writer *w) {
 }
 GH_INLINE int32_t gh_try_send_w(uint64_t link, const gh_writer *w) {
 	return w->err ? w->err : gh_try_send(link, w->buf, w->len);
+}
+
+/* gh_stream_publish_w publishes the value in w (which must hold exactly
+ * one) to a stream named by a C string and returns its seq, or -status
+ * (-GH_SHORT_BUFFER when the writer failed). gh_topic_publish_w sends it to
+ * a topic's subscribers and returns how many links of this host it went to.
+ *
+ *     gh_writer v;
+ *     gh_writer_init(&v, NULL, 0);
+ *     gh_write_props(&v, 1);
+ *     gh_write_key(&v, GH_LIT("n"));
+ *     gh_write_int(&v, 1);
+ *     int64_t seq = gh_stream_publish_w("orders", &v);
+ *     if (seq < 0) return gh_fail("publish failed");
+ *     gh_stream_attach(link, GH_LIT("orders"), GH_LIT("workers"), 16, 0, 0);
+ *     gh_writer_free(&v);
+ */
+GH_INLINE int64_t gh_stream_publish_w(const char *stream, const gh_writer *w) {
+	return w->err ? -(int64_t)w->err : gh_stream_publish(stream, (uint32_t)strlen(stream), w->buf, w->len);
+}
+GH_INLINE int64_t gh_topic_publish_w(const char *topic, const gh_writer *w) {
+	return w->err ? -(int64_t)w->err : gh_topic_publish(topic, (uint32_t)strlen(topic), w->buf, w->len);
 }
 
 /* gh_result_w sets the value in w as gh_on_control's result and returns

@@ -105,3 +105,82 @@ func callKVIncr(k []byte, by int64) (int64, abi.Status) {
 func callKVWatch([]byte) int64             { return -int64(abi.NotGranted) }
 func callKVWatchNext(uint64, []byte) int64 { return -int64(abi.NotGranted) }
 func callKVUnwatch(uint64)                 {}
+
+// The streams and topics of ABI 1.3, answered by the active TestHost.
+
+func callStreamPublish(stream string, v []byte) int64 {
+	if active == nil {
+		return -int64(abi.Error)
+	}
+	return active.streamPublish([]testEntry{{stream, v}}, nil)
+}
+
+func callStreamPublishBatch(recs []byte, count int, out []byte) abi.Status {
+	if active == nil {
+		return abi.Error
+	}
+	return active.streamPublishBatch(recs, count, out)
+}
+
+func callStreamAttach(link uint64, stream, group string, prefetch int32, _ int64, flags int32) int64 {
+	if active == nil {
+		return -int64(abi.Error)
+	}
+	return active.streamAttach(link, stream, group, int(prefetch), flags&abi.AttachLatest != 0)
+}
+
+func callStreamDetach(link uint64, stream, group string) abi.Status {
+	if active == nil {
+		return abi.Error
+	}
+	return active.streamDetach(link, stream, group)
+}
+
+func callStreamAck(stream, group string, seq uint64) abi.Status {
+	if active == nil {
+		return abi.Error
+	}
+	return active.streamAck(stream, group, seq)
+}
+
+func callStreamReset(stream, group string, seq uint64) int64 {
+	if active == nil {
+		return -int64(abi.Error)
+	}
+	return active.streamReset(stream, group, seq)
+}
+
+func callStreamTrim(stream string, through uint64, out []byte) abi.Status {
+	if active == nil {
+		return abi.Error
+	}
+	return active.streamTrim(stream, through, out)
+}
+
+func callStreamInfo(out []byte) int64 {
+	if active == nil {
+		return -int64(abi.Error)
+	}
+	return active.streamInfo(out)
+}
+
+func callTopicPublish(topic string, v []byte) int64 {
+	if active == nil {
+		return -int64(abi.Error)
+	}
+	return active.topicPublish(topic, v)
+}
+
+func callTopicSubscribe(link uint64, topic string) abi.Status {
+	if active == nil {
+		return abi.Error
+	}
+	return active.topicSubscribe(link, topic)
+}
+
+func callTopicUnsubscribe(link uint64, topic string) abi.Status {
+	if active == nil {
+		return abi.Error
+	}
+	return active.topicUnsubscribe(link, topic)
+}

@@ -133,3 +133,80 @@ func callKVWatchNext(id uint64, out []byte) int64 {
 	return ghKVWatchNext(id, bp(out), uint32(len(out)))
 }
 func callKVUnwatch(id uint64) { ghKVUnwatch(id) }
+
+// The streams and topics of ABI 1.3.
+
+//go:wasmimport genehost gh_stream_publish
+func ghStreamPublish(s unsafe.Pointer, sn uint32, v unsafe.Pointer, vn uint32) int64
+
+//go:wasmimport genehost gh_stream_publish_batch
+func ghStreamPublishBatch(r unsafe.Pointer, rn uint32, count uint32, o unsafe.Pointer) int32
+
+//go:wasmimport genehost gh_stream_attach
+func ghStreamAttach(link uint64, s unsafe.Pointer, sn uint32, g unsafe.Pointer, gn uint32, prefetch int32, ackTimeout int64, flags int32) int64
+
+//go:wasmimport genehost gh_stream_detach
+func ghStreamDetach(link uint64, s unsafe.Pointer, sn uint32, g unsafe.Pointer, gn uint32) int32
+
+//go:wasmimport genehost gh_stream_ack
+func ghStreamAck(s unsafe.Pointer, sn uint32, g unsafe.Pointer, gn uint32, seq uint64) int32
+
+//go:wasmimport genehost gh_stream_reset
+func ghStreamReset(s unsafe.Pointer, sn uint32, g unsafe.Pointer, gn uint32, seq uint64) int64
+
+//go:wasmimport genehost gh_stream_trim
+func ghStreamTrim(s unsafe.Pointer, sn uint32, through uint64, o unsafe.Pointer) int32
+
+//go:wasmimport genehost gh_stream_info
+func ghStreamInfo(o unsafe.Pointer, ocap uint32) int64
+
+//go:wasmimport genehost gh_topic_publish
+func ghTopicPublish(t unsafe.Pointer, tn uint32, v unsafe.Pointer, vn uint32) int64
+
+//go:wasmimport genehost gh_topic_subscribe
+func ghTopicSubscribe(link uint64, t unsafe.Pointer, tn uint32) int32
+
+//go:wasmimport genehost gh_topic_unsubscribe
+func ghTopicUnsubscribe(link uint64, t unsafe.Pointer, tn uint32) int32
+
+func callStreamPublish(stream string, v []byte) int64 {
+	return ghStreamPublish(sp(stream), uint32(len(stream)), bp(v), uint32(len(v)))
+}
+
+func callStreamPublishBatch(recs []byte, count int, out []byte) abi.Status {
+	return abi.Status(ghStreamPublishBatch(bp(recs), uint32(len(recs)), uint32(count), bp(out)))
+}
+
+func callStreamAttach(link uint64, stream, group string, prefetch int32, ackTimeout int64, flags int32) int64 {
+	return ghStreamAttach(link, sp(stream), uint32(len(stream)), sp(group), uint32(len(group)), prefetch, ackTimeout, flags)
+}
+
+func callStreamDetach(link uint64, stream, group string) abi.Status {
+	return abi.Status(ghStreamDetach(link, sp(stream), uint32(len(stream)), sp(group), uint32(len(group))))
+}
+
+func callStreamAck(stream, group string, seq uint64) abi.Status {
+	return abi.Status(ghStreamAck(sp(stream), uint32(len(stream)), sp(group), uint32(len(group)), seq))
+}
+
+func callStreamReset(stream, group string, seq uint64) int64 {
+	return ghStreamReset(sp(stream), uint32(len(stream)), sp(group), uint32(len(group)), seq)
+}
+
+func callStreamTrim(stream string, through uint64, out []byte) abi.Status {
+	return abi.Status(ghStreamTrim(sp(stream), uint32(len(stream)), through, bp(out)))
+}
+
+func callStreamInfo(out []byte) int64 { return ghStreamInfo(bp(out), uint32(len(out))) }
+
+func callTopicPublish(topic string, v []byte) int64 {
+	return ghTopicPublish(sp(topic), uint32(len(topic)), bp(v), uint32(len(v)))
+}
+
+func callTopicSubscribe(link uint64, topic string) abi.Status {
+	return abi.Status(ghTopicSubscribe(link, sp(topic), uint32(len(topic))))
+}
+
+func callTopicUnsubscribe(link uint64, topic string) abi.Status {
+	return abi.Status(ghTopicUnsubscribe(link, sp(topic), uint32(len(topic))))
+}

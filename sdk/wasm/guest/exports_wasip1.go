@@ -20,7 +20,7 @@ var resultbuf []byte
 // abiMarker is the version marker (ABI.md section 2). Its name must match
 // abi.MarkerName(abi.Major, abi.Minor); the host's tests check it.
 //
-//go:wasmexport genehost_abi_1_2
+//go:wasmexport genehost_abi_1_3
 func abiMarker() int32 { return abi.MarkerValue(abi.Major, abi.Minor) }
 
 //go:wasmexport gh_buffer

@@ -130,4 +130,9 @@ var (
 	ErrLinkClosed = abi.ErrLinkClosed
 	ErrNotGranted = abi.ErrNotGranted
 	ErrNotFound   = abi.ErrNotFound
+	// Since ABI 1.3: a stream ack of a message the group was never sent,
+	// and a stream, group or topic name outside 1 to 128 of
+	// A-Z a-z 0-9 _ . -.
+	ErrNotDelivered = abi.ErrNotDelivered
+	ErrBadName      = abi.ErrBadName
 )

@@ -40,16 +40,7 @@ func (Store) Get(key []byte) ([]byte, error) {
 func (Store) Put(key, val []byte) error { return hostErr(callKVPut(key, val)) }
 
 // Delete removes key and reports whether it was there.
-func (Store) Delete(key []byte) (bool, error) {
-	switch st := callKVDelete(key); st {
-	case abi.OK:
-		return true, nil
-	case abi.NotFound:
-		return false, nil
-	default:
-		return false, hostErr(st)
-	}
-}
+func (Store) Delete(key []byte) (bool, error) { return found(callKVDelete(key)) }
 
 // Scan calls fn for each key that starts with prefix and sorts after
 // after (nil: from the first), in key order, until fn returns false. k and

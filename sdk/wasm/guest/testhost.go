@@ -16,7 +16,8 @@ import (
 // for `go test` of a plugin's package: it calls the handler as genehost
 // would (Open, Values, Control, Close, Timer) and answers its host calls
 // itself, recording what the handler sends and logs, keeping an in-memory
-// key-value store and timers that fire only when Advance moves time.
+// key-value store and timers that fire only when Advance moves time, and
+// streams and topics whose deliveries it records as sent on the link.
 // Only one TestHost is active at a time (the handler's host calls reach
 // the latest one made); tests that use it must not run in parallel.
 //
@@ -38,11 +39,14 @@ type TestHost struct {
 	now     time.Duration
 	timers  map[uint64]time.Duration // due time by id
 	batch   []byte                   // the batch Send delivers, reused
+	streams map[string]*testStream   // by name
+	topics  map[string][]uint64      // subscribed links by topic
+	pending []testDelivery           // topic messages of the current callback
 }
 
 // TestGrants are the capabilities a TestHost grants the handler, as
 // ^grants in plugin.gene.
-type TestGrants struct{ KV, Timers bool }
+type TestGrants struct{ KV, Timers, Streams bool }
 
 var active *TestHost
 
@@ -71,6 +75,7 @@ func (h *TestHost) Open(dir string) (Link, error) {
 	info := &LinkInfo{ID: h.nextID, Interface: "test", Direction: dir, Peer: "testhost"}
 	links[info.ID] = info
 	l := Link{id: info.ID, info: info}
+	defer h.push()
 	if err := handler.Open(l); err != nil {
 		delete(links, info.ID)
 		return Link{}, err
@@ -86,6 +91,7 @@ func (h *TestHost) Send(l Link, vs ...gene.Value) (Flow, error) {
 	if _, ok := h.closed[l.id]; ok {
 		return Continue, fmt.Errorf("link %d is closed", l.id)
 	}
+	defer h.push()
 	h.batch = abi.AppendBatch(h.batch[:0], vs)
 	return handleValues(l, len(vs), h.batch)
 }
@@ -102,6 +108,7 @@ func (h *TestHost) Sent(l Link) []gene.Value {
 // interface-wide operation.
 func (h *TestHost) Control(l Link, op string, arg gene.Value) (gene.Value, error) {
 	h.use()
+	defer h.push()
 	return handler.Control(l, op, arg)
 }
 
@@ -111,6 +118,8 @@ func (h *TestHost) Close(l Link, reason string) {
 	h.closed[l.id] = reason
 	handler.Close(l, reason)
 	delete(links, l.id)
+	h.streamsClosed(l.id)
+	h.push()
 }
 
 // Closed reports whether the handler closed l, and the reason it gave.
@@ -151,6 +160,7 @@ func (h *TestHost) Advance(d time.Duration) int {
 		h.now = max(h.now, h.timers[next])
 		delete(h.timers, next)
 		handler.Timer(next)
+		h.push()
 		fired++
 	}
 }
