@@ -82,19 +82,7 @@ func BenchmarkPayloadProtoDecode(b *testing.B) {
 // link close with all of them).
 func BenchmarkHostRoundTrip(b *testing.B) {
 	ctx := context.Background()
-	h, err := startHost(filepath.Join(b.TempDir(), "rt.sock"), host.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	conn, cleanup, err := connect(ctx, h)
-	defer runAll(cleanup)
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := conn.Open(ctx, ifaceEcho, gproto.DirSendRecv, client.LinkOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, l := benchHostLink(b, ifaceEcho, gproto.DirSendRecv)
 	b.ReportAllocs()
 	cpu := processCPU()
 	for b.Loop() {
@@ -110,19 +98,7 @@ func BenchmarkHostRoundTrip(b *testing.B) {
 
 func BenchmarkHostStream(b *testing.B) {
 	ctx := context.Background()
-	h, err := startHost(filepath.Join(b.TempDir(), "st.sock"), host.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	conn, cleanup, err := connect(ctx, h)
-	defer runAll(cleanup)
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := conn.Open(ctx, ifaceSink, gproto.DirRecv, client.LinkOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h, l := benchHostLink(b, ifaceSink, gproto.DirRecv)
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := processCPU()
@@ -139,6 +115,26 @@ func BenchmarkHostStream(b *testing.B) {
 	if r.n != int64(b.N) {
 		b.Fatalf("the handler got %d of %d values (%v)", r.n, b.N, r.err)
 	}
+}
+
+// benchHostLink starts an in-process host, connects to it and opens a
+// link on iface; all of it is closed when b ends.
+func benchHostLink(b *testing.B, iface string, dir gproto.Direction) (*ghHost, *client.Link) {
+	ctx := context.Background()
+	h, err := startHost(filepath.Join(b.TempDir(), "host.sock"), host.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, cleanup, err := connect(ctx, h)
+	b.Cleanup(func() { runAll(cleanup) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := conn.Open(ctx, iface, dir, client.LinkOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h, l
 }
 
 // processCPU is the CPU time (user and system) the process has used: on a

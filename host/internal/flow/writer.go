@@ -126,6 +126,7 @@ type Scheduler struct {
 type linkQueue struct {
 	id     uint32
 	msgs   []outValue    // FIFO; the first may be partly framed
+	one    [1]outValue   // msgs' array while the queue holds one value at a time
 	head   int           // bytes of msgs[0] already framed
 	ended  bool          // an END was queued: no more sends
 	gone   bool          // removed: senders waiting for room fail
@@ -286,6 +287,7 @@ func (s *Scheduler) queueFor(link uint32, payload []byte, end bool) (*linkQueue,
 	q := s.links[link]
 	if q == nil {
 		q = &linkQueue{id: link}
+		q.msgs = q.one[:0]
 		s.links[link] = q
 	}
 	if q.ended {
@@ -593,7 +595,9 @@ func (s *Scheduler) buildBatch() int {
 			continue
 		}
 		q.active = false
-		q.msgs = nil // let the backing array go; it is reallocated on the next send
+		// Let a grown array go; a queue that holds one value at a time
+		// (a request, its answer) reuses the one in q.
+		q.msgs = q.one[:0]
 		if q.ended && s.links[q.id] == q {
 			delete(s.links, q.id)
 		}

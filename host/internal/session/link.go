@@ -572,17 +572,10 @@ func (l *Link) decode(p []byte) (gene.Value, error) {
 }
 
 // decodeBatch decodes the payloads of one batch into batch, up to the
-// first that fails. A batch of several values is decoded with dec, whose
-// blocks its values share (fewer allocations per value); a lone value
-// (a request in a round trip) gets storage of its exact size.
+// first that fails, with dec: the values decoded by one delivery
+// goroutine share the blocks their storage is carved from (fewer
+// allocations per value, in a stream as in a loop of requests).
 func (l *Link) decodeBatch(dec **proto.Decoder, raws [][]byte, batch []gene.Value) ([]gene.Value, error) {
-	if len(raws) == 1 {
-		v, err := l.decode(raws[0])
-		if err != nil {
-			return batch, err
-		}
-		return append(batch, v), nil
-	}
 	if *dec == nil {
 		*dec = proto.NewDecoder(l.s.cfg.Terms.Encoding, l.s.glim)
 	}
@@ -609,7 +602,7 @@ func (l *Link) consumed(n int) {
 func (l *Link) deliver() {
 	batch := make([]gene.Value, 0, 8)
 	raws := make([][]byte, 0, 8)
-	var dec *proto.Decoder // for batches of several values; dropped when the goroutine ends
+	var dec *proto.Decoder // dropped when the goroutine ends
 	var idle *time.Timer
 	defer func() {
 		if idle != nil {
