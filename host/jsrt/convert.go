@@ -41,6 +41,11 @@ type conv struct {
 	// sources maps the objects toJS made for the callback in progress to
 	// the values they came from (see convert_same.go).
 	sources map[*goja.Object]gene.Value
+
+	// items is scratch space for the elements of the arrays being made
+	// (NewArray copies them), nested arrays stacked one after the other;
+	// it is empty between conversions.
+	items []any
 }
 
 func newConv(vm *goja.Runtime, pre *goja.Object) *conv {
@@ -168,11 +173,24 @@ func floatLooksInt(f float64) bool {
 }
 
 func (c *conv) array(vs []gene.Value) *goja.Object {
-	items := make([]any, len(vs))
-	for i, e := range vs {
-		items[i] = c.toJS(e)
+	return c.arrayOf(len(vs), func(i int) goja.Value { return c.toJS(vs[i]) })
+}
+
+// arrayOf makes an array of n elements, element i being at(i), which may
+// make arrays of its own, or run JavaScript that throws out of one (new
+// Map calls Map.prototype.set, which a handler may replace): the defer
+// gives the scratch space back either way.
+func (c *conv) arrayOf(n int, at func(i int) goja.Value) *goja.Object {
+	start := len(c.items)
+	defer func() {
+		clear(c.items[start:]) // keep no object alive
+		c.items = c.items[:start]
+	}()
+	for i := range n {
+		x := at(i)
+		c.items = append(c.items, x)
 	}
-	return c.vm.NewArray(items...)
+	return c.vm.NewArray(c.items[start:]...)
 }
 
 func (c *conv) props(ps gene.Props) *goja.Object {

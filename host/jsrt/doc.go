@@ -13,7 +13,10 @@
 // every instance; files it requires are compiled once per version too.
 // Each Instance owns one goja runtime driven by one event-loop goroutine:
 // a host callback is handed to the loop as a job and the calling goroutine
-// waits for it. Interrupt is the only call made on a runtime from another
+// waits for it. A runtime made with Config.KilledOnOverrun, for a worker
+// process whose host kills it when a callback overruns, runs callbacks on
+// the calling goroutine instead, with a watchdog timer keeping the
+// deadline. Interrupt is the only call made on a runtime from another
 // goroutine.
 //
 // # Limits and failures
@@ -26,7 +29,9 @@
 // with ErrBroken and the host must instantiate the module again. goja
 // checks for the interrupt between JavaScript instructions only, so a
 // built-in running in Go finishes first; the call returns at most a second
-// after its deadline (unwindGrace) either way. A value whose binary Gene
+// after its deadline (unwindGrace) either way, except with
+// Config.KilledOnOverrun, where it returns when the built-in does (the
+// process is killed first if that is too late). A value whose binary Gene
 // encoding is larger than Limits.MaxInputBytes is refused before it is
 // converted, with a *gene.LimitError.
 //

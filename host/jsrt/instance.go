@@ -41,8 +41,10 @@ var fixedEpoch = time.Unix(0, 0).UTC()
 
 // instance is one goja runtime, owned by its event loop's goroutine. The
 // host calls it from one goroutine at a time; each callback is handed to
-// the loop as a job and waited for under the call deadline. Interrupt is
-// the only call made on vm from another goroutine.
+// the loop as a job and waited for under the call deadline, or, with
+// Config.KilledOnOverrun, run by the calling goroutine itself while a
+// watchdog keeps the deadline. Interrupt is the only call made on vm from
+// another goroutine.
 type instance struct {
 	m    *module
 	host plugin.Host
@@ -57,6 +59,7 @@ type instance struct {
 	closed bool
 	timer  *time.Timer // the call deadline, reset for each call
 	done   chan error  // a callback's result, from the loop
+	watch  *watchdog   // the deadline of a callback run here (module.direct)
 
 	// Everything below belongs to the loop goroutine (the calling
 	// goroutine reads interrupted after the job's result arrives).
@@ -96,10 +99,17 @@ func newInstance(ctx context.Context, m *module, h plugin.Host) (*instance, erro
 		done: make(chan error, 1), timer: time.NewTimer(time.Hour)}
 	in.timer.Stop()
 	in.loop = eventloop.NewEventLoop(eventloop.WithRegistry(m.registry), eventloop.EnableConsole(false))
-	in.loop.Start()
-	vms := make(chan *goja.Runtime, 1)
-	in.loop.RunOnLoop(func(vm *goja.Runtime) { vms <- vm })
-	in.vm = <-vms
+	if m.direct {
+		// No loop goroutine: Run hands the runtime over here and
+		// returns, there being no timers.
+		in.loop.Run(func(vm *goja.Runtime) { in.vm = vm })
+		in.watch = newWatchdog(in.vm)
+	} else {
+		in.loop.Start()
+		vms := make(chan *goja.Runtime, 1)
+		in.loop.RunOnLoop(func(vm *goja.Runtime) { vms <- vm })
+		in.vm = <-vms
+	}
 	err := in.run(ctx, topLevel, 0, in.setup)
 	if err != nil {
 		in.Close(ctx)
@@ -212,31 +222,12 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 		timeout = max(timeout, MinInitTimeout)
 	}
 	deadline := time.Now().Add(timeout)
+	if in.m.direct {
+		return in.runHere(ctx, handler, link, deadline, fn)
+	}
 	in.timer.Reset(timeout)
 	defer in.timer.Stop()
-	job := func(*goja.Runtime) {
-		in.cur = callState{parent: ctx, deadline: deadline, link: link, handler: handler}
-		in.interrupted = false
-		defer func() {
-			if in.cur.cancel != nil {
-				in.cur.cancel()
-			}
-			if in.c != nil {
-				in.c.forget()
-			}
-			in.cur = callState{}
-			if r := recover(); r != nil {
-				in.done <- fmt.Errorf("jsrt: plugin %s: %s: internal error: %v", in.m.name, handler, r)
-			}
-		}()
-		err := fn()
-		var intr *goja.InterruptedError
-		if errors.As(err, &intr) {
-			in.interrupted = true
-		}
-		in.reportUnhandled()
-		in.done <- err
-	}
+	job := func(*goja.Runtime) { in.done <- in.callback(ctx, handler, link, deadline, fn) }
 	if !in.loop.RunOnLoop(job) {
 		return fmt.Errorf("jsrt: plugin %s: %s: %w", in.m.name, handler, ErrClosed)
 	}
@@ -275,6 +266,58 @@ func (in *instance) run(ctx context.Context, handler string, link plugin.LinkID,
 	}
 	err := in.deadlineError(cause, handler, link, "interrupted")
 	in.broken = fmt.Errorf("%w: %w", ErrBroken, err)
+	return err
+}
+
+// callback runs fn as the callback handler for link on the goroutine that
+// owns the runtime now, and notes whether an interrupt stopped it.
+func (in *instance) callback(ctx context.Context, handler string, link plugin.LinkID, deadline time.Time, fn func() error) (err error) {
+	in.cur = callState{parent: ctx, deadline: deadline, link: link, handler: handler}
+	in.interrupted = false
+	defer func() {
+		if in.cur.cancel != nil {
+			in.cur.cancel()
+		}
+		if in.c != nil {
+			in.c.forget()
+		}
+		in.cur = callState{}
+		if r := recover(); r != nil {
+			err = fmt.Errorf("jsrt: plugin %s: %s: internal error: %v", in.m.name, handler, r)
+		}
+	}()
+	err = fn()
+	var intr *goja.InterruptedError
+	if errors.As(err, &intr) {
+		in.interrupted = true
+	}
+	in.reportUnhandled()
+	return err
+}
+
+// runHere is run for Config.KilledOnOverrun: fn runs on this goroutine
+// while the watchdog interrupts it interruptGrace after its deadline or
+// after ctx ends, as run would; the call returns once it has unwound.
+func (in *instance) runHere(ctx context.Context, handler string, link plugin.LinkID, deadline time.Time, fn func() error) error {
+	in.watch.start(ctx, deadline)
+	err := in.callback(ctx, handler, link, deadline, fn)
+	if fired := in.watch.stop(); fired && !in.interrupted {
+		// It returned before the interrupt landed: the runtime is
+		// intact, so drop the pending interrupt and keep it.
+		in.vm.ClearInterrupt()
+	}
+	if in.interrupted {
+		cause := error(plugin.ErrTimeout)
+		if ctx.Err() != nil {
+			cause = context.Cause(ctx)
+		}
+		de := in.deadlineError(cause, handler, link, "interrupted")
+		in.broken = fmt.Errorf("%w: %w", ErrBroken, de)
+		return de
+	}
+	if ctx.Err() != nil || !time.Now().Before(deadline) {
+		return in.late(ctx, handler, link, err)
+	}
 	return err
 }
 
@@ -335,18 +378,18 @@ func (in *instance) Receive(ctx context.Context, link plugin.LinkID, values []ge
 			return in.fail("module.exports has no values() or value() handler to receive values")
 		}
 		for i, v := range values {
-			if err := in.checkSize(v, fmt.Sprintf("value %d", i)); err != nil {
+			if err := in.checkSize(v, "value", i); err != nil {
 				return err
 			}
 		}
 		l := in.link(link)
 		if in.onValues != nil {
-			items := make([]any, len(values))
-			for i, v := range values {
-				items[i] = in.c.toJS(v)
-				in.c.remember(items[i].(goja.Value), v)
-			}
-			ret, err := in.call(in.onValues, l, in.vm.NewArray(items...))
+			arr := in.c.arrayOf(len(values), func(i int) goja.Value {
+				x := in.c.toJS(values[i])
+				in.c.remember(x, values[i])
+				return x
+			})
+			ret, err := in.call(in.onValues, l, arr)
 			if err != nil {
 				return err
 			}
@@ -405,7 +448,7 @@ func (in *instance) Control(ctx context.Context, link plugin.LinkID, op string, 
 			}
 			return &HandlerError{Plugin: in.m.name, Handler: "control", Link: link, Message: "unknown op " + op + known}
 		}
-		if err := in.checkSize(arg, "control argument"); err != nil {
+		if err := in.checkSize(arg, "control argument", -1); err != nil {
 			return err
 		}
 		l := goja.Null()
@@ -587,7 +630,7 @@ func (in *instance) newLink(info plugin.LinkInfo) (*goja.Object, error) {
 	l.Set("peer", info.Peer)
 	meta := goja.Null()
 	if !info.Meta.IsNil() {
-		if err := in.checkSize(info.Meta, "link metadata"); err != nil {
+		if err := in.checkSize(info.Meta, "link metadata", -1); err != nil {
 			return nil, err
 		}
 		meta = in.c.toJS(info.Meta)
@@ -597,10 +640,14 @@ func (in *instance) newLink(info plugin.LinkInfo) (*goja.Object, error) {
 }
 
 // checkSize refuses a value whose binary encoding is over MaxInputBytes
-// before any of it is converted.
-func (in *instance) checkSize(v gene.Value, what string) error {
+// before any of it is converted. what names the value, followed by its
+// index i in a batch unless i is negative.
+func (in *instance) checkSize(v gene.Value, what string, i int) error {
 	max := in.m.limits.MaxInputBytes
 	if n := gene.BinarySize(v); n > max {
+		if i >= 0 {
+			what += " " + strconv.Itoa(i)
+		}
 		return &HandlerError{Plugin: in.m.name, Handler: in.cur.handler, Link: in.cur.link,
 			Message: fmt.Sprintf("%s is %d bytes encoded, refused before conversion", what, n),
 			Err:     &gene.LimitError{Limit: "MaxInputBytes", Max: max}}

@@ -28,8 +28,27 @@ var prelude = sync.OnceValues(func() (*goja.Program, error) {
 
 // Runtime is the JavaScript plugin runtime. It is safe for concurrent use.
 type Runtime struct {
+	config Config
 	mu     sync.Mutex
 	closed bool // guarded by mu
+}
+
+// Config adjusts a Runtime; the zero Config is what New uses.
+type Config struct {
+	// KilledOnOverrun says that whoever runs this runtime stops a
+	// callback that overruns its deadline by killing the whole process: a
+	// worker process (host/worker), whose host kills it at CallTimeout
+	// plus a grace. Callbacks then run on the goroutine that calls the
+	// instance instead of being handed to the instance's event-loop
+	// goroutine and waited for, which saves two goroutine switches per
+	// call (BenchmarkJSEchoPlugin/killed-on-overrun). The deadline still
+	// interrupts JavaScript at its next instruction, and the instance is
+	// broken as without it; the price is that a built-in running in Go
+	// when the interrupt comes (a sort of millions of elements) holds the
+	// caller until it finishes, where without it the call returns at most
+	// a second after its deadline and leaves the built-in running on the
+	// loop. Never set it in a process that serves anything else.
+	KilledOnOverrun bool
 }
 
 var _ plugin.Runtime = (*Runtime)(nil)
@@ -39,9 +58,12 @@ var _ plugin.Runtime = (*Runtime)(nil)
 // The first call sets the match timeout of regexp2, the backtracking
 // regular expression engine goja uses for backreferences and lookaround,
 // to one second for the whole process (guards.go).
-func New() *Runtime {
+func New() *Runtime { return NewWith(Config{}) }
+
+// NewWith returns a JavaScript runtime configured by c; see New.
+func NewWith(c Config) *Runtime {
 	setRegexpTimeout()
-	return &Runtime{}
+	return &Runtime{config: c}
 }
 
 // Name returns "js".
@@ -110,6 +132,7 @@ func (rt *Runtime) Compile(ctx context.Context, src *plugin.Source) (plugin.Modu
 		prelude:  pre,
 		program:  prog,
 		registry: newRegistry(dir),
+		direct:   rt.config.KilledOnOverrun,
 	}, nil
 }
 
@@ -125,12 +148,16 @@ type module struct {
 	program    *goja.Program
 	// registry compiles the files the handler requires, once per version.
 	registry *require.Registry
+	// direct runs callbacks on the calling goroutine
+	// (Config.KilledOnOverrun).
+	direct bool
 }
 
 var _ plugin.Module = (*module)(nil)
 
 // Instantiate starts an instance: a goja runtime owned by its own event
-// loop goroutine, with the prelude and the handler module run in it. The
+// loop goroutine (or by its callers, with Config.KilledOnOverrun), with
+// the prelude and the handler module run in it. The
 // handler's top-level code runs under Limits.CallTimeout like a callback.
 func (m *module) Instantiate(ctx context.Context, h plugin.Host) (plugin.Instance, error) {
 	if h == nil {

@@ -31,6 +31,20 @@ func TestSuite(t *testing.T) {
 	plugintest.RunSuite(t, rt, fixture)
 }
 
+// TestSuiteKilledOnOverrun runs the suite with callbacks run on the
+// caller's goroutine, as a worker process runs them: deadlines, context
+// ends, panics and a hog still end a callback the same way.
+func TestSuiteKilledOnOverrun(t *testing.T) {
+	rt := NewWith(Config{KilledOnOverrun: true})
+	t.Cleanup(func() { rt.Close(t.Context()) })
+	plugintest.RunSuite(t, rt, func(t *testing.T, name string, l plugin.Limits, g plugin.Grants) *plugin.Source {
+		if name == "kv" || name == "kvatomic" {
+			t.Skip("the store calls do not depend on where callbacks run; TestSuite runs them")
+		}
+		return fixture(t, name, l, g)
+	})
+}
+
 func TestStreamsSuite(t *testing.T) {
 	rt := New()
 	t.Cleanup(func() { rt.Close(t.Context()) })
