@@ -39,13 +39,15 @@ that pipe it exits with status 2.`, `
 	// terminal's foreground group does not end one mid-call.
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	// The host kills a worker whose callback overruns, so Wasm guests run
-	// without wazero's slower self-interrupting code (wasmrt.Config).
+	// without wazero's slower self-interrupting code (wasmrt.Config) and
+	// JavaScript callbacks run on the calling goroutine, without a hand-off
+	// to the instance's event loop (jsrt.Config).
 	w, err := wasmrt.New(wasmrt.Config{CacheDir: *cacheDir, KilledOnOverrun: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "genehost worker:", err)
 		return exitFailed
 	}
-	rts := map[string]plugin.Runtime{"js": jsrt.New(), "wasm": w}
+	rts := map[string]plugin.Runtime{"js": jsrt.NewWith(jsrt.Config{KilledOnOverrun: true}), "wasm": w}
 	if err := worker.Serve(context.Background(), rts); err != nil {
 		fmt.Fprintln(stderr, "genehost worker:", err)
 		return exitFailed
