@@ -61,7 +61,19 @@ func TestReceivedSplit(t *testing.T) {
 	r.reset()
 	require.ErrorIs(t, r.split(data[:len(data)-1], len(vs)), errNotEncoded, "cut short")
 	r.reset()
-	require.ErrorIs(t, r.split([]byte{0xA0}, 1), errNotEncoded, "a reserved tag")
+	require.ErrorIs(t, r.split([]byte{0xA0, 0x00}, 2), errNotEncoded, "a reserved tag")
+	r.reset()
+
+	// One value is the whole batch, unscanned; a bad one fails when it
+	// is decoded.
+	require.NoError(t, r.split([]byte{0xA0}, 1))
+	require.Equal(t, []byte{0xA0}, r.Bytes(0))
+	_, err := r.Value(0)
+	require.Error(t, err)
+	r.reset()
+	require.NoError(t, r.split(data[:3], 1))
+	_, err = r.Value(0)
+	require.Error(t, err, "a prefix of the batch is not one value")
 }
 
 // binarySamples are values of every kind and shape of the binary
