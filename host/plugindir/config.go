@@ -65,9 +65,11 @@ type Config struct {
 	PoolSize int
 	Grants   plugin.Grants
 	Limits   plugin.Limits
-	// StreamAck is the head of the stream acks the host answers itself
-	// (^streams {^ack "ack"}; "" when none): see ackBatch in streams.go.
-	StreamAck string
+	// StreamAck, StreamPublish and StreamBroadcast are the heads of the
+	// stream requests the host answers itself (^streams {^ack "ack"
+	// ^publish "publish" ^broadcast "broadcast"}; "" when not declared):
+	// see streamBatch in streams.go.
+	StreamAck, StreamPublish, StreamBroadcast string
 	// Isolation is where the plugin's code runs: IsolationProcess (in
 	// worker processes the host supervises) or IsolationNone (inside the
 	// host, for trusted code). The default is "process" for JavaScript and
@@ -321,21 +323,33 @@ func ReadConfig(dir string) (*Config, error) {
 	}
 	if st, ok := props.Get("streams"); ok {
 		var d struct {
-			Ack string `gene:"ack"`
+			Ack       string `gene:"ack"`
+			Publish   string `gene:"publish"`
+			Broadcast string `gene:"broadcast"`
 		}
 		if st.Kind() != gene.KindProps {
 			return fail("^streams", "want a prop map {^ack \"ack\"}, got %s", st.Kind())
 		}
 		if err := gene.UnmarshalWith(st, &d, gene.UnmarshalOptions{DisallowUnknown: true}); err != nil {
-			return nil, &ConfigError{File: file, Path: "^streams", Msg: err.Error() + " (known keys: ^ack)", Err: err}
+			return nil, &ConfigError{File: file, Path: "^streams", Msg: err.Error() + " (known keys: ^ack, ^publish, ^broadcast)", Err: err}
 		}
 		if !c.Grants.Streams {
-			return fail("^streams", "the host answers stream acks only for a plugin granted streams (^grants {^streams true})")
+			return fail("^streams", "the host answers stream requests only for a plugin granted streams (^grants {^streams true})")
 		}
-		if !slices.ContainsFunc(c.Manifest.Messages, func(m host.Message) bool { return m.Name == d.Ack && m.From == proto.DirRecv }) {
-			return fail("^streams/^ack", "%q is not a message from the client in ^messages", d.Ack)
+		seen := map[string]string{}
+		for _, r := range []struct{ key, name string }{{"ack", d.Ack}, {"publish", d.Publish}, {"broadcast", d.Broadcast}} {
+			if r.name == "" {
+				continue
+			}
+			if !slices.ContainsFunc(c.Manifest.Messages, func(m host.Message) bool { return m.Name == r.name && m.From == proto.DirRecv }) {
+				return fail("^streams/^"+r.key, "%q is not a message from the client in ^messages", r.name)
+			}
+			if other, ok := seen[r.name]; ok {
+				return fail("^streams/^"+r.key, "%q is already ^%s", r.name, other)
+			}
+			seen[r.name] = r.key
 		}
-		c.StreamAck = d.Ack
+		c.StreamAck, c.StreamPublish, c.StreamBroadcast = d.Ack, d.Publish, d.Broadcast
 	}
 	if err := c.checkPoolMemory(); err != nil {
 		return nil, err

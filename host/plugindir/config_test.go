@@ -110,6 +110,15 @@ func TestReadConfigErrors(t *testing.T) {
 			`plugin.gene: ^pool: is only for ^instances "pool"`},
 		{"bad instances", map[string]string{"plugin.gene": `{^direction "send" ^instances "shared"}`, "handler.js": echoJS},
 			`plugin.gene: ^instances: "shared": want "per-link" or "pool"`},
+		{"stream request not a message", map[string]string{"plugin.gene": `{^direction "send+recv" ^grants {^streams true}
+			^messages {^pub {^from "client" ^schema any}} ^streams {^publish "pub" ^broadcast "cast"}}`, "handler.js": echoJS},
+			`plugin.gene: ^streams/^broadcast: "cast" is not a message from the client in ^messages`},
+		{"stream request twice", map[string]string{"plugin.gene": `{^direction "send+recv" ^grants {^streams true}
+			^messages {^pub {^from "client" ^schema any}} ^streams {^publish "pub" ^broadcast "pub"}}`, "handler.js": echoJS},
+			`plugin.gene: ^streams/^broadcast: "pub" is already ^publish`},
+		{"stream requests without the grant", map[string]string{"plugin.gene": `{^direction "send+recv"
+			^messages {^pub {^from "client" ^schema any}} ^streams {^publish "pub"}}`, "handler.js": echoJS},
+			`plugin.gene: ^streams: the host answers stream requests only for a plugin granted streams`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -157,6 +157,7 @@ func sharedCache(t testing.TB) string {
 
 type options struct {
 	store       bool
+	streams     bool // the embedded streams over the store (needs store)
 	crashLimit  int
 	crashWindow time.Duration
 	cacheDir    string // default sharedCache
@@ -181,6 +182,11 @@ func openDir(t *testing.T, dir string, o options) (*env, error) {
 		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
 		opts.Store = db
+		if o.streams {
+			st := store.NewStreams(db)
+			t.Cleanup(func() { st.Close() })
+			opts.Streams = st
+		}
 	}
 	d, err := plugindir.Open(t.Context(), opts)
 	if d != nil {

@@ -153,19 +153,25 @@ func (k *linkSink) TrySend(d *plugin.Delivery) error {
 	return sendErr(k.id, el.TrySendEncoded(p))
 }
 
-// ackBatch serves a batch made only of the plugin's declared stream acks
-// (Config.StreamAck, ^streams {^ack "ack"} in plugin.gene) without calling
-// the plugin: each (ACK ^topic T ^group G ^seq N ^id X) acknowledges
-// message N of stream T for group G and is answered with (acked ^topic T
-// ^group G ^seq N ^id X), or (error ^code C ^message M ^id X) with C
-// "not-delivered", "bad-request" or "store". A batch holding anything else
-// goes to the plugin whole, acks included, so replies keep their order
-// (and a paused link gets no batch at all until its plugin resumes it).
-// It reports whether it served the batch.
-func (v *version) ackBatch(ctx context.Context, l host.Link, values []gene.Value) (bool, error) {
+// streamBatch serves a batch made only of the plugin's declared stream
+// requests (Config.StreamAck, StreamPublish and StreamBroadcast: ^streams
+// {^ack "ack" ^publish "publish" ^broadcast "broadcast"} in plugin.gene)
+// without calling the plugin, each answered in order:
+//
+//	(ACK ^topic T ^group G ^seq N ^id X)   -> (acked ^topic T ^group G ^seq N ^id X)
+//	(PUBLISH ^topic T ^value V ^id X)      -> (published ^topic T ^seq N ^id X)
+//	(BROADCAST ^topic T ^value V ^id X)    -> (broadcasted ^topic T ^receivers N ^id X)
+//
+// or (error ^code C ^message M ^id X) with C "not-delivered" (an ack),
+// "bad-request" or "store". The publishes of the batch that follow one
+// another are committed together (one Publish) before anything after
+// them, as the queue plugin does. A batch holding anything else goes to
+// the plugin whole, so replies keep their order (and a paused link gets
+// no batch at all until its plugin resumes it). It reports whether it
+// served the batch.
+func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Value) (bool, error) {
 	for _, val := range values {
-		n := val.Node()
-		if n == nil || !n.HasHead || !n.Head.IsSymbol(v.cfg.StreamAck) {
+		if v.streamRequest(val) == "" {
 			return false, nil
 		}
 	}
@@ -174,21 +180,67 @@ func (v *version) ackBatch(ctx context.Context, l host.Link, values []gene.Value
 	if err != nil || ls == nil {
 		return false, nil // the plugin answers, as without the declaration
 	}
-	// The outbox is busy from before the first ack, so that a message an
-	// ack makes room for goes after its reply.
-	ls.acks.mu.Lock()
-	defer ls.acks.mu.Unlock()
-	busy := ls.acks.idle != nil
-	if !busy {
-		ls.acks.idle = make(chan struct{})
+	// The outbox is busy from before the first request, so that a message
+	// a request makes room for (an ack), or sends (a publish or broadcast
+	// to a link that is also a consumer) goes after its reply. Its lock
+	// is not held meanwhile: a broadcast may reach this very link.
+	o := &ls.acks
+	o.mu.Lock()
+	owned := o.idle == nil
+	if owned {
+		o.idle = make(chan struct{})
 	}
+	o.mu.Unlock()
 	replies := make([]gene.Value, len(values))
-	for i, val := range values {
-		replies[i] = ackReply(st, val.Node().Props)
+	var pub []int // the publishes not yet committed, by index in values
+	commit := func() {
+		publishReplies(st, v.cfg.StreamPublish, values, pub, replies)
+		pub = pub[:0]
 	}
+	for i, val := range values {
+		p := val.Node().Props
+		switch v.streamRequest(val) {
+		case "publish":
+			pub = append(pub, i)
+		case "ack":
+			commit()
+			replies[i] = ackReply(st, p)
+		case "broadcast":
+			commit()
+			replies[i] = broadcastReply(st, v.cfg.StreamBroadcast, p)
+		}
+	}
+	commit()
 	v.values.Add(uint64(len(values)))
-	ls.acks.sendLocked(v, l, replies, busy)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !owned && o.idle == nil { // the flush that owned it ended meanwhile
+		o.idle, owned = make(chan struct{}), true
+	}
+	o.sendLocked(v, l, replies, !owned)
 	return true, nil
+}
+
+// streamRequest returns which declared stream request val is ("ack",
+// "publish", "broadcast"), or "" for anything else.
+func (v *version) streamRequest(val gene.Value) string {
+	n := val.Node()
+	switch {
+	case n == nil || !n.HasHead || n.Head.Kind() != gene.KindSymbol:
+	case v.cfg.StreamAck != "" && n.Head.IsSymbol(v.cfg.StreamAck):
+		return "ack"
+	case v.cfg.StreamPublish != "" && n.Head.IsSymbol(v.cfg.StreamPublish):
+		return "publish"
+	case v.cfg.StreamBroadcast != "" && n.Head.IsSymbol(v.cfg.StreamBroadcast):
+		return "broadcast"
+	}
+	return ""
+}
+
+// servesStreams reports whether the host answers some stream requests of
+// the plugin itself.
+func (c *Config) servesStreams() bool {
+	return c.StreamAck != "" || c.StreamPublish != "" || c.StreamBroadcast != ""
 }
 
 // ackOutbox holds the replies to a link's acks that found no credit. They
@@ -285,25 +337,89 @@ func ackReply(st plugin.StreamStore, p gene.Props) gene.Value {
 	group, _ := p.Get("group")
 	seqv, _ := p.Get("seq")
 	seq, ok := seqv.AsInt()
-	out := gene.Props{}
+	if topic.Kind() != gene.KindString || group.Kind() != gene.KindString || !ok || seq < 1 {
+		return streamReply(p, "", errProps("bad-request", "(ack ...) needs ^topic and ^group strings and ^seq, an integer from 1"), nil)
+	}
+	err := st.Ack(topic.Str(), group.Str(), uint64(seq))
+	if errors.Is(err, plugin.ErrNotDelivered) {
+		return streamReply(p, "", errProps("not-delivered", fmt.Sprintf("%s/%s: message %d has not been delivered", topic.Str(), group.Str(), seq)), nil)
+	}
+	return streamReply(p, "acked", gene.Props{{Key: "topic", Value: topic}, {Key: "group", Value: group}, {Key: "seq", Value: seqv}}, err)
+}
+
+// topicValue reads the ^topic and ^value of a publish or a broadcast
+// (whose head is head), or returns the properties of the error that
+// answers it.
+func topicValue(p gene.Props, head string) (topic gene.Value, value []byte, bad gene.Props) {
+	topic, _ = p.Get("topic")
+	val, ok := p.Get("value")
 	switch {
-	case topic.Kind() != gene.KindString || group.Kind() != gene.KindString || !ok || seq < 1:
-		out = errProps("bad-request", "(ack ...) needs ^topic and ^group strings and ^seq, an integer from 1")
-	default:
-		err := st.Ack(topic.Str(), group.Str(), uint64(seq))
-		switch {
-		case err == nil:
-			out = gene.Props{{Key: "topic", Value: topic}, {Key: "group", Value: group}, {Key: "seq", Value: seqv}}
-		case errors.Is(err, plugin.ErrNotDelivered):
-			out = errProps("not-delivered", fmt.Sprintf("%s/%s: message %d has not been delivered", topic.Str(), group.Str(), seq))
-		case errors.Is(err, plugin.ErrStreamName):
+	case topic.Kind() != gene.KindString:
+		return topic, nil, errProps("bad-request", "^topic must be a string")
+	case !ok:
+		return topic, nil, errProps("bad-request", "("+head+" ...) needs ^value")
+	}
+	return topic, gene.AppendBinary(nil, val), nil
+}
+
+// publishReplies commits the publishes values[i] (whose head is head) for
+// i in idx in one Publish and sets their answers in replies.
+func publishReplies(st plugin.StreamStore, head string, values []gene.Value, idx []int, replies []gene.Value) {
+	if len(idx) == 0 {
+		return
+	}
+	entries := make([]plugin.StreamEntry, 0, len(idx))
+	ok := make([]int, 0, len(idx))
+	for _, i := range idx {
+		p := values[i].Node().Props
+		topic, value, bad := topicValue(p, head)
+		if bad == nil && !plugin.ValidName(topic.Str()) {
+			bad = errProps("bad-request", plugin.CheckName("topic", topic.Str()).Error())
+		}
+		if bad != nil {
+			replies[i] = streamReply(p, "", bad, nil)
+			continue
+		}
+		entries = append(entries, plugin.StreamEntry{Stream: topic.Str(), Value: value})
+		ok = append(ok, i)
+	}
+	if len(entries) == 0 {
+		return
+	}
+	seqs, err := st.Publish(entries)
+	for j, i := range ok {
+		p := values[i].Node().Props
+		if err != nil {
+			replies[i] = streamReply(p, "", nil, err)
+			continue
+		}
+		replies[i] = streamReply(p, "published", gene.Props{{Key: "topic", Value: gene.String(entries[j].Stream)}, {Key: "seq", Value: gene.Int(int64(seqs[j]))}}, nil)
+	}
+}
+
+// broadcastReply sends one broadcast (whose head is head) to its topic's
+// subscribers and returns its answer.
+func broadcastReply(st plugin.StreamStore, head string, p gene.Props) gene.Value {
+	topic, value, bad := topicValue(p, head)
+	if bad != nil {
+		return streamReply(p, "", bad, nil)
+	}
+	n, err := st.PublishTopic(topic.Str(), value)
+	return streamReply(p, "broadcasted", gene.Props{{Key: "topic", Value: topic}, {Key: "receivers", Value: gene.Int(int64(n))}}, err)
+}
+
+// streamReply is the answer (head ^props... ^id X) to request p; with
+// head "" it is (error ^props... ^id X), and when err is not nil (error
+// ^code C ^message M ^id X), C "bad-request" for a bad name and "store"
+// for anything else.
+func streamReply(p gene.Props, head string, out gene.Props, err error) gene.Value {
+	if err != nil {
+		head, out = "", errProps("store", err.Error())
+		if errors.Is(err, plugin.ErrStreamName) {
 			out = errProps("bad-request", err.Error())
-		default:
-			out = errProps("store", err.Error())
 		}
 	}
-	head := "acked"
-	if len(out) == 2 && out[0].Key == "code" {
+	if head == "" {
 		head = "error"
 	}
 	if id, ok := p.Get("id"); ok {

@@ -367,8 +367,8 @@ func (v *version) call(ctx context.Context, x *inst, link plugin.LinkID, callbac
 // reset with PLUGIN_FAILED and the instance is discarded (a pool rebuilds
 // it after a backoff).
 func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value) error {
-	if v.cfg.StreamAck != "" {
-		if done, err := v.ackBatch(ctx, l, values); done {
+	if v.cfg.servesStreams() {
+		if done, err := v.streamBatch(ctx, l, values); done {
 			return err
 		}
 	}

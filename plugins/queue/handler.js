@@ -12,9 +12,11 @@
 // on the host pushes (message ...) to it under its credit and prefetch,
 // redelivers what is not acknowledged in time, and gives a leaving
 // consumer's messages to the others. No code of this plugin runs per
-// delivery. Acks come to the plugin only in batches mixed with other
-// requests: a batch of acks alone is answered by the host (^streams
-// {^ack "ack"} in plugin.gene), which is the common case of a consumer.
+// delivery. Acks, publishes and broadcasts come to the plugin only in
+// batches mixed with other requests: a batch made only of them is
+// answered by the host (^streams {^ack "ack" ^publish "publish"
+// ^broadcast "broadcast"} in plugin.gene, ABI.md "Streams"), the same way
+// as here, which is the common case of consumers and producers.
 //
 // Publishes: the publishes of one batch of requests are committed
 // together (streams.publishBatch, one durable write) before any of their

@@ -1,0 +1,70 @@
+package plugindir_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/genehost/genehost/gene"
+)
+
+// streamsPlugin declares its publish and broadcast requests for the host
+// to answer (^streams), and answers everything that reaches it with
+// (plugin ^got HEAD), so a reply tells who answered.
+var streamsPlugin = map[string]string{
+	"plugin.gene": `{^direction "send+recv" ^isolation "none" ^grants {^streams true}
+	 ^instances "pool" ^pool 1
+	 ^messages {^pub {^from "client" ^schema any} ^cast {^from "client" ^schema any}
+	            ^join {^from "client" ^schema any} ^listen {^from "client" ^schema any}}
+	 ^streams {^publish "pub" ^broadcast "cast"}}`,
+	"handler.js": `module.exports = {
+  values(link, values) {
+    for (const v of values) {
+      const head = v.head.name;
+      if (head === 'join') genehost.streams.attach(link, 't', 'g', {});
+      if (head === 'listen') genehost.topics.subscribe(link, 'news');
+      link.send(new Gene(gene.sym('plugin'), {got: head}, []));
+    }
+  },
+};
+`,
+}
+
+// TestStreamRequestsServedByHost: the publishes and broadcasts a plugin
+// declares are answered by the host, in the queue's shapes, with the
+// client's ^id, bad ones answered with errors; a reply goes before the
+// message its publish makes for the same link.
+func TestStreamRequestsServedByHost(t *testing.T) {
+	dir := t.TempDir()
+	writePlugin(t, dir, "sq", streamsPlugin)
+	e, err := openDir(t, dir, options{store: true, streams: true})
+	require.NoError(t, err)
+	listener := e.mustOpen(t, "sq")
+	listener.send(t, gene.MustParse(`(listen)`))
+	listener.expect(t, `(plugin ^got "listen")`)
+	consumer := e.mustOpen(t, "sq")
+	consumer.send(t, gene.MustParse(`(join)`))
+	consumer.expect(t, `(plugin ^got "join")`)
+
+	p := e.mustOpen(t, "sq")
+	p.send(t, gene.MustParse(`(pub ^topic "t" ^value {^n 1} ^id 7)`))
+	p.expect(t, `(published ^topic "t" ^seq 1 ^id 7)`)
+	consumer.expect(t, `(message ^topic "t" ^group "g" ^seq 1 ^value {^n 1} ^attempt 1)`)
+	p.send(t, gene.MustParse(`(cast ^topic "news" ^value "hi" ^id "c")`))
+	p.expect(t, `(broadcasted ^topic "news" ^receivers 1 ^id "c")`)
+	listener.expect(t, `(message ^topic "news" ^value "hi")`)
+
+	p.send(t, gene.MustParse(`(pub ^topic "a b" ^value 1 ^id 1)`), gene.MustParse(`(pub ^topic "t")`), gene.MustParse(`(cast ^topic 3 ^value 1)`))
+	for _, want := range []string{
+		`(error ^code "bad-request" ^message "plugin: invalid stream, group or topic name: topic \"a b\": want 1 to 128 of A-Z a-z 0-9 _ . -" ^id 1)`,
+		`(error ^code "bad-request" ^message "(pub ...) needs ^value")`,
+		`(error ^code "bad-request" ^message "^topic must be a string")`,
+	} {
+		p.expect(t, want)
+	}
+
+	// A consumer's own publish: its reply first, then the message.
+	consumer.send(t, gene.MustParse(`(pub ^topic "t" ^value 2)`))
+	consumer.expect(t, `(published ^topic "t" ^seq 2)`)
+	consumer.expect(t, `(message ^topic "t" ^group "g" ^seq 2 ^value 2 ^attempt 1)`)
+}
