@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -16,11 +17,12 @@ import (
 var clock = time.Now()
 
 // inlineAfter is how long the stream must have been idle for a sender to
-// write its frames itself. A sender that writes a stream of values faster
-// than that leaves them to Run, which writes them in batches (one write
-// for many values); a value that follows a quiet spell (the next request
-// of a client in a round-trip loop, its answer) goes out at once, without
-// waking the writer goroutine.
+// write its frames itself, which it does only once per frame received
+// (Heard): a request and its answer alternate with frames from the peer
+// and are spaced by a round trip, so they go out at once without waking
+// the writer goroutine; a stream of values has neither, and is left to
+// Run, which writes it in batches (one write for many values; a write per
+// value costs the stream more than the hand-off saves).
 const inlineAfter = 10 * time.Microsecond
 
 // SchedulerConfig sets up a Scheduler. Zero fields mean the defaults.
@@ -69,8 +71,8 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 //
 // One write is in progress at a time, from the transport's writer
 // goroutine, which runs Run, or from a sender: when nothing is being
-// written, the stream is a socket (a syscall.Conn) and it was quiet for
-// inlineAfter, the goroutine that queued a frame writes the batch itself
+// written, the stream is a socket (a syscall.Conn), it was quiet for
+// inlineAfter and a frame was received since (Heard), the goroutine that queued a frame writes the batch itself
 // with non-blocking writes, so that the value goes out without waking
 // the writer goroutine, and leaves whatever the socket does not take at
 // once to Run. Which goroutine writes changes nothing of the order or the
@@ -109,6 +111,7 @@ type Scheduler struct {
 	raw  syscall.RawConn // guarded by mu; set by Run when the stream is a socket
 	// lastWrite is guarded by mu: when the last write ended, on clock.
 	lastWrite time.Duration
+	heard     atomic.Bool // a frame was received since the last sender write
 
 	wake chan struct{} // capacity 1: work was queued or Close called
 	done chan struct{} // closed when Run returns
@@ -315,11 +318,13 @@ func (s *Scheduler) push(q *linkQueue, payload []byte, end bool) {
 // without waiting (writeNow); otherwise, and for what the socket did not
 // take, Run is woken.
 func (s *Scheduler) flushLocked() {
-	if s.writing || s.left || s.raw == nil || s.err != nil || s.werr != nil || time.Since(clock)-s.lastWrite < inlineAfter {
+	if s.writing || s.left || s.raw == nil || s.err != nil || s.werr != nil ||
+		!s.heard.Load() || time.Since(clock)-s.lastWrite < inlineAfter {
 		s.mu.Unlock()
 		s.signal()
 		return
 	}
+	s.heard.Store(false)
 	s.writing = true
 	n := s.buildBatch()
 	s.stats.Writes++
@@ -343,6 +348,15 @@ func (s *Scheduler) flushLocked() {
 	s.mu.Unlock()
 	if wake {
 		s.signal()
+	}
+}
+
+// Heard tells the Scheduler that a frame was received on the transport
+// (the reader goroutine calls it for each): the next frame queued after a
+// quiet spell may be written by its sender.
+func (s *Scheduler) Heard() {
+	if !s.heard.Load() {
+		s.heard.Store(true)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ import (
 // the socket is full, and no sender blocked by a peer that does not read.
 
 // TestSchedulerSenderWritesAfterQuiet: a value sent after the stream was
-// quiet for inlineAfter is written by its sender, not handed to Run.
+// quiet for inlineAfter and a frame was received (Heard) is written by
+// its sender, not handed to Run; without a frame received, Run writes.
 func TestSchedulerSenderWritesAfterQuiet(t *testing.T) {
 	a, b := socketPair(t)
 	s := NewScheduler(SchedulerConfig{})
@@ -28,11 +30,18 @@ func TestSchedulerSenderWritesAfterQuiet(t *testing.T) {
 	go func() { done <- s.Run(context.Background(), a) }()
 	r := proto.NewReader(b)
 	for i := range 20 {
-		// Wait until the stream has been quiet long enough (the clock is
-		// the state waited on).
-		for start := time.Now(); time.Since(start) < 2*inlineAfter; {
+		// Wait until the last write has ended and the stream has been
+		// quiet long enough since.
+		for s.quietFor() < 2*inlineAfter {
+			runtime.Gosched()
+		}
+		if i >= 10 {
+			s.Heard() // as the session's reader does for each frame
 		}
 		require.NoError(t, s.TrySend(1, fmt.Appendf(nil, "v%d", i), false))
+		if i == 9 {
+			assert.Zero(t, s.Stats().SenderWrites, "nothing was received: Run writes")
+		}
 		f, err := r.ReadFrame()
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprintf("v%d", i), string(f.Payload))
@@ -47,6 +56,17 @@ func TestSchedulerSenderWritesAfterQuiet(t *testing.T) {
 // never waits (it fails with ErrQueueFull once the queue is full); when
 // the peer reads, every value arrives whole, in order per link, and every
 // control frame arrives.
+// quietFor is how long ago the last write ended; 0 while one is in
+// progress.
+func (s *Scheduler) quietFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writing || s.left {
+		return 0
+	}
+	return time.Since(clock) - s.lastWrite
+}
+
 func TestSchedulerSocketFullPeer(t *testing.T) {
 	a, b := socketPair(t)
 	require.NoError(t, a.(*net.UnixConn).SetWriteBuffer(4096))

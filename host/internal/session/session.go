@@ -601,6 +601,7 @@ func (s *Session) readLoop() {
 			return
 		}
 		s.lastRecv.Store(time.Now().UnixNano())
+		s.sched.Heard()
 		if perr := s.dispatch(f); perr != nil {
 			s.fail(perr)
 			return
