@@ -227,13 +227,7 @@ func (s *Scheduler) TrySend(link uint32, payload []byte, end bool) error {
 	if err == nil && len(q.msgs) >= s.cfg.LinkQueue {
 		err = ErrQueueFull
 	}
-	if err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	s.push(q, payload, end)
-	s.flushLocked()
-	return nil
+	return s.endSend(q, payload, end, err)
 }
 
 // Send is TrySend that waits for room in the link's queue until ctx is
@@ -266,6 +260,13 @@ func (s *Scheduler) Send(ctx context.Context, link uint32, payload []byte, end b
 			err = s.unusable()
 		}
 	}
+	return s.endSend(q, payload, end, err)
+}
+
+// endSend ends TrySend and Send: the value is queued on q and written
+// unless err is set, which is returned. The caller holds mu, which
+// endSend releases.
+func (s *Scheduler) endSend(q *linkQueue, payload []byte, end bool, err error) error {
 	if err != nil {
 		s.mu.Unlock()
 		return err
