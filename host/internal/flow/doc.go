@@ -29,9 +29,9 @@
 //
 // Nothing in this package starts a goroutine. A transport's writer
 // goroutine runs Scheduler.Run; one write is in progress at a time, from
-// it or, on a socket, from a sender that found no write in progress and
-// writes its batch without waiting (what the socket does not take at once
-// is left to Run). Run stops when its context is cancelled, after
+// it or, on a socket, from a sender that found no write in progress after
+// a frame was received (Scheduler.Heard) and writes its batch without
+// waiting (what the socket does not take at once is left to Run). Run stops when its context is cancelled, after
 // Scheduler.Close once what is queued is written, or on a write error. The reader goroutine calls
 // Receiver.Data for each DATA frame and Credit.Receive for each CREDIT,
 // and owns the ControlLimiter; it never blocks on the application,
