@@ -171,9 +171,24 @@ func Serve(t testing.TB, o ServeOptions) *Daemon {
 			lines <- sc.Text()
 		}
 	}()
-	deadline := time.After(120 * time.Second)
+	// serve logs "still loading plugins" every 10s while it loads (a Go
+	// plugin's first build to WebAssembly takes minutes on a cold cache
+	// and a busy machine), so the wait is for 120s without a word from
+	// serve, within startCap in all.
+	const quiet, startCap = 120 * time.Second, 10 * time.Minute
+	start, heard, logLen := time.Now(), time.Now(), 0
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for got := 0; got < want; {
 		select {
+		case <-tick.C:
+			if n := d.Log.Len(); n != logLen {
+				logLen, heard = n, time.Now()
+			}
+			if time.Since(heard) > quiet || time.Since(start) > startCap {
+				t.Fatalf("genehost serve did not print its addresses (%s since its last log line, %s in all):\n%s",
+					time.Since(heard).Round(time.Second), time.Since(start).Round(time.Second), d.Log.String())
+			}
 		case l, open := <-lines:
 			require.True(t, open, "genehost serve exited before listening:\n%s", d.Log.String())
 			switch {
@@ -189,8 +204,6 @@ func Serve(t testing.TB, o ServeOptions) *Daemon {
 				t.Fatalf("unexpected line from genehost serve: %q", l)
 			}
 			got++
-		case <-deadline:
-			t.Fatalf("genehost serve did not print its addresses within 120s:\n%s", d.Log.String())
 		}
 	}
 	if !o.NoListen {
