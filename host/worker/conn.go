@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/genehost/genehost/gene"
@@ -16,8 +17,12 @@ import (
 // conn is one end of the pipe between the host and a worker. Both ends
 // make requests and serve the other's: requests carry ids, replies and
 // cancels name the id they are for, so any number of calls are in flight
-// at once. One goroutine (readLoop) reads; writers take wmu for one whole
-// frame.
+// at once. Writers take wmu for one whole frame. One goroutine at a time
+// reads, the one holding the read baton (reading): readLoop, or, on a
+// conn with selfRead (the host's end), a caller waiting for its reply,
+// which then reads that reply itself instead of being woken by readLoop
+// (a hand-off that wakes another thread on every round trip; see
+// readOwn).
 type conn struct {
 	rw       io.ReadWriteCloser
 	maxFrame int
@@ -37,7 +42,21 @@ type conn struct {
 	flushT *time.Timer // writes wbuf shipDelay after its first frame; guarded by wmu
 	armed  bool        // flushT is set; guarded by wmu
 
+	// selfRead lets a caller take the read baton when nobody holds it.
+	// Set before readLoop starts; the worker's end leaves it false, so
+	// its readLoop reads all the time.
+	selfRead bool
+	br       *bufio.Reader // read by the baton's holder only
+	wake     chan struct{} // readLoop should look at the baton (cap 1)
+	idleT    *time.Timer   // pokes readLoop readIdle after the baton was put down; guarded by mu
+	// dispatching counts callers holding the baton, so that readLoop, whose
+	// owner waits for it, ends after them (what they dispatch may start
+	// goroutines under the same owner).
+	dispatching sync.WaitGroup
+
 	mu       sync.Mutex
+	reading  bool // someone holds the read baton
+	toLoop   bool // the baton was handed to readLoop (calls are still waiting)
 	nextID   uint64
 	pending  map[uint64]*pendingCall
 	incoming map[uint64]context.CancelFunc // requests being served
@@ -64,6 +83,9 @@ type pendingCall struct {
 func newConn(rw io.ReadWriteCloser, maxFrame int, limits gene.Limits) *conn {
 	return &conn{
 		rw: rw, maxFrame: maxFrame, limits: limits,
+		br:       bufio.NewReaderSize(rw, 64<<10),
+		wake:     make(chan struct{}, 1),
+		reading:  true, // readLoop starts with the baton
 		pending:  map[uint64]*pendingCall{},
 		incoming: map[uint64]context.CancelFunc{},
 		done:     make(chan struct{}),
@@ -194,7 +216,9 @@ var errHard = errors.New("worker: hard deadline")
 // call sends a request and waits for its reply. ctx ending sends a cancel
 // to the other end and keeps waiting: the other end always answers (or
 // dies). With hard > 0, onHard is called once if no reply came by then,
-// and call keeps waiting; its error then also matches errHard.
+// and call keeps waiting; its error then also matches errHard. On a
+// selfRead conn whose read baton nobody holds, call reads the pipe itself
+// until its reply comes (readOwn).
 func (c *conn) call(ctx context.Context, op byte, e *enc, hard time.Duration, onHard func()) (*dec, error) {
 	p := &pendingCall{done: make(chan struct{})}
 	c.mu.Lock()
@@ -207,13 +231,27 @@ func (c *conn) call(ctx context.Context, op byte, e *enc, hard time.Duration, on
 	c.nextID++
 	id := c.nextID
 	c.pending[id] = p
+	reader := c.selfRead && !c.reading
+	if reader {
+		c.reading = true
+		c.dispatching.Add(1)
+	}
 	c.mu.Unlock()
 
-	var hardC <-chan time.Time
+	var fired atomic.Bool
 	if hard > 0 {
-		t := time.NewTimer(hard)
+		// A timer of its own rather than a select: a caller reading the
+		// pipe is blocked in a read. The kill breaks the pipe, which
+		// ends that read.
+		t := time.AfterFunc(hard, func() {
+			select {
+			case <-p.done: // answered meanwhile
+			default:
+				fired.Store(true)
+				onHard()
+			}
+		})
 		defer t.Stop()
-		hardC = t.C
 	}
 	stop := context.AfterFunc(ctx, func() {
 		ce := c.msg()
@@ -227,38 +265,111 @@ func (c *conn) call(ctx context.Context, op byte, e *enc, hard time.Duration, on
 		c.mu.Lock()
 		delete(c.pending, id)
 		c.mu.Unlock()
+		if reader {
+			c.putBaton()
+			c.dispatching.Done()
+		}
 		return nil, err
 	}
-	fired := false
+	if reader {
+		return c.readOwn(p, &fired)
+	}
+	select {
+	case <-p.done:
+		return c.result(p)
+	case <-c.done:
+		select {
+		case <-p.done: // answered just before the end
+			return c.result(p)
+		default:
+		}
+		return nil, c.ended(&fired)
+	}
+}
+
+// ended is the error of a call the conn's end cut short.
+func (c *conn) ended(fired *atomic.Bool) error {
+	if fired.Load() {
+		return errors.Join(c.err, errHard)
+	}
+	return c.err
+}
+
+// readOwn reads and dispatches frames, holding the read baton, until p's
+// reply has come, then puts the baton down. Replies to other calls and
+// the other end's requests are dispatched as readLoop does.
+func (c *conn) readOwn(p *pendingCall, fired *atomic.Bool) (*dec, error) {
 	for {
+		f, err := c.readFrame()
+		if err == nil {
+			err = c.dispatch(f)
+		}
+		if err != nil {
+			c.broken(err) // ends with c.abort; the baton stays taken
+			<-c.done
+			c.dispatching.Done()
+			return nil, c.ended(fired)
+		}
 		select {
 		case <-p.done:
-			return c.result(p, fired)
-		case <-c.done:
-			select {
-			case <-p.done: // answered just before the end
-				return c.result(p, fired)
-			default:
-			}
-			if fired {
-				return nil, errors.Join(c.err, errHard)
-			}
-			return nil, c.err
-		case <-hardC:
-			hardC = nil
-			fired = true
-			onHard()
+			c.putBaton()
+			c.dispatching.Done()
+			return c.result(p)
+		default:
 		}
 	}
 }
 
-func (c *conn) result(p *pendingCall, fired bool) (*dec, error) {
+// readIdle is how long the read baton may lie unheld before readLoop
+// takes it up again: what the other end sends between calls (rare: its
+// sends are made in callbacks) waits at most that long. A process's end
+// is noticed by its reaper, not by the read.
+const readIdle = 5 * time.Millisecond
+
+// putBaton puts the read baton down after a caller's reply came: to
+// readLoop at once when other calls wait for replies, otherwise on the
+// table, for the next caller or, after readIdle, readLoop.
+func (c *conn) putBaton() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) > 0 {
+		c.toLoop = true
+		c.poke()
+		return
+	}
+	c.reading = false
+	c.armIdle()
+}
+
+// armIdle starts the readIdle timer. c.mu is held.
+func (c *conn) armIdle() {
+	if c.idleT == nil {
+		c.idleT = time.AfterFunc(readIdle, func() {
+			c.mu.Lock()
+			c.poke()
+			c.mu.Unlock()
+		})
+		return
+	}
+	c.idleT.Reset(readIdle)
+}
+
+// poke tells readLoop to look at the baton. c.mu is held.
+func (c *conn) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// result decodes a reply. An answer that came before the pipe broke wins
+// over a kill at the hard deadline.
+func (c *conn) result(p *pendingCall) (*dec, error) {
 	d := &dec{b: p.body, limits: c.limits}
 	if p.op == replyErr {
 		err := d.remoteErr()
 		return nil, err
 	}
-	_ = fired // an answer that came in time for the reader wins over the kill
 	return d, nil
 }
 
@@ -304,6 +415,9 @@ func (c *conn) abort(err error) {
 		return
 	}
 	c.err = err
+	if c.idleT != nil {
+		c.idleT.Stop()
+	}
 	for id, cancel := range c.incoming {
 		cancel()
 		delete(c.incoming, id)
@@ -320,48 +434,105 @@ func (c *conn) abort(err error) {
 	close(c.done)
 }
 
-// readLoop reads frames until the pipe fails, then calls broken.
+// readLoop reads frames until the pipe fails, then calls broken. On a
+// selfRead conn it puts the read baton down once no call waits for a
+// reply, and takes it up again when poked (a caller handed it over, or
+// it lay unheld for readIdle).
 func (c *conn) readLoop() {
-	br := bufio.NewReaderSize(c.rw, 64<<10)
-	var hdr [frameHeader]byte
 	for {
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			c.broken(fmt.Errorf("worker: read from the pipe: %w", err))
+		f, err := c.readFrame()
+		if err == nil {
+			err = c.dispatch(f)
+		}
+		if err != nil {
+			c.broken(err)
+			c.dispatching.Wait()
 			return
 		}
-		n := int(binary.BigEndian.Uint32(hdr[0:4]))
-		if n < frameHeader-4 || n > c.maxFrame {
-			c.broken(fmt.Errorf("worker: a frame of %d bytes is outside 10..%d", n, c.maxFrame))
-			return
-		}
-		f := &frame{kind: hdr[4], id: binary.BigEndian.Uint64(hdr[5:13]), op: hdr[13]}
-		f.body = make([]byte, n-(frameHeader-4))
-		if _, err := io.ReadFull(br, f.body); err != nil {
-			c.broken(fmt.Errorf("worker: read from the pipe: %w", err))
-			return
-		}
-		switch f.kind {
-		case kindReply:
-			c.mu.Lock()
-			p := c.pending[f.id]
-			delete(c.pending, f.id)
-			c.mu.Unlock()
-			if p != nil {
-				p.op, p.body = f.op, f.body
-				close(p.done)
-			}
-		case kindCancel:
-			c.mu.Lock()
-			cancel := c.incoming[f.id]
-			c.mu.Unlock()
-			if cancel != nil {
-				cancel()
-			}
-		case kindRequest, kindNotify:
-			c.serve(f)
-		default:
-			c.broken(fmt.Errorf("worker: unknown frame kind %d", f.kind))
+		if f.kind == kindReply && c.selfRead && !c.idle() {
+			c.dispatching.Wait() // the conn ended; callers reading end with it
 			return
 		}
 	}
+}
+
+// idle puts the baton down if no call waits for a reply, then waits until
+// readLoop holds it again; false when the conn ended.
+func (c *conn) idle() bool {
+	c.mu.Lock()
+	if len(c.pending) > 0 || c.err != nil {
+		c.mu.Unlock()
+		return true
+	}
+	c.reading = false
+	c.armIdle()
+	c.mu.Unlock()
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return false
+		}
+		c.mu.Lock()
+		switch {
+		case c.err != nil:
+			c.mu.Unlock()
+			return false
+		case c.toLoop:
+			c.toLoop = false // reading stays set: the caller handed it over
+		case !c.reading:
+			c.reading = true
+		default: // a caller holds it
+			c.mu.Unlock()
+			continue
+		}
+		c.mu.Unlock()
+		return true
+	}
+}
+
+// readFrame reads one frame; the baton's holder calls it.
+func (c *conn) readFrame() (*frame, error) {
+	var hdr [frameHeader]byte
+	if _, err := io.ReadFull(c.br, hdr[:]); err != nil {
+		return nil, fmt.Errorf("worker: read from the pipe: %w", err)
+	}
+	n := int(binary.BigEndian.Uint32(hdr[0:4]))
+	if n < frameHeader-4 || n > c.maxFrame {
+		return nil, fmt.Errorf("worker: a frame of %d bytes is outside 10..%d", n, c.maxFrame)
+	}
+	f := &frame{kind: hdr[4], id: binary.BigEndian.Uint64(hdr[5:13]), op: hdr[13]}
+	f.body = make([]byte, n-(frameHeader-4))
+	if _, err := io.ReadFull(c.br, f.body); err != nil {
+		return nil, fmt.Errorf("worker: read from the pipe: %w", err)
+	}
+	return f, nil
+}
+
+// dispatch hands a frame read to whom it is for: a reply to its caller,
+// a cancel to the request it names, a request or notification to serve.
+func (c *conn) dispatch(f *frame) error {
+	switch f.kind {
+	case kindReply:
+		c.mu.Lock()
+		p := c.pending[f.id]
+		delete(c.pending, f.id)
+		c.mu.Unlock()
+		if p != nil {
+			p.op, p.body = f.op, f.body
+			close(p.done)
+		}
+	case kindCancel:
+		c.mu.Lock()
+		cancel := c.incoming[f.id]
+		c.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+	case kindRequest, kindNotify:
+		c.serve(f)
+	default:
+		return fmt.Errorf("worker: unknown frame kind %d", f.kind)
+	}
+	return nil
 }

@@ -86,6 +86,20 @@
 // *RemoteError on which errors.Is and proto.CodeOf work as on the
 // original.
 //
+// One goroutine at a time reads the pipe. On the worker's end it is the
+// pipe's reader goroutine, always. On the host's end, a callback (or any
+// request) that finds nobody reading reads the pipe itself until its
+// reply comes, dispatching what else arrives (other calls' replies, the
+// worker's requests, shipped sends) as the reader goroutine would, and
+// then puts the reading down: for the next caller, or to the reader
+// goroutine at once when other calls still wait for replies; the reader
+// goroutine takes it up again when it has been left for 5ms, so what a
+// worker sends between callbacks (rare: plugin code sends in callbacks)
+// waits at most that long. A worker's end is noticed by its reaper, not
+// by the read. A round trip thus wakes one goroutine on the host, where a
+// hand-off from a reader goroutine to the caller woke two and usually a
+// second thread.
+//
 // A plugin's sends do not wait for the host when the host said there is
 // room for them: each callback request carries the room (values, bytes of
 // binary Gene, largest value; plugin.RoomHost) of the callback's link and

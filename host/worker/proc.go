@@ -132,6 +132,7 @@ func startProc(cfg *Config, log hclog.Logger, name string, memMB int) (*proc, er
 	p.c = newConn(nc, cfg.MaxFrameBytes, gene.Limits{}) // the worker is not trusted: default limits
 	p.c.serve = p.serve
 	p.c.broken = p.broken
+	p.c.selfRead = true // a callback's caller reads its own reply
 	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
