@@ -44,12 +44,14 @@ func ServeIfWorker() {
 }
 
 func innerRuntimes(cache string) (map[string]plugin.Runtime, error) {
-	// The host kills a worker whose callback overruns (host/worker).
+	// The host kills a worker whose callback overruns (host/worker), so
+	// both runtimes run without their own interruption machinery, as in
+	// `genehost worker`.
 	w, err := wasmrt.New(wasmrt.Config{CacheDir: cache, KilledOnOverrun: true})
 	if err != nil {
 		return nil, err
 	}
-	return map[string]plugin.Runtime{"js": jsrt.New(), "wasm": w}, nil
+	return map[string]plugin.Runtime{"js": jsrt.NewWith(jsrt.Config{KilledOnOverrun: true}), "wasm": w}, nil
 }
 
 // Config returns the worker.Config that runs this test binary as the
