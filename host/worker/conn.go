@@ -80,10 +80,12 @@ type pendingCall struct {
 	body []byte
 }
 
-func newConn(rw io.ReadWriteCloser, maxFrame int, limits gene.Limits) *conn {
+// newConn makes a conn on rw whose reads spin for up to spin before they
+// park (spinReader).
+func newConn(rw io.ReadWriteCloser, maxFrame int, limits gene.Limits, spin time.Duration) *conn {
 	return &conn{
 		rw: rw, maxFrame: maxFrame, limits: limits,
-		br:       bufio.NewReaderSize(rw, 64<<10),
+		br:       bufio.NewReaderSize(newSpinReader(rw, spin), 64<<10),
 		wake:     make(chan struct{}, 1),
 		reading:  true, // readLoop starts with the baton
 		pending:  map[uint64]*pendingCall{},

@@ -100,6 +100,15 @@
 // hand-off from a reader goroutine to the caller woke two and usually a
 // second thread.
 //
+// Both ends read with a short spin (spin.go): a read that finds nothing
+// tries again, yielding to the process's other goroutines between tries,
+// for up to 100µs before it parks until the socket is readable. A reply
+// or the next request usually comes within that, and is then read
+// without the thread wake-up a parked reader costs (tens of
+// microseconds on a virtual machine, more than a small callback takes).
+// The price is up to 100µs of one CPU after each frame; see
+// BENCHMARKS.md for what it gives and takes.
+//
 // A plugin's sends do not wait for the host when the host said there is
 // room for them: each callback request carries the room (values, bytes of
 // binary Gene, largest value; plugin.RoomHost) of the callback's link and

@@ -129,7 +129,7 @@ func startProc(cfg *Config, log hclog.Logger, name string, memMB int) (*proc, er
 	p.cmd = cmd
 	p.born = time.Now()
 	p.log = log.With("worker-pid", cmd.Process.Pid)
-	p.c = newConn(nc, cfg.MaxFrameBytes, gene.Limits{}) // the worker is not trusted: default limits
+	p.c = newConn(nc, cfg.MaxFrameBytes, gene.Limits{}, hostSpin) // the worker is not trusted: default limits
 	p.c.serve = p.serve
 	p.c.broken = p.broken
 	p.c.selfRead = true // a callback's caller reads its own reply

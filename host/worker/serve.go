@@ -81,7 +81,7 @@ func Serve(ctx context.Context, runtimes map[string]plugin.Runtime) error {
 		s.fitProcs()
 		s.mu.Unlock()
 	}
-	s.c = newConn(nc, maxFrame, unlimited)
+	s.c = newConn(nc, maxFrame, unlimited, workerSpin)
 	s.c.serve = s.serve
 	s.c.broken = func(err error) {
 		s.c.abort(err)
