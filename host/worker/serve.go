@@ -74,7 +74,7 @@ func Serve(ctx context.Context, runtimes map[string]plugin.Runtime) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	s := &server{rts: runtimes, insts: map[uint64]*wInst{}, ctx: ctx, stop: cancel}
+	s := &server{rts: runtimes, insts: map[uint64]*wInst{}, ctx: ctx, stop: cancel, work: make(chan func())}
 	if os.Getenv("GOMAXPROCS") == "" {
 		s.maxProcs = runtime.GOMAXPROCS(0)
 		s.mu.Lock()
@@ -150,6 +150,7 @@ type server struct {
 	ctx  context.Context // ends when the host goes away
 	stop context.CancelCauseFunc
 	wg   sync.WaitGroup // request handlers
+	work chan func()    // requests for idle handler goroutines (run); unbuffered
 
 	maxProcs int // GOMAXPROCS as the process started; 0: the operator set it, leave it
 
@@ -195,13 +196,48 @@ func (s *server) serve(f *frame) {
 	d := &dec{b: f.body, limits: unlimited}
 	ctx, cancel := context.WithCancel(s.ctx)
 	s.c.serving(f.id, cancel)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.run(func() {
 		defer cancel()
 		e := s.c.msg()
 		err := s.handle(ctx, f.op, d, e)
 		s.c.reply(f.id, e, err)
+	})
+}
+
+// handlerIdle is how long a handler goroutine waits for the next request
+// after serving one before it ends.
+const handlerIdle = time.Second
+
+// run runs f on an idle handler goroutine, or on a new one. A goroutine
+// that served a request waits handlerIdle for the next: plugin code
+// (goja most of all) runs deep, and a fresh goroutine's stack would be
+// grown and copied again, step by step, on every callback, which cost
+// more than the callback itself (runtime.newstack, pcvalue and
+// adjustframe led the worker's profile of a JavaScript echo). Handler
+// goroutines end when the server's context does (s.wg waits for them).
+func (s *server) run(f func()) {
+	select {
+	case s.work <- f:
+		return
+	default:
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+		t := time.NewTimer(handlerIdle)
+		defer t.Stop()
+		for {
+			select {
+			case f := <-s.work:
+				f()
+				t.Reset(handlerIdle)
+			case <-t.C:
+				return
+			case <-s.ctx.Done():
+				return
+			}
+		}
 	}()
 }
 
