@@ -64,7 +64,8 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 }
 
 // Scheduler queues the frames of one transport and writes them. Control
-// frames (everything but DATA) go first, from their own bounded queue. DATA is queued per link as whole values in
+// frames (everything but DATA) go first, from their own bounded queue.
+// DATA is queued per link as whole values in
 // bounded queues and sent round-robin across links, at most Quantum
 // payload bytes per link per turn, fragmenting large values on the way, so
 // a large value never holds back the other links by more than one turn.
@@ -72,7 +73,8 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 // One write is in progress at a time, from the transport's writer
 // goroutine, which runs Run, or from a sender: when nothing is being
 // written, the stream is a socket (a syscall.Conn), it was quiet for
-// inlineAfter and a frame was received since (Heard), the goroutine that queued a frame writes the batch itself
+// inlineAfter and a frame was received since (Heard), the goroutine that
+// queued a frame writes the batch itself
 // with non-blocking writes, so that the value goes out without waking
 // the writer goroutine, and leaves whatever the socket does not take at
 // once to Run. Which goroutine writes changes nothing of the order or the
