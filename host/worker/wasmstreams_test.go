@@ -3,14 +3,12 @@ package worker_test
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
-	"github.com/genehost/genehost/proto"
 )
 
 // TestStreamsWasm: a Go guest's stream imports (ABI 1.3), called in a
@@ -23,14 +21,8 @@ import (
 // under -race.)
 func TestStreamsWasm(t *testing.T) {
 	g := plugin.Grants{Streams: true}
-	m, err := newRuntime(t, "wasm").Compile(t.Context(), wasmFixture(t, "streams", plugin.Limits{}, g))
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close(t.Context()) })
 	h := plugintest.NewStreamsHost(t, g)
-	in, err := m.Instantiate(t.Context(), h)
-	require.NoError(t, err)
-	t.Cleanup(func() { in.Close(t.Context()) })
-	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "streams", Direction: proto.DirSendRecv}))
+	in := plugintest.Start(t, newRuntime(t, "wasm"), wasmFixture(t, "streams", plugin.Limits{}, g), h)
 	send := func(reqs ...string) {
 		t.Helper()
 		var vs []gene.Value
@@ -40,26 +32,17 @@ func TestStreamsWasm(t *testing.T) {
 		_, err := in.Receive(t.Context(), 1, vs)
 		require.NoError(t, err)
 	}
-	sent := func(want ...string) {
-		t.Helper()
-		require.Eventually(t, func() bool {
-			got := h.Sent(1)
-			return !slices.ContainsFunc(want, func(w string) bool {
-				return !slices.ContainsFunc(got, func(v gene.Value) bool { return gene.Format(v) == w })
-			})
-		}, 10*time.Second, time.Millisecond, "want %v, got %v", want, h.Sent(1))
-	}
 	send(`(publish-batch ^entries [{^stream "orders" ^value {^n 1}} {^stream "orders" ^value {^n 2}}])`,
 		`(attach ^stream "orders" ^group "g" ^prefetch 1)`)
-	sent(`(published 1 2)`, `(attached 0)`, plugintest.StreamMessage("orders", "g", 1, 1))
+	h.WaitSent(t, 1, `(published 1 2)`, `(attached 0)`, plugintest.StreamMessage("orders", "g", 1, 1))
 	send(`(ack ^stream "orders" ^group "g" ^seq 1)`, `(ack ^stream "orders" ^group "g" ^seq 9)`)
-	sent(`(acked 1)`, plugintest.StreamMessage("orders", "g", 2, 1))
+	h.WaitSent(t, 1, `(acked 1)`, plugintest.StreamMessage("orders", "g", 2, 1))
 	require.True(t, slices.ContainsFunc(h.Sent(1), func(v gene.Value) bool {
 		return len(v.Node().Body) > 0 && v.Node().Body[0].Str() == "not-delivered"
 	}), "the error kind crosses the pipe: %v", h.Sent(1))
 
 	send(`(reset ^stream "orders" ^group "h" ^seq 99)`, `(trim ^stream "orders" ^through 2)`,
 		`(listen ^topic "t")`, `(unlisten ^topic "t")`, `(unlisten ^topic "t")`, `(info)`)
-	sent(`(reset 3)`, `(trimmed 1 1)`, `(listening)`, `(unlistened true)`, `(unlistened false)`,
+	h.WaitSent(t, 1, `(reset 3)`, `(trimmed 1 1)`, `(listening)`, `(unlistened true)`, `(unlistened false)`,
 		`(info [{^stream "orders" ^head 2 ^groups [{^group "g" ^acked 1 ^consumers 1 ^unacked 1} {^group "h" ^acked 2 ^consumers 0 ^unacked 0}]}])`)
 }

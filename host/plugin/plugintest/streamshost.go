@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -106,20 +105,6 @@ func RunStreamsPluginSuite(t *testing.T, rt plugin.Runtime, fixture func(t *test
 	s := &suite{rt: rt, fixture: fixture}
 	g := plugin.Grants{Streams: true}
 	req := func(text string) gene.Value { return gene.MustParse(text) }
-	// sent waits until link got want among its values (in any order with
-	// the deliveries, which come from the backend's own goroutines).
-	sent := func(t *testing.T, h *StreamsHost, link plugin.LinkID, want ...string) {
-		t.Helper()
-		require.Eventually(t, func() bool {
-			got := h.Sent(link)
-			for _, w := range want {
-				if !slices.ContainsFunc(got, func(v gene.Value) bool { return gene.Format(v) == w }) {
-					return false
-				}
-			}
-			return true
-		}, waitLong, time.Millisecond, "link %d: want %v, got %v", link, want, h.Sent(link))
-	}
 	t.Run("streams", func(t *testing.T) {
 		m := s.module(t, "streams", plugin.Limits{}, g)
 		h := NewStreamsHost(t, g)
@@ -130,10 +115,10 @@ func RunStreamsPluginSuite(t *testing.T, rt plugin.Runtime, fixture func(t *test
 			req(`(publish-batch ^entries [{^stream "orders" ^value {^n 2}} {^stream "other" ^value 0}])`))
 		requireSent(t, h.Host, 1, req(`(published 1)`), req(`(published 2 1)`))
 		deliver(t, in, 2, req(`(attach ^stream "orders" ^group "g" ^prefetch 1 ^ack-timeout-ms 60000)`))
-		sent(t, h, 2, `(attached 0)`, StreamMessage("orders", "g", 1, 1))
+		h.WaitSent(t, 2, `(attached 0)`, StreamMessage("orders", "g", 1, 1))
 		require.Len(t, h.Sent(2), 2, "prefetch 1: one message until it is acknowledged")
 		deliver(t, in, 2, req(`(ack ^stream "orders" ^group "g" ^seq 1)`), req(`(ack ^stream "orders" ^group "g" ^seq 7)`))
-		sent(t, h, 2, `(acked 1)`, StreamMessage("orders", "g", 2, 1))
+		h.WaitSent(t, 2, `(acked 1)`, StreamMessage("orders", "g", 2, 1))
 		// The message names the call as the runtime does
 		// (genehost.streams.ack, gh_stream_ack), then the store's error.
 		require.True(t, slices.ContainsFunc(h.Sent(2), func(v gene.Value) bool {
@@ -141,14 +126,14 @@ func RunStreamsPluginSuite(t *testing.T, rt plugin.Runtime, fixture func(t *test
 			return strings.HasPrefix(f, `(error "not-delivered" "`) && strings.HasSuffix(f, `ack: plugin: the message has not been delivered to the group: orders/g: message 7 has not been delivered")`)
 		}), "link 2: want a not-delivered error, got %v", h.Sent(2))
 		deliver(t, in, 2, req(`(detach ^stream "orders" ^group "g")`), req(`(info)`))
-		sent(t, h, 2, `(detached true)`,
+		h.WaitSent(t, 2, `(detached true)`,
 			`(info [{^stream "orders" ^head 2 ^groups [{^group "g" ^acked 1 ^consumers 0 ^unacked 1}]} {^stream "other" ^head 1 ^groups []}])`)
 
 		deliver(t, in, 2, req(`(listen ^topic "news")`))
-		sent(t, h, 2, `(listening)`)
+		h.WaitSent(t, 2, `(listening)`)
 		deliver(t, in, 1, req(`(broadcast ^topic "news" ^value "hi")`), req(`(publish ^stream "bad name" ^value 1)`))
-		sent(t, h, 1, `(sent 1)`)
-		sent(t, h, 2, `(message ^topic "news" ^value "hi")`)
+		h.WaitSent(t, 1, `(sent 1)`)
+		h.WaitSent(t, 2, `(message ^topic "news" ^value "hi")`)
 		last := h.Sent(1)[len(h.Sent(1))-1]
 		require.Contains(t, gene.Format(last), `(error "bad-name"`)
 	})

@@ -8,7 +8,6 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
-	"github.com/genehost/genehost/proto"
 )
 
 // TestHeaderCounterAndErrorHelpers drives what the suite does not reach
@@ -17,14 +16,8 @@ import (
 // ^id (gh_request_id).
 func TestHeaderCounterAndErrorHelpers(t *testing.T) {
 	requireToolchain(t)
-	m, err := newRuntime(t).Compile(t.Context(), source(t, "kvatomic", plugin.Limits{}, plugin.Grants{KV: true}))
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close(t.Context()) })
 	h := plugintest.New(t, plugin.Grants{KV: true})
-	in, err := m.Instantiate(t.Context(), h)
-	require.NoError(t, err)
-	t.Cleanup(func() { in.Close(t.Context()) })
-	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "kvatomic", Direction: proto.DirSendRecv}))
+	in := plugintest.Start(t, newRuntime(t), source(t, "kvatomic", plugin.Limits{}, plugin.Grants{KV: true}), h)
 	ask := func(req string) string {
 		t.Helper()
 		before := len(h.Sent(1))

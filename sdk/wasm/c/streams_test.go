@@ -32,14 +32,8 @@ func TestStreamsSuite(t *testing.T) {
 func TestStreamsResetTrim(t *testing.T) {
 	requireToolchain(t)
 	g := plugin.Grants{Streams: true}
-	m, err := newRuntime(t).Compile(t.Context(), source(t, "streams", plugin.Limits{}, g))
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close(t.Context()) })
 	h := plugintest.NewStreamsHost(t, g)
-	in, err := m.Instantiate(t.Context(), h)
-	require.NoError(t, err)
-	t.Cleanup(func() { in.Close(t.Context()) })
-	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "streams", Direction: proto.DirSendRecv}))
+	in := plugintest.Start(t, newRuntime(t), source(t, "streams", plugin.Limits{}, g), h)
 	ask := func(req string) string {
 		t.Helper()
 		before := len(h.Sent(1))

@@ -10,7 +10,6 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
-	"github.com/genehost/genehost/proto"
 )
 
 // TestWatch: a C guest watches the store through genehost.h (ABI 1.2):
@@ -20,14 +19,8 @@ import (
 func TestWatch(t *testing.T) {
 	requireToolchain(t)
 	g := plugin.Grants{KV: true}
-	m, err := newRuntime(t).Compile(t.Context(), source(t, "watch", plugin.Limits{}, g))
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close(t.Context()) })
 	h := plugintest.New(t, g)
-	in, err := m.Instantiate(t.Context(), h)
-	require.NoError(t, err)
-	t.Cleanup(func() { in.Close(t.Context()) })
-	require.NoError(t, in.Open(t.Context(), plugin.LinkInfo{ID: 1, Interface: "watch", Direction: proto.DirSendRecv}))
+	in := plugintest.Start(t, newRuntime(t), source(t, "watch", plugin.Limits{}, g), h)
 
 	var reqs []gene.Value
 	for _, s := range []string{
@@ -39,7 +32,7 @@ func TestWatch(t *testing.T) {
 	} {
 		reqs = append(reqs, gene.MustParse(s))
 	}
-	_, err = in.Receive(t.Context(), 1, reqs)
+	_, err := in.Receive(t.Context(), 1, reqs)
 	require.NoError(t, err)
 	require.Equal(t, "(watching) (ok) (ok) (ok) (ok)", texts(h.Sent(1)))
 
