@@ -57,13 +57,15 @@ func TestQueuePublishSubscribeAck(t *testing.T) {
 	requireValues(t, msg("orders", "billing", 3, 3, 1), r.waitSent(2, 4)[3:])
 
 	r.send(2, `(ack ^topic "orders" ^group "billing" ^seq 2) (ack ^topic "orders" ^group "billing" ^seq 1)
-		(ack ^topic "orders" ^group "billing" ^seq 1) (ack ^topic "orders" ^group "billing" ^seq 9 ^id "x")`)
+		(ack ^topic "orders" ^group "billing" ^seq 1) (ack ^topic "orders" ^group "billing" ^seq 9 ^id "x")
+		(ack ^topic "orders" ^group "billing" ^seq 3 ^quiet true) (ack ^topic "orders" ^group "billing" ^seq 8 ^quiet true)`)
+	// Quiet acks are not answered, not even the one that fails.
 	requireValues(t, `(acked ^topic "orders" ^group "billing" ^seq 2) (acked ^topic "orders" ^group "billing" ^seq 1)
 		(acked ^topic "orders" ^group "billing" ^seq 1)
 		(error ^code "not-delivered" ^message "orders/billing: message 9 has not been delivered" ^id "x")`, r.sent(2)[4:])
 	topics, err := r.control(0, "topics", "")
 	require.NoError(t, err)
-	requireValues(t, `[{^topic "orders" ^head 3 ^groups [{^group "billing" ^acked 2 ^consumers 1 ^unacked 1}]}]`, []gene.Value{topics})
+	requireValues(t, `[{^topic "orders" ^head 3 ^groups [{^group "billing" ^acked 3 ^consumers 1 ^unacked 0}]}]`, []gene.Value{topics})
 }
 
 func TestQueueGroups(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -159,6 +160,7 @@ func (k *linkSink) TrySend(d *plugin.Delivery) error {
 // without calling the plugin, each answered in order:
 //
 //	(ACK ^topic T ^group G ^seq N ^id X)   -> (acked ^topic T ^group G ^seq N ^id X)
+//	(ACK ... ^quiet true)                  -> nothing
 //	(PUBLISH ^topic T ^value V ^id X)      -> (published ^topic T ^seq N ^id X)
 //	(BROADCAST ^topic T ^value V ^id X)    -> (broadcasted ^topic T ^receivers N ^id X)
 //
@@ -204,7 +206,9 @@ func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Va
 			pub = append(pub, i)
 		case "ack":
 			commit()
-			replies[i] = ackReply(st, p)
+			if r := ackReply(st, p); !quietAck(p) {
+				replies[i] = r
+			}
 		case "broadcast":
 			commit()
 			replies[i] = broadcastReply(st, v.cfg.StreamBroadcast, p)
@@ -212,6 +216,7 @@ func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Va
 	}
 	commit()
 	v.values.Add(uint64(len(values)))
+	replies = slices.DeleteFunc(replies, gene.Value.IsNil) // quiet acks
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if !owned && o.idle == nil { // the flush that owned it ended meanwhile
@@ -345,6 +350,15 @@ func ackReply(st plugin.StreamStore, p gene.Props) gene.Value {
 		return streamReply(p, "", errProps("not-delivered", fmt.Sprintf("%s/%s: message %d has not been delivered", topic.Str(), group.Str(), seq)), nil)
 	}
 	return streamReply(p, "acked", gene.Props{{Key: "topic", Value: topic}, {Key: "group", Value: group}, {Key: "seq", Value: seqv}}, err)
+}
+
+// quietAck reports whether ack request p asked for no answer (^quiet
+// true): a failed quiet ack is not reported either, and its message is
+// delivered again after its ack timeout.
+func quietAck(p gene.Props) bool {
+	q, _ := p.Get("quiet")
+	b, ok := q.AsBool()
+	return ok && b
 }
 
 // topicValue reads the ^topic and ^value of a publish or a broadcast

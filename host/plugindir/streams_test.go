@@ -8,15 +8,16 @@ import (
 	"github.com/genehost/genehost/gene"
 )
 
-// streamsPlugin declares its publish and broadcast requests for the host
+// streamsPlugin declares its publish, broadcast and ack requests for the host
 // to answer (^streams), and answers everything that reaches it with
 // (plugin ^got HEAD), so a reply tells who answered.
 var streamsPlugin = map[string]string{
 	"plugin.gene": `{^direction "send+recv" ^isolation "none" ^grants {^streams true}
 	 ^instances "pool" ^pool 1
 	 ^messages {^pub {^from "client" ^schema any} ^cast {^from "client" ^schema any}
-	            ^join {^from "client" ^schema any} ^listen {^from "client" ^schema any}}
-	 ^streams {^publish "pub" ^broadcast "cast"}}`,
+	            ^join {^from "client" ^schema any} ^listen {^from "client" ^schema any}
+	            ^ack {^from "client" ^schema any}}
+	 ^streams {^publish "pub" ^broadcast "cast" ^ack "ack"}}`,
 	"handler.js": `module.exports = {
   values(link, values) {
     for (const v of values) {
@@ -33,7 +34,8 @@ var streamsPlugin = map[string]string{
 // TestStreamRequestsServedByHost: the publishes and broadcasts a plugin
 // declares are answered by the host, in the queue's shapes, with the
 // client's ^id, bad ones answered with errors; a reply goes before the
-// message its publish makes for the same link.
+// message its publish makes for the same link; a quiet ack is not
+// answered.
 func TestStreamRequestsServedByHost(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "sq", streamsPlugin)
@@ -67,4 +69,13 @@ func TestStreamRequestsServedByHost(t *testing.T) {
 	consumer.send(t, gene.MustParse(`(pub ^topic "t" ^value 2)`))
 	consumer.expect(t, `(published ^topic "t" ^seq 2)`)
 	consumer.expect(t, `(message ^topic "t" ^group "g" ^seq 2 ^value 2 ^attempt 1)`)
+
+	// Acks: a quiet one is not answered, not even when it fails; the
+	// answer that comes next is the loud ack's.
+	consumer.send(t, gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 1 ^quiet true)`),
+		gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 99 ^quiet true ^id 1)`),
+		gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 2 ^quiet false ^id 2)`))
+	consumer.expect(t, `(acked ^topic "t" ^group "g" ^seq 2 ^id 2)`)
+	consumer.send(t, gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 99)`))
+	consumer.expect(t, `(error ^code "not-delivered" ^message "t/g: message 99 has not been delivered")`)
 }

@@ -263,7 +263,9 @@ function serve(conn, v) {
     out = node('error', { code, message: e.message });
   }
   if (has(props, 'id')) out.props.id = props.id;
-  held.push([conn, out, published]);
+  // A quiet ack gets no answer, not even an error (its message is
+  // delivered again after the ack timeout), as when the host serves it.
+  if (!(h === handlers.ack && props.quiet === true)) held.push([conn, out, published]);
   if (pending.length === 0) commit();
 }
 
