@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -28,10 +27,10 @@ import (
 // host subscribes once per topic and fans each message out to its own
 // links (store.Topics).
 //
-// Each attached link has a pump that fetches what the link has room for
-// (its prefetch less what it holds unacknowledged) and sends it with
-// Sink.Send. Acks go to JetStream through the message the host holds for
-// that sequence number.
+// Each attached link keeps pull requests open on its group's consumer for
+// the room it has (its prefetch less what it holds unacknowledged) and
+// sends what they bring with Sink.Send (pull.go). Acks go to JetStream on
+// the ack subject of the message the host holds for that sequence number.
 type Streams struct {
 	b      *Backend
 	ctx    context.Context
@@ -102,23 +101,17 @@ type natsStreams struct {
 // here and the messages they were sent and have not acknowledged.
 type natsGroup struct {
 	stream, name string
-	cons         jetstream.Consumer
-	members      map[plugin.LinkID]*natsMember
-	inflight     map[uint64]*natsFlight // by stream sequence
+	next         string // the subject of its pull requests
+
+	mu       sync.Mutex
+	members  map[plugin.LinkID]*natsMember
+	inflight map[uint64]natsFlight // by stream sequence
 }
 
 type natsFlight struct {
-	m   *natsMember
-	msg jetstream.Msg
-	due time.Time // its ack deadline: JetStream delivers it again after
-}
-
-type natsMember struct {
-	sink    plugin.Sink
-	o       plugin.AttachOptions
-	unacked atomic.Int64
-	stop    chan struct{}
-	gone    atomic.Bool
+	m     *natsMember
+	reply string    // the message's ack subject
+	due   time.Time // its ack deadline: JetStream delivers it again after
 }
 
 func (ns *natsStreams) ctx() (context.Context, context.CancelFunc) {
@@ -163,14 +156,18 @@ func (ns *natsStreams) stream(stream string) (jetstream.Stream, error) {
 
 // Publish implements plugin.StreamStore: every entry is published
 // asynchronously, then each acknowledgement awaited (stored by
-// JetStream, on disk or by a majority of replicas).
+// JetStream, on disk or by a majority of replicas). The acknowledgement
+// names the stream that stored it; no expected-stream header is sent,
+// which JetStream would store with every message and send with every
+// delivery (a stream's subject is its own: JetStream refuses a second
+// stream on it).
 func (ns *natsStreams) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 	futures := make([]jetstream.PubAckFuture, len(entries))
 	for i, e := range entries {
 		if _, err := ns.stream(e.Stream); err != nil {
 			return nil, err
 		}
-		f, err := ns.s.b.js.PublishAsync(ns.subject(e.Stream), e.Value, jetstream.WithExpectStream(ns.streamName(e.Stream)))
+		f, err := ns.s.b.js.PublishAsync(ns.subject(e.Stream), e.Value)
 		if err != nil {
 			return nil, fmt.Errorf("natsstore: publish to %s: %w", e.Stream, err)
 		}
@@ -182,6 +179,9 @@ func (ns *natsStreams) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 	for i, f := range futures {
 		select {
 		case ack := <-f.Ok():
+			if want := ns.streamName(entries[i].Stream); ack.Stream != want {
+				return nil, fmt.Errorf("natsstore: publish to %s: stored by stream %s, not %s", entries[i].Stream, ack.Stream, want)
+			}
 			seqs[i] = ack.Sequence
 		case err := <-f.Err():
 			return nil, fmt.Errorf("natsstore: publish to %s: %w", entries[i].Stream, err)
@@ -263,169 +263,58 @@ func (ns *natsStreams) Attach(s plugin.Sink, stream, group string, o plugin.Atta
 		return 0, err
 	}
 	o = o.WithDefaults()
-	c, info, err := ns.group(stream, group, o, true)
+	_, info, err := ns.group(stream, group, o, true)
 	if err != nil {
 		return 0, err
 	}
 	ns.mu.Lock()
-	defer ns.mu.Unlock()
 	g := ns.groups[groupKey(stream, group)]
 	if g == nil {
-		g = &natsGroup{stream: stream, name: group, members: map[plugin.LinkID]*natsMember{}, inflight: map[uint64]*natsFlight{}}
+		g = &natsGroup{stream: stream, name: group, next: "$JS.API.CONSUMER.MSG.NEXT." + ns.streamName(stream) + "." + Name(group),
+			members: map[plugin.LinkID]*natsMember{}, inflight: map[uint64]natsFlight{}}
 		ns.groups[groupKey(stream, group)] = g
 	}
-	g.cons = c
+	ns.mu.Unlock()
+	g.mu.Lock()
 	if m := g.members[s.ID()]; m != nil {
-		m.o = o
+		m.setOptions(o)
+		g.mu.Unlock()
 		return info.AckFloor.Stream, nil
 	}
-	m := &natsMember{sink: s, o: o, stop: make(chan struct{})}
+	m := ns.newMember(g, s, o)
 	g.members[s.ID()] = m
-	ns.s.wg.Add(1)
-	go ns.pump(g, m)
+	g.mu.Unlock()
+	if err := m.start(); err != nil {
+		g.mu.Lock()
+		delete(g.members, s.ID())
+		g.mu.Unlock()
+		return 0, err
+	}
 	return info.AckFloor.Stream, nil
-}
-
-// pump fetches what m has room for and sends it, until m is detached or
-// its link or the backend goes; what it holds unacknowledged then goes
-// back to JetStream (Nak) for the group's other members.
-func (ns *natsStreams) pump(g *natsGroup, m *natsMember) {
-	defer ns.s.wg.Done()
-	defer ns.release(g, m)
-	for {
-		select {
-		case <-m.stop:
-			return
-		case <-m.sink.Done():
-			return
-		case <-ns.s.ctx.Done():
-			return
-		default:
-		}
-		ns.expire(g, m)
-		room := int64(m.o.Prefetch) - m.unacked.Load()
-		if room <= 0 {
-			// Wait for an ack to make room.
-			select {
-			case <-m.stop:
-				return
-			case <-m.sink.Done():
-				return
-			case <-ns.s.ctx.Done():
-				return
-			case <-time.After(time.Millisecond):
-			}
-			continue
-		}
-		ns.mu.Lock()
-		c := g.cons
-		ns.mu.Unlock()
-		batch, err := c.Fetch(int(room), jetstream.FetchMaxWait(250*time.Millisecond))
-		if err != nil {
-			if ns.refetch(g) != nil {
-				select {
-				case <-time.After(100 * time.Millisecond):
-				case <-m.stop:
-					return
-				}
-			}
-			continue
-		}
-		for msg := range batch.Messages() {
-			md, err := msg.Metadata()
-			if err != nil {
-				continue
-			}
-			seq := md.Sequence.Stream
-			ns.mu.Lock()
-			if old := g.inflight[seq]; old != nil && old.m != m {
-				old.m.unacked.Add(-1) // its ack deadline passed: delivered again here
-			} else if old == nil {
-				m.unacked.Add(1)
-			}
-			g.inflight[seq] = &natsFlight{m: m, msg: msg, due: time.Now().Add(m.o.AckTimeout)}
-			ns.mu.Unlock()
-			if m.gone.Load() {
-				continue // released: Nak'd below
-			}
-			d := &plugin.Delivery{Topic: g.stream, Group: g.name, Seq: seq, Attempt: md.NumDelivered, Value: msg.Data()}
-			if err := m.sink.Send(ns.s.ctx, d); err != nil {
-				m.gone.Store(true)
-			}
-		}
-		if m.gone.Load() {
-			return
-		}
-	}
-}
-
-// expire forgets what m holds past its ack deadline: JetStream delivers
-// it again (to a fetch of any member), so it no longer takes m's room.
-func (ns *natsStreams) expire(g *natsGroup, m *natsMember) {
-	now := time.Now()
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	for seq, f := range g.inflight {
-		if f.m == m && now.After(f.due) {
-			delete(g.inflight, seq)
-			m.unacked.Add(-1)
-		}
-	}
-}
-
-// refetch looks up g's consumer again (a reset replaced it).
-func (ns *natsStreams) refetch(g *natsGroup) error {
-	st, err := ns.stream(g.stream)
-	if err != nil {
-		return err
-	}
-	c, err := ns.consumer(st, g.stream, g.name, plugin.AttachOptions{}, false)
-	if err != nil {
-		return err
-	}
-	ns.mu.Lock()
-	g.cons = c
-	ns.mu.Unlock()
-	return nil
-}
-
-// release ends m's membership and hands what it holds back to JetStream.
-func (ns *natsStreams) release(g *natsGroup, m *natsMember) {
-	m.gone.Store(true)
-	ns.mu.Lock()
-	if g.members[m.sink.ID()] == m {
-		delete(g.members, m.sink.ID())
-	}
-	var back []jetstream.Msg
-	for seq, f := range g.inflight {
-		if f.m == m {
-			back = append(back, f.msg)
-			delete(g.inflight, seq)
-		}
-	}
-	ns.mu.Unlock()
-	for _, msg := range back {
-		_ = msg.Nak() // lost with the connection otherwise, and redelivered after AckWait
-	}
 }
 
 // Detach implements plugin.StreamStore.
 func (ns *natsStreams) Detach(link plugin.LinkID, stream, group string) (bool, error) {
-	ns.mu.Lock()
-	g := ns.groups[groupKey(stream, group)]
-	var m *natsMember
-	if g != nil {
-		m = g.members[link]
-		delete(g.members, link)
+	g := ns.lookup(stream, group)
+	if g == nil {
+		return false, nil
 	}
-	ns.mu.Unlock()
+	g.mu.Lock()
+	m := g.members[link]
+	delete(g.members, link)
+	g.mu.Unlock()
 	if m == nil {
 		return false, nil
 	}
-	if !m.gone.Swap(true) {
-		close(m.stop)
-	}
+	m.end()
 	return true, nil
+}
+
+// lookup returns what this host holds of stream's group, nil if nothing.
+func (ns *natsStreams) lookup(stream, group string) *natsGroup {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	return ns.groups[groupKey(stream, group)]
 }
 
 // Ack implements plugin.StreamStore: through the message this host holds
@@ -435,20 +324,20 @@ func (ns *natsStreams) Ack(stream, group string, seq uint64) error {
 	if err := plugin.CheckNames(stream, group); err != nil {
 		return err
 	}
-	ns.mu.Lock()
-	g := ns.groups[groupKey(stream, group)]
-	var f *natsFlight
-	if g != nil {
-		f = g.inflight[seq]
+	if g := ns.lookup(stream, group); g != nil {
+		g.mu.Lock()
+		f, ok := g.inflight[seq]
 		delete(g.inflight, seq)
-	}
-	ns.mu.Unlock()
-	if f != nil {
-		f.m.unacked.Add(-1)
-		if err := f.msg.Ack(); err != nil {
-			return fmt.Errorf("natsstore: ack %s/%s %d: %w", stream, group, seq, err)
+		g.mu.Unlock()
+		if ok {
+			f.m.unacked.Add(-1)
+			err := ns.s.b.nc.Publish(f.reply, ackBody)
+			f.m.pull()
+			if err != nil {
+				return fmt.Errorf("natsstore: ack %s/%s %d: %w", stream, group, seq, err)
+			}
+			return nil
 		}
-		return nil
 	}
 	_, info, err := ns.group(stream, group, plugin.AttachOptions{}, false)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
@@ -464,8 +353,9 @@ func (ns *natsStreams) Ack(stream, group string, seq uint64) error {
 }
 
 // Reset implements plugin.StreamStore: the group's consumer is made again
-// at seq (JetStream cannot move a consumer); the pumps of this host fetch
-// from the new one, what was in flight is forgotten.
+// at seq (JetStream cannot move a consumer); the pull requests of every
+// host's members end with the old one and are made again to the new one,
+// what was in flight is forgotten.
 func (ns *natsStreams) Reset(stream, group string, seq uint64) (uint64, error) {
 	if err := plugin.CheckName("group", group); err != nil {
 		return 0, err
@@ -488,19 +378,24 @@ func (ns *natsStreams) Reset(stream, group string, seq uint64) (uint64, error) {
 			return 0, fmt.Errorf("natsstore: reset %s/%s: %w", stream, group, err)
 		}
 	}
-	c, err := st.CreateConsumer(ctx, ns.consumerConfig(stream, group, ackWait, jetstream.DeliverByStartSequencePolicy, seq))
-	if err != nil {
+	if _, err := st.CreateConsumer(ctx, ns.consumerConfig(stream, group, ackWait, jetstream.DeliverByStartSequencePolicy, seq)); err != nil {
 		return 0, fmt.Errorf("natsstore: reset %s/%s: %w", stream, group, err)
 	}
-	ns.mu.Lock()
-	if g := ns.groups[groupKey(stream, group)]; g != nil {
-		g.cons = c
+	if g := ns.lookup(stream, group); g != nil {
+		g.mu.Lock()
 		for s, f := range g.inflight {
 			f.m.unacked.Add(-1)
 			delete(g.inflight, s)
 		}
+		members := make([]*natsMember, 0, len(g.members))
+		for _, m := range g.members {
+			members = append(members, m)
+		}
+		g.mu.Unlock()
+		for _, m := range members {
+			m.pull()
+		}
 	}
-	ns.mu.Unlock()
 	return seq, nil
 }
 
@@ -560,11 +455,11 @@ func (ns *natsStreams) Info() ([]plugin.StreamInfo, error) {
 		for ci := range cl.Info() {
 			gname := ci.Config.Metadata["genehost-group"]
 			gi := plugin.GroupInfo{Group: gname, Acked: ci.AckFloor.Stream, Unacked: ci.NumAckPending + int(ci.NumRedelivered)}
-			ns.mu.Lock()
-			if g := ns.groups[groupKey(name, gname)]; g != nil {
+			if g := ns.lookup(name, gname); g != nil {
+				g.mu.Lock()
 				gi.Consumers = len(g.members)
+				g.mu.Unlock()
 			}
-			ns.mu.Unlock()
 			info.Groups = append(info.Groups, gi)
 		}
 		if err := cl.Err(); err != nil {
