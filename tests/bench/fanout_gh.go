@@ -17,10 +17,16 @@ import (
 // delivery the host does (the streams capability): one publisher and
 // cfg.subs consumers, each on its own transport. "genehost fan-out
 // durable": each consumer in its own group (so every consumer gets every
-// message) acknowledging every message it gets; the queue is durable
-// (every publish is committed before it is answered) and at-least-once.
+// message) acknowledging every message it gets with a quiet ack (no
+// reply, as JetStream's Ack; the peer's AckSync would wait for one); the
+// queue is durable (every publish is committed before it is answered) and
+// at-least-once; 16 publishes in flight, as the peer's
+// PublishAsyncMaxPending.
 // "genehost fan-out topic": each consumer listens to a topic and the
-// publisher broadcasts to it; nothing is kept, as with NATS core. With
+// publisher broadcasts to it; nothing is kept, as with NATS core. Its
+// publisher keeps 256 broadcasts in flight: the NATS peer publishes 256
+// at a time without waiting for anything (core NATS has no reply to a
+// publish), where each broadcast is answered here. With
 // natsURL the host keeps the queue on that NATS JetStream server (serve
 // --nats), and the trials are named "genehost" + tag + " fan-out ...".
 func genehostFanOutTrials(ctx context.Context, b *bench, tag, natsURL string) ([]trial, []func(), error) {
@@ -102,7 +108,9 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 				case <-ctx.Done():
 					return
 				case seq := <-s.acks:
-					ack := gene.MustParse(fmt.Sprintf(`(ack ^topic %q ^group %q ^seq %d)`, topic, group, seq))
+					ack := gene.NodeValue(&gene.Node{Head: gene.Symbol("ack"), HasHead: true, Props: gene.Props{
+						{Key: "topic", Value: gene.String(topic)}, {Key: "group", Value: gene.String(group)},
+						{Key: "seq", Value: gene.Int(seq)}, {Key: "quiet", Value: gene.Bool(true)}}})
 					if err := l.Send(ctx, ack); err != nil && ctx.Err() == nil {
 						s.err.CompareAndSwap(nil, err)
 						return
@@ -118,7 +126,7 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 			return 0, fmt.Errorf("subscribe answered %s", gene.Format(r))
 		}
 	}
-	return fanOutPublish(ctx, pub, subs, fmt.Sprintf(`(publish ^topic %q)`, topic), "published", fanOutWindow, d)
+	return fanOutPublish(ctx, pub, subs, fmt.Sprintf(`(publish ^topic %q)`, topic), "published", 16, fanOutWindow, d)
 }
 
 // topicFanOutWindow is how many broadcasts the slowest listener may lag
@@ -153,14 +161,14 @@ func topicFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 			return 0, fmt.Errorf("listen answered %s", gene.Format(r))
 		}
 	}
-	return fanOutPublish(ctx, pub, subs, fmt.Sprintf(`(broadcast ^topic %q)`, topic), "broadcasted", topicFanOutWindow, d)
+	return fanOutPublish(ctx, pub, subs, fmt.Sprintf(`(broadcast ^topic %q)`, topic), "broadcasted", 256, topicFanOutWindow, d)
 }
 
 // fanOutPublish publishes request (with the payload as ^value) for d,
-// 16 requests in flight, each answered with reply, the slowest consumer
-// at most window messages behind; then it waits until every consumer got
-// every message and returns deliveries per second.
-func fanOutPublish(ctx context.Context, pub *client.Conn, subs []*queueSub, request, reply string, window int64, d time.Duration) (float64, error) {
+// inflight requests at a time, each answered with reply, the slowest
+// consumer at most window messages behind; then it waits until every
+// consumer got every message and returns deliveries per second.
+func fanOutPublish(ctx context.Context, pub *client.Conn, subs []*queueSub, request, reply string, inflight int, window int64, d time.Duration) (float64, error) {
 	pl, err := pub.Open(ctx, "queue", proto.DirSendRecv, client.LinkOptions{})
 	if err != nil {
 		return 0, err
@@ -168,7 +176,6 @@ func fanOutPublish(ctx context.Context, pub *client.Conn, subs []*queueSub, requ
 	defer pl.Close(context.Background())
 	msg := gene.MustParse(request)
 	msg.Node().Props.Set("value", payload)
-	const inflight = 16
 	reqs := make([]gene.Value, inflight)
 	for i := range reqs {
 		reqs[i] = withID(msg, i)
