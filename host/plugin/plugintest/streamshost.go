@@ -13,14 +13,17 @@ import (
 	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/store/natsstore"
+	"github.com/genehost/genehost/host/store/natsstore/natstest"
 )
 
 // StreamsHost is a Host that also offers streams (plugin.StreamsHost):
-// the embedded backend over a database of its own, each attached link a
-// sink that records into the Host as its sends do.
+// a streams backend of its own (embedded, over a database of its own, or
+// on a JetStream server of the test's own), each attached link a sink
+// that records into the Host as its sends do.
 type StreamsHost struct {
 	*Host
-	b      *store.Streams
+	b      plugin.StreamBackend
 	grant  bool
 	closed chan struct{}
 }
@@ -28,17 +31,45 @@ type StreamsHost struct {
 var _ plugin.StreamsHost = (*StreamsHost)(nil)
 
 // NewStreamsHost returns a StreamsHost with grants g (streams work only
-// with g.Streams).
+// with g.Streams) on the embedded backend.
 func NewStreamsHost(t testing.TB, g plugin.Grants) *StreamsHost {
 	db, err := store.Open(filepath.Join(t.TempDir(), "streams.db"), store.Options{})
 	require.NoError(t, err)
-	h := &StreamsHost{Host: New(t, g), b: store.NewStreams(db), grant: g.Streams, closed: make(chan struct{})}
-	t.Cleanup(func() {
-		close(h.closed)
-		h.b.Close()
+	b := store.NewStreams(db)
+	return newStreamsHost(t, g, b, func() {
+		b.Close()
 		db.Close()
 	})
+}
+
+// natsStreamsHost is NewStreamsHost on a JetStream server of the test's
+// own (natstest), as serve --nats.
+func natsStreamsHost(t testing.TB, g plugin.Grants) *StreamsHost {
+	url := natstest.Start(t).URL()
+	nb, err := natsstore.Open(context.Background(), natsstore.Config{Servers: []string{url}})
+	require.NoError(t, err)
+	b := natsstore.NewStreams(nb)
+	return newStreamsHost(t, g, b, func() {
+		b.Close()
+		nb.Close()
+	})
+}
+
+func newStreamsHost(t testing.TB, g plugin.Grants, b plugin.StreamBackend, closeBackend func()) *StreamsHost {
+	h := &StreamsHost{Host: New(t, g), b: b, grant: g.Streams, closed: make(chan struct{})}
+	t.Cleanup(func() {
+		close(h.closed)
+		closeBackend()
+	})
 	return h
+}
+
+// streamsHost returns a StreamsHost with grants g on the suite's backend.
+func (s *suite) streamsHost(t testing.TB, g plugin.Grants) *StreamsHost {
+	if s.backend == "nats" {
+		return natsStreamsHost(t, g)
+	}
+	return NewStreamsHost(t, g)
 }
 
 // Streams implements plugin.StreamsHost.
@@ -101,13 +132,22 @@ func (k hostSink) TrySend(d *plugin.Delivery) error {
 // sends (info [{^stream ^head ^groups [...]}]); (broadcast ^topic T
 // ^value V) sends (sent N); (listen ^topic T) sends (listening). A failed
 // call is answered (error CODE MESSAGE), CODE the HostError's code.
+//
+// It runs on both backends, embedded and NATS JetStream: the same plugin
+// code, unchanged.
 func RunStreamsPluginSuite(t *testing.T, rt plugin.Runtime, fixture func(t *testing.T, name string, limits plugin.Limits, grants plugin.Grants) *plugin.Source) {
-	s := &suite{rt: rt, fixture: fixture}
+	for _, b := range []string{"embedded", "nats"} {
+		s := &suite{backend: b, rt: rt, fixture: fixture}
+		t.Run(b, s.streams)
+	}
+}
+
+func (s *suite) streams(t *testing.T) {
 	g := plugin.Grants{Streams: true}
 	req := func(text string) gene.Value { return gene.MustParse(text) }
 	t.Run("streams", func(t *testing.T) {
 		m := s.module(t, "streams", plugin.Limits{}, g)
-		h := NewStreamsHost(t, g)
+		h := s.streamsHost(t, g)
 		in := instance(t, m, h)
 		open(t, in, 1)
 		open(t, in, 2)
@@ -139,7 +179,7 @@ func RunStreamsPluginSuite(t *testing.T, rt plugin.Runtime, fixture func(t *test
 	})
 	t.Run("not granted", func(t *testing.T) {
 		m := s.module(t, "streams", plugin.Limits{}, plugin.Grants{})
-		h := NewStreamsHost(t, plugin.Grants{})
+		h := s.streamsHost(t, plugin.Grants{})
 		in := instance(t, m, h)
 		open(t, in, 1)
 		deliver(t, in, 1, req(`(publish ^stream "s" ^value 1)`))
