@@ -89,7 +89,7 @@ func queueFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 		group := fmt.Sprintf("g%d", i)
 		l.Handle(func(v gene.Value) {
 			n := v.Node()
-			if n == nil || !n.HasHead || n.Head.String() != "message" {
+			if n == nil || !n.HasHead || !n.Head.IsSymbol("message") {
 				return
 			}
 			sv, _ := n.Props.Get("seq")
@@ -147,7 +147,7 @@ func topicFanOutRun(ctx context.Context, pub *client.Conn, conns []*client.Conn,
 		subs[i] = s
 		defer l.Close(context.Background())
 		l.Handle(func(v gene.Value) {
-			if n := v.Node(); n == nil || !n.HasHead || n.Head.String() != "message" {
+			if n := v.Node(); n == nil || !n.HasHead || !n.Head.IsSymbol("message") {
 				return
 			}
 			s.got.Add(1)
@@ -203,7 +203,7 @@ func fanOutPublish(ctx context.Context, pub *client.Conn, subs []*queueSub, requ
 		if err != nil {
 			return err
 		}
-		if n := r.Node(); n == nil || n.Head.String() != reply {
+		if n := r.Node(); n == nil || !n.Head.IsSymbol(reply) {
 			return fmt.Errorf("%s answered %s", request, gene.Format(r))
 		}
 		return nil
