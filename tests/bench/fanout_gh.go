@@ -188,15 +188,43 @@ func fanOutPublish(ctx context.Context, pub *client.Conn, subs []*queueSub, requ
 		return low
 	}
 	// As for NATS, the slowest consumer may lag at most window messages,
-	// so a run ends with a bounded drain.
+	// so a run ends with a bounded drain. Publishers that find the window
+	// full wait for one goroutine that polls it every 100 µs, as the
+	// peers' one publishing goroutine does, rather than each polling.
 	var ahead atomic.Int64
-	start := time.Now()
-	published, _, err := loopFor(ctx, d, inflight, func(w int) error {
-		for ahead.Load()-slowest() >= window {
-			if ctx.Err() != nil {
-				return ctx.Err()
+	room := func() bool { return ahead.Load()-slowest() < window }
+	var mu sync.Mutex
+	opened := sync.NewCond(&mu)
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	var poller sync.WaitGroup
+	poller.Go(func() {
+		for pollCtx.Err() == nil {
+			if room() {
+				mu.Lock()
+				opened.Broadcast()
+				mu.Unlock()
 			}
 			time.Sleep(100 * time.Microsecond)
+		}
+		mu.Lock()
+		opened.Broadcast()
+		mu.Unlock()
+	})
+	defer func() {
+		stopPoll()
+		poller.Wait()
+	}()
+	start := time.Now()
+	published, _, err := loopFor(ctx, d, inflight, func(w int) error {
+		if !room() {
+			mu.Lock()
+			for !room() && pollCtx.Err() == nil {
+				opened.Wait()
+			}
+			mu.Unlock()
+			if err := pollCtx.Err(); err != nil {
+				return err
+			}
 		}
 		ahead.Add(1)
 		r, err := pl.Request(ctx, reqs[w])
