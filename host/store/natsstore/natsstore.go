@@ -44,13 +44,11 @@ type Config struct {
 // the NATS protocol's line limit.
 const MaxKeyBytes = 1100
 
-// Backend is the NATS JetStream backend: one connection per process for
-// plugin state and streams (and one more for topics, NewStreams).
+// Backend is the NATS JetStream backend: one connection per process.
 type Backend struct {
-	cfg  Config
-	opts []nats.Option // the servers' auth and the reconnect policy
-	nc   *nats.Conn
-	js   jetstream.JetStream
+	cfg Config
+	nc  *nats.Conn
+	js  jetstream.JetStream
 
 	mu      sync.Mutex
 	buckets map[string]*kvStore // by plugin name
@@ -91,12 +89,11 @@ func Open(ctx context.Context, c Config) (*Backend, error) {
 	if c.Cert != "" || c.Key != "" {
 		opts = append(opts, nats.ClientCert(c.Cert, c.Key))
 	}
-	b := &Backend{cfg: c, opts: opts, buckets: map[string]*kvStore{}}
-	nc, err := b.dial()
-	if err != nil {
-		return nil, err
-	}
 	servers := strings.Join(c.Servers, ",")
+	nc, err := nats.Connect(servers, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: connect to %s: %w", servers, err)
+	}
 	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(c.Timeout))
 	if err != nil {
 		nc.Close()
@@ -108,19 +105,7 @@ func Open(ctx context.Context, c Config) (*Backend, error) {
 		nc.Close()
 		return nil, fmt.Errorf("natsstore: JetStream at %s: %w (is the server started with JetStream enabled, -js?)", servers, err)
 	}
-	b.nc, b.js = nc, js
-	return b, nil
-}
-
-// dial opens a connection to the servers with the backend's options and
-// more.
-func (b *Backend) dial(more ...nats.Option) (*nats.Conn, error) {
-	servers := strings.Join(b.cfg.Servers, ",")
-	nc, err := nats.Connect(servers, append(b.opts[:len(b.opts):len(b.opts)], more...)...)
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: connect to %s: %w", servers, err)
-	}
-	return nc, nil
+	return &Backend{cfg: c, nc: nc, js: js, buckets: map[string]*kvStore{}}, nil
 }
 
 // Conn returns the NATS connection, for capabilities built on it (streams

@@ -25,10 +25,7 @@ import (
 // the same consumers, so the members of a group on any host share its
 // messages and JetStream redelivers what is not acknowledged in time; a
 // host subscribes once per topic and fans each message out to its own
-// links (store.Topics). Topics have a connection of their own, made with
-// no echo: a host fans its own publishes out to its links at once and
-// publishes them for the other hosts, and its subscription brings only
-// theirs (a round trip through the server less per message).
+// links (store.Topics).
 //
 // Each attached link keeps pull requests open on its group's consumer for
 // the room it has (its prefetch less what it holds unacknowledged) and
@@ -36,7 +33,6 @@ import (
 // the ack subject of the message the host holds for that sequence number.
 type Streams struct {
 	b      *Backend
-	tnc    *nats.Conn // topics' connection (no echo), made with the first plugin's streams
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // pumps
@@ -60,13 +56,6 @@ func (s *Streams) Streams(name string) (plugin.StreamStore, error) {
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, fmt.Errorf("natsstore: streams of %q: %w", name, store.ErrClosed)
-	}
-	if s.tnc == nil {
-		tnc, err := s.b.dial(nats.NoEcho(), nats.Name(s.b.cfg.Name+" topics"))
-		if err != nil {
-			return nil, fmt.Errorf("natsstore: streams of %q: topics: %w", name, err)
-		}
-		s.tnc = tnc
 	}
 	ns := s.sets[name]
 	if ns == nil {
@@ -92,9 +81,6 @@ func (s *Streams) Close() error {
 			_ = sub.Unsubscribe() // the connection may be gone already
 		}
 		ns.mu.Unlock()
-	}
-	if s.tnc != nil {
-		s.tnc.Close()
 	}
 	return nil
 }
@@ -509,16 +495,22 @@ func (ns *natsStreams) topicSubject(topic string) string {
 }
 
 // PublishTopic implements plugin.StreamStore: a core NATS publish, which
-// every other host subscribed to the topic fans out to its links, and the
-// fan-out to this host's links. It returns the subscribers on this host.
+// every host subscribed to the topic fans out to its links. It returns
+// the subscribers on this host.
 func (ns *natsStreams) PublishTopic(topic string, value []byte) (int, error) {
 	if err := plugin.CheckName("topic", topic); err != nil {
 		return 0, err
 	}
-	if err := ns.s.tnc.Publish(ns.topicSubject(topic), value); err != nil {
+	if err := ns.s.b.nc.Publish(ns.topicSubject(topic), value); err != nil {
 		return 0, fmt.Errorf("natsstore: publish to topic %s: %w", topic, err)
 	}
-	return ns.topics.Publish(topic, value), nil
+	ns.mu.Lock()
+	_, here := ns.subs[topic]
+	ns.mu.Unlock()
+	if !here {
+		return 0, nil
+	}
+	return ns.topics.Count(topic), nil
 }
 
 // Subscribe implements plugin.StreamStore: the host's subscription to the
@@ -532,7 +524,7 @@ func (ns *natsStreams) Subscribe(s plugin.Sink, topic string) error {
 	if ns.subs[topic] != nil {
 		return nil
 	}
-	sub, err := ns.s.tnc.Subscribe(ns.topicSubject(topic), func(m *nats.Msg) {
+	sub, err := ns.s.b.nc.Subscribe(ns.topicSubject(topic), func(m *nats.Msg) {
 		ns.topics.Publish(topic, m.Data)
 	})
 	if err != nil {
