@@ -1,10 +1,13 @@
 package natsstore_test
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/genehost/genehost/gene"
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugin/plugintest"
 	"github.com/genehost/genehost/host/store/natsstore"
@@ -33,4 +36,35 @@ func TestStreamsSuite(t *testing.T) {
 		}
 		return sts[0], sts[1]
 	})
+}
+
+// TestStreamsAfterServerRestart: an attached link's open pull request
+// dies with the server that held it; its member sees no heartbeat, makes
+// a new request once reconnected, and gets what is published after.
+func TestStreamsAfterServerRestart(t *testing.T) {
+	srv := natstest.Start(t)
+	b, err := natsstore.Open(t.Context(), natsstore.Config{Servers: []string{srv.URL()}})
+	require.NoError(t, err)
+	s := natsstore.NewStreams(b)
+	t.Cleanup(func() {
+		s.Close()
+		b.Close()
+	})
+	st, err := s.Streams("restart")
+	require.NoError(t, err)
+	x := plugintest.NewSink(1)
+	plugintest.PublishN(t, st, "t", 1, 1)
+	_, err = st.Attach(x, "t", "g", plugin.AttachOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []string{plugintest.StreamMessage("t", "g", 1, 1)}, x.Wait(t, 1))
+	require.NoError(t, st.Ack("t", "g", 1))
+
+	srv.Restart(t)
+	require.Eventually(t, func() bool { // once reconnected
+		_, err := st.Publish([]plugin.StreamEntry{{Stream: "t", Value: gene.AppendBinary(nil, gene.MustParse("{^n 2}"))}})
+		return err == nil
+	}, 20*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return slices.Contains(x.Texts(t), plugintest.StreamMessage("t", "g", 2, 1))
+	}, 20*time.Second, 10*time.Millisecond, "delivered after the restart: %v", x.Texts(t))
 }

@@ -23,6 +23,7 @@ const ready = 30 * time.Second
 // Server is one running server.
 type Server struct {
 	*server.Server
+	opts *server.Options
 }
 
 // URL is the server's client URL (nats://127.0.0.1:PORT).
@@ -48,7 +49,19 @@ func launch(t testing.TB, o *server.Options) *Server {
 		s.Shutdown()
 		s.WaitForShutdown()
 	})
-	return &Server{s}
+	return &Server{s, o}
+}
+
+// Restart shuts s down and starts a server in its place: the same port
+// and store, so clients reconnect to what it kept (its streams, consumers
+// and acknowledged positions) and lose what it held only in memory.
+func (s *Server) Restart(t testing.TB) *Server {
+	t.Helper()
+	o := s.opts.Clone()
+	o.Port = s.Addr().(*net.TCPAddr).Port
+	s.Shutdown()
+	s.WaitForShutdown()
+	return start(t, o)
 }
 
 // waitReady waits until s accepts clients.
