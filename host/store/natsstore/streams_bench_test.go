@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/genehost/genehost/host/plugin"
-	"github.com/genehost/genehost/host/store/natsstore"
 	"github.com/genehost/genehost/host/store/natsstore/natstest"
 )
 
@@ -111,18 +110,7 @@ func cpuTime() time.Duration {
 var fanOutRun atomic.Int64
 
 func BenchmarkFanOutNatsstore(b *testing.B) {
-	srv := natstest.Start(b)
-	be, err := natsstore.Open(b.Context(), natsstore.Config{Servers: []string{srv.URL()}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := natsstore.NewStreams(be)
-	defer be.Close()
-	defer s.Close()
-	st, err := s.Streams("bench")
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := openStreams(b, natstest.Start(b), "bench")
 	stream := fmt.Sprintf("s%d", fanOutRun.Add(1))
 	sinks := make([]*fanOutSink, fanOutSubs)
 	var wg sync.WaitGroup

@@ -1,6 +1,7 @@
 package natsstore_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -22,20 +23,24 @@ func TestStreamsSuite(t *testing.T) {
 	plugintest.RunStreamsSuite(t, func(t *testing.T) (plugin.StreamStore, plugin.StreamStore) {
 		n++
 		name := "p" + string(rune('a'+n))
-		var sts [2]plugin.StreamStore
-		for i := range sts {
-			b, err := natsstore.Open(t.Context(), natsstore.Config{Servers: []string{srv.URL()}})
-			require.NoError(t, err)
-			s := natsstore.NewStreams(b)
-			t.Cleanup(func() {
-				s.Close()
-				b.Close()
-			})
-			sts[i], err = s.Streams(name)
-			require.NoError(t, err)
-		}
-		return sts[0], sts[1]
+		return openStreams(t, srv, name), openStreams(t, srv, name)
 	})
+}
+
+// openStreams opens the streams of plugin name as a host would: a connection of its
+// own to srv, closed at the end of the test.
+func openStreams(t testing.TB, srv *natstest.Server, name string) plugin.StreamStore {
+	t.Helper()
+	b, err := natsstore.Open(context.Background(), natsstore.Config{Servers: []string{srv.URL()}})
+	require.NoError(t, err)
+	s := natsstore.NewStreams(b)
+	t.Cleanup(func() {
+		s.Close()
+		b.Close()
+	})
+	st, err := s.Streams(name)
+	require.NoError(t, err)
+	return st
 }
 
 // TestStreamsAfterServerRestart: an attached link's open pull request
@@ -43,18 +48,10 @@ func TestStreamsSuite(t *testing.T) {
 // a new request once reconnected, and gets what is published after.
 func TestStreamsAfterServerRestart(t *testing.T) {
 	srv := natstest.Start(t)
-	b, err := natsstore.Open(t.Context(), natsstore.Config{Servers: []string{srv.URL()}})
-	require.NoError(t, err)
-	s := natsstore.NewStreams(b)
-	t.Cleanup(func() {
-		s.Close()
-		b.Close()
-	})
-	st, err := s.Streams("restart")
-	require.NoError(t, err)
+	st := openStreams(t, srv, "restart")
 	x := plugintest.NewSink(1)
 	plugintest.PublishN(t, st, "t", 1, 1)
-	_, err = st.Attach(x, "t", "g", plugin.AttachOptions{})
+	_, err := st.Attach(x, "t", "g", plugin.AttachOptions{})
 	require.NoError(t, err)
 	require.Equal(t, []string{plugintest.StreamMessage("t", "g", 1, 1)}, x.Wait(t, 1))
 	require.NoError(t, st.Ack("t", "g", 1))
