@@ -50,10 +50,10 @@ type natsMember struct {
 	stop  context.CancelFunc
 	inbox string // request N is answered on inbox.N
 
-	unacked  atomic.Int64 // sent to the link and not acknowledged (changed under g.mu)
+	unacked  atomic.Int64 // sent to the link and not acknowledged (raised under g.mu)
 	prefetch atomic.Int64
 	ackWait  atomic.Int64 // time.Duration
-	gone     atomic.Bool  // set under g.mu: nothing more is recorded as sent to it
+	gone     atomic.Bool  // ended: no more requests (and, set by release under g.mu, no more sends)
 	started  atomic.Bool  // sub is set
 
 	sub  *nats.Subscription
@@ -69,7 +69,8 @@ type natsMember struct {
 
 func (ns *natsStreams) newMember(g *natsGroup, s plugin.Sink, o plugin.AttachOptions) *natsMember {
 	ctx, stop := context.WithCancel(ns.s.ctx)
-	m := &natsMember{ns: ns, g: g, sink: s, ctx: ctx, stop: stop, inbox: ns.s.b.nc.NewInbox(), kick: make(chan struct{}, 1)}
+	m := &natsMember{ns: ns, g: g, sink: s, ctx: ctx, stop: stop,
+		inbox: ns.s.b.nc.NewInbox(), kick: make(chan struct{}, 1)}
 	m.setOptions(o)
 	return m
 }
