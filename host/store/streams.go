@@ -27,9 +27,12 @@ import (
 //
 // A publish is one commit (an fsync) for every entry of the call, its
 // heads included. Positions are written behind, at most positionDelay
-// after they move, all groups that moved in one commit: a crash before
-// that redelivers what was acknowledged meanwhile, as at-least-once
-// delivery allows.
+// after they move, all groups that moved in one commit: the next
+// publish's commit when one comes first (so that a steady flow of
+// publishes and acks costs one commit per publish call, not a second one
+// contending for the database's single writer), else one of their own.
+// A crash before that redelivers what was acknowledged meanwhile, as
+// at-least-once delivery allows.
 //
 // Fan-out: every attached link (a member of a group) has a goroutine, its
 // pump, that takes what the member has room for (redeliveries first, then
@@ -236,6 +239,8 @@ func (ss *streamSet) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 	}
 	ss.pubMu.Lock()
 	defer ss.pubMu.Unlock()
+	ss.flushMu.Lock() // the positions that moved ride along
+	defer ss.flushMu.Unlock()
 	seqs := make([]uint64, len(entries))
 	heads := map[*stream]uint64{}
 	ss.mu.Lock()
@@ -252,6 +257,7 @@ func (ss *streamSet) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 		seqs[i] = h + 1
 		heads[st] = h + 1
 	}
+	ps := ss.takePositionsLocked()
 	ss.mu.Unlock()
 	err := ss.ns.Update(func(tx *Tx) error {
 		for i, e := range entries {
@@ -264,9 +270,10 @@ func (ss *streamSet) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 				return err
 			}
 		}
-		return nil
+		return putPositions(tx, ps)
 	})
 	if err != nil {
+		ss.positionsFailed(ps)
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	ss.mu.Lock()
@@ -560,6 +567,12 @@ func (ss *streamSet) markAcked(g *group, seq uint64) {
 		delete(g.ackedAbove, g.pos+1)
 		g.pos++
 	}
+	ss.movedLocked(g)
+}
+
+// movedLocked marks g's position to be written within positionDelay.
+// ss.mu is held.
+func (ss *streamSet) movedLocked(g *group) {
 	ss.dirty[g] = struct{}{}
 	if ss.posTimer == nil {
 		ss.posTimer = time.AfterFunc(positionDelay, func() { _ = ss.flushPositions() })
@@ -605,31 +618,59 @@ func (ss *streamSet) flushPositions() error {
 	ss.flushMu.Lock()
 	defer ss.flushMu.Unlock()
 	ss.mu.Lock()
-	if ss.posTimer != nil {
-		ss.posTimer.Stop()
-		ss.posTimer = nil
-	}
-	type pos struct {
-		k []byte
-		v uint64
-	}
-	var ps []pos
-	for g := range ss.dirty {
-		ps = append(ps, pos{posKey(g.st.name, g.name), g.pos})
-	}
-	clear(ss.dirty)
+	ps := ss.takePositionsLocked()
 	ss.mu.Unlock()
 	if len(ps) == 0 {
 		return nil
 	}
-	return ss.ns.Update(func(tx *Tx) error {
-		for _, p := range ps {
-			if err := tx.Put(p.k, binary.BigEndian.AppendUint64(nil, p.v)); err != nil {
-				return err
-			}
+	err := ss.ns.Update(func(tx *Tx) error { return putPositions(tx, ps) })
+	if err != nil {
+		ss.positionsFailed(ps)
+	}
+	return err
+}
+
+// position is a group's acknowledged position to be written.
+type position struct {
+	g *group
+	v uint64
+}
+
+// takePositionsLocked returns the positions of the groups that moved and
+// marks them written (flushMu and ss.mu are held).
+func (ss *streamSet) takePositionsLocked() []position {
+	if ss.posTimer != nil {
+		ss.posTimer.Stop()
+		ss.posTimer = nil
+	}
+	var ps []position
+	for g := range ss.dirty {
+		ps = append(ps, position{g, g.pos})
+	}
+	clear(ss.dirty)
+	return ps
+}
+
+func putPositions(tx *Tx, ps []position) error {
+	for _, p := range ps {
+		if err := tx.Put(posKey(p.g.st.name, p.g.name), binary.BigEndian.AppendUint64(nil, p.v)); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// positionsFailed marks the groups of ps as moved again after the commit
+// that should have written them failed, so that a later one does.
+func (ss *streamSet) positionsFailed(ps []position) {
+	if len(ps) == 0 {
+		return
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, p := range ps {
+		ss.movedLocked(p.g)
+	}
 }
 
 // Reset implements plugin.StreamStore.

@@ -64,6 +64,25 @@ func TestStreamsDurable(t *testing.T) {
 	require.Equal(t, []string{msg("t", "g", 3, 1), msg("t", "g", 4, 1), msg("t", "g", 5, 1)}, c.Wait(t, 3))
 }
 
+// TestStreamsPositionsRideWithPublish: a position that moved is written
+// by the next publish's commit, not only by a commit of its own
+// positionDelay later.
+func TestStreamsPositionsRideWithPublish(t *testing.T) {
+	db, b, st := openStreams(t, filepath.Join(t.TempDir(), "s.db"))
+	defer db.Close()
+	defer b.Close()
+	plugintest.PublishN(t, st, "t", 1, 2)
+	a := plugintest.NewSink(1)
+	_, err := st.Attach(a, "t", "g", plugin.AttachOptions{})
+	require.NoError(t, err)
+	a.Wait(t, 2)
+	require.NoError(t, st.Ack("t", "g", 1))
+	plugintest.PublishN(t, st, "t", 3, 3)
+	pos, err := db.Namespace("streams/p").Get([]byte("pt\x00g"))
+	require.NoError(t, err, "the group's position is in the database once the publish returns")
+	require.Equal(t, []byte{0, 0, 0, 0, 0, 0, 0, 1}, pos)
+}
+
 func TestStreamsSlowMemberHoldsOnlyItself(t *testing.T) {
 	db, b, st := openStreams(t, filepath.Join(t.TempDir(), "s.db"))
 	defer db.Close()
