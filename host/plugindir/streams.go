@@ -206,9 +206,7 @@ func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Va
 			pub = append(pub, i)
 		case "ack":
 			commit()
-			if r := ackReply(st, p); !quietAck(p) {
-				replies[i] = r
-			}
+			replies[i] = ackReply(st, p)
 		case "broadcast":
 			commit()
 			replies[i] = broadcastReply(st, v.cfg.StreamBroadcast, p)
@@ -336,16 +334,24 @@ func (o *ackOutbox) wait(ctx context.Context, l host.Link) error {
 	}
 }
 
-// ackReply acknowledges one ack's message and returns its answer.
+// ackReply acknowledges one ack's message and returns its answer, the
+// nil Value for a quiet ack.
 func ackReply(st plugin.StreamStore, p gene.Props) gene.Value {
 	topic, _ := p.Get("topic")
 	group, _ := p.Get("group")
 	seqv, _ := p.Get("seq")
 	seq, ok := seqv.AsInt()
+	quiet := quietAck(p)
 	if topic.Kind() != gene.KindString || group.Kind() != gene.KindString || !ok || seq < 1 {
+		if quiet {
+			return gene.Value{}
+		}
 		return streamReply(p, "", errProps("bad-request", "(ack ...) needs ^topic and ^group strings and ^seq, an integer from 1"), nil)
 	}
 	err := st.Ack(topic.Str(), group.Str(), uint64(seq))
+	if quiet {
+		return gene.Value{}
+	}
 	if errors.Is(err, plugin.ErrNotDelivered) {
 		return streamReply(p, "", errProps("not-delivered", fmt.Sprintf("%s/%s: message %d has not been delivered", topic.Str(), group.Str(), seq)), nil)
 	}

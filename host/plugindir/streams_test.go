@@ -74,6 +74,7 @@ func TestStreamRequestsServedByHost(t *testing.T) {
 	// answer that comes next is the loud ack's.
 	consumer.send(t, gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 1 ^quiet true)`),
 		gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 99 ^quiet true ^id 1)`),
+		gene.MustParse(`(ack ^topic 3 ^quiet true)`),
 		gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 2 ^quiet false ^id 2)`))
 	consumer.expect(t, `(acked ^topic "t" ^group "g" ^seq 2 ^id 2)`)
 	consumer.send(t, gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 99)`))
