@@ -177,6 +177,16 @@ type StreamBackend interface {
 	Streams(namespace string) (StreamStore, error)
 }
 
+// PublishStarter is implemented by a StreamStore whose publishes can be
+// in flight together (NATS JetStream): StartPublish places entries after
+// every publish started before it, as Publish would, and returns at once;
+// wait returns their sequence numbers once they are durable, or the
+// error. The host keeps a producer's publishes in flight across batches
+// with it, answering them in order.
+type PublishStarter interface {
+	StartPublish(entries []StreamEntry) (wait func() ([]uint64, error), err error)
+}
+
 // StreamStore is Streams as a backend implements it: Attach and
 // Subscribe take the Sink the host made of the link.
 type StreamStore interface {

@@ -17,6 +17,8 @@ import (
 	"github.com/genehost/genehost/host/plugin"
 	"github.com/genehost/genehost/host/plugindir"
 	"github.com/genehost/genehost/host/store"
+	"github.com/genehost/genehost/host/store/natsstore"
+	"github.com/genehost/genehost/host/store/natsstore/natstest"
 	"github.com/genehost/genehost/host/wasmrt"
 	"github.com/genehost/genehost/host/worker/workertest"
 	"github.com/genehost/genehost/proto"
@@ -158,6 +160,7 @@ func sharedCache(t testing.TB) string {
 type options struct {
 	store       bool
 	streams     bool // the embedded streams over the store (needs store)
+	natsStreams bool // streams on a JetStream server of the test's own instead
 	crashLimit  int
 	crashWindow time.Duration
 	cacheDir    string // default sharedCache
@@ -187,6 +190,16 @@ func openDir(t *testing.T, dir string, o options) (*env, error) {
 			t.Cleanup(func() { st.Close() })
 			opts.Streams = st
 		}
+	}
+	if o.natsStreams {
+		b, err := natsstore.Open(t.Context(), natsstore.Config{Servers: []string{natstest.Start(t).URL()}})
+		require.NoError(t, err)
+		st := natsstore.NewStreams(b)
+		t.Cleanup(func() {
+			st.Close()
+			b.Close()
+		})
+		opts.Streams = st
 	}
 	d, err := plugindir.Open(t.Context(), opts)
 	if d != nil {

@@ -167,13 +167,23 @@ func (k *linkSink) TrySend(d *plugin.Delivery) error {
 // or (error ^code C ^message M ^id X) with C "not-delivered" (an ack),
 // "bad-request" or "store". The publishes of the batch that follow one
 // another are committed together (one Publish) before anything after
-// them, as the queue plugin does. A batch holding anything else goes to
-// the plugin whole, so replies keep their order (and a paused link gets
-// no batch at all until its plugin resumes it). It reports whether it
-// served the batch.
+// them, as the queue plugin does. A batch of publishes only, on a backend
+// whose publishes can be in flight together (plugin.PublishStarter), is
+// started and answered once durable, while the link's next batches are
+// served: a producer's publishes stay in flight across batches, their
+// replies in order, and a batch of anything else waits until they are
+// answered. A batch holding anything else goes to the plugin
+// whole, so replies keep their order (and a paused link gets no batch at
+// all until its plugin resumes it). It reports whether it served the
+// batch.
 func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Value) (bool, error) {
 	for _, val := range values {
 		if v.streamRequest(val) == "" {
+			// The plugin's replies go after those of the publishes still
+			// in flight.
+			if ls := v.e.linkState(plugin.LinkID(l.ID())); ls != nil {
+				_ = ls.acks.wait(ctx, l)
+			}
 			return false, nil
 		}
 	}
@@ -182,18 +192,50 @@ func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Va
 	if err != nil || ls == nil {
 		return false, nil // the plugin answers, as without the declaration
 	}
-	// The outbox is busy from before the first request, so that a message
-	// a request makes room for (an ack), or sends (a publish or broadcast
-	// to a link that is also a consumer) goes after its reply. Its lock
-	// is not held meanwhile: a broadcast may reach this very link.
+	// The batch's place among the link's replies is taken before its first
+	// request is served, so that a message a request makes room for (an
+	// ack), or sends (a publish or broadcast to a link that is also a
+	// consumer) goes after its reply. The outbox's lock is not held
+	// meanwhile: a broadcast may reach this very link.
 	o := &ls.acks
-	o.mu.Lock()
-	owned := o.idle == nil
-	if owned {
-		o.idle = make(chan struct{})
+	ps, pipelined := st.(plugin.PublishStarter)
+	pipelined = pipelined && v.allPublishes(values)
+	if !pipelined {
+		// Publishes still in flight are durable, and answered, before
+		// anything after them is served.
+		if err := o.wait(ctx, l); err != nil {
+			return true, nil // the link is gone
+		}
 	}
-	o.mu.Unlock()
+	slot := o.reserve()
+	v.values.Add(uint64(len(values)))
 	replies := make([]gene.Value, len(values))
+	if pipelined {
+		all := make([]int, len(values))
+		for i := range all {
+			all[i] = i
+		}
+		entries, ok := publishEntries(v.cfg.StreamPublish, values, all, replies)
+		if len(entries) == 0 {
+			o.fill(v, l, slot, replies)
+			return true, nil
+		}
+		wait, err := ps.StartPublish(entries)
+		if err != nil {
+			publishAnswers(values, entries, ok, nil, err, replies)
+			o.fill(v, l, slot, replies)
+			return true, nil
+		}
+		values := slices.Clone(values) // the caller reuses its slice once this returns
+		v.wg.Add(1)
+		go func() {
+			defer v.wg.Done()
+			seqs, err := wait()
+			publishAnswers(values, entries, ok, seqs, err, replies)
+			o.fill(v, l, slot, replies)
+		}()
+		return true, nil
+	}
 	var pub []int // the publishes not yet committed, by index in values
 	commit := func() {
 		publishReplies(st, v.cfg.StreamPublish, values, pub, replies)
@@ -213,15 +255,18 @@ func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Va
 		}
 	}
 	commit()
-	v.values.Add(uint64(len(values)))
-	replies = slices.DeleteFunc(replies, gene.Value.IsNil) // quiet acks
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !owned && o.idle == nil { // the flush that owned it ended meanwhile
-		o.idle, owned = make(chan struct{}), true
-	}
-	o.sendLocked(v, l, replies, !owned)
+	o.fill(v, l, slot, replies)
 	return true, nil
+}
+
+// allPublishes reports whether every value is a declared publish.
+func (v *version) allPublishes(values []gene.Value) bool {
+	for _, val := range values {
+		if v.streamRequest(val) != "publish" {
+			return false
+		}
+	}
+	return true
 }
 
 // streamRequest returns which declared stream request val is ("ack",
@@ -246,66 +291,114 @@ func (c *Config) servesStreams() bool {
 	return c.StreamAck != "" || c.StreamPublish != "" || c.StreamBroadcast != ""
 }
 
-// ackOutbox holds the replies to a link's acks that found no credit. They
-// go before anything else the streams send on the link, and the link is
-// paused until they are sent: a client that sends acks without reading
-// is held back by flow control, never by a growing queue.
+// ackOutbox orders the replies the host sends on a link for the stream
+// requests it serves: each batch takes a slot in arrival order
+// (reserve), fills it when its replies are known (fill: at once, or when
+// its publishes are durable), and replies go out slot by slot, a slot
+// not yet filled holding back those after it. Replies that find no
+// credit wait here and the link is paused until they are sent: a client
+// that sends acks without reading is held back by flow control, never by
+// a growing queue. A delivery to the link waits until the replies taken
+// before it are sent (busy, wait), so that a reply goes before the
+// messages its request caused, and is not held back by later ones.
 type ackOutbox struct {
-	mu   sync.Mutex
-	q    []gene.Value
-	idle chan struct{} // closed when q empties; nil while it is empty
+	mu      sync.Mutex
+	slots   []*replySlot // in the link's order; slots[0] is sent first
+	flusher bool         // a flush goroutine is sending, waiting for credit
 }
 
-// sendLocked sends replies in order: at once while the link has credit
-// (unless a flush is under way: busy), the rest by a goroutine (owned by
-// v.wg) that waits for credit under the interface's stall timeout and
-// then resumes the link. o.mu is held, and o.idle is set.
-func (o *ackOutbox) sendLocked(v *version, l host.Link, replies []gene.Value, busy bool) {
-	if busy {
-		o.q = append(o.q, replies...)
-		return
-	}
-	for len(replies) > 0 {
-		err := l.TrySend(replies[0])
-		if errors.Is(err, host.ErrNoCredit) {
-			break
-		}
-		if err != nil {
-			replies = nil // the link is gone
-			break
-		}
-		replies = replies[1:]
-	}
-	if len(replies) == 0 {
-		close(o.idle)
-		o.idle = nil
-		return
-	}
-	o.q = replies
-	l.Pause()
-	v.wg.Add(1)
-	go o.flush(v, l)
+type replySlot struct {
+	replies []gene.Value  // what is left to send
+	filled  bool          // replies is set
+	sent    chan struct{} // closed when the slot leaves the outbox
 }
 
+// reserve appends a slot for the next batch's replies.
+func (o *ackOutbox) reserve() *replySlot {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := &replySlot{sent: make(chan struct{})}
+	o.slots = append(o.slots, r)
+	return r
+}
+
+// popLocked removes the head slot, sent.
+func (o *ackOutbox) popLocked() {
+	close(o.slots[0].sent)
+	o.slots[0] = nil
+	o.slots = o.slots[1:]
+}
+
+// fill sets slot's replies (nil Values, quiet acks, are left out) and
+// sends what can go now.
+func (o *ackOutbox) fill(v *version, l host.Link, slot *replySlot, replies []gene.Value) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	slot.replies, slot.filled = slices.DeleteFunc(replies, gene.Value.IsNil), true
+	if !o.flusher {
+		o.sendLocked(v, l)
+	}
+}
+
+// sendLocked sends the filled slots at the head at once while the link
+// has credit; at the first reply that finds none it pauses the link and
+// leaves the rest to a flush goroutine (owned by v.wg). o.mu is held and
+// no flush goroutine runs.
+func (o *ackOutbox) sendLocked(v *version, l host.Link) {
+	for len(o.slots) > 0 && o.slots[0].filled {
+		head := o.slots[0]
+		for len(head.replies) > 0 {
+			err := l.TrySend(head.replies[0])
+			if errors.Is(err, host.ErrNoCredit) {
+				o.flusher = true
+				l.Pause()
+				v.wg.Add(1)
+				go o.flush(v, l)
+				return
+			}
+			if err != nil { // the link is gone: nothing more goes out
+				o.dropLocked()
+				return
+			}
+			head.replies = head.replies[1:]
+		}
+		o.popLocked()
+	}
+}
+
+// flush sends the filled slots at the head, waiting for credit, then
+// resumes the link.
 func (o *ackOutbox) flush(v *version, l host.Link) {
 	defer v.wg.Done()
 	for {
 		o.mu.Lock()
-		if len(o.q) == 0 {
-			close(o.idle)
-			o.idle = nil
+		for len(o.slots) > 0 && o.slots[0].filled && len(o.slots[0].replies) == 0 {
+			o.popLocked()
+		}
+		if len(o.slots) == 0 || !o.slots[0].filled {
+			o.flusher = false
 			o.mu.Unlock()
 			l.Resume()
 			return
 		}
-		r := o.q[0]
-		o.q = o.q[1:]
+		head := o.slots[0]
+		r := head.replies[0]
+		head.replies = head.replies[1:]
 		o.mu.Unlock()
 		if err := l.Send(v.ctx, r); err != nil {
 			o.mu.Lock()
-			o.q = nil
+			o.dropLocked()
 			o.mu.Unlock()
 		}
+	}
+}
+
+// dropLocked forgets every reply: the link is gone. The slots not yet
+// filled are dropped too; their fill finds them gone from the list.
+func (o *ackOutbox) dropLocked() {
+	for len(o.slots) > 0 {
+		o.slots[0].replies, o.slots[0].filled = nil, true
+		o.popLocked()
 	}
 }
 
@@ -313,19 +406,20 @@ func (o *ackOutbox) flush(v *version, l host.Link) {
 func (o *ackOutbox) busy() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.idle != nil
+	return len(o.slots) > 0
 }
 
-// wait returns once no reply waits.
+// wait returns once the replies waiting now are sent.
 func (o *ackOutbox) wait(ctx context.Context, l host.Link) error {
 	o.mu.Lock()
-	idle := o.idle
-	o.mu.Unlock()
-	if idle == nil {
+	if len(o.slots) == 0 {
+		o.mu.Unlock()
 		return nil
 	}
+	sent := o.slots[len(o.slots)-1].sent
+	o.mu.Unlock()
 	select {
-	case <-idle:
+	case <-sent:
 		return nil
 	case <-l.Done():
 		return fmt.Errorf("%w: link %d", plugin.ErrLinkClosed, l.ID())
@@ -385,11 +479,20 @@ func topicValue(p gene.Props, head string) (topic gene.Value, value []byte, bad 
 // publishReplies commits the publishes values[i] (whose head is head) for
 // i in idx in one Publish and sets their answers in replies.
 func publishReplies(st plugin.StreamStore, head string, values []gene.Value, idx []int, replies []gene.Value) {
-	if len(idx) == 0 {
+	entries, ok := publishEntries(head, values, idx, replies)
+	if len(entries) == 0 {
 		return
 	}
-	entries := make([]plugin.StreamEntry, 0, len(idx))
-	ok := make([]int, 0, len(idx))
+	seqs, err := st.Publish(entries)
+	publishAnswers(values, entries, ok, seqs, err, replies)
+}
+
+// publishEntries reads the publishes values[i] (whose head is head) for i
+// in idx: the entries of the good ones, with their indexes in values (ok),
+// and the error answers of the bad ones, set in replies.
+func publishEntries(head string, values []gene.Value, idx []int, replies []gene.Value) (entries []plugin.StreamEntry, ok []int) {
+	entries = make([]plugin.StreamEntry, 0, len(idx))
+	ok = make([]int, 0, len(idx))
 	for _, i := range idx {
 		p := values[i].Node().Props
 		topic, value, bad := topicValue(p, head)
@@ -403,10 +506,12 @@ func publishReplies(st plugin.StreamStore, head string, values []gene.Value, idx
 		entries = append(entries, plugin.StreamEntry{Stream: topic.Str(), Value: value})
 		ok = append(ok, i)
 	}
-	if len(entries) == 0 {
-		return
-	}
-	seqs, err := st.Publish(entries)
+	return entries, ok
+}
+
+// publishAnswers sets the answers of the publishes values[ok[j]], whose
+// entries were committed with seqs, or failed with err.
+func publishAnswers(values []gene.Value, entries []plugin.StreamEntry, ok []int, seqs []uint64, err error, replies []gene.Value) {
 	for j, i := range ok {
 		p := values[i].Node().Props
 		if err != nil {

@@ -1,6 +1,7 @@
 package plugindir_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,10 +37,19 @@ var streamsPlugin = map[string]string{
 // client's ^id, bad ones answered with errors; a reply goes before the
 // message its publish makes for the same link; a quiet ack is not
 // answered.
+//
+// On NATS JetStream a batch of publishes only is answered once durable
+// while the next batches are served (plugin.PublishStarter); the replies
+// keep their order.
 func TestStreamRequestsServedByHost(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) { testStreamRequests(t, options{store: true, streams: true}) })
+	t.Run("nats", func(t *testing.T) { testStreamRequests(t, options{store: true, natsStreams: true}) })
+}
+
+func testStreamRequests(t *testing.T, o options) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "sq", streamsPlugin)
-	e, err := openDir(t, dir, options{store: true, streams: true})
+	e, err := openDir(t, dir, o)
 	require.NoError(t, err)
 	listener := e.mustOpen(t, "sq")
 	listener.send(t, gene.MustParse(`(listen)`))
@@ -79,4 +89,43 @@ func TestStreamRequestsServedByHost(t *testing.T) {
 	consumer.expect(t, `(acked ^topic "t" ^group "g" ^seq 2 ^id 2)`)
 	consumer.send(t, gene.MustParse(`(ack ^topic "t" ^group "g" ^seq 99)`))
 	consumer.expect(t, `(error ^code "not-delivered" ^message "t/g: message 99 has not been delivered")`)
+
+	// Many batches of publishes one after the other, a broadcast among
+	// them: every reply comes, in order.
+	for i := range 40 {
+		if i == 20 {
+			p.send(t, gene.MustParse(`(cast ^topic "news" ^value 0 ^id "c")`))
+			continue
+		}
+		p.send(t, gene.MustParse(fmt.Sprintf(`(pub ^topic "u" ^value %d ^id %d)`, i, i)))
+	}
+	seq := 0
+	for i := range 40 {
+		if i == 20 {
+			p.expect(t, `(broadcasted ^topic "news" ^receivers 1 ^id "c")`)
+			continue
+		}
+		seq++
+		p.expect(t, fmt.Sprintf(`(published ^topic "u" ^seq %d ^id %d)`, seq, i))
+	}
+
+	// Publishes, then a request the plugin answers: its reply comes
+	// last. (The publishes that arrive in one batch with it go to the
+	// plugin with it, and it answers them: (plugin ^got "pub").)
+	for i := range 20 {
+		p.send(t, gene.MustParse(fmt.Sprintf(`(pub ^topic "u" ^value %d ^id %d)`, i, i)))
+	}
+	p.send(t, gene.MustParse(`(join)`))
+	byPlugin := false
+	for i := range 20 {
+		got := gene.Format(p.recv(t))
+		if got == `(plugin ^got "pub")` {
+			byPlugin = true
+			continue
+		}
+		require.False(t, byPlugin, "a publish answered by the host after one the plugin answered: %s", got)
+		seq++
+		require.Equal(t, fmt.Sprintf(`(published ^topic "u" ^seq %d ^id %d)`, seq, i), got)
+	}
+	p.expect(t, `(plugin ^got "join")`)
 }

@@ -63,7 +63,7 @@ type linkState struct {
 	v    *version
 	ctx  context.Context      // the link's context without its cancellation: callbacks run under it (see gone)
 	inst atomic.Pointer[inst] // PerLink: the link's instance; nil once it crashed
-	acks ackOutbox            // replies to stream acks the host answered, waiting for credit (streams.go)
+	acks ackOutbox            // replies to the stream requests the host serves, in order (streams.go)
 }
 
 // start makes the version's first instances: the pool, or (PerLink) one

@@ -162,6 +162,19 @@ func (ns *natsStreams) stream(stream string) (jetstream.Stream, error) {
 // delivery (a stream's subject is its own: JetStream refuses a second
 // stream on it).
 func (ns *natsStreams) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
+	wait, err := ns.StartPublish(entries)
+	if err != nil {
+		return nil, err
+	}
+	return wait()
+}
+
+var _ plugin.PublishStarter = (*natsStreams)(nil)
+
+// StartPublish implements plugin.PublishStarter: the entries are sent to
+// JetStream at once, in order (publishes of one link are started one
+// call after the other), and wait collects their acknowledgements.
+func (ns *natsStreams) StartPublish(entries []plugin.StreamEntry) (func() ([]uint64, error), error) {
 	futures := make([]jetstream.PubAckFuture, len(entries))
 	for i, e := range entries {
 		if _, err := ns.stream(e.Stream); err != nil {
@@ -173,23 +186,25 @@ func (ns *natsStreams) Publish(entries []plugin.StreamEntry) ([]uint64, error) {
 		}
 		futures[i] = f
 	}
-	seqs := make([]uint64, len(entries))
-	timeout := time.NewTimer(2 * ns.s.b.cfg.Timeout)
-	defer timeout.Stop()
-	for i, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			if want := ns.streamName(entries[i].Stream); ack.Stream != want {
-				return nil, fmt.Errorf("natsstore: publish to %s: stored by stream %s, not %s", entries[i].Stream, ack.Stream, want)
+	return func() ([]uint64, error) {
+		seqs := make([]uint64, len(entries))
+		timeout := time.NewTimer(2 * ns.s.b.cfg.Timeout)
+		defer timeout.Stop()
+		for i, f := range futures {
+			select {
+			case ack := <-f.Ok():
+				if want := ns.streamName(entries[i].Stream); ack.Stream != want {
+					return nil, fmt.Errorf("natsstore: publish to %s: stored by stream %s, not %s", entries[i].Stream, ack.Stream, want)
+				}
+				seqs[i] = ack.Sequence
+			case err := <-f.Err():
+				return nil, fmt.Errorf("natsstore: publish to %s: %w", entries[i].Stream, err)
+			case <-timeout.C:
+				return nil, fmt.Errorf("natsstore: publish to %s: no acknowledgement within %s", entries[i].Stream, 2*ns.s.b.cfg.Timeout)
 			}
-			seqs[i] = ack.Sequence
-		case err := <-f.Err():
-			return nil, fmt.Errorf("natsstore: publish to %s: %w", entries[i].Stream, err)
-		case <-timeout.C:
-			return nil, fmt.Errorf("natsstore: publish to %s: no acknowledgement within %s", entries[i].Stream, 2*ns.s.b.cfg.Timeout)
 		}
-	}
-	return seqs, nil
+		return seqs, nil
+	}, nil
 }
 
 func groupKey(stream, group string) string { return stream + "\x00" + group }
