@@ -37,14 +37,22 @@ func TestStreamsSuite(t *testing.T) {
 	})
 }
 
-func TestStreamsDurable(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.db")
-	db, b, st := openStreams(t, path)
-	plugintest.PublishN(t, st, "t", 1, 4)
+// publishAndAttach publishes messages 1 to n to stream "t" and returns a
+// sink attached to its group "g" once it got them.
+func publishAndAttach(t *testing.T, st plugin.StreamStore, n int) *plugintest.Sink {
+	t.Helper()
+	plugintest.PublishN(t, st, "t", 1, n)
 	a := plugintest.NewSink(1)
 	_, err := st.Attach(a, "t", "g", plugin.AttachOptions{})
 	require.NoError(t, err)
-	a.Wait(t, 4)
+	a.Wait(t, n)
+	return a
+}
+
+func TestStreamsDurable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, b, st := openStreams(t, path)
+	a := publishAndAttach(t, st, 4)
 	require.NoError(t, st.Ack("t", "g", 1))
 	require.NoError(t, st.Ack("t", "g", 2))
 	require.NoError(t, st.Ack("t", "g", 4)) // out of order: only memory knows
@@ -71,11 +79,7 @@ func TestStreamsPositionsRideWithPublish(t *testing.T) {
 	db, b, st := openStreams(t, filepath.Join(t.TempDir(), "s.db"))
 	defer db.Close()
 	defer b.Close()
-	plugintest.PublishN(t, st, "t", 1, 2)
-	a := plugintest.NewSink(1)
-	_, err := st.Attach(a, "t", "g", plugin.AttachOptions{})
-	require.NoError(t, err)
-	a.Wait(t, 2)
+	publishAndAttach(t, st, 2)
 	require.NoError(t, st.Ack("t", "g", 1))
 	plugintest.PublishN(t, st, "t", 3, 3)
 	pos, err := db.Namespace("streams/p").Get([]byte("pt\x00g"))
