@@ -661,9 +661,10 @@ func putPositions(tx *Tx, ps []position) error {
 }
 
 // positionsFailed marks the groups of ps as moved again after the commit
-// that should have written them failed, so that a later one does.
+// that should have written them failed, so that a later one does (not
+// once the backend is closing: Close reports its own flush's error).
 func (ss *streamSet) positionsFailed(ps []position) {
-	if len(ps) == 0 {
+	if len(ps) == 0 || ss.ctx.Err() != nil {
 		return
 	}
 	ss.mu.Lock()
