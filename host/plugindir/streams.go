@@ -108,7 +108,7 @@ func (k *linkSink) wait() {
 func (k *linkSink) Send(ctx context.Context, d *plugin.Delivery) error {
 	k.wait()
 	if k.ls != nil {
-		if err := k.ls.acks.wait(ctx, k.l); err != nil {
+		if err := k.ls.replies.wait(ctx, k.l); err != nil {
 			return err
 		}
 	}
@@ -136,8 +136,8 @@ func (k *linkSink) TrySend(d *plugin.Delivery) error {
 		k.x.mu.Unlock()
 		k.ready.Store(true)
 	}
-	if k.ls != nil && k.ls.acks.busy() {
-		return fmt.Errorf("%w (link %d: replies to acks wait ahead)", plugin.ErrNoCredit, k.id)
+	if k.ls != nil && k.ls.replies.busy() {
+		return fmt.Errorf("%w (link %d: replies to stream requests wait ahead)", plugin.ErrNoCredit, k.id)
 	}
 	el, ok := k.l.(host.EncodedLink)
 	if !ok {
@@ -176,20 +176,18 @@ func (k *linkSink) TrySend(d *plugin.Delivery) error {
 // whole, so replies keep their order (and a paused link gets no batch at
 // all until its plugin resumes it). It reports whether it served the
 // batch.
-func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Value) (bool, error) {
+func (v *version) streamBatch(ctx context.Context, l host.Link, ls *linkState, values []gene.Value) (bool, error) {
+	o := &ls.replies
 	for _, val := range values {
 		if v.streamRequest(val) == "" {
 			// The plugin's replies go after those of the publishes still
 			// in flight.
-			if ls := v.e.linkState(plugin.LinkID(l.ID())); ls != nil {
-				_ = ls.acks.wait(ctx, l)
-			}
+			_ = o.wait(ctx, l)
 			return false, nil
 		}
 	}
 	st, err := v.streamStore()
-	ls := v.e.linkState(plugin.LinkID(l.ID()))
-	if err != nil || ls == nil {
+	if err != nil {
 		return false, nil // the plugin answers, as without the declaration
 	}
 	// The batch's place among the link's replies is taken before its first
@@ -197,7 +195,6 @@ func (v *version) streamBatch(ctx context.Context, l host.Link, values []gene.Va
 	// ack), or sends (a publish or broadcast to a link that is also a
 	// consumer) goes after its reply. The outbox's lock is not held
 	// meanwhile: a broadcast may reach this very link.
-	o := &ls.acks
 	ps, pipelined := st.(plugin.PublishStarter)
 	pipelined = pipelined && v.allPublishes(values)
 	if !pipelined {
@@ -291,7 +288,7 @@ func (c *Config) servesStreams() bool {
 	return c.StreamAck != "" || c.StreamPublish != "" || c.StreamBroadcast != ""
 }
 
-// ackOutbox orders the replies the host sends on a link for the stream
+// replyOutbox orders the replies the host sends on a link for the stream
 // requests it serves: each batch takes a slot in arrival order
 // (reserve), fills it when its replies are known (fill: at once, or when
 // its publishes are durable), and replies go out slot by slot, a slot
@@ -301,7 +298,7 @@ func (c *Config) servesStreams() bool {
 // a growing queue. A delivery to the link waits until the replies taken
 // before it are sent (busy, wait), so that a reply goes before the
 // messages its request caused, and is not held back by later ones.
-type ackOutbox struct {
+type replyOutbox struct {
 	mu      sync.Mutex
 	slots   []*replySlot // in the link's order; slots[0] is sent first
 	flusher bool         // a flush goroutine is sending, waiting for credit
@@ -314,7 +311,7 @@ type replySlot struct {
 }
 
 // reserve appends a slot for the next batch's replies.
-func (o *ackOutbox) reserve() *replySlot {
+func (o *replyOutbox) reserve() *replySlot {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	r := &replySlot{sent: make(chan struct{})}
@@ -323,7 +320,7 @@ func (o *ackOutbox) reserve() *replySlot {
 }
 
 // popLocked removes the head slot, sent.
-func (o *ackOutbox) popLocked() {
+func (o *replyOutbox) popLocked() {
 	close(o.slots[0].sent)
 	o.slots[0] = nil
 	o.slots = o.slots[1:]
@@ -331,7 +328,7 @@ func (o *ackOutbox) popLocked() {
 
 // fill sets slot's replies (nil Values, quiet acks, are left out) and
 // sends what can go now.
-func (o *ackOutbox) fill(v *version, l host.Link, slot *replySlot, replies []gene.Value) {
+func (o *replyOutbox) fill(v *version, l host.Link, slot *replySlot, replies []gene.Value) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	slot.replies, slot.filled = slices.DeleteFunc(replies, gene.Value.IsNil), true
@@ -344,7 +341,7 @@ func (o *ackOutbox) fill(v *version, l host.Link, slot *replySlot, replies []gen
 // has credit; at the first reply that finds none it pauses the link and
 // leaves the rest to a flush goroutine (owned by v.wg). o.mu is held and
 // no flush goroutine runs.
-func (o *ackOutbox) sendLocked(v *version, l host.Link) {
+func (o *replyOutbox) sendLocked(v *version, l host.Link) {
 	for len(o.slots) > 0 && o.slots[0].filled {
 		head := o.slots[0]
 		for len(head.replies) > 0 {
@@ -368,7 +365,7 @@ func (o *ackOutbox) sendLocked(v *version, l host.Link) {
 
 // flush sends the filled slots at the head, waiting for credit, then
 // resumes the link.
-func (o *ackOutbox) flush(v *version, l host.Link) {
+func (o *replyOutbox) flush(v *version, l host.Link) {
 	defer v.wg.Done()
 	for {
 		o.mu.Lock()
@@ -395,7 +392,7 @@ func (o *ackOutbox) flush(v *version, l host.Link) {
 
 // dropLocked forgets every reply: the link is gone. The slots not yet
 // filled are dropped too; their fill finds them gone from the list.
-func (o *ackOutbox) dropLocked() {
+func (o *replyOutbox) dropLocked() {
 	for len(o.slots) > 0 {
 		o.slots[0].replies, o.slots[0].filled = nil, true
 		o.popLocked()
@@ -403,14 +400,14 @@ func (o *ackOutbox) dropLocked() {
 }
 
 // busy reports whether replies wait.
-func (o *ackOutbox) busy() bool {
+func (o *replyOutbox) busy() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return len(o.slots) > 0
 }
 
 // wait returns once the replies waiting now are sent.
-func (o *ackOutbox) wait(ctx context.Context, l host.Link) error {
+func (o *replyOutbox) wait(ctx context.Context, l host.Link) error {
 	o.mu.Lock()
 	if len(o.slots) == 0 {
 		o.mu.Unlock()

@@ -59,11 +59,11 @@ var (
 
 // linkState is one open data link of the plugin.
 type linkState struct {
-	l    host.Link
-	v    *version
-	ctx  context.Context      // the link's context without its cancellation: callbacks run under it (see gone)
-	inst atomic.Pointer[inst] // PerLink: the link's instance; nil once it crashed
-	acks ackOutbox            // replies to the stream requests the host serves, in order (streams.go)
+	l       host.Link
+	v       *version
+	ctx     context.Context      // the link's context without its cancellation: callbacks run under it (see gone)
+	inst    atomic.Pointer[inst] // PerLink: the link's instance; nil once it crashed
+	replies replyOutbox          // replies to the stream requests the host serves, in order (streams.go)
 }
 
 // start makes the version's first instances: the pool, or (PerLink) one
@@ -367,13 +367,13 @@ func (v *version) call(ctx context.Context, x *inst, link plugin.LinkID, callbac
 // reset with PLUGIN_FAILED and the instance is discarded (a pool rebuilds
 // it after a backoff).
 func (v *version) Receive(ctx context.Context, l host.Link, values []gene.Value) error {
-	if v.cfg.servesStreams() {
-		if done, err := v.streamBatch(ctx, l, values); done {
+	id := plugin.LinkID(l.ID())
+	ls := v.e.linkState(id)
+	if v.cfg.servesStreams() && ls != nil {
+		if done, err := v.streamBatch(ctx, l, ls, values); done {
 			return err
 		}
 	}
-	id := plugin.LinkID(l.ID())
-	ls := v.e.linkState(id)
 	var x *inst
 	switch {
 	case v.pool != nil:
